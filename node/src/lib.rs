@@ -1,0 +1,1 @@
+//! The badgemesh node: durable store, libp2p networking and the local HTTP API.

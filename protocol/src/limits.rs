@@ -1,0 +1,31 @@
+//! Hard limits on everything that arrives from outside.
+//!
+//! They live in one place so that the node, the gossip layer and the fuzz targets
+//! agree on them. Records must stay well below gossipsub's `max_transmit_size`
+//! (64 KiB by default; a payload near it is silently dropped, see
+//! `shared/reference/libp2p-notes.md`), so a whole envelope is capped at 48 KiB.
+
+/// Largest encoded envelope (COSE_Sign1) the protocol decodes.
+pub const MAX_ENVELOPE_BYTES: usize = 48 * 1024;
+/// Longest short text (names, identity types, salts, reason texts).
+pub const MAX_SHORT_TEXT: usize = 256;
+/// Longest long text (descriptions, narratives).
+pub const MAX_LONG_TEXT: usize = 8 * 1024;
+/// Longest URL or URI.
+pub const MAX_URL: usize = 2 * 1024;
+/// Most entries in any list inside a record (tags, alignments, evidence, related).
+pub const MAX_LIST: usize = 32;
+/// Most indices revoked by one revocation update.
+pub const MAX_REVOKED_PER_UPDATE: usize = 4096;
+/// Most reasons carried by one revocation update.
+pub const MAX_REASONS_PER_UPDATE: usize = 64;
+/// Largest status index: 2^24 - 1, well above the 131,072 entries of a Bitstring
+/// Status List, small enough that a registry's bitset stays tiny.
+pub const MAX_STATUS_INDEX: u32 = (1 << 24) - 1;
+/// How far in the future (seconds) a record's own timestamp may lie before it is
+/// rejected: a head dated next year would otherwise freeze every later head as stale.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
+/// Records held while they wait for a predecessor or an issuer key, per issuer.
+pub const MAX_PENDING_PER_ISSUER: usize = 256;
+/// Records held while they wait, over all issuers.
+pub const MAX_PENDING_TOTAL: usize = 16 * 1024;

@@ -1,0 +1,242 @@
+//! Records: the signed, content-addressed units that badgemesh carries.
+//!
+//! A [`SignedRecord`] can only be made by signing a [`Record`] or by decoding
+//! bytes whose envelope, payload shape and signature all check out; once you hold
+//! one, it is self-consistent. Whether its signer may speak for its issuer is the
+//! issuer state's question ([`crate::state`]).
+
+mod assertion;
+mod badge_class;
+mod check;
+mod key_event;
+mod profile;
+mod revocation;
+
+use std::sync::Arc;
+
+use minicbor::{Decode, Encode};
+
+pub use assertion::{Assertion, EMAIL_IDENTITY_TYPE, Evidence, IdentityHash, Recipient};
+pub use badge_class::{Alignment, BadgeClass, Criteria, ImageRef};
+pub use key_event::KeyEvent;
+pub use profile::IssuerProfile;
+pub use revocation::{Head, RevocationReason, RevocationUpdate};
+
+use crate::envelope::{Envelope, EnvelopeError, RecordKind, seal};
+use crate::id::RecordId;
+use crate::keys::{IssuerId, PublicKey, SecretKey};
+use crate::time::Timestamp;
+
+/// Any record, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// See [`KeyEvent`].
+    KeyEvent(KeyEvent),
+    /// See [`IssuerProfile`].
+    IssuerProfile(IssuerProfile),
+    /// See [`BadgeClass`].
+    BadgeClass(BadgeClass),
+    /// See [`Assertion`].
+    Assertion(Assertion),
+    /// See [`RevocationUpdate`].
+    RevocationUpdate(RevocationUpdate),
+    /// See [`Head`].
+    Head(Head),
+}
+
+/// Why bytes are not a valid signed record.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The envelope is malformed or its signature fails.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+    /// The payload is not valid CBOR for its kind.
+    #[error("malformed {kind} payload: {message}")]
+    Payload {
+        /// The kind the envelope named.
+        kind: &'static str,
+        /// What the decoder said.
+        message: String,
+    },
+    /// The payload decodes but breaks a rule of its kind.
+    #[error("invalid {kind}: {message}")]
+    Shape {
+        /// The kind.
+        kind: &'static str,
+        /// Which rule.
+        message: String,
+    },
+    /// A key event must be signed by the key it makes current.
+    #[error("a key event must be signed by the key it introduces")]
+    KeyEventSigner,
+}
+
+impl Record {
+    /// The kind.
+    pub const fn kind(&self) -> RecordKind {
+        match self {
+            Record::KeyEvent(_) => RecordKind::KeyEvent,
+            Record::IssuerProfile(_) => RecordKind::IssuerProfile,
+            Record::BadgeClass(_) => RecordKind::BadgeClass,
+            Record::Assertion(_) => RecordKind::Assertion,
+            Record::RevocationUpdate(_) => RecordKind::RevocationUpdate,
+            Record::Head(_) => RecordKind::Head,
+        }
+    }
+
+    /// The issuer the record speaks for.
+    pub const fn issuer(&self) -> IssuerId {
+        match self {
+            Record::KeyEvent(r) => r.issuer,
+            Record::IssuerProfile(r) => r.issuer,
+            Record::BadgeClass(r) => r.issuer,
+            Record::Assertion(r) => r.issuer,
+            Record::RevocationUpdate(r) => r.issuer,
+            Record::Head(r) => r.issuer,
+        }
+    }
+
+    /// The record's own timestamp: its signing key must be valid then.
+    pub const fn time(&self) -> Timestamp {
+        match self {
+            Record::KeyEvent(r) => r.at,
+            Record::IssuerProfile(r) => r.at,
+            Record::BadgeClass(r) => r.at,
+            Record::Assertion(r) => r.issued_on,
+            Record::RevocationUpdate(r) => r.at,
+            Record::Head(r) => r.at,
+        }
+    }
+
+    /// The deterministic CBOR payload.
+    pub fn to_payload(&self) -> Vec<u8> {
+        // Encoding into a Vec cannot fail.
+        let encoded = match self {
+            Record::KeyEvent(r) => minicbor::to_vec(r),
+            Record::IssuerProfile(r) => minicbor::to_vec(r),
+            Record::BadgeClass(r) => minicbor::to_vec(r),
+            Record::Assertion(r) => minicbor::to_vec(r),
+            Record::RevocationUpdate(r) => minicbor::to_vec(r),
+            Record::Head(r) => minicbor::to_vec(r),
+        };
+        encoded.unwrap_or_default()
+    }
+
+    /// Decodes a payload of `kind` and checks its shape.
+    pub fn from_payload(kind: RecordKind, payload: &[u8]) -> Result<Record, RecordError> {
+        let record = match kind {
+            RecordKind::KeyEvent => decode_as(kind, payload).map(Record::KeyEvent),
+            RecordKind::IssuerProfile => decode_as(kind, payload).map(Record::IssuerProfile),
+            RecordKind::BadgeClass => decode_as(kind, payload).map(Record::BadgeClass),
+            RecordKind::Assertion => decode_as(kind, payload).map(Record::Assertion),
+            RecordKind::RevocationUpdate => decode_as(kind, payload).map(Record::RevocationUpdate),
+            RecordKind::Head => decode_as(kind, payload).map(Record::Head),
+        }?;
+        record
+            .check_shape()
+            .map_err(|message| RecordError::Shape { kind: kind.name(), message })?;
+        Ok(record)
+    }
+
+    fn check_shape(&self) -> Result<(), String> {
+        match self {
+            Record::KeyEvent(r) => r.check_shape(),
+            Record::IssuerProfile(r) => r.check_shape(),
+            Record::BadgeClass(r) => r.check_shape(),
+            Record::Assertion(r) => r.check_shape(),
+            Record::RevocationUpdate(r) => r.check_shape(),
+            Record::Head(r) => r.check_shape(),
+        }
+    }
+}
+
+fn decode_as<'b, T: Decode<'b, ()>>(kind: RecordKind, payload: &'b [u8]) -> Result<T, RecordError> {
+    let mut d = minicbor::Decoder::new(payload);
+    let value = T::decode(&mut d, &mut ()).map_err(|e| RecordError::Payload {
+        kind: kind.name(),
+        message: e.to_string(),
+    })?;
+    if d.position() != payload.len() {
+        return Err(RecordError::Payload {
+            kind: kind.name(),
+            message: "trailing bytes after the payload".into(),
+        });
+    }
+    Ok(value)
+}
+
+/// A record with its envelope bytes, content id and verified signer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedRecord {
+    bytes: Arc<[u8]>,
+    id: RecordId,
+    signer: PublicKey,
+    record: Record,
+}
+
+impl SignedRecord {
+    /// Signs `record` with `key`. Fails if the record breaks a rule of its kind.
+    pub fn sign(record: Record, key: &SecretKey) -> Result<Self, RecordError> {
+        record
+            .check_shape()
+            .map_err(|message| RecordError::Shape { kind: record.kind().name(), message })?;
+        if let Record::KeyEvent(e) = &record
+            && e.key != *key.public()
+        {
+            return Err(RecordError::KeyEventSigner);
+        }
+        let payload = record.to_payload();
+        let bytes = seal(record.kind(), &payload, key);
+        Ok(SignedRecord {
+            bytes: bytes.into(),
+            id: RecordId::of(&payload),
+            signer: *key.public(),
+            record,
+        })
+    }
+
+    /// Decodes and checks envelope bytes of at most `limit` bytes: structure,
+    /// payload shape, and the signature under the envelope's kid.
+    pub fn decode(bytes: &[u8], limit: usize) -> Result<Self, RecordError> {
+        let env = Envelope::decode(bytes, limit)?;
+        let record = Record::from_payload(env.kind, env.payload)?;
+        let signer = env.verify_self()?;
+        if let Record::KeyEvent(e) = &record
+            && e.key != signer
+        {
+            return Err(RecordError::KeyEventSigner);
+        }
+        Ok(SignedRecord { bytes: bytes.into(), id: env.id(), signer, record })
+    }
+
+    /// The envelope bytes, exactly as signed and carried.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The content id (of the payload).
+    pub const fn id(&self) -> RecordId {
+        self.id
+    }
+
+    /// The key that signed it.
+    pub const fn signer(&self) -> &PublicKey {
+        &self.signer
+    }
+
+    /// The decoded record.
+    pub const fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// Shorthand for the record's kind.
+    pub const fn kind(&self) -> RecordKind {
+        self.record.kind()
+    }
+}
+
+/// Encodes a value of a record field type, for tests and tools.
+pub fn encode_value<T: Encode<()>>(value: &T) -> Vec<u8> {
+    minicbor::to_vec(value).unwrap_or_default()
+}

@@ -1,0 +1,321 @@
+//! The issuer state machine: what a node believes, built only from records it
+//! has checked.
+//!
+//! [`Registry::apply`] takes a [`SignedRecord`] and the current time and returns
+//! an [`Outcome`] as a value. It enforces the key history (a record must be
+//! signed by a key valid for its issuer at the record's time), pre-rotation,
+//! monotonic sequence numbers, the hash chain of revocation updates, gaps (a
+//! record whose predecessor or issuer is missing is held and applied when that
+//! arrives, never out of order) and equivocation (two records for one issuer,
+//! kind and sequence number are both kept as proof).
+//!
+//! The state is a function of the *set* of records applied, not of their order:
+//! revoked sets are unions, key validity is recomputed from the whole key log,
+//! current versions are chosen by (sequence, id). Property tests check this.
+//!
+//! One known order effect: a record signed by a key *after* that key was rotated
+//! away is rejected when the rotation is already known, but accepted if it
+//! arrives first. Key rotation protects the future, not records already accepted.
+
+mod issuer;
+mod keylog;
+mod outcome;
+mod pending;
+mod revocations;
+mod summary;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+pub use issuer::{IssuerFingerprint, IssuerState};
+pub use keylog::KeyValidity;
+pub use outcome::{EquivocationProof, Gap, Outcome, Rejection};
+pub use revocations::{Freshness, RevocationSnapshot, RevokedEntry, SnapshotError};
+pub use summary::IssuerSummary;
+
+use crate::envelope::RecordKind;
+use crate::id::RecordId;
+use crate::keys::{IssuerId, PublicKey};
+use crate::limits::MAX_CLOCK_SKEW_SECS;
+use crate::record::{BadgeClass, KeyEvent, Record, SignedRecord};
+use crate::time::Timestamp;
+use pending::Pending;
+
+/// What applying a record did: its own outcome, and the outcomes of held
+/// records that it released.
+#[derive(Clone, Debug)]
+pub struct ApplyReport {
+    /// The outcome of the record applied.
+    pub outcome: Outcome,
+    /// Records that were pending and have now been applied, with their outcomes.
+    /// Store those whose outcome [`Outcome::is_stored`].
+    pub released: Vec<(Arc<SignedRecord>, Outcome)>,
+}
+
+/// Where a signing key belongs, for fast lookups during verification.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyEntry {
+    /// The issuer it signs for.
+    pub issuer: IssuerId,
+    /// The checked key.
+    pub key: PublicKey,
+}
+
+/// All issuers a node knows, their keys and badge classes, and held records.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    issuers: HashMap<IssuerId, IssuerState>,
+    keys: HashMap<[u8; 32], KeyEntry>,
+    badge_classes: HashMap<RecordId, Arc<SignedRecord>>,
+    known: HashSet<RecordId>,
+    pending: Pending,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// Applies one record at time `now` (which only bounds how far in the future
+    /// a record may be dated).
+    pub fn apply(&mut self, record: SignedRecord, now: Timestamp) -> ApplyReport {
+        let record = Arc::new(record);
+        let issuer = record.record().issuer();
+        let outcome = self.apply_one(record, now);
+        let mut released = Vec::new();
+        if outcome.is_stored() {
+            self.release(issuer, now, &mut released);
+        }
+        ApplyReport { outcome, released }
+    }
+
+    /// Retries the held records of `issuer` until none makes progress.
+    fn release(&mut self, issuer: IssuerId, now: Timestamp, out: &mut Vec<(Arc<SignedRecord>, Outcome)>) {
+        loop {
+            let waiting = self.pending.take_issuer(&issuer);
+            if waiting.is_empty() {
+                return;
+            }
+            let mut progress = false;
+            for rec in waiting {
+                let outcome = self.apply_one(rec.clone(), now);
+                if !matches!(outcome, Outcome::Pending(_)) {
+                    progress = true;
+                    out.push((rec, outcome));
+                }
+            }
+            if !progress {
+                return;
+            }
+        }
+    }
+
+    fn apply_one(&mut self, rec: Arc<SignedRecord>, now: Timestamp) -> Outcome {
+        let at = rec.record().time();
+        if at > now.plus(MAX_CLOCK_SKEW_SECS) {
+            return Outcome::Rejected(Rejection::FromFuture { at, now });
+        }
+        if self.known.contains(&rec.id()) {
+            return Outcome::Duplicate;
+        }
+        if let Some(gap) = self.pending.gap_of(&rec.id()) {
+            return Outcome::Pending(gap);
+        }
+        if let Record::KeyEvent(e) = rec.record() {
+            let e = e.clone();
+            return self.apply_key_event(rec, &e);
+        }
+        let issuer = rec.record().issuer();
+        let Some(state) = self.issuers.get(&issuer) else {
+            return self.hold(rec, Gap::UnknownIssuer(issuer));
+        };
+        match state.keys.validity_of(rec.signer()) {
+            Some(v) if !v.covers(at) => return Outcome::Rejected(Rejection::KeyNotValidAt(at)),
+            Some(_) => {}
+            None => {
+                return match self.keys.get(rec.signer().as_bytes()) {
+                    Some(owner) if owner.issuer != issuer => {
+                        Outcome::Rejected(Rejection::KeyOfOtherIssuer)
+                    }
+                    _ => self.hold(rec, Gap::UnknownKey(issuer)),
+                };
+            }
+        }
+        match rec.record().kind() {
+            RecordKind::IssuerProfile => self.apply_profile(rec),
+            RecordKind::BadgeClass => {
+                self.known.insert(rec.id());
+                if let Some(s) = self.issuers.get_mut(&issuer) {
+                    s.badge_classes.insert(rec.id());
+                }
+                self.badge_classes.insert(rec.id(), rec);
+                Outcome::Accepted
+            }
+            RecordKind::Assertion => {
+                self.known.insert(rec.id());
+                if let Some(s) = self.issuers.get_mut(&issuer) {
+                    s.assertions.insert(rec.id());
+                }
+                Outcome::Accepted
+            }
+            RecordKind::RevocationUpdate => self.apply_revocation(rec),
+            RecordKind::Head => self.apply_head(rec),
+            RecordKind::KeyEvent => Outcome::Duplicate,
+        }
+    }
+
+    fn hold(&mut self, rec: Arc<SignedRecord>, gap: Gap) -> Outcome {
+        if self.pending.hold(rec, gap) {
+            Outcome::Pending(gap)
+        } else {
+            Outcome::Rejected(Rejection::PendingFull)
+        }
+    }
+
+    fn apply_key_event(&mut self, rec: Arc<SignedRecord>, e: &KeyEvent) -> Outcome {
+        let issuer = e.issuer;
+        if let Some(owner) = self.keys.get(e.key.as_bytes())
+            && owner.issuer != issuer
+        {
+            return Outcome::Rejected(Rejection::KeyOfOtherIssuer);
+        }
+        if let Some(prev_id) = e.prev {
+            let Some(state) = self.issuers.get(&issuer) else {
+                return self.hold(rec, Gap::UnknownIssuer(issuer));
+            };
+            let Some(prev) = state.keys.get(&prev_id) else {
+                return self.hold(rec, Gap::MissingKeyEvent { issuer, seq: e.seq - 1 });
+            };
+            if prev.seq + 1 != e.seq {
+                return Outcome::Rejected(Rejection::BrokenChain(prev_id));
+            }
+            if e.key.digest() != prev.next_key_digest {
+                return Outcome::Rejected(Rejection::PreRotationMismatch);
+            }
+            if e.at < prev.at {
+                return Outcome::Rejected(Rejection::TimeWentBackwards);
+            }
+        }
+        let state = self.issuers.entry(issuer).or_insert_with(|| IssuerState::new(issuer));
+        let conflict = state.keys.at_seq(e.seq).next().cloned();
+        state.keys.insert(rec.clone());
+        self.keys.insert(*e.key.as_bytes(), KeyEntry { issuer, key: e.key });
+        self.known.insert(rec.id());
+        self.record_conflict(RecordKind::KeyEvent, e.seq, rec, conflict)
+    }
+
+    fn record_conflict(
+        &mut self,
+        kind: RecordKind,
+        seq: u64,
+        rec: Arc<SignedRecord>,
+        conflict: Option<Arc<SignedRecord>>,
+    ) -> Outcome {
+        let Some(other) = conflict else { return Outcome::Accepted };
+        let proof = EquivocationProof::new(kind, seq, rec, other);
+        if let Some(s) = self.issuers.get_mut(&proof.issuer) {
+            s.equivocations.insert(proof.ids(), proof.clone());
+        }
+        Outcome::Equivocation(proof)
+    }
+
+    fn apply_profile(&mut self, rec: Arc<SignedRecord>) -> Outcome {
+        let Record::IssuerProfile(p) = rec.record() else { return Outcome::Duplicate };
+        let (issuer, seq) = (p.issuer, p.seq);
+        let Some(state) = self.issuers.get_mut(&issuer) else { return Outcome::Duplicate };
+        let current = state.profile_seq();
+        let slot = state.profiles.entry(seq).or_default();
+        let conflict = slot.first().cloned();
+        slot.push(rec.clone());
+        self.known.insert(rec.id());
+        match self.record_conflict(RecordKind::IssuerProfile, seq, rec, conflict) {
+            Outcome::Accepted if seq < current => Outcome::Stale { current },
+            other => other,
+        }
+    }
+
+    fn apply_revocation(&mut self, rec: Arc<SignedRecord>) -> Outcome {
+        let Record::RevocationUpdate(u) = rec.record() else { return Outcome::Duplicate };
+        let (issuer, seq) = (u.issuer, u.seq);
+        let Some(state) = self.issuers.get(&issuer) else { return Outcome::Duplicate };
+        if let Some(prev_id) = u.prev {
+            let Some(prev) = state.revocations.update(&prev_id) else {
+                return self.hold(rec, Gap::MissingRevocation { issuer, seq: seq - 1 });
+            };
+            if prev.seq + 1 != seq {
+                return Outcome::Rejected(Rejection::BrokenChain(prev_id));
+            }
+            if u.at < prev.at {
+                return Outcome::Rejected(Rejection::TimeWentBackwards);
+            }
+        }
+        let conflict = state.revocations.at_seq(seq).cloned();
+        if let Some(s) = self.issuers.get_mut(&issuer) {
+            s.revocations.insert(rec.clone());
+        }
+        self.known.insert(rec.id());
+        self.record_conflict(RecordKind::RevocationUpdate, seq, rec, conflict)
+    }
+
+    fn apply_head(&mut self, rec: Arc<SignedRecord>) -> Outcome {
+        let issuer = rec.record().issuer();
+        let Some(state) = self.issuers.get_mut(&issuer) else { return Outcome::Duplicate };
+        match state.revocations.offer_head(rec) {
+            Ok(true) => Outcome::Accepted,
+            Ok(false) => Outcome::Duplicate,
+            Err(current) => Outcome::Stale { current },
+        }
+    }
+
+    /// The state of one issuer.
+    pub fn issuer(&self, id: &IssuerId) -> Option<&IssuerState> {
+        self.issuers.get(id)
+    }
+
+    /// Every issuer.
+    pub fn issuers(&self) -> impl Iterator<Item = &IssuerState> {
+        self.issuers.values()
+    }
+
+    /// Who a signing key belongs to.
+    pub fn key(&self, key: &[u8; 32]) -> Option<&KeyEntry> {
+        self.keys.get(key)
+    }
+
+    /// A badge class and its signed record.
+    pub fn badge_class(&self, id: &RecordId) -> Option<(&BadgeClass, &Arc<SignedRecord>)> {
+        self.badge_classes.get(id).and_then(|r| match r.record() {
+            Record::BadgeClass(b) => Some((b, r)),
+            _ => None,
+        })
+    }
+
+    /// Whether a record id has been applied (accepted, stored as equivocation, or
+    /// remembered as a superseded profile).
+    pub fn knows(&self, id: &RecordId) -> bool {
+        self.known.contains(id)
+    }
+
+    /// How many records wait for something.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// What the registry is waiting for, one entry per distinct gap.
+    pub fn gaps(&self) -> Vec<Gap> {
+        self.pending.gaps()
+    }
+
+    /// A comparable picture of every issuer's state.
+    pub fn fingerprint(&self) -> BTreeMap<IssuerId, IssuerFingerprint> {
+        self.issuers.iter().map(|(id, s)| (*id, s.fingerprint())).collect()
+    }
+
+    /// One summary per issuer, sorted by issuer.
+    pub fn summaries(&self) -> Vec<IssuerSummary> {
+        let mut v: Vec<_> = self.issuers.values().map(IssuerState::summary).collect();
+        v.sort_by_key(|s| s.issuer);
+        v
+    }
+}

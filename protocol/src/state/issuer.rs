@@ -1,0 +1,184 @@
+//! Everything a node knows about one issuer.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::keylog::{KeyLog, KeyValidity};
+use super::outcome::EquivocationProof;
+use super::revocations::{Freshness, RevocationSnapshot, Revocations, RevokedEntry, as_head};
+use super::summary::IssuerSummary;
+use crate::id::RecordId;
+use crate::keys::IssuerId;
+use crate::record::{Head, IssuerProfile, Record, SignedRecord};
+
+/// The state of one issuer: key log, profile versions, badge classes,
+/// revocation registry, head and equivocation proofs.
+#[derive(Clone, Debug)]
+pub struct IssuerState {
+    pub(crate) id: IssuerId,
+    pub(crate) keys: KeyLog,
+    pub(crate) profiles: BTreeMap<u64, Vec<Arc<SignedRecord>>>,
+    pub(crate) badge_classes: BTreeSet<RecordId>,
+    pub(crate) assertions: BTreeSet<RecordId>,
+    pub(crate) revocations: Revocations,
+    pub(crate) equivocations: BTreeMap<(RecordId, RecordId), EquivocationProof>,
+}
+
+/// A comparable picture of an issuer's state, for tests and diagnostics: equal
+/// fingerprints mean equal states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuerFingerprint {
+    /// Ids of accepted key events.
+    pub key_events: BTreeSet<RecordId>,
+    /// Ids of every profile version seen.
+    pub profiles: BTreeSet<RecordId>,
+    /// Id of the current profile.
+    pub current_profile: Option<RecordId>,
+    /// Badge classes.
+    pub badge_classes: BTreeSet<RecordId>,
+    /// Revocation updates.
+    pub revocations: BTreeSet<RecordId>,
+    /// Revoked indices.
+    pub revoked: Vec<u32>,
+    /// The current head.
+    pub head: Option<RecordId>,
+    /// Equivocation proofs, as id pairs.
+    pub equivocations: BTreeSet<(RecordId, RecordId)>,
+}
+
+impl IssuerState {
+    pub(crate) fn new(id: IssuerId) -> Self {
+        IssuerState {
+            id,
+            keys: KeyLog::default(),
+            profiles: BTreeMap::new(),
+            badge_classes: BTreeSet::new(),
+            assertions: BTreeSet::new(),
+            revocations: Revocations::default(),
+            equivocations: BTreeMap::new(),
+        }
+    }
+
+    /// The issuer.
+    pub const fn id(&self) -> IssuerId {
+        self.id
+    }
+
+    /// Every key the issuer has had, with when each was valid.
+    pub fn keys(&self) -> &[KeyValidity] {
+        self.keys.validity()
+    }
+
+    /// The current profile: the highest sequence number (the smaller id if the
+    /// issuer equivocated on it).
+    pub fn profile(&self) -> Option<&IssuerProfile> {
+        self.current_profile_record().and_then(|r| match r.record() {
+            Record::IssuerProfile(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    fn current_profile_record(&self) -> Option<&Arc<SignedRecord>> {
+        self.profiles.last_key_value().and_then(|(_, v)| v.iter().min_by_key(|r| r.id()))
+    }
+
+    pub(crate) fn profile_seq(&self) -> u64 {
+        self.profiles.last_key_value().map_or(0, |(s, _)| *s)
+    }
+
+    /// Ids of the issuer's badge classes.
+    pub fn badge_classes(&self) -> &BTreeSet<RecordId> {
+        &self.badge_classes
+    }
+
+    /// Whether `index` is revoked, and by which update.
+    pub fn revoked(&self, index: u32) -> Option<&RevokedEntry> {
+        self.revocations.is_revoked(index)
+    }
+
+    /// How many indices are revoked.
+    pub fn revoked_count(&self) -> u64 {
+        self.revocations.revoked_count()
+    }
+
+    /// How fresh the revocation data is.
+    pub fn freshness(&self) -> Freshness {
+        self.revocations.freshness()
+    }
+
+    /// The latest head.
+    pub fn head(&self) -> Option<&Head> {
+        self.revocations.head_record().and_then(|r| as_head(r))
+    }
+
+    /// The revoked set as a snapshot.
+    pub fn revocation_snapshot(&self) -> RevocationSnapshot {
+        self.revocations.snapshot(self.id)
+    }
+
+    /// Proofs that the issuer signed conflicting records.
+    pub fn equivocations(&self) -> impl Iterator<Item = &EquivocationProof> {
+        self.equivocations.values()
+    }
+
+    /// Whether the issuer has equivocated.
+    pub fn has_equivocated(&self) -> bool {
+        !self.equivocations.is_empty()
+    }
+
+    /// The current revocation update at `seq`, for sync.
+    pub fn revocation_at(&self, seq: u64) -> Option<&Arc<SignedRecord>> {
+        self.revocations.at_seq(seq)
+    }
+
+    /// Every record of this issuer that a node stores, except badge classes
+    /// (held by the registry) and assertions: key events, the current profile,
+    /// revocation updates, the head, and both sides of every equivocation.
+    pub fn records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
+        self.keys
+            .records()
+            .chain(self.profiles.values().flatten())
+            .chain(self.revocations.records())
+            .chain(self.revocations.head_record())
+    }
+
+    /// The sync summary.
+    pub fn summary(&self) -> IssuerSummary {
+        let (key_seq, key_head) = self
+            .keys
+            .head()
+            .map_or((0, None), |(s, ids)| (s, ids.iter().min().copied()));
+        let mut h = Sha256::new();
+        for id in &self.badge_classes {
+            h.update(id.digest());
+        }
+        let f = self.freshness();
+        IssuerSummary {
+            issuer: self.id,
+            key_seq,
+            key_head,
+            profile_seq: self.profile_seq(),
+            revocation_seq: f.seq,
+            head_at: self.head().map(|h| h.at),
+            badge_class_count: self.badge_classes.len() as u64,
+            badge_class_digest: h.finalize().into(),
+            equivocations: self.equivocations.len() as u64,
+        }
+    }
+
+    /// A comparable picture of the state.
+    pub fn fingerprint(&self) -> IssuerFingerprint {
+        IssuerFingerprint {
+            key_events: self.keys.ids().copied().collect(),
+            profiles: self.profiles.values().flatten().map(|r| r.id()).collect(),
+            current_profile: self.current_profile_record().map(|r| r.id()),
+            badge_classes: self.badge_classes.clone(),
+            revocations: self.revocations.ids().copied().collect(),
+            revoked: self.revocations.bitmap().iter().collect(),
+            head: self.revocations.head_record().map(|r| r.id()),
+            equivocations: self.equivocations.keys().copied().collect(),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Simulation harness (filled by the simulations issue).
+
+fn main() {
+    eprintln!("no scenarios yet");
+}

@@ -1,0 +1,1 @@
+//! One integration-test binary: one link step for all multi-node tests.
