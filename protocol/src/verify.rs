@@ -345,9 +345,6 @@ fn revocation_freshness(
     fresh: &RevocationFreshness,
     max_age: Option<i64>,
 ) -> Result<String, String> {
-    let (Some(as_of), Some(age)) = (fresh.as_of, fresh.age_secs) else {
-        return Err("the issuer has signed no revocation head or update yet".into());
-    };
     if f.is_behind() {
         return Err(format!(
             "the issuer's head names update {} but this node has only {}: sync needed",
@@ -355,6 +352,9 @@ fn revocation_freshness(
             f.seq
         ));
     }
+    let (Some(as_of), Some(age)) = (fresh.as_of, fresh.age_secs) else {
+        return Err("the issuer has signed no revocation head or update yet".into());
+    };
     if let Some(max) = max_age
         && age > max
     {

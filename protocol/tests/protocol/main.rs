@@ -1,0 +1,6 @@
+//! Integration tests of the protocol crate: one binary, one module per subject.
+
+mod golden;
+mod roundtrip;
+mod state;
+mod verify;
