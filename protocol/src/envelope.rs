@@ -140,7 +140,10 @@ impl<'a> Envelope<'a> {
     pub fn decode(bytes: &'a [u8], limit: usize) -> Result<Self, EnvelopeError> {
         let limit = limit.min(MAX_ENVELOPE_BYTES);
         if bytes.len() > limit {
-            return Err(EnvelopeError::TooLarge { size: bytes.len(), limit });
+            return Err(EnvelopeError::TooLarge {
+                size: bytes.len(),
+                limit,
+            });
         }
         let mut d = Decoder::new(bytes);
         if d.tag()? != Tag::new(COSE_SIGN1_TAG) {
@@ -162,7 +165,13 @@ impl<'a> Envelope<'a> {
             return Err(malformed("trailing bytes after the envelope"));
         }
         let (kind, kid) = decode_protected(protected)?;
-        Ok(Envelope { kind, kid, protected, payload, signature })
+        Ok(Envelope {
+            kind,
+            kid,
+            protected,
+            payload,
+            signature,
+        })
     }
 
     /// The content id of the payload.
@@ -183,7 +192,11 @@ impl<'a> Envelope<'a> {
     /// Checks the kid as a key and the signature against it.
     pub fn verify_self(&self) -> Result<PublicKey, EnvelopeError> {
         let key = PublicKey::from_bytes(self.kid)?;
-        if self.verify_with(&key) { Ok(key) } else { Err(EnvelopeError::BadSignature) }
+        if self.verify_with(&key) {
+            Ok(key)
+        } else {
+            Err(EnvelopeError::BadSignature)
+        }
     }
 }
 
@@ -194,7 +207,9 @@ fn malformed(what: &str) -> EnvelopeError {
 fn decode_protected(bytes: &[u8]) -> Result<(RecordKind, &[u8; 32]), EnvelopeError> {
     let mut d = Decoder::new(bytes);
     if d.map()? != Some(3) {
-        return Err(malformed("protected header must hold exactly alg, content type and kid"));
+        return Err(malformed(
+            "protected header must hold exactly alg, content type and kid",
+        ));
     }
     if d.u8()? != HEADER_ALG {
         return Err(malformed("protected header must start with alg"));
@@ -211,7 +226,10 @@ fn decode_protected(bytes: &[u8]) -> Result<(RecordKind, &[u8; 32]), EnvelopeErr
     if d.u8()? != HEADER_KID {
         return Err(malformed("kid must follow content type"));
     }
-    let kid: &[u8; 32] = d.bytes()?.try_into().map_err(|_| malformed("kid must be 32 bytes"))?;
+    let kid: &[u8; 32] = d
+        .bytes()?
+        .try_into()
+        .map_err(|_| malformed("kid must be 32 bytes"))?;
     if d.position() != bytes.len() {
         return Err(malformed("trailing bytes in protected header"));
     }
@@ -284,17 +302,28 @@ mod tests {
         let bytes = seal(RecordKind::Head, b"payload", &key());
         let env = Envelope::decode(&bytes, MAX_ENVELOPE_BYTES).expect("decodes");
         // Same payload and signature, protected header claiming another kind.
-        let forged_protected = encode_protected(RecordKind::RevocationUpdate, key().public().as_bytes());
-        let forged = Envelope { kind: RecordKind::RevocationUpdate, protected: &forged_protected, ..env };
+        let forged_protected =
+            encode_protected(RecordKind::RevocationUpdate, key().public().as_bytes());
+        let forged = Envelope {
+            kind: RecordKind::RevocationUpdate,
+            protected: &forged_protected,
+            ..env
+        };
         assert!(!forged.verify_with(key().public()));
     }
 
     #[test]
     fn rejects_oversized_and_trailing_bytes() {
         let mut bytes = seal(RecordKind::Head, b"payload", &key());
-        assert!(matches!(Envelope::decode(&bytes, 10), Err(EnvelopeError::TooLarge { .. })));
+        assert!(matches!(
+            Envelope::decode(&bytes, 10),
+            Err(EnvelopeError::TooLarge { .. })
+        ));
         bytes.push(0);
-        assert!(matches!(Envelope::decode(&bytes, MAX_ENVELOPE_BYTES), Err(EnvelopeError::Malformed(_))));
+        assert!(matches!(
+            Envelope::decode(&bytes, MAX_ENVELOPE_BYTES),
+            Err(EnvelopeError::Malformed(_))
+        ));
     }
 
     proptest! {

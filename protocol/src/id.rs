@@ -65,7 +65,10 @@ impl RecordId {
         if mh.code() != SHA2_256 || mh.size() != 32 || mh.encoded_len() != bytes.len() {
             return Err(IdParseError::Multihash);
         }
-        let digest: [u8; 32] = mh.digest().try_into().map_err(|_| IdParseError::Multihash)?;
+        let digest: [u8; 32] = mh
+            .digest()
+            .try_into()
+            .map_err(|_| IdParseError::Multihash)?;
         Ok(RecordId(digest))
     }
 }
@@ -146,7 +149,10 @@ mod tests {
         // trailing byte after a valid multihash
         let mut long = RecordId::of(b"x").to_multihash_bytes().to_vec();
         long.push(0);
-        assert_eq!(RecordId::from_multihash_bytes(&long), Err(IdParseError::Multihash));
+        assert_eq!(
+            RecordId::from_multihash_bytes(&long),
+            Err(IdParseError::Multihash)
+        );
     }
 
     proptest! {

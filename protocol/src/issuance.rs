@@ -12,8 +12,8 @@ use crate::id::RecordId;
 use crate::keys::{IssuerId, KeyParseError, SecretKey};
 use crate::limits::MAX_STATUS_INDEX;
 use crate::record::{
-    Assertion, BadgeClass, Evidence, Head, IssuerProfile, KeyEvent, Record, RecordError,
-    Recipient, RevocationReason, RevocationUpdate, SignedRecord,
+    Assertion, BadgeClass, Evidence, Head, IssuerProfile, KeyEvent, Recipient, Record, RecordError,
+    RevocationReason, RevocationUpdate, SignedRecord,
 };
 use crate::time::Timestamp;
 
@@ -76,14 +76,21 @@ pub struct Issuer {
 
 impl std::fmt::Debug for Issuer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issuer").field("id", &self.id).field("key_seq", &self.key_seq).finish()
+        f.debug_struct("Issuer")
+            .field("id", &self.id)
+            .field("key_seq", &self.key_seq)
+            .finish()
     }
 }
 
 impl Issuer {
     /// Creates an issuer from two fresh seeds (current key, pre-rotated next
     /// key) and returns it with its signed inception event.
-    pub fn incept(current: &[u8; 32], next: &[u8; 32], now: Timestamp) -> Result<(Issuer, SignedRecord), IssueError> {
+    pub fn incept(
+        current: &[u8; 32],
+        next: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<(Issuer, SignedRecord), IssueError> {
         let current = SecretKey::from_seed(current)?;
         let next = SecretKey::from_seed(next)?;
         let id = IssuerId::from_key(current.public());
@@ -132,7 +139,11 @@ impl Issuer {
     }
 
     /// Rotates to the pre-rotated key; `new_next` seeds the key after it.
-    pub fn rotate(&mut self, new_next: &[u8; 32], now: Timestamp) -> Result<SignedRecord, IssueError> {
+    pub fn rotate(
+        &mut self,
+        new_next: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<SignedRecord, IssueError> {
         let new_next = SecretKey::from_seed(new_next)?;
         let event = KeyEvent {
             issuer: self.id,
@@ -150,7 +161,11 @@ impl Issuer {
     }
 
     /// Signs a new profile version.
-    pub fn profile(&mut self, mut profile: IssuerProfile, now: Timestamp) -> Result<SignedRecord, IssueError> {
+    pub fn profile(
+        &mut self,
+        mut profile: IssuerProfile,
+        now: Timestamp,
+    ) -> Result<SignedRecord, IssueError> {
         profile.issuer = self.id;
         profile.seq = self.profile_seq + 1;
         profile.at = now;
@@ -160,10 +175,17 @@ impl Issuer {
     }
 
     /// Signs a badge class (issuer and time are filled in).
-    pub fn badge_class(&self, mut badge: BadgeClass, now: Timestamp) -> Result<SignedRecord, IssueError> {
+    pub fn badge_class(
+        &self,
+        mut badge: BadgeClass,
+        now: Timestamp,
+    ) -> Result<SignedRecord, IssueError> {
         badge.issuer = self.id;
         badge.at = now;
-        Ok(SignedRecord::sign(Record::BadgeClass(badge), &self.current)?)
+        Ok(SignedRecord::sign(
+            Record::BadgeClass(badge),
+            &self.current,
+        )?)
     }
 
     /// Signs an award of `badge` to `recipient`, with the next status index.

@@ -169,7 +169,9 @@ impl FromStr for IssuerId {
 
     /// Accepts `did:key:z6Mk...`, with or without a `#fragment`, and checks the key.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let rest = s.strip_prefix(DID_KEY_PREFIX).ok_or(KeyParseError::NotDidKey)?;
+        let rest = s
+            .strip_prefix(DID_KEY_PREFIX)
+            .ok_or(KeyParseError::NotDidKey)?;
         let mb = rest.split('#').next().unwrap_or(rest);
         if !mb.starts_with('z') {
             return Err(KeyParseError::NotDidKey);
@@ -271,12 +273,21 @@ mod tests {
                 .try_into()
                 .expect("32 bytes");
         let key = PublicKey::from_bytes(&bytes).expect("valid");
-        assert_eq!(key.to_multibase(), "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi");
+        assert_eq!(
+            key.to_multibase(),
+            "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+        );
         let did = IssuerId::from_key(&key).to_did();
-        assert_eq!(did, "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi");
+        assert_eq!(
+            did,
+            "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+        );
         assert_eq!(did.parse::<IssuerId>(), Ok(IssuerId::from_key(&key)));
         let with_fragment = format!("{did}#{}", key.to_multibase());
-        assert_eq!(with_fragment.parse::<IssuerId>(), Ok(IssuerId::from_key(&key)));
+        assert_eq!(
+            with_fragment.parse::<IssuerId>(),
+            Ok(IssuerId::from_key(&key))
+        );
     }
 
     #[test]
@@ -290,10 +301,19 @@ mod tests {
         // A secp256k1 multicodec (0xe7 0x01) is not Ed25519.
         let mut other = vec![0xe7, 0x01];
         other.extend_from_slice(&[2u8; 33]);
-        let did = format!("did:key:{}", multibase::encode(multibase::Base::Base58Btc, other));
+        let did = format!(
+            "did:key:{}",
+            multibase::encode(multibase::Base::Base58Btc, other)
+        );
         assert_eq!(did.parse::<IssuerId>(), Err(KeyParseError::NotEd25519));
-        assert_eq!("did:web:example.com".parse::<IssuerId>(), Err(KeyParseError::NotDidKey));
-        assert_eq!("did:key:ubase64".parse::<IssuerId>(), Err(KeyParseError::NotDidKey));
+        assert_eq!(
+            "did:web:example.com".parse::<IssuerId>(),
+            Err(KeyParseError::NotDidKey)
+        );
+        assert_eq!(
+            "did:key:ubase64".parse::<IssuerId>(),
+            Err(KeyParseError::NotDidKey)
+        );
     }
 
     proptest! {

@@ -37,6 +37,7 @@ pub mod keys;
 pub mod limits;
 pub mod record;
 pub mod state;
+pub mod sync;
 pub mod testkit;
 pub mod time;
 pub mod verify;

@@ -133,9 +133,10 @@ impl Record {
             RecordKind::RevocationUpdate => decode_as(kind, payload).map(Record::RevocationUpdate),
             RecordKind::Head => decode_as(kind, payload).map(Record::Head),
         }?;
-        record
-            .check_shape()
-            .map_err(|message| RecordError::Shape { kind: kind.name(), message })?;
+        record.check_shape().map_err(|message| RecordError::Shape {
+            kind: kind.name(),
+            message,
+        })?;
         Ok(record)
     }
 
@@ -178,9 +179,10 @@ pub struct SignedRecord {
 impl SignedRecord {
     /// Signs `record` with `key`. Fails if the record breaks a rule of its kind.
     pub fn sign(record: Record, key: &SecretKey) -> Result<Self, RecordError> {
-        record
-            .check_shape()
-            .map_err(|message| RecordError::Shape { kind: record.kind().name(), message })?;
+        record.check_shape().map_err(|message| RecordError::Shape {
+            kind: record.kind().name(),
+            message,
+        })?;
         if let Record::KeyEvent(e) = &record
             && e.key != *key.public()
         {
@@ -207,7 +209,27 @@ impl SignedRecord {
         {
             return Err(RecordError::KeyEventSigner);
         }
-        Ok(SignedRecord { bytes: bytes.into(), id: env.id(), signer, record })
+        Ok(SignedRecord {
+            bytes: bytes.into(),
+            id: env.id(),
+            signer,
+            record,
+        })
+    }
+
+    /// A sort key that applies a batch of records without needless waiting:
+    /// key events first, then by kind, then by sequence number and time.
+    pub fn apply_order(&self) -> (u8, u64, i64) {
+        let r = &self.record;
+        let (rank, seq) = match r {
+            Record::KeyEvent(e) => (0, e.seq),
+            Record::IssuerProfile(p) => (1, p.seq),
+            Record::BadgeClass(_) => (2, 0),
+            Record::RevocationUpdate(u) => (3, u.seq),
+            Record::Head(h) => (4, h.seq),
+            Record::Assertion(_) => (5, 0),
+        };
+        (rank, seq, r.time().secs())
     }
 
     /// The envelope bytes, exactly as signed and carried.

@@ -31,7 +31,7 @@ pub use issuer::{IssuerFingerprint, IssuerState};
 pub use keylog::KeyValidity;
 pub use outcome::{EquivocationProof, Gap, Outcome, Rejection};
 pub use revocations::{Freshness, RevocationSnapshot, RevokedEntry, SnapshotError};
-pub use summary::IssuerSummary;
+pub use summary::{IssuerSummary, KindSummary, SYNCED_KINDS};
 
 use crate::envelope::RecordKind;
 use crate::id::RecordId;
@@ -91,7 +91,12 @@ impl Registry {
     }
 
     /// Retries the held records of `issuer` until none makes progress.
-    fn release(&mut self, issuer: IssuerId, now: Timestamp, out: &mut Vec<(Arc<SignedRecord>, Outcome)>) {
+    fn release(
+        &mut self,
+        issuer: IssuerId,
+        now: Timestamp,
+        out: &mut Vec<(Arc<SignedRecord>, Outcome)>,
+    ) {
         loop {
             let waiting = self.pending.take_issuer(&issuer);
             if waiting.is_empty() {
@@ -185,7 +190,13 @@ impl Registry {
                 return self.hold(rec, Gap::UnknownIssuer(issuer));
             };
             let Some(prev) = state.keys.get(&prev_id) else {
-                return self.hold(rec, Gap::MissingKeyEvent { issuer, seq: e.seq - 1 });
+                return self.hold(
+                    rec,
+                    Gap::MissingKeyEvent {
+                        issuer,
+                        seq: e.seq - 1,
+                    },
+                );
             };
             if prev.seq + 1 != e.seq {
                 return Outcome::Rejected(Rejection::BrokenChain(prev_id));
@@ -197,10 +208,14 @@ impl Registry {
                 return Outcome::Rejected(Rejection::TimeWentBackwards);
             }
         }
-        let state = self.issuers.entry(issuer).or_insert_with(|| IssuerState::new(issuer));
+        let state = self
+            .issuers
+            .entry(issuer)
+            .or_insert_with(|| IssuerState::new(issuer));
         let conflict = state.keys.at_seq(e.seq).next().cloned();
         state.keys.insert(rec.clone());
-        self.keys.insert(*e.key.as_bytes(), KeyEntry { issuer, key: e.key });
+        self.keys
+            .insert(*e.key.as_bytes(), KeyEntry { issuer, key: e.key });
         self.known.insert(rec.id());
         self.record_conflict(RecordKind::KeyEvent, e.seq, rec, conflict)
     }
@@ -212,7 +227,9 @@ impl Registry {
         rec: Arc<SignedRecord>,
         conflict: Option<Arc<SignedRecord>>,
     ) -> Outcome {
-        let Some(other) = conflict else { return Outcome::Accepted };
+        let Some(other) = conflict else {
+            return Outcome::Accepted;
+        };
         let proof = EquivocationProof::new(kind, seq, rec, other);
         if let Some(s) = self.issuers.get_mut(&proof.issuer) {
             s.equivocations.insert(proof.ids(), proof.clone());
@@ -221,9 +238,13 @@ impl Registry {
     }
 
     fn apply_profile(&mut self, rec: Arc<SignedRecord>) -> Outcome {
-        let Record::IssuerProfile(p) = rec.record() else { return Outcome::Duplicate };
+        let Record::IssuerProfile(p) = rec.record() else {
+            return Outcome::Duplicate;
+        };
         let (issuer, seq) = (p.issuer, p.seq);
-        let Some(state) = self.issuers.get_mut(&issuer) else { return Outcome::Duplicate };
+        let Some(state) = self.issuers.get_mut(&issuer) else {
+            return Outcome::Duplicate;
+        };
         let current = state.profile_seq();
         let slot = state.profiles.entry(seq).or_default();
         let conflict = slot.first().cloned();
@@ -236,12 +257,22 @@ impl Registry {
     }
 
     fn apply_revocation(&mut self, rec: Arc<SignedRecord>) -> Outcome {
-        let Record::RevocationUpdate(u) = rec.record() else { return Outcome::Duplicate };
+        let Record::RevocationUpdate(u) = rec.record() else {
+            return Outcome::Duplicate;
+        };
         let (issuer, seq) = (u.issuer, u.seq);
-        let Some(state) = self.issuers.get(&issuer) else { return Outcome::Duplicate };
+        let Some(state) = self.issuers.get(&issuer) else {
+            return Outcome::Duplicate;
+        };
         if let Some(prev_id) = u.prev {
             let Some(prev) = state.revocations.update(&prev_id) else {
-                return self.hold(rec, Gap::MissingRevocation { issuer, seq: seq - 1 });
+                return self.hold(
+                    rec,
+                    Gap::MissingRevocation {
+                        issuer,
+                        seq: seq - 1,
+                    },
+                );
             };
             if prev.seq + 1 != seq {
                 return Outcome::Rejected(Rejection::BrokenChain(prev_id));
@@ -260,7 +291,9 @@ impl Registry {
 
     fn apply_head(&mut self, rec: Arc<SignedRecord>) -> Outcome {
         let issuer = rec.record().issuer();
-        let Some(state) = self.issuers.get_mut(&issuer) else { return Outcome::Duplicate };
+        let Some(state) = self.issuers.get_mut(&issuer) else {
+            return Outcome::Duplicate;
+        };
         match state.revocations.offer_head(rec) {
             Ok(true) => Outcome::Accepted,
             Ok(false) => Outcome::Duplicate,
@@ -297,6 +330,23 @@ impl Registry {
         self.known.contains(id)
     }
 
+    /// A stored record by id: key events, profiles, badge classes, revocation
+    /// updates and current heads (what sync serves).
+    pub fn record(
+        &self,
+        issuer: &IssuerId,
+        kind: RecordKind,
+        id: &RecordId,
+    ) -> Option<Arc<SignedRecord>> {
+        if kind == RecordKind::BadgeClass {
+            return self.badge_classes.get(id).cloned();
+        }
+        let s = self.issuers.get(issuer)?;
+        s.records()
+            .find(|r| r.id() == *id && r.kind() == kind)
+            .cloned()
+    }
+
     /// How many records wait for something.
     pub fn pending_len(&self) -> usize {
         self.pending.len()
@@ -309,7 +359,10 @@ impl Registry {
 
     /// A comparable picture of every issuer's state.
     pub fn fingerprint(&self) -> BTreeMap<IssuerId, IssuerFingerprint> {
-        self.issuers.iter().map(|(id, s)| (*id, s.fingerprint())).collect()
+        self.issuers
+            .iter()
+            .map(|(id, s)| (*id, s.fingerprint()))
+            .collect()
     }
 
     /// One summary per issuer, sorted by issuer.

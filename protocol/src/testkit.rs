@@ -35,9 +35,16 @@ pub struct Issuer {
 impl Issuer {
     /// Issuer number `seed`, incepted at `now`.
     pub fn new(seed_n: u64, now: Timestamp) -> Self {
-        let (inner, inception) = RealIssuer::incept(&seed("current", seed_n), &seed("next", seed_n), now)
-            .unwrap_or_else(|e| panic!("fixed seeds give valid keys: {e}"));
-        Issuer { inner, seed: seed_n, rotations: 0, inception, now }
+        let (inner, inception) =
+            RealIssuer::incept(&seed("current", seed_n), &seed("next", seed_n), now)
+                .unwrap_or_else(|e| panic!("fixed seeds give valid keys: {e}"));
+        Issuer {
+            inner,
+            seed: seed_n,
+            rotations: 0,
+            inception,
+            now,
+        }
     }
 
     /// The real issuer inside.
@@ -78,7 +85,10 @@ impl Issuer {
             issuer: self.inner.id(),
             name: name.to_owned(),
             description: format!("Awarded for {name}."),
-            criteria: Criteria { narrative: Some("Complete the course.".into()), url: None },
+            criteria: Criteria {
+                narrative: Some("Complete the course.".into()),
+                url: None,
+            },
             image: None,
             alignments: vec![],
             tags: vec!["test".into()],
@@ -93,7 +103,10 @@ impl Issuer {
     /// An award of `badge` to `email`.
     pub fn award(&mut self, badge: &SignedRecord, email: &str) -> SignedRecord {
         let recipient = Recipient::Hashed(IdentityHash::new(EMAIL_IDENTITY_TYPE, email, "salt"));
-        expect(self.inner.award(badge.id(), recipient, self.now, None, vec![], None))
+        expect(
+            self.inner
+                .award(badge.id(), recipient, self.now, None, vec![], None),
+        )
     }
 
     /// A revocation update revoking `indices`.

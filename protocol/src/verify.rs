@@ -167,7 +167,11 @@ pub enum VerifyError {
 }
 
 fn check(check: CheckName, status: CheckStatus, detail: impl Into<Cow<'static, str>>) -> Check {
-    Check { check, status, detail: detail.into() }
+    Check {
+        check,
+        status,
+        detail: detail.into(),
+    }
 }
 
 /// Verifies an assertion envelope against `view` at time `now`.
@@ -200,37 +204,66 @@ fn verify_decoded(
     let state = view.issuer(&a.issuer);
 
     // Signature: with the cached key when the node knows it, else parse the kid.
-    let known_key = view.key(env.kid).filter(|e| e.issuer == a.issuer).map(|e| e.key);
+    let known_key = view
+        .key(env.kid)
+        .filter(|e| e.issuer == a.issuer)
+        .map(|e| e.key);
     let key = known_key.or_else(|| PublicKey::from_bytes(env.kid).ok());
     let signature_ok = key.is_some_and(|k| env.verify_with(&k));
     checks.push(if signature_ok {
-        check(CheckName::Signature, CheckStatus::Pass, "Ed25519 signature verifies")
+        check(
+            CheckName::Signature,
+            CheckStatus::Pass,
+            "Ed25519 signature verifies",
+        )
     } else {
         invalid = true;
-        check(CheckName::Signature, CheckStatus::Fail, "signature does not verify: forged or tampered")
+        check(
+            CheckName::Signature,
+            CheckStatus::Fail,
+            "signature does not verify: forged or tampered",
+        )
     });
 
     // Issuer key.
     checks.push(match (state, key) {
         (None, _) => {
             authentic_unknown = true;
-            check(CheckName::IssuerKey, CheckStatus::Unknown, "issuer not known to this node yet")
+            check(
+                CheckName::IssuerKey,
+                CheckStatus::Unknown,
+                "issuer not known to this node yet",
+            )
         }
         (Some(_), None) => {
             invalid = true;
-            check(CheckName::IssuerKey, CheckStatus::Fail, "signing key is not a valid Ed25519 key")
+            check(
+                CheckName::IssuerKey,
+                CheckStatus::Fail,
+                "signing key is not a valid Ed25519 key",
+            )
         }
         (Some(s), Some(k)) => match s.keys().iter().find(|v| v.key == k) {
-            Some(v) if v.covers(a.issued_on) => {
-                check(CheckName::IssuerKey, CheckStatus::Pass, "signing key belongs to the issuer and was valid at issuance")
-            }
+            Some(v) if v.covers(a.issued_on) => check(
+                CheckName::IssuerKey,
+                CheckStatus::Pass,
+                "signing key belongs to the issuer and was valid at issuance",
+            ),
             Some(_) => {
                 invalid = true;
-                check(CheckName::IssuerKey, CheckStatus::Fail, "signing key was not valid for the issuer at issuance")
+                check(
+                    CheckName::IssuerKey,
+                    CheckStatus::Fail,
+                    "signing key was not valid for the issuer at issuance",
+                )
             }
             None => {
                 invalid = true;
-                check(CheckName::IssuerKey, CheckStatus::Fail, "signing key is not a key of the issuer")
+                check(
+                    CheckName::IssuerKey,
+                    CheckStatus::Fail,
+                    "signing key is not a key of the issuer",
+                )
             }
         },
     });
@@ -239,13 +272,25 @@ fn verify_decoded(
     checks.push(match view.badge_class(&a.badge) {
         None => {
             authentic_unknown = true;
-            check(CheckName::BadgeClass, CheckStatus::Unknown, "badge class not known to this node yet")
+            check(
+                CheckName::BadgeClass,
+                CheckStatus::Unknown,
+                "badge class not known to this node yet",
+            )
         }
         Some((b, _)) if b.issuer != a.issuer => {
             invalid = true;
-            check(CheckName::BadgeClass, CheckStatus::Fail, "badge class belongs to another issuer")
+            check(
+                CheckName::BadgeClass,
+                CheckStatus::Fail,
+                "badge class belongs to another issuer",
+            )
         }
-        Some(_) => check(CheckName::BadgeClass, CheckStatus::Pass, "badge class known, same issuer"),
+        Some(_) => check(
+            CheckName::BadgeClass,
+            CheckStatus::Pass,
+            "badge class known, same issuer",
+        ),
     });
 
     // Revocation.
@@ -253,18 +298,29 @@ fn verify_decoded(
     let mut stale = false;
     let mut revocation = None;
     checks.push(match state {
-        None => check(CheckName::Revocation, CheckStatus::Unknown, "no revocation data: issuer not known"),
+        None => check(
+            CheckName::Revocation,
+            CheckStatus::Unknown,
+            "no revocation data: issuer not known",
+        ),
         Some(s) => {
             let f = s.freshness();
             let fresh = freshness(&f, now);
             revocation = Some(fresh);
             if let Some(entry) = s.revoked(a.status_index) {
                 revoked = true;
-                let reason = entry.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+                let reason = entry
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
                 check(
                     CheckName::Revocation,
                     CheckStatus::Fail,
-                    format!("revoked by update {} signed {}{reason}", entry.seq, entry.at),
+                    format!(
+                        "revoked by update {} signed {}{reason}",
+                        entry.seq, entry.at
+                    ),
                 )
             } else {
                 match revocation_freshness(&f, &fresh, options.max_age_secs) {
@@ -282,22 +338,42 @@ fn verify_decoded(
     let expired = a.expires.is_some_and(|e| now >= e);
     let not_yet = a.issued_on > now.plus(MAX_CLOCK_SKEW_SECS);
     checks.push(if expired {
-        check(CheckName::ValidityPeriod, CheckStatus::Fail, format!("expired at {}", a.expires.unwrap_or(now)))
+        check(
+            CheckName::ValidityPeriod,
+            CheckStatus::Fail,
+            format!("expired at {}", a.expires.unwrap_or(now)),
+        )
     } else if not_yet {
-        check(CheckName::ValidityPeriod, CheckStatus::Fail, format!("not valid before {}", a.issued_on))
+        check(
+            CheckName::ValidityPeriod,
+            CheckStatus::Fail,
+            format!("not valid before {}", a.issued_on),
+        )
     } else {
-        check(CheckName::ValidityPeriod, CheckStatus::Pass, "within its validity period")
+        check(
+            CheckName::ValidityPeriod,
+            CheckStatus::Pass,
+            "within its validity period",
+        )
     });
 
     // Recipient.
     checks.push(match options.recipient {
-        None => check(CheckName::Recipient, CheckStatus::Skipped, "no recipient given to match"),
+        None => check(
+            CheckName::Recipient,
+            CheckStatus::Skipped,
+            "no recipient given to match",
+        ),
         Some(who) if a.recipient.matches(who) => {
             check(CheckName::Recipient, CheckStatus::Pass, "recipient matches")
         }
         Some(_) => {
             invalid = true;
-            check(CheckName::Recipient, CheckStatus::Fail, "awarded to someone else")
+            check(
+                CheckName::Recipient,
+                CheckStatus::Fail,
+                "awarded to someone else",
+            )
         }
     });
 
@@ -358,7 +434,12 @@ fn revocation_freshness(
     if let Some(max) = max_age
         && age > max
     {
-        return Err(format!("revocation data as of {as_of} is {age} s old, more than the {max} s allowed"));
+        return Err(format!(
+            "revocation data as of {as_of} is {age} s old, more than the {max} s allowed"
+        ));
     }
-    Ok(format!("not revoked as of update {} signed {as_of} ({age} s ago)", f.seq))
+    Ok(format!(
+        "not revoked as of update {} signed {as_of} ({age} s ago)",
+        f.seq
+    ))
 }

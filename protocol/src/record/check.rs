@@ -11,7 +11,8 @@ pub(crate) fn short_text(field: &str, s: &str) -> Result<(), String> {
 }
 
 pub(crate) fn opt_short_text(field: &str, s: &Option<String>) -> Result<(), String> {
-    s.as_deref().map_or(Ok(()), |s| bounded(field, s, MAX_SHORT_TEXT))
+    s.as_deref()
+        .map_or(Ok(()), |s| bounded(field, s, MAX_SHORT_TEXT))
 }
 
 pub(crate) fn long_text(field: &str, s: &str) -> Result<(), String> {
@@ -28,14 +29,20 @@ pub(crate) fn opt_url(field: &str, s: &Option<String>) -> Result<(), String> {
 
 pub(crate) fn list<T>(field: &str, items: &[T]) -> Result<(), String> {
     if items.len() > MAX_LIST {
-        return Err(format!("{field} has {} entries, at most {MAX_LIST} allowed", items.len()));
+        return Err(format!(
+            "{field} has {} entries, at most {MAX_LIST} allowed",
+            items.len()
+        ));
     }
     Ok(())
 }
 
 fn bounded(field: &str, s: &str, max: usize) -> Result<(), String> {
     if s.len() > max {
-        return Err(format!("{field} is {} bytes, at most {max} allowed", s.len()));
+        return Err(format!(
+            "{field} is {} bytes, at most {max} allowed",
+            s.len()
+        ));
     }
     Ok(())
 }

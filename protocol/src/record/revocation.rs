@@ -61,7 +61,9 @@ impl RevocationUpdate {
             _ => {}
         }
         if self.revoked.is_empty() || self.revoked.len() > MAX_REVOKED_PER_UPDATE {
-            return Err(format!("an update revokes 1 to {MAX_REVOKED_PER_UPDATE} indices"));
+            return Err(format!(
+                "an update revokes 1 to {MAX_REVOKED_PER_UPDATE} indices"
+            ));
         }
         if !self.revoked.windows(2).all(|w| w[0] < w[1]) {
             return Err("revoked indices must be strictly ascending".into());
@@ -75,7 +77,10 @@ impl RevocationUpdate {
         for r in &self.reasons {
             short_text("reason", &r.reason)?;
             if self.revoked.binary_search(&r.index).is_err() {
-                return Err(format!("reason for index {} which this update does not revoke", r.index));
+                return Err(format!(
+                    "reason for index {} which this update does not revoke",
+                    r.index
+                ));
             }
         }
         if self.next_update < self.at {

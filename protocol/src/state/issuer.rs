@@ -3,12 +3,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use super::keylog::{KeyLog, KeyValidity};
 use super::outcome::EquivocationProof;
 use super::revocations::{Freshness, RevocationSnapshot, Revocations, RevokedEntry, as_head};
-use super::summary::IssuerSummary;
+use super::summary::{IssuerSummary, KindSummary, SYNCED_KINDS};
+use crate::envelope::RecordKind;
 use crate::id::RecordId;
 use crate::keys::IssuerId;
 use crate::record::{Head, IssuerProfile, Record, SignedRecord};
@@ -74,14 +73,17 @@ impl IssuerState {
     /// The current profile: the highest sequence number (the smaller id if the
     /// issuer equivocated on it).
     pub fn profile(&self) -> Option<&IssuerProfile> {
-        self.current_profile_record().and_then(|r| match r.record() {
-            Record::IssuerProfile(p) => Some(p),
-            _ => None,
-        })
+        self.current_profile_record()
+            .and_then(|r| match r.record() {
+                Record::IssuerProfile(p) => Some(p),
+                _ => None,
+            })
     }
 
     fn current_profile_record(&self) -> Option<&Arc<SignedRecord>> {
-        self.profiles.last_key_value().and_then(|(_, v)| v.iter().min_by_key(|r| r.id()))
+        self.profiles
+            .last_key_value()
+            .and_then(|(_, v)| v.iter().min_by_key(|r| r.id()))
     }
 
     pub(crate) fn profile_seq(&self) -> u64 {
@@ -144,26 +146,56 @@ impl IssuerState {
             .chain(self.revocations.head_record())
     }
 
+    /// The sorted ids this node holds of one synced kind: every key event,
+    /// the current profile version (superseded ones are not stored), every
+    /// badge class and every revocation update.
+    pub fn ids(&self, kind: RecordKind) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = match kind {
+            RecordKind::KeyEvent => self.keys.ids().copied().collect(),
+            RecordKind::IssuerProfile => self
+                .profiles
+                .last_key_value()
+                .map(|(_, v)| v.iter().map(|r| r.id()).collect())
+                .unwrap_or_default(),
+            RecordKind::BadgeClass => self.badge_classes.iter().copied().collect(),
+            RecordKind::RevocationUpdate => self.revocations.ids().copied().collect(),
+            RecordKind::Head => self
+                .revocations
+                .head_record()
+                .map(|r| r.id())
+                .into_iter()
+                .collect(),
+            RecordKind::Assertion => Vec::new(),
+        };
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Ids of revocation updates with a sequence number of at least `from`,
+    /// in sequence order.
+    pub fn revocation_ids_from(&self, from: u64) -> Vec<RecordId> {
+        self.revocations.ids_from(from)
+    }
+
     /// The sync summary.
     pub fn summary(&self) -> IssuerSummary {
-        let (key_seq, key_head) = self
-            .keys
-            .head()
-            .map_or((0, None), |(s, ids)| (s, ids.iter().min().copied()));
-        let mut h = Sha256::new();
-        for id in &self.badge_classes {
-            h.update(id.digest());
-        }
-        let f = self.freshness();
+        let kinds = SYNCED_KINDS
+            .iter()
+            .enumerate()
+            .map(|(i, kind)| {
+                let max_seq = match kind {
+                    RecordKind::KeyEvent => self.keys.head().map_or(0, |(s, _)| s),
+                    RecordKind::IssuerProfile => self.profile_seq(),
+                    RecordKind::RevocationUpdate => self.revocations.max_seq(),
+                    _ => 0,
+                };
+                KindSummary::of(i as u8, max_seq, &self.ids(*kind))
+            })
+            .collect();
         IssuerSummary {
             issuer: self.id,
-            key_seq,
-            key_head,
-            profile_seq: self.profile_seq(),
-            revocation_seq: f.seq,
+            kinds,
             head_at: self.head().map(|h| h.at),
-            badge_class_count: self.badge_classes.len() as u64,
-            badge_class_digest: h.finalize().into(),
             equivocations: self.equivocations.len() as u64,
         }
     }

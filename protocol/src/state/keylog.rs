@@ -68,7 +68,8 @@ impl KeyLog {
     }
 
     fn recompute(&mut self) {
-        let mut from: BTreeMap<[u8; 32], (PublicKey, Timestamp, Option<Timestamp>)> = BTreeMap::new();
+        let mut from: BTreeMap<[u8; 32], (PublicKey, Timestamp, Option<Timestamp>)> =
+            BTreeMap::new();
         for e in self.events.values().filter_map(|r| as_key_event(r)) {
             let entry = from.entry(*e.key.as_bytes()).or_insert((e.key, e.at, None));
             entry.1 = entry.1.min(e.at);
@@ -98,7 +99,9 @@ impl KeyLog {
 
     /// The highest sequence number and the ids at it.
     pub(crate) fn head(&self) -> Option<(u64, &[RecordId])> {
-        self.by_seq.last_key_value().map(|(s, ids)| (*s, ids.as_slice()))
+        self.by_seq
+            .last_key_value()
+            .map(|(s, ids)| (*s, ids.as_slice()))
     }
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {

@@ -126,9 +126,20 @@ pub struct EquivocationProof {
 }
 
 impl EquivocationProof {
-    pub(crate) fn new(kind: RecordKind, seq: u64, a: Arc<SignedRecord>, b: Arc<SignedRecord>) -> Self {
+    pub(crate) fn new(
+        kind: RecordKind,
+        seq: u64,
+        a: Arc<SignedRecord>,
+        b: Arc<SignedRecord>,
+    ) -> Self {
         let (first, second) = if a.id() < b.id() { (a, b) } else { (b, a) };
-        EquivocationProof { issuer: first.record().issuer(), kind, seq, first, second }
+        EquivocationProof {
+            issuer: first.record().issuer(),
+            kind,
+            seq,
+            first,
+            second,
+        }
     }
 
     /// The pair of ids, smaller first: what identifies the proof.

@@ -60,8 +60,12 @@ impl Pending {
 
     /// Removes and returns every record held for `issuer`, oldest first.
     pub(crate) fn take_issuer(&mut self, issuer: &IssuerId) -> Vec<Arc<SignedRecord>> {
-        let Some(ids) = self.by_issuer.remove(issuer) else { return Vec::new() };
-        ids.iter().filter_map(|id| self.by_id.remove(id).map(|(r, _)| r)).collect()
+        let Some(ids) = self.by_issuer.remove(issuer) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| self.by_id.remove(id).map(|(r, _)| r))
+            .collect()
     }
 
     pub(crate) fn len(&self) -> usize {

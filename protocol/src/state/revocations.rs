@@ -81,7 +81,10 @@ impl Revocations {
     }
 
     pub(crate) fn at_seq(&self, seq: u64) -> Option<&Arc<SignedRecord>> {
-        self.by_seq.get(&seq).and_then(|ids| ids.first()).and_then(|id| self.updates.get(id))
+        self.by_seq
+            .get(&seq)
+            .and_then(|ids| ids.first())
+            .and_then(|id| self.updates.get(id))
     }
 
     pub(crate) fn insert(&mut self, rec: Arc<SignedRecord>) {
@@ -89,8 +92,17 @@ impl Revocations {
         let id = rec.id();
         for &index in &u.revoked {
             self.revoked.insert(index);
-            let reason = u.reasons.iter().find(|r| r.index == index).map(|r| r.reason.clone());
-            let candidate = RevokedEntry { seq: u.seq, update: id, at: u.at, reason };
+            let reason = u
+                .reasons
+                .iter()
+                .find(|r| r.index == index)
+                .map(|r| r.reason.clone());
+            let candidate = RevokedEntry {
+                seq: u.seq,
+                update: id,
+                at: u.at,
+                reason,
+            };
             let keep = self
                 .entries
                 .get(&index)
@@ -105,7 +117,9 @@ impl Revocations {
 
     /// Replaces the head if `rec` is newer; returns whether it did.
     pub(crate) fn offer_head(&mut self, rec: Arc<SignedRecord>) -> Result<bool, u64> {
-        let Some(h) = as_head(&rec) else { return Ok(false) };
+        let Some(h) = as_head(&rec) else {
+            return Ok(false);
+        };
         if let Some(cur) = self.head.as_ref() {
             if cur.id() == rec.id() {
                 return Ok(false);
@@ -125,7 +139,11 @@ impl Revocations {
     }
 
     pub(crate) fn is_revoked(&self, index: u32) -> Option<&RevokedEntry> {
-        if self.revoked.contains(index) { self.entries.get(&index) } else { None }
+        if self.revoked.contains(index) {
+            self.entries.get(&index)
+        } else {
+            None
+        }
     }
 
     pub(crate) fn max_seq(&self) -> u64 {
@@ -144,8 +162,15 @@ impl Revocations {
         let head = self.head.as_deref().and_then(as_head);
         let covering_head = head.filter(|h| h.seq <= seq);
         let as_of = latest.map(|u| u.at).max(covering_head.map(|h| h.at));
-        let next_update = latest.map(|u| u.next_update).max(covering_head.map(|h| h.next_update));
-        Freshness { seq, as_of, head_seq: head.map(|h| h.seq), next_update }
+        let next_update = latest
+            .map(|u| u.next_update)
+            .max(covering_head.map(|h| h.next_update));
+        Freshness {
+            seq,
+            as_of,
+            head_seq: head.map(|h| h.seq),
+            next_update,
+        }
     }
 
     pub(crate) fn revoked_count(&self) -> u64 {
@@ -154,6 +179,13 @@ impl Revocations {
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {
         self.updates.keys()
+    }
+
+    pub(crate) fn ids_from(&self, from: u64) -> Vec<RecordId> {
+        self.by_seq
+            .range(from..)
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect()
     }
 
     pub(crate) fn records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
@@ -168,7 +200,11 @@ impl Revocations {
         let mut bitmap = Vec::with_capacity(self.revoked.serialized_size());
         // Serializing into a Vec cannot fail.
         let _ = self.revoked.serialize_into(&mut bitmap);
-        RevocationSnapshot { issuer, seq: self.max_seq(), bitmap }
+        RevocationSnapshot {
+            issuer,
+            seq: self.max_seq(),
+            bitmap,
+        }
     }
 }
 
@@ -202,7 +238,10 @@ impl RevocationSnapshot {
     /// Decodes a snapshot of at most `limit` bytes and returns it with its set.
     pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<(Self, RoaringBitmap), SnapshotError> {
         if bytes.len() > limit {
-            return Err(SnapshotError(format!("{} bytes exceeds the limit of {limit}", bytes.len())));
+            return Err(SnapshotError(format!(
+                "{} bytes exceeds the limit of {limit}",
+                bytes.len()
+            )));
         }
         let snap: RevocationSnapshot =
             minicbor::decode(bytes).map_err(|e| SnapshotError(e.to_string()))?;

@@ -1,10 +1,61 @@
 //! Per-issuer summaries: what two nodes compare to find out what differs.
+//!
+//! For each replicated kind a summary gives the count, the highest sequence
+//! number and a digest of the sorted ids. Equal digests mean equal sets; a
+//! different digest at an equal sequence number is how a fork (equivocation)
+//! held by another node is found by sync alone, without gossip.
 
 use minicbor::{Decode, Encode};
+use sha2::{Digest, Sha256};
 
+use crate::envelope::RecordKind;
 use crate::id::RecordId;
 use crate::keys::IssuerId;
 use crate::time::Timestamp;
+
+/// The kinds replicated by sync, in the order they should be fetched.
+/// Assertions are private to their earner and heads are compared by time.
+pub const SYNCED_KINDS: [RecordKind; 4] = [
+    RecordKind::KeyEvent,
+    RecordKind::IssuerProfile,
+    RecordKind::BadgeClass,
+    RecordKind::RevocationUpdate,
+];
+
+/// The set of ids of one kind that a node holds for one issuer.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[cbor(map)]
+pub struct KindSummary {
+    /// Index of the kind in [`SYNCED_KINDS`].
+    #[n(0)]
+    pub kind: u8,
+    /// How many ids.
+    #[n(1)]
+    pub count: u64,
+    /// Highest sequence number (0 for unsequenced kinds).
+    #[n(2)]
+    pub max_seq: u64,
+    /// sha2-256 over the sorted id digests.
+    #[cbor(n(3), with = "minicbor::bytes")]
+    #[serde(skip)]
+    pub digest: [u8; 32],
+}
+
+impl KindSummary {
+    /// Summarises a sorted list of ids.
+    pub fn of(kind: u8, max_seq: u64, sorted_ids: &[RecordId]) -> Self {
+        let mut h = Sha256::new();
+        for id in sorted_ids {
+            h.update(id.digest());
+        }
+        KindSummary {
+            kind,
+            count: sorted_ids.len() as u64,
+            max_seq,
+            digest: h.finalize().into(),
+        }
+    }
+}
 
 /// A compact description of what a node holds for one issuer.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
@@ -13,29 +64,46 @@ pub struct IssuerSummary {
     /// The issuer.
     #[n(0)]
     pub issuer: IssuerId,
-    /// Highest key event sequence number.
+    /// One entry per kind of [`SYNCED_KINDS`], in that order.
     #[n(1)]
-    pub key_seq: u64,
-    /// Id of that key event (the smaller one on a fork).
-    #[n(2)]
-    pub key_head: Option<RecordId>,
-    /// Highest profile version.
-    #[n(3)]
-    pub profile_seq: u64,
-    /// Highest revocation update applied.
-    #[n(4)]
-    pub revocation_seq: u64,
+    pub kinds: Vec<KindSummary>,
     /// Time of the latest head.
-    #[n(5)]
+    #[n(2)]
     pub head_at: Option<Timestamp>,
-    /// How many badge classes.
-    #[n(6)]
-    pub badge_class_count: u64,
-    /// sha2-256 over the sorted badge class ids.
-    #[cbor(n(7), with = "minicbor::bytes")]
-    #[serde(skip)]
-    pub badge_class_digest: [u8; 32],
     /// How many equivocation proofs.
-    #[n(8)]
+    #[n(3)]
     pub equivocations: u64,
+}
+
+impl IssuerSummary {
+    /// The entry for `kind`, if it is synced.
+    pub fn kind(&self, kind: RecordKind) -> Option<&KindSummary> {
+        let index = SYNCED_KINDS.iter().position(|k| *k == kind)?;
+        self.kinds.iter().find(|k| usize::from(k.kind) == index)
+    }
+
+    /// Highest revocation update.
+    pub fn revocation_seq(&self) -> u64 {
+        self.kind(RecordKind::RevocationUpdate)
+            .map_or(0, |k| k.max_seq)
+    }
+
+    /// Highest key event.
+    pub fn key_seq(&self) -> u64 {
+        self.kind(RecordKind::KeyEvent).map_or(0, |k| k.max_seq)
+    }
+
+    /// Highest profile version.
+    pub fn profile_seq(&self) -> u64 {
+        self.kind(RecordKind::IssuerProfile)
+            .map_or(0, |k| k.max_seq)
+    }
+
+    /// The kinds whose id sets differ from `other`'s (same issuer assumed).
+    pub fn differing_kinds(&self, other: &IssuerSummary) -> Vec<RecordKind> {
+        SYNCED_KINDS
+            .into_iter()
+            .filter(|k| self.kind(*k).map(|s| s.digest) != other.kind(*k).map(|s| s.digest))
+            .collect()
+    }
 }

@@ -20,8 +20,14 @@ fn records() -> Vec<SignedRecord> {
     let (badge, _) = i.badge_class("Golden Teamwork");
     out.push(badge.clone());
     out.push(i.award(&badge, "ada@example.org"));
-    let reasons = vec![RevocationReason { index: 0, reason: "awarded by mistake".into() }];
-    let revoke = i.inner().revoke(vec![0, 7], reasons, T0.plus(60), T0.plus(3660)).expect("ok");
+    let reasons = vec![RevocationReason {
+        index: 0,
+        reason: "awarded by mistake".into(),
+    }];
+    let revoke = i
+        .inner()
+        .revoke(vec![0, 7], reasons, T0.plus(60), T0.plus(3660))
+        .expect("ok");
     out.push(revoke);
     i.now = T0.plus(120);
     out.push(i.rotate());
@@ -59,7 +65,10 @@ fn golden_vectors_match_byte_for_byte() {
     }
     let text = std::fs::read_to_string(path()).expect("tests/vectors/records.json exists");
     let expected: Value = serde_json::from_str(&text).expect("valid json");
-    assert_eq!(actual, expected, "protocol output changed: bump the protocol version");
+    assert_eq!(
+        actual, expected,
+        "protocol output changed: bump the protocol version"
+    );
 }
 
 #[test]
@@ -69,7 +78,8 @@ fn stored_vectors_decode_and_verify() {
     let mut reg = Registry::new();
     for v in expected["records"].as_array().expect("array") {
         let bytes = hex::decode(v["envelope"].as_str().expect("hex")).expect("hex");
-        let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES).expect("vector decodes and verifies");
+        let rec =
+            SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES).expect("vector decodes and verifies");
         assert_eq!(rec.id().to_string(), v["id"].as_str().expect("id"));
         assert_eq!(rec.kind().name(), v["kind"].as_str().expect("kind"));
         let outcome = reg.apply(rec, T0.plus(1000)).outcome;

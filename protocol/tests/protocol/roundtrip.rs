@@ -18,7 +18,8 @@ fn issuer() -> IssuerId {
 }
 
 fn text(max: usize) -> impl Strategy<Value = String> {
-    proptest::string::string_regex(&format!("[a-zA-Z0-9é☃][a-zA-Z0-9 éü☃]{{0,{max}}}")).expect("regex")
+    proptest::string::string_regex(&format!("[a-zA-Z0-9é☃][a-zA-Z0-9 éü☃]{{0,{max}}}"))
+        .expect("regex")
 }
 
 fn opt_text(max: usize) -> impl Strategy<Value = Option<String>> {
@@ -34,8 +35,17 @@ fn time() -> impl Strategy<Value = Timestamp> {
 }
 
 fn profile() -> impl Strategy<Value = Record> {
-    (1u64..1000, text(40), opt_text(60), opt_text(40), opt_text(200), opt_text(60), time(), opt_text(60)).prop_map(
-        |(seq, name, url, email, description, image, at, base)| {
+    (
+        1u64..1000,
+        text(40),
+        opt_text(60),
+        opt_text(40),
+        opt_text(200),
+        opt_text(60),
+        time(),
+        opt_text(60),
+    )
+        .prop_map(|(seq, name, url, email, description, image, at, base)| {
             Record::IssuerProfile(IssuerProfile {
                 issuer: issuer(),
                 seq,
@@ -47,8 +57,7 @@ fn profile() -> impl Strategy<Value = Record> {
                 at,
                 public_base_url: base,
             })
-        },
-    )
+        })
 }
 
 fn badge_class() -> impl Strategy<Value = Record> {
@@ -72,48 +81,79 @@ fn badge_class() -> impl Strategy<Value = Record> {
         proptest::collection::vec(id(), 0..4),
         time(),
     )
-        .prop_map(|(name, description, narrative, url, image, alignments, tags, related, at)| {
-            Record::BadgeClass(BadgeClass {
-                issuer: issuer(),
-                name,
-                description,
-                criteria: Criteria { narrative: Some(narrative), url },
-                image: image.map(|(uri, digest)| ImageRef { uri, digest }),
-                alignments,
-                tags,
-                related,
-                at,
-            })
-        })
+        .prop_map(
+            |(name, description, narrative, url, image, alignments, tags, related, at)| {
+                Record::BadgeClass(BadgeClass {
+                    issuer: issuer(),
+                    name,
+                    description,
+                    criteria: Criteria {
+                        narrative: Some(narrative),
+                        url,
+                    },
+                    image: image.map(|(uri, digest)| ImageRef { uri, digest }),
+                    alignments,
+                    tags,
+                    related,
+                    at,
+                })
+            },
+        )
 }
 
 fn assertion() -> impl Strategy<Value = Record> {
     let recipient = prop_oneof![
-        (text(30), text(10)).prop_map(|(email, salt)| Recipient::Hashed(IdentityHash::new(EMAIL_IDENTITY_TYPE, &email, &salt))),
+        (text(30), text(10)).prop_map(|(email, salt)| Recipient::Hashed(IdentityHash::new(
+            EMAIL_IDENTITY_TYPE,
+            &email,
+            &salt
+        ))),
         text(30).prop_map(|s| Recipient::Did(format!("did:example:{}", s.replace(' ', "")))),
     ];
-    let evidence = (opt_text(40), opt_text(100)).prop_map(|(url, narrative)| Evidence { url, narrative });
-    (id(), recipient, time(), proptest::option::of(1i64..1_000_000), proptest::collection::vec(evidence, 0..3), opt_text(100), 0u32..1_000_000)
-        .prop_map(|(badge, recipient, issued_on, exp, evidence, narrative, status_index)| {
-            Record::Assertion(Assertion {
-                issuer: issuer(),
-                badge,
-                recipient,
-                issued_on,
-                expires: exp.map(|d| issued_on.plus(d)),
-                evidence,
-                narrative,
-                status_index,
-            })
-        })
+    let evidence =
+        (opt_text(40), opt_text(100)).prop_map(|(url, narrative)| Evidence { url, narrative });
+    (
+        id(),
+        recipient,
+        time(),
+        proptest::option::of(1i64..1_000_000),
+        proptest::collection::vec(evidence, 0..3),
+        opt_text(100),
+        0u32..1_000_000,
+    )
+        .prop_map(
+            |(badge, recipient, issued_on, exp, evidence, narrative, status_index)| {
+                Record::Assertion(Assertion {
+                    issuer: issuer(),
+                    badge,
+                    recipient,
+                    issued_on,
+                    expires: exp.map(|d| issued_on.plus(d)),
+                    evidence,
+                    narrative,
+                    status_index,
+                })
+            },
+        )
 }
 
 fn revocation() -> impl Strategy<Value = Record> {
-    (1u64..100, id(), time(), proptest::collection::btree_set(0u32..200_000, 1..50), opt_text(30)).prop_map(
-        |(seq, prev, at, set, reason)| {
+    (
+        1u64..100,
+        id(),
+        time(),
+        proptest::collection::btree_set(0u32..200_000, 1..50),
+        opt_text(30),
+    )
+        .prop_map(|(seq, prev, at, set, reason)| {
             let revoked: Vec<u32> = set.into_iter().collect();
             let reasons = reason
-                .map(|r| vec![RevocationReason { index: revoked[0], reason: r }])
+                .map(|r| {
+                    vec![RevocationReason {
+                        index: revoked[0],
+                        reason: r,
+                    }]
+                })
                 .unwrap_or_default();
             Record::RevocationUpdate(RevocationUpdate {
                 issuer: issuer(),
@@ -124,24 +164,43 @@ fn revocation() -> impl Strategy<Value = Record> {
                 revoked,
                 reasons,
             })
-        },
-    )
+        })
 }
 
 fn head() -> impl Strategy<Value = Record> {
     (0u64..100, id(), time()).prop_map(|(seq, latest, at)| {
-        Record::Head(Head { issuer: issuer(), seq, latest: (seq > 0).then_some(latest), at, next_update: at.plus(60) })
+        Record::Head(Head {
+            issuer: issuer(),
+            seq,
+            latest: (seq > 0).then_some(latest),
+            at,
+            next_update: at.plus(60),
+        })
     })
 }
 
 fn key_event() -> impl Strategy<Value = Record> {
     (any::<[u8; 32]>(), time()).prop_map(|(next, at)| {
-        Record::KeyEvent(KeyEvent { issuer: issuer(), seq: 0, prev: None, key: *key().public(), next_key_digest: next, at })
+        Record::KeyEvent(KeyEvent {
+            issuer: issuer(),
+            seq: 0,
+            prev: None,
+            key: *key().public(),
+            next_key_digest: next,
+            at,
+        })
     })
 }
 
 fn any_record() -> impl Strategy<Value = Record> {
-    prop_oneof![profile(), badge_class(), assertion(), revocation(), head(), key_event()]
+    prop_oneof![
+        profile(),
+        badge_class(),
+        assertion(),
+        revocation(),
+        head(),
+        key_event()
+    ]
 }
 
 proptest! {
@@ -186,7 +245,9 @@ fn oversized_input_is_refused_before_decoding() {
     let big = vec![0u8; MAX_ENVELOPE_BYTES + 1];
     assert!(matches!(
         SignedRecord::decode(&big, usize::MAX),
-        Err(RecordError::Envelope(badgemesh_protocol::envelope::EnvelopeError::TooLarge { .. }))
+        Err(RecordError::Envelope(
+            badgemesh_protocol::envelope::EnvelopeError::TooLarge { .. }
+        ))
     ));
 }
 

@@ -12,7 +12,9 @@ const T0: Timestamp = Timestamp(1_800_000_000);
 const LATER: Timestamp = Timestamp(1_900_000_000);
 
 fn apply_all(reg: &mut Registry, recs: &[SignedRecord]) -> Vec<Outcome> {
-    recs.iter().map(|r| reg.apply(r.clone(), LATER).outcome).collect()
+    recs.iter()
+        .map(|r| reg.apply(r.clone(), LATER).outcome)
+        .collect()
 }
 
 /// A realistic history: genesis, badge classes, revocations, a rotation, more
@@ -50,7 +52,10 @@ fn in_order_history_is_all_accepted() {
     assert_eq!(s.freshness().seq, 5);
     assert_eq!(s.revoked_count(), 10);
     assert_eq!(s.keys().len(), 2);
-    assert_eq!(s.profile().map(|p| p.name.as_str()), Some("Example Academy (renamed)"));
+    assert_eq!(
+        s.profile().map(|p| p.name.as_str()),
+        Some("Example Academy (renamed)")
+    );
     assert!(!s.has_equivocated());
     assert_eq!(reg.pending_len(), 0);
 }
@@ -89,7 +94,10 @@ fn a_gap_is_held_then_filled() {
         Outcome::Pending(Gap::MissingRevocation { issuer, seq: 2 })
     );
     assert_eq!(reg.issuer(&issuer).map(|s| s.freshness().seq), Some(1));
-    assert!(reg.issuer(&issuer).and_then(|s| s.revoked(3)).is_none(), "applied out of order");
+    assert!(
+        reg.issuer(&issuer).and_then(|s| s.revoked(3)).is_none(),
+        "applied out of order"
+    );
     let report = reg.apply(r2, LATER);
     assert_eq!(report.outcome, Outcome::Accepted);
     assert_eq!(report.released.len(), 1);
@@ -105,7 +113,10 @@ fn records_before_their_issuer_wait_for_it() {
     let (badge, _) = i.badge_class("Early");
     let mut reg = Registry::new();
     let issuer = i.inner().id();
-    assert_eq!(reg.apply(badge.clone(), LATER).outcome, Outcome::Pending(Gap::UnknownIssuer(issuer)));
+    assert_eq!(
+        reg.apply(badge.clone(), LATER).outcome,
+        Outcome::Pending(Gap::UnknownIssuer(issuer))
+    );
     let report = reg.apply(genesis[0].clone(), LATER);
     assert_eq!(report.outcome, Outcome::Accepted);
     assert_eq!(report.released.len(), 1);
@@ -148,7 +159,10 @@ fn a_thief_of_the_current_key_cannot_rotate() {
         at: T0.plus(5),
     };
     let forged = SignedRecord::sign(Record::KeyEvent(event), &thief).expect("well-formed");
-    assert_eq!(reg.apply(forged, LATER).outcome, Outcome::Rejected(Rejection::PreRotationMismatch));
+    assert_eq!(
+        reg.apply(forged, LATER).outcome,
+        Outcome::Rejected(Rejection::PreRotationMismatch)
+    );
     // The owner's pre-rotated key works.
     i.now = T0.plus(5);
     assert_eq!(reg.apply(i.rotate(), LATER).outcome, Outcome::Accepted);
@@ -184,15 +198,27 @@ fn other_issuers_keys_and_unknown_keys() {
     apply_all(&mut reg, &b.genesis());
     // b's key signs a badge class that claims to be a's.
     let (mut badge_rec, _) = a.badge_class("Claimed");
-    let Record::BadgeClass(mut badge) = badge_rec.record().clone() else { unreachable!() };
+    let Record::BadgeClass(mut badge) = badge_rec.record().clone() else {
+        unreachable!()
+    };
     badge.issuer = a.inner().id();
-    badge_rec = SignedRecord::sign(Record::BadgeClass(badge.clone()), b.inner().current_key()).expect("ok");
-    assert_eq!(reg.apply(badge_rec, LATER).outcome, Outcome::Rejected(Rejection::KeyOfOtherIssuer));
+    badge_rec =
+        SignedRecord::sign(Record::BadgeClass(badge.clone()), b.inner().current_key()).expect("ok");
+    assert_eq!(
+        reg.apply(badge_rec, LATER).outcome,
+        Outcome::Rejected(Rejection::KeyOfOtherIssuer)
+    );
     // A key nobody knows: held (it could be a rotation not seen yet), never accepted.
     let stranger = SecretKey::from_seed(&seed("stranger", 1)).expect("strong");
     let rec = SignedRecord::sign(Record::BadgeClass(badge), &stranger).expect("ok");
-    assert_eq!(reg.apply(rec, LATER).outcome, Outcome::Pending(Gap::UnknownKey(a.inner().id())));
-    assert!(reg.issuer(&a.inner().id()).is_some_and(|s| s.badge_classes().len() == 0));
+    assert_eq!(
+        reg.apply(rec, LATER).outcome,
+        Outcome::Pending(Gap::UnknownKey(a.inner().id()))
+    );
+    assert!(
+        reg.issuer(&a.inner().id())
+            .is_some_and(|s| s.badge_classes().is_empty())
+    );
 }
 
 #[test]
@@ -205,7 +231,10 @@ fn records_from_the_future_are_rejected() {
     }
     i.now = T0.plus(3600);
     let head = i.head();
-    assert!(matches!(reg.apply(head, T0).outcome, Outcome::Rejected(Rejection::FromFuture { .. })));
+    assert!(matches!(
+        reg.apply(head, T0).outcome,
+        Outcome::Rejected(Rejection::FromFuture { .. })
+    ));
 }
 
 #[test]
@@ -229,12 +258,19 @@ fn revocation_equivocation_is_proved_and_fail_safe() {
     ids.sort();
     assert_eq!(proof.ids(), (ids[0], ids[1]));
     let s = reg.issuer(&i.inner().id()).expect("known");
-    assert!(s.revoked(2).is_some() && s.revoked(3).is_some(), "revoked in either branch");
+    assert!(
+        s.revoked(2).is_some() && s.revoked(3).is_some(),
+        "revoked in either branch"
+    );
     assert!(s.has_equivocated());
     // Later records cannot erase the evidence.
     reg.apply(i.revoke(&[4]), LATER);
     reg.apply(i.head(), LATER);
-    assert_eq!(reg.issuer(&i.inner().id()).map(|s| s.equivocations().count()), Some(1));
+    assert_eq!(
+        reg.issuer(&i.inner().id())
+            .map(|s| s.equivocations().count()),
+        Some(1)
+    );
 }
 
 fn shuffled(recs: &[SignedRecord], order: &[usize]) -> Vec<SignedRecord> {
@@ -277,8 +313,8 @@ proptest! {
             reg.apply(r, LATER);
             if let Some(s) = reg.issuer(&issuer) {
                 let sum = s.summary();
-                prop_assert!(sum.revocation_seq >= rev && sum.profile_seq >= prof && sum.key_seq >= keys);
-                (rev, prof, keys) = (sum.revocation_seq, sum.profile_seq, sum.key_seq);
+                prop_assert!(sum.revocation_seq() >= rev && sum.profile_seq() >= prof && sum.key_seq() >= keys);
+                (rev, prof, keys) = (sum.revocation_seq(), sum.profile_seq(), sum.key_seq());
             }
         }
     }

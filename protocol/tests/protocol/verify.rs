@@ -26,22 +26,40 @@ fn world() -> World {
     }
     let (badge, _) = issuer.badge_class("Teamwork");
     node.apply(badge.clone(), T0);
-    World { issuer, node, badge }
+    World {
+        issuer,
+        node,
+        badge,
+    }
 }
 
-fn outcome(bytes: &[u8], node: &Registry, now: Timestamp, opts: &VerifyOptions<'_>) -> VerdictOutcome {
-    verify(bytes, node, now, opts).expect("an assertion").outcome
+fn outcome(
+    bytes: &[u8],
+    node: &Registry,
+    now: Timestamp,
+    opts: &VerifyOptions<'_>,
+) -> VerdictOutcome {
+    verify(bytes, node, now, opts)
+        .expect("an assertion")
+        .outcome
 }
 
 #[test]
 fn valid_with_every_check_passing() {
     let mut w = world();
     let award = w.issuer.award(&w.badge, "ada@example.org");
-    let opts = VerifyOptions { recipient: Some("Ada@Example.org"), max_age_secs: Some(600) };
+    let opts = VerifyOptions {
+        recipient: Some("Ada@Example.org"),
+        max_age_secs: Some(600),
+    };
     let v = verify(award.bytes(), &w.node, T0.plus(60), &opts).expect("an assertion");
     assert_eq!(v.outcome, VerdictOutcome::Valid);
     assert_eq!(v.assertion, award.id());
-    assert!(v.checks.iter().all(|c| c.status == CheckStatus::Pass), "{:#?}", v.checks);
+    assert!(
+        v.checks.iter().all(|c| c.status == CheckStatus::Pass),
+        "{:#?}",
+        v.checks
+    );
     let r = v.revocation.expect("freshness reported");
     assert_eq!((r.seq, r.age_secs), (0, Some(60)));
 }
@@ -64,8 +82,14 @@ fn other_awards_are_not_revoked_with_it() {
     let first = w.issuer.award(&w.badge, "ada@example.org");
     let second = w.issuer.award(&w.badge, "bob@example.org");
     w.node.apply(w.issuer.revoke(&[0]), T0);
-    assert_eq!(outcome(first.bytes(), &w.node, T0, &VerifyOptions::default()), VerdictOutcome::Revoked);
-    assert_eq!(outcome(second.bytes(), &w.node, T0, &VerifyOptions::default()), VerdictOutcome::Valid);
+    assert_eq!(
+        outcome(first.bytes(), &w.node, T0, &VerifyOptions::default()),
+        VerdictOutcome::Revoked
+    );
+    assert_eq!(
+        outcome(second.bytes(), &w.node, T0, &VerifyOptions::default()),
+        VerdictOutcome::Valid
+    );
 }
 
 #[test]
@@ -73,12 +97,49 @@ fn expired_and_not_yet_valid() {
     let mut w = world();
     let inner = w.issuer.inner();
     let expiring = inner
-        .award(w.badge.id(), recipient(), T0, Some(T0.plus(100)), vec![], None)
+        .award(
+            w.badge.id(),
+            recipient(),
+            T0,
+            Some(T0.plus(100)),
+            vec![],
+            None,
+        )
         .expect("well-formed");
-    assert_eq!(outcome(expiring.bytes(), &w.node, T0.plus(99), &VerifyOptions::default()), VerdictOutcome::Valid);
-    assert_eq!(outcome(expiring.bytes(), &w.node, T0.plus(100), &VerifyOptions::default()), VerdictOutcome::Expired);
-    let future = w.issuer.inner().award(w.badge.id(), recipient(), T0.plus(86_400), None, vec![], None).expect("ok");
-    assert_eq!(outcome(future.bytes(), &w.node, T0, &VerifyOptions::default()), VerdictOutcome::NotYetValid);
+    assert_eq!(
+        outcome(
+            expiring.bytes(),
+            &w.node,
+            T0.plus(99),
+            &VerifyOptions::default()
+        ),
+        VerdictOutcome::Valid
+    );
+    assert_eq!(
+        outcome(
+            expiring.bytes(),
+            &w.node,
+            T0.plus(100),
+            &VerifyOptions::default()
+        ),
+        VerdictOutcome::Expired
+    );
+    let future = w
+        .issuer
+        .inner()
+        .award(
+            w.badge.id(),
+            recipient(),
+            T0.plus(86_400),
+            None,
+            vec![],
+            None,
+        )
+        .expect("ok");
+    assert_eq!(
+        outcome(future.bytes(), &w.node, T0, &VerifyOptions::default()),
+        VerdictOutcome::NotYetValid
+    );
 }
 
 fn recipient() -> badgemesh_protocol::record::Recipient {
@@ -94,7 +155,10 @@ fn tampered_signature_is_invalid() {
     bytes[last] ^= 0x01;
     let v = verify(&bytes, &w.node, T0, &VerifyOptions::default()).expect("still an assertion");
     assert_eq!(v.outcome, VerdictOutcome::Invalid);
-    assert_eq!(v.check(CheckName::Signature).map(|c| c.status), Some(CheckStatus::Fail));
+    assert_eq!(
+        v.check(CheckName::Signature).map(|c| c.status),
+        Some(CheckStatus::Fail)
+    );
 }
 
 #[test]
@@ -106,10 +170,16 @@ fn payload_swapped_under_a_valid_signature_is_invalid() {
     let e = Envelope::decode(eve.bytes(), MAX_ENVELOPE_BYTES).expect("decodes");
     // Eve's payload with Ada's signature: rebuild the envelope by hand.
     let mut forged = ada.bytes().to_vec();
-    let start = forged.windows(a.payload.len()).position(|w| w == a.payload).expect("payload inside");
+    let start = forged
+        .windows(a.payload.len())
+        .position(|w| w == a.payload)
+        .expect("payload inside");
     assert_eq!(a.payload.len(), e.payload.len());
     forged[start..start + a.payload.len()].copy_from_slice(e.payload);
-    assert_eq!(outcome(&forged, &w.node, T0, &VerifyOptions::default()), VerdictOutcome::Invalid);
+    assert_eq!(
+        outcome(&forged, &w.node, T0, &VerifyOptions::default()),
+        VerdictOutcome::Invalid
+    );
 }
 
 #[test]
@@ -119,14 +189,23 @@ fn unknown_issuer_or_badge_is_indeterminate_not_invalid() {
     let empty = Registry::new();
     let v = verify(award.bytes(), &empty, T0, &VerifyOptions::default()).expect("assertion");
     assert_eq!(v.outcome, VerdictOutcome::Indeterminate);
-    assert_eq!(v.check(CheckName::Signature).map(|c| c.status), Some(CheckStatus::Pass));
-    assert_eq!(v.check(CheckName::IssuerKey).map(|c| c.status), Some(CheckStatus::Unknown));
+    assert_eq!(
+        v.check(CheckName::Signature).map(|c| c.status),
+        Some(CheckStatus::Pass)
+    );
+    assert_eq!(
+        v.check(CheckName::IssuerKey).map(|c| c.status),
+        Some(CheckStatus::Unknown)
+    );
 
     let (unseen_badge, _) = w.issuer.badge_class("Not gossiped yet");
     let award2 = w.issuer.award(&unseen_badge, "ada@example.org");
     let v = verify(award2.bytes(), &w.node, T0, &VerifyOptions::default()).expect("assertion");
     assert_eq!(v.outcome, VerdictOutcome::Indeterminate);
-    assert_eq!(v.check(CheckName::BadgeClass).map(|c| c.status), Some(CheckStatus::Unknown));
+    assert_eq!(
+        v.check(CheckName::BadgeClass).map(|c| c.status),
+        Some(CheckStatus::Unknown)
+    );
 }
 
 #[test]
@@ -140,29 +219,53 @@ fn badge_class_of_another_issuer_is_invalid() {
     let award = other.award(&w.badge, "ada@example.org");
     let v = verify(award.bytes(), &w.node, T0, &VerifyOptions::default()).expect("assertion");
     assert_eq!(v.outcome, VerdictOutcome::Invalid);
-    assert_eq!(v.check(CheckName::BadgeClass).map(|c| c.status), Some(CheckStatus::Fail));
+    assert_eq!(
+        v.check(CheckName::BadgeClass).map(|c| c.status),
+        Some(CheckStatus::Fail)
+    );
 }
 
 #[test]
 fn recipient_mismatch_is_invalid() {
     let mut w = world();
     let award = w.issuer.award(&w.badge, "ada@example.org");
-    let opts = VerifyOptions { recipient: Some("mallory@example.org"), max_age_secs: None };
-    assert_eq!(outcome(award.bytes(), &w.node, T0, &opts), VerdictOutcome::Invalid);
+    let opts = VerifyOptions {
+        recipient: Some("mallory@example.org"),
+        max_age_secs: None,
+    };
+    assert_eq!(
+        outcome(award.bytes(), &w.node, T0, &opts),
+        VerdictOutcome::Invalid
+    );
 }
 
 #[test]
 fn old_or_incomplete_revocation_data_is_indeterminate() {
     let mut w = world();
     let award = w.issuer.award(&w.badge, "ada@example.org");
-    let opts = VerifyOptions { recipient: None, max_age_secs: Some(3600) };
-    assert_eq!(outcome(award.bytes(), &w.node, T0.plus(3600), &opts), VerdictOutcome::Valid);
-    assert_eq!(outcome(award.bytes(), &w.node, T0.plus(3601), &opts), VerdictOutcome::Indeterminate);
+    let opts = VerifyOptions {
+        recipient: None,
+        max_age_secs: Some(3600),
+    };
+    assert_eq!(
+        outcome(award.bytes(), &w.node, T0.plus(3600), &opts),
+        VerdictOutcome::Valid
+    );
+    assert_eq!(
+        outcome(award.bytes(), &w.node, T0.plus(3601), &opts),
+        VerdictOutcome::Indeterminate
+    );
     // A head that names an update this node lacks.
     let _missing = w.issuer.revoke(&[9]);
     w.issuer.now = T0.plus(10);
     w.node.apply(w.issuer.head(), T0.plus(10));
-    let v = verify(award.bytes(), &w.node, T0.plus(10), &VerifyOptions::default()).expect("assertion");
+    let v = verify(
+        award.bytes(),
+        &w.node,
+        T0.plus(10),
+        &VerifyOptions::default(),
+    )
+    .expect("assertion");
     assert_eq!(v.outcome, VerdictOutcome::Indeterminate);
     let detail = &v.check(CheckName::Revocation).expect("present").detail;
     assert!(detail.contains("sync needed"), "{detail}");
@@ -176,7 +279,10 @@ fn no_revocation_data_at_all_is_indeterminate() {
     let (badge, _) = issuer.badge_class("B");
     node.apply(badge.clone(), T0);
     let award = issuer.award(&badge, "ada@example.org");
-    assert_eq!(outcome(award.bytes(), &node, T0, &VerifyOptions::default()), VerdictOutcome::Indeterminate);
+    assert_eq!(
+        outcome(award.bytes(), &node, T0, &VerifyOptions::default()),
+        VerdictOutcome::Indeterminate
+    );
 }
 
 #[test]
@@ -203,14 +309,28 @@ fn rotation_keeps_old_awards_valid_and_refuses_the_old_key_afterwards() {
     w.node.apply(w.issuer.rotate(), T0.plus(100));
     w.node.apply(w.issuer.head(), T0.plus(100));
     let now = T0.plus(200);
-    assert_eq!(outcome(before.bytes(), &w.node, now, &VerifyOptions::default()), VerdictOutcome::Valid);
+    assert_eq!(
+        outcome(before.bytes(), &w.node, now, &VerifyOptions::default()),
+        VerdictOutcome::Valid
+    );
     let after_new_key = w.issuer.award(&w.badge, "bob@example.org");
-    assert_eq!(outcome(after_new_key.bytes(), &w.node, now, &VerifyOptions::default()), VerdictOutcome::Valid);
+    assert_eq!(
+        outcome(
+            after_new_key.bytes(),
+            &w.node,
+            now,
+            &VerifyOptions::default()
+        ),
+        VerdictOutcome::Valid
+    );
     thief.now = T0.plus(150);
     let stolen = thief.award(&w.badge, "eve@example.org");
     let v = verify(stolen.bytes(), &w.node, now, &VerifyOptions::default()).expect("assertion");
     assert_eq!(v.outcome, VerdictOutcome::Invalid);
-    assert_eq!(v.check(CheckName::IssuerKey).map(|c| c.status), Some(CheckStatus::Fail));
+    assert_eq!(
+        v.check(CheckName::IssuerKey).map(|c| c.status),
+        Some(CheckStatus::Fail)
+    );
 }
 
 #[test]
@@ -220,7 +340,10 @@ fn non_assertions_are_errors_not_verdicts() {
         verify(w.badge.bytes(), &w.node, T0, &VerifyOptions::default()),
         Err(VerifyError::NotAnAssertion("badge_class"))
     ));
-    assert!(matches!(verify(b"not cbor", &w.node, T0, &VerifyOptions::default()), Err(VerifyError::Envelope(_))));
+    assert!(matches!(
+        verify(b"not cbor", &w.node, T0, &VerifyOptions::default()),
+        Err(VerifyError::Envelope(_))
+    ));
     let key = badgemesh_protocol::keys::SecretKey::from_seed(&[1; 32]).expect("strong");
     let garbage_payload = seal(RecordKind::Assertion, b"\xa0", &key);
     assert!(matches!(
@@ -239,5 +362,9 @@ fn verdict_json_has_stable_names() {
     assert_eq!(json["checks"][0]["check"], "signature");
     assert_eq!(json["checks"][0]["status"], "pass");
     assert_eq!(json["issued_on"], T0.to_string());
-    assert!(json["issuer"].as_str().is_some_and(|s| s.starts_with("did:key:z6Mk")));
+    assert!(
+        json["issuer"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("did:key:z6Mk"))
+    );
 }
