@@ -1,1 +1,15 @@
-//! The badgemesh node: durable store, libp2p networking and the local HTTP API.
+//! The badgemesh node: the long-lived process that issuers and verifiers run.
+//!
+//! - [`store`]: the durable redb store; [`ledger`]: the protocol's state
+//!   machine in memory, backed by the store.
+//! - [`network`]: libp2p (gossipsub, Kademlia, mDNS, identify, ping, and the
+//!   sync request-response protocol); one task owns the swarm, everyone else
+//!   holds a [`network::Client`].
+//! - [`sync`]: anti-entropy rounds with peers.
+//! - [`api`]: the local HTTP API.
+//! - [`config`] and [`datadir`]: defaults, the TOML file, environment, and the
+//!   files the node keeps (identity, admin token, issuer keys, `node.json`).
+//! - [`node`]: starts all of the above and stops them cleanly.
+
+pub mod ledger;
+pub mod store;

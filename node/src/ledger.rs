@@ -1,0 +1,135 @@
+//! The ledger: the issuer state machine in memory, backed by the store.
+//!
+//! Every record that enters the node (gossip, sync, bundle, the admin API)
+//! goes through [`Ledger::ingest`]: the protocol's state machine decides, and
+//! what it accepts (with any held records it released) is committed to the
+//! store in one transaction before `ingest` returns. Writers are serialised so
+//! that commits happen in the order the state machine accepted records;
+//! readers (verification, the API, sync responses) take a read lock that is
+//! never held across I/O.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
+use badgemesh_protocol::record::SignedRecord;
+use badgemesh_protocol::state::{Outcome, Registry};
+use badgemesh_protocol::time::Timestamp;
+
+use crate::store::{Store, StoreError};
+
+/// What ingesting one record did.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// The record's own outcome.
+    pub outcome: Outcome,
+    /// Every record committed by this call: the record itself if stored, and
+    /// held records it released.
+    pub stored: Vec<Arc<SignedRecord>>,
+}
+
+/// The state machine plus the store.
+#[derive(Debug)]
+pub struct Ledger {
+    registry: RwLock<Registry>,
+    store: Store,
+    writer: Mutex<()>,
+}
+
+impl Ledger {
+    /// Opens the store at `path` and rebuilds the state from it.
+    pub fn open(path: &Path, now: Timestamp) -> Result<Ledger, StoreError> {
+        let store = Store::open(path)?;
+        let mut records = Vec::new();
+        for bytes in store.load_all()? {
+            let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            records.push(rec);
+        }
+        badgemesh_protocol::sync::sort_for_apply(&mut records);
+        let mut registry = Registry::new();
+        for rec in records {
+            registry.apply(rec, now);
+        }
+        Ok(Ledger { registry: RwLock::new(registry), store, writer: Mutex::new(()) })
+    }
+
+    /// Applies one record and commits what was accepted. Blocking (it waits for
+    /// the disk): call it from a blocking context.
+    pub fn ingest(&self, record: SignedRecord, now: Timestamp) -> Result<Ingested, StoreError> {
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let record = Arc::new(record);
+        let report = {
+            let mut reg = self.registry.write().unwrap_or_else(|e| e.into_inner());
+            reg.apply((*record).clone(), now)
+        };
+        let mut stored = Vec::new();
+        let mut writes = Vec::new();
+        if report.outcome.is_stored() {
+            stored.push(record.clone());
+        }
+        for (rec, outcome) in &report.released {
+            if outcome.is_stored() {
+                stored.push(rec.clone());
+            }
+        }
+        let proofs: Vec<_> = std::iter::once(&report.outcome)
+            .chain(report.released.iter().map(|(_, o)| o))
+            .filter(|o| o.is_stored())
+            .map(|o| match o {
+                Outcome::Equivocation(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        for (rec, proof) in stored.iter().zip(proofs) {
+            writes.push((rec.as_ref(), proof));
+        }
+        self.store.put(&writes)?;
+        Ok(Ingested { outcome: report.outcome, stored })
+    }
+
+    /// Reads the state.
+    pub fn read<R>(&self, f: impl FnOnce(&Registry) -> R) -> R {
+        f(&self.registry.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The store, for counts and lookups of records the state does not keep.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use badgemesh_protocol::testkit::Issuer;
+
+    #[test]
+    fn restart_restores_exactly_the_state() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store.redb");
+        let now = Timestamp(1_800_000_000);
+        let mut issuer = Issuer::new(1, now);
+        let mut fork = issuer.clone();
+        let fingerprint = {
+            let ledger = Ledger::open(&path, now).expect("open");
+            for r in issuer.genesis() {
+                assert!(ledger.ingest(r, now).expect("ingest").outcome.is_stored());
+            }
+            // Out of order: update 2 waits for 1, then both are stored.
+            let r1 = issuer.revoke(&[1]);
+            let r2 = issuer.revoke(&[2]);
+            assert!(matches!(ledger.ingest(r2, now).expect("ingest").outcome, Outcome::Pending(_)));
+            let done = ledger.ingest(r1, now).expect("ingest");
+            assert_eq!(done.stored.len(), 2);
+            // An equivocation is stored with its proof.
+            let _ = fork.genesis();
+            let conflicting = fork.revoke(&[9]);
+            assert!(matches!(ledger.ingest(conflicting, now).expect("ingest").outcome, Outcome::Equivocation(_)));
+            assert_eq!(ledger.store().equivocation_count().expect("count"), 1);
+            ledger.read(|r| r.fingerprint())
+        };
+        let reopened = Ledger::open(&path, now).expect("reopen");
+        assert_eq!(reopened.read(|r| r.fingerprint()), fingerprint);
+    }
+}
