@@ -11,5 +11,14 @@
 //!   files the node keeps (identity, admin token, issuer keys, `node.json`).
 //! - [`node`]: starts all of the above and stops them cleanly.
 
+pub mod api;
+pub mod config;
+pub mod core;
+pub mod datadir;
+pub mod issuer;
 pub mod ledger;
+pub mod metrics;
+pub mod network;
+pub mod node;
 pub mod store;
+pub mod sync;

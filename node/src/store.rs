@@ -26,7 +26,9 @@ const RECORDS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("records");
 const BY_ISSUER: TableDefinition<(&[u8], u8, &[u8]), ()> = TableDefinition::new("by_issuer");
 const BY_KIND: TableDefinition<(u8, &[u8]), ()> = TableDefinition::new("by_kind");
 const HEADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("heads");
-const EQUIVOCATIONS: TableDefinition<(&[u8], &[u8]), (&[u8], u8, u64)> = TableDefinition::new("equivocations");
+/// (first id, second id) -> (issuer, kind, seq).
+type ProofRow<'a> = (&'a [u8], u8, u64);
+const EQUIVOCATIONS: TableDefinition<(&[u8], &[u8]), ProofRow> = TableDefinition::new("equivocations");
 
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]

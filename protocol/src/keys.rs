@@ -121,6 +121,12 @@ impl IssuerId {
         IssuerId(key.bytes)
     }
 
+    /// A placeholder for drafts that [`crate::issuance::Issuer`] fills in. The
+    /// all-zero key has small order, so it can never be a real issuer.
+    pub const fn unset() -> Self {
+        IssuerId([0; 32])
+    }
+
     /// The raw inception key bytes.
     pub const fn as_bytes(&self) -> &[u8; 32] {
         &self.0

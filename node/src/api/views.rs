@@ -1,0 +1,179 @@
+//! JSON views of what the node knows.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use badgemesh_protocol::id::RecordId;
+use badgemesh_protocol::keys::IssuerId;
+use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
+use badgemesh_protocol::record::{BadgeClass, Record, SignedRecord};
+use badgemesh_protocol::state::{Freshness, IssuerState, Registry, RevokedEntry};
+use badgemesh_protocol::time::Timestamp;
+use badgemesh_protocol::verify::Verdict;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState, parse_did};
+
+/// A verdict with the names a person needs to read it.
+#[derive(Debug, Serialize)]
+pub struct VerifyResponse {
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// The issuer's name, if its profile is known.
+    pub issuer_name: Option<String>,
+    /// The issuer's URL.
+    pub issuer_url: Option<String>,
+    /// The badge class, if known.
+    pub badge: Option<BadgeClass>,
+}
+
+impl VerifyResponse {
+    /// Adds names from `r` to `verdict`.
+    pub fn new(verdict: Verdict, r: &Registry) -> Self {
+        let profile = r.issuer(&verdict.issuer).and_then(IssuerState::profile);
+        VerifyResponse {
+            issuer_name: profile.map(|p| p.name.clone()),
+            issuer_url: profile.and_then(|p| p.url.clone()),
+            badge: r.badge_class(&verdict.badge_class).map(|(b, _)| b.clone()),
+            verdict,
+        }
+    }
+}
+
+/// The revocation status of a stored assertion.
+#[derive(Debug, Serialize)]
+pub struct AssertionStatus {
+    /// The assertion.
+    pub assertion: RecordId,
+    /// Its issuer.
+    pub issuer: IssuerId,
+    /// Its status index.
+    pub status_index: u32,
+    /// Whether it is revoked.
+    pub revoked: bool,
+    /// By which update, when revoked.
+    pub revoked_by: Option<RevokedEntry>,
+    /// How fresh this node's revocation data is.
+    pub freshness: Option<Freshness>,
+    /// When this was computed.
+    pub checked_at: Timestamp,
+}
+
+impl AssertionStatus {
+    /// The status of the assertion in `bytes`.
+    pub fn of(bytes: &[u8], r: &Registry, now: Timestamp) -> Result<Self, ApiError> {
+        let rec = SignedRecord::decode(bytes, MAX_ENVELOPE_BYTES).map_err(|e| ApiError::internal(e.to_string()))?;
+        let Record::Assertion(a) = rec.record() else {
+            return Err(ApiError::not_found("unknown_assertion", format!("{} is a {}, not an assertion", rec.id(), rec.kind().name())));
+        };
+        let state = r.issuer(&a.issuer);
+        let revoked_by = state.and_then(|s| s.revoked(a.status_index)).cloned();
+        Ok(AssertionStatus {
+            assertion: rec.id(),
+            issuer: a.issuer,
+            status_index: a.status_index,
+            revoked: revoked_by.is_some(),
+            revoked_by,
+            freshness: state.map(IssuerState::freshness),
+            checked_at: now,
+        })
+    }
+}
+
+fn issuer_line(s: &IssuerState) -> Value {
+    let f = s.freshness();
+    json!({
+        "did": s.id(),
+        "name": s.profile().map(|p| p.name.clone()),
+        "badge_classes": s.badge_classes().len(),
+        "revocation_seq": f.seq,
+        "revocation_as_of": f.as_of,
+        "revoked": s.revoked_count(),
+        "equivocated": s.has_equivocated(),
+    })
+}
+
+pub(super) async fn issuers(State(s): State<AppState>) -> Response {
+    let list = s.core.ledger.read(|r| {
+        let mut v: Vec<_> = r.issuers().map(|s| (s.id(), issuer_line(s))).collect();
+        v.sort_by_key(|(id, _)| *id);
+        v.into_iter().map(|(_, l)| l).collect::<Vec<_>>()
+    });
+    Json(list).into_response()
+}
+
+pub(super) async fn issuer(State(s): State<AppState>, Path(did): Path<String>) -> Result<Response, ApiError> {
+    let id = parse_did(&did)?;
+    let local = s.issuer.id().await == Some(id);
+    s.core
+        .ledger
+        .read(|r| {
+            let st = r.issuer(&id)?;
+            let keys: Vec<Value> = st
+                .keys()
+                .iter()
+                .map(|k| json!({ "key": k.key.to_multibase(), "valid_from": k.from, "valid_until": k.until }))
+                .collect();
+            let equivocations: Vec<Value> = st
+                .equivocations()
+                .map(|p| json!({ "kind": p.kind, "seq": p.seq, "first": p.first.id(), "second": p.second.id() }))
+                .collect();
+            let head = st.head().map(|h| json!({ "seq": h.seq, "at": h.at, "next_update": h.next_update }));
+            Some(json!({
+                "did": id,
+                "local": local,
+                "profile": st.profile(),
+                "keys": keys,
+                "freshness": st.freshness(),
+                "head": head,
+                "badge_classes": st.badge_classes(),
+                "revoked": st.revoked_count(),
+                "equivocations": equivocations,
+            }))
+        })
+        .map(|v| Json(v).into_response())
+        .ok_or_else(|| ApiError::not_found("unknown_issuer", format!("issuer {did} is not known to this node")))
+}
+
+/// Query of `GET /v1/badges`.
+#[derive(Debug, Deserialize)]
+pub struct BadgesQuery {
+    /// Only this issuer's badge classes.
+    pub issuer: Option<String>,
+}
+
+fn badge_json(id: RecordId, b: &BadgeClass) -> Value {
+    let mut v = serde_json::to_value(b).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("id".into(), json!(id));
+    }
+    v
+}
+
+pub(super) async fn badges(State(s): State<AppState>, Query(q): Query<BadgesQuery>) -> Result<Response, ApiError> {
+    let filter = q.issuer.as_deref().map(parse_did).transpose()?;
+    let list = s.core.ledger.read(|r| {
+        let mut out = Vec::new();
+        for st in r.issuers().filter(|st| filter.is_none_or(|f| f == st.id())) {
+            for id in st.badge_classes() {
+                if let Some((b, _)) = r.badge_class(id) {
+                    out.push(badge_json(*id, b));
+                }
+            }
+        }
+        out
+    });
+    Ok(Json(list).into_response())
+}
+
+pub(super) async fn badge(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id: RecordId = id.parse().map_err(|e| ApiError::bad_request("bad_id", format!("{e}")))?;
+    s.core
+        .ledger
+        .read(|r| r.badge_class(&id).map(|(b, _)| badge_json(id, b)))
+        .map(|v| Json(v).into_response())
+        .ok_or_else(|| ApiError::not_found("unknown_badge", format!("badge class {id} is not known to this node")))
+}
+

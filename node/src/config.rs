@@ -1,0 +1,216 @@
+//! Node configuration: defaults that work out of the box, overridden by a TOML
+//! file, then `BADGEMESH_*` environment variables, then command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use libp2p::Multiaddr;
+use serde::{Deserialize, Serialize};
+
+/// The default TCP and UDP port for peers.
+pub const DEFAULT_P2P_PORT: u16 = 4747;
+/// The default API port (loopback).
+pub const DEFAULT_API_PORT: u16 = 4748;
+
+/// Everything a node needs to start.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the store, keys, token and `node.json` live.
+    pub data_dir: PathBuf,
+    /// libp2p listen addresses.
+    pub listen: Vec<String>,
+    /// HTTP API address; loopback by default.
+    pub api: SocketAddr,
+    /// Peers to dial at start and redial when disconnected (with or without `/p2p/`).
+    pub bootstrap: Vec<String>,
+    /// LAN discovery by mDNS.
+    pub mdns: bool,
+    /// Dial peers found by Kademlia and mDNS, up to `target_peers`.
+    pub discovery: bool,
+    /// How many connections discovery aims for.
+    pub target_peers: usize,
+    /// Gossipsub heartbeat, milliseconds.
+    pub heartbeat_ms: u64,
+    /// Seconds between sync rounds with each connected peer.
+    pub sync_interval_secs: u64,
+    /// Seconds between re-signed heads of the local issuer.
+    pub head_interval_secs: u64,
+    /// Largest HTTP request body, bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Where the data directory is when nothing says otherwise.
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("badgemesh")
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: default_data_dir(),
+            listen: vec![
+                format!("/ip4/0.0.0.0/tcp/{DEFAULT_P2P_PORT}"),
+                format!("/ip4/0.0.0.0/udp/{DEFAULT_P2P_PORT}/quic-v1"),
+            ],
+            api: SocketAddr::from(([127, 0, 0, 1], DEFAULT_API_PORT)),
+            bootstrap: vec![],
+            mdns: true,
+            discovery: true,
+            target_peers: 8,
+            heartbeat_ms: 1000,
+            sync_interval_secs: 30,
+            head_interval_secs: 600,
+            max_body_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The TOML file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML file is invalid.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value is invalid.
+    #[error("invalid {what} {value:?}: {message}")]
+    Value {
+        /// Which setting.
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn bad(what: &'static str, value: &str, message: impl ToString) -> ConfigError {
+    ConfigError::Value { what, value: value.to_owned(), message: message.to_string() }
+}
+
+fn parse_bool(what: &'static str, v: &str) -> Result<bool, ConfigError> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(bad(what, v, "expected true or false")),
+    }
+}
+
+fn list(v: &str) -> Vec<String> {
+    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+impl Config {
+    /// Reads `path` if it exists (a missing default file is fine), over defaults.
+    pub fn from_file(path: &Path, required: bool) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read { path: path.to_owned(), source }),
+        }
+    }
+
+    /// Applies `BADGEMESH_*` variables read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = var("BADGEMESH_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("BADGEMESH_LISTEN") {
+            self.listen = list(&v);
+        }
+        if let Some(v) = var("BADGEMESH_API") {
+            self.api = v.parse().map_err(|e| bad("BADGEMESH_API", &v, e))?;
+        }
+        if let Some(v) = var("BADGEMESH_BOOTSTRAP") {
+            self.bootstrap = list(&v);
+        }
+        if let Some(v) = var("BADGEMESH_MDNS") {
+            self.mdns = parse_bool("BADGEMESH_MDNS", &v)?;
+        }
+        if let Some(v) = var("BADGEMESH_DISCOVERY") {
+            self.discovery = parse_bool("BADGEMESH_DISCOVERY", &v)?;
+        }
+        Ok(())
+    }
+
+    /// The listen addresses, parsed.
+    pub fn listen_addrs(&self) -> Result<Vec<Multiaddr>, ConfigError> {
+        self.listen.iter().map(|a| a.parse().map_err(|e| bad("listen address", a, e))).collect()
+    }
+
+    /// The bootstrap addresses, parsed.
+    pub fn bootstrap_addrs(&self) -> Result<Vec<Multiaddr>, ConfigError> {
+        self.bootstrap.iter().map(|a| a.parse().map_err(|e| bad("bootstrap address", a, e))).collect()
+    }
+
+    /// The gossipsub heartbeat.
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_millis(self.heartbeat_ms.max(50))
+    }
+
+    /// A configuration for tests and demos: loopback only, ephemeral ports, no
+    /// mDNS, fast heartbeat.
+    pub fn loopback(data_dir: PathBuf) -> Config {
+        Config {
+            data_dir,
+            listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
+            api: SocketAddr::from(([127, 0, 0, 1], 0)),
+            mdns: false,
+            discovery: false,
+            heartbeat_ms: 200,
+            sync_interval_secs: 5,
+            ..Config::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "mdns = false\ntarget_peers = 3\n").expect("write");
+        let mut c = Config::from_file(&path, true).expect("parses");
+        assert!(!c.mdns);
+        assert_eq!(c.target_peers, 3);
+        assert_eq!(c.api, Config::default().api);
+        c.apply_env(|k| match k {
+            "BADGEMESH_API" => Some("127.0.0.1:9999".into()),
+            "BADGEMESH_BOOTSTRAP" => Some("/ip4/127.0.0.1/tcp/1, /ip4/127.0.0.1/tcp/2".into()),
+            _ => None,
+        })
+        .expect("valid env");
+        assert_eq!(c.api.port(), 9999);
+        assert_eq!(c.bootstrap_addrs().expect("parse").len(), 2);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "mdsn = false\n").expect("write");
+        assert!(matches!(Config::from_file(&path, true), Err(ConfigError::Parse { .. })));
+        let mut c = Config::default();
+        assert!(c.apply_env(|k| (k == "BADGEMESH_MDNS").then(|| "maybe".into())).is_err());
+        assert!(Config::from_file(&dir.path().join("missing.toml"), false).is_ok());
+        assert!(Config::from_file(&dir.path().join("missing.toml"), true).is_err());
+    }
+}

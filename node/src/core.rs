@@ -1,0 +1,54 @@
+//! What the API, the issuer, sync and gossip share: the ledger, the network
+//! client and the metrics. Submitting a record means: apply it, commit what
+//! was accepted, then publish it.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use badgemesh_protocol::record::SignedRecord;
+use badgemesh_protocol::time::Timestamp;
+
+use crate::ledger::{Ingested, Ledger};
+use crate::metrics::Metrics;
+use crate::network::Client;
+use crate::store::StoreError;
+
+/// The node's clock. The protocol never reads one; the node does, here only.
+pub fn now() -> Timestamp {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// Shared handles.
+#[derive(Clone, Debug)]
+pub struct Core {
+    /// State and store.
+    pub ledger: Arc<Ledger>,
+    /// The network.
+    pub client: Client,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Core {
+    /// Applies and commits `record` off the async threads (the commit waits
+    /// for the disk).
+    pub async fn ingest(&self, record: SignedRecord) -> Result<Ingested, StoreError> {
+        let ledger = self.ledger.clone();
+        tokio::task::spawn_blocking(move || ledger.ingest(record, now()))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Corrupt(format!("ingest task failed: {e}"))))
+    }
+
+    /// Ingests a record made here and, once it is durable, gossips it.
+    pub async fn submit(&self, record: SignedRecord) -> Result<Ingested, StoreError> {
+        let bytes = record.bytes().to_vec();
+        let ingested = self.ingest(record).await?;
+        if ingested.outcome.is_stored()
+            && let Err(e) = self.client.publish(bytes).await
+        {
+            tracing::warn!("publish failed, sync will carry the record: {e}");
+        }
+        Ok(ingested)
+    }
+}

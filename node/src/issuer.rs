@@ -1,0 +1,231 @@
+//! The node's own issuer: its keys on disk, and the operations that sign.
+//!
+//! Every operation signs a record, then writes the issuer file (new counters
+//! *and* the signed record) before it applies and publishes the record. If the
+//! node crashes in between, the record is re-applied from the file at the next
+//! start: a status index or sequence number is never reused, and no chained
+//! record is lost.
+
+use std::path::PathBuf;
+
+use badgemesh_protocol::id::RecordId;
+use badgemesh_protocol::issuance::{IssueError, Issuer};
+use badgemesh_protocol::keys::IssuerId;
+use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
+use badgemesh_protocol::record::{
+    BadgeClass, Evidence, IssuerProfile, Recipient, RevocationReason, SignedRecord,
+};
+use badgemesh_protocol::state::Outcome;
+use badgemesh_protocol::time::Timestamp;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use crate::core::{Core, now};
+use crate::datadir::{self, FileError};
+use crate::ledger::Ledger;
+use crate::store::StoreError;
+
+/// How long a head or revocation update promises to hold: the next one is due
+/// within this many seconds.
+pub const NEXT_UPDATE_SECS: i64 = 3600;
+
+/// What can go wrong in an issuer operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IssuerOpError {
+    /// No issuer has been created on this node.
+    #[error("this node has no issuer yet; run `badgemesh issuer init --name NAME` first")]
+    NoIssuer,
+    /// `init` on a node that already has one.
+    #[error("this node already has an issuer: {0}")]
+    AlreadyExists(IssuerId),
+    /// The record could not be made.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The issuer file could not be written or read.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The state machine did not accept the record.
+    #[error("the record was not accepted: {0}")]
+    NotAccepted(String),
+    /// A referenced record does not exist here.
+    #[error("unknown {what} {id}")]
+    Unknown {
+        /// What kind of thing.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct IssuerFile {
+    issuer: String,
+    state: String,
+    last_record: Option<String>,
+}
+
+/// The local issuer, if any.
+#[derive(Debug)]
+pub struct LocalIssuer {
+    path: PathBuf,
+    state: Mutex<Option<Issuer>>,
+}
+
+fn corrupt(path: &std::path::Path, what: impl std::fmt::Display) -> FileError {
+    FileError { path: path.to_owned(), source: std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string()) }
+}
+
+impl LocalIssuer {
+    /// Loads the issuer file, re-applying the last record it signed in case
+    /// the node stopped before committing it.
+    pub fn load(path: PathBuf, ledger: &Ledger) -> Result<LocalIssuer, IssuerOpError> {
+        let Some(bytes) = datadir::read_secret(&path)? else {
+            return Ok(LocalIssuer { path, state: Mutex::new(None) });
+        };
+        let file: IssuerFile = serde_json::from_slice(&bytes).map_err(|e| corrupt(&path, e))?;
+        let id: IssuerId = file.issuer.parse().map_err(|e| corrupt(&path, e))?;
+        let state = B64.decode(&file.state).map_err(|e| corrupt(&path, e))?;
+        let issuer = Issuer::from_bytes(id, &state)?;
+        if let Some(last) = file.last_record {
+            let bytes = B64.decode(last).map_err(|e| corrupt(&path, e))?;
+            let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES).map_err(|e| corrupt(&path, e))?;
+            ledger.ingest(rec, now())?;
+        }
+        Ok(LocalIssuer { path, state: Mutex::new(Some(issuer)) })
+    }
+
+    /// The issuer's id, if there is one.
+    pub async fn id(&self) -> Option<IssuerId> {
+        self.state.lock().await.as_ref().map(Issuer::id)
+    }
+
+    /// Persists, then submits; fails if the state machine did not store it.
+    async fn commit(&self, core: &Core, issuer: &Issuer, rec: SignedRecord) -> Result<RecordId, IssuerOpError> {
+        self.persist(issuer, &rec).await?;
+        let id = rec.id();
+        let ingested = core.submit(rec).await?;
+        match ingested.outcome {
+            o if o.is_stored() || o == Outcome::Duplicate => Ok(id),
+            o => Err(IssuerOpError::NotAccepted(format!("{o:?}"))),
+        }
+    }
+
+    /// Creates the issuer: keys (current and pre-rotated next), inception,
+    /// first profile, and a first head.
+    pub async fn init(&self, core: &Core, profile: IssuerProfile) -> Result<IssuerId, IssuerOpError> {
+        let mut guard = self.state.lock().await;
+        if let Some(existing) = guard.as_ref() {
+            return Err(IssuerOpError::AlreadyExists(existing.id()));
+        }
+        let t = now();
+        let (mut issuer, inception) = Issuer::incept(&datadir::random(), &datadir::random(), t)?;
+        self.commit(core, &issuer, inception).await?;
+        *guard = Some(issuer.clone());
+        let profile = issuer.profile(profile, t)?;
+        self.commit(core, &issuer, profile).await?;
+        *guard = Some(issuer.clone());
+        let head = issuer.head(t, t.plus(NEXT_UPDATE_SECS))?;
+        self.commit(core, &issuer, head).await?;
+        Ok(issuer.id())
+    }
+
+    async fn with_issuer<T>(
+        &self,
+        core: &Core,
+        op: impl FnOnce(&mut Issuer, Timestamp) -> Result<(SignedRecord, T), IssuerOpError>,
+    ) -> Result<(RecordId, T), IssuerOpError> {
+        let mut guard = self.state.lock().await;
+        let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
+        let (rec, extra) = op(&mut issuer, now())?;
+        let id = self.commit(core, &issuer, rec).await?;
+        *guard = Some(issuer);
+        Ok((id, extra))
+    }
+
+    /// Publishes a new profile version.
+    pub async fn profile(&self, core: &Core, profile: IssuerProfile) -> Result<RecordId, IssuerOpError> {
+        self.with_issuer(core, |i, t| Ok((i.profile(profile, t)?, ()))).await.map(|(id, _)| id)
+    }
+
+    /// Publishes a badge class.
+    pub async fn badge(&self, core: &Core, badge: BadgeClass) -> Result<RecordId, IssuerOpError> {
+        self.with_issuer(core, |i, t| Ok((i.badge_class(badge, t)?, ()))).await.map(|(id, _)| id)
+    }
+
+    /// Signs an award. The assertion is stored here (not gossiped: who earned
+    /// what is private) and returned for the earner.
+    pub async fn award(
+        &self,
+        core: &Core,
+        badge: RecordId,
+        recipient: Recipient,
+        expires: Option<Timestamp>,
+        evidence: Vec<Evidence>,
+        narrative: Option<String>,
+    ) -> Result<SignedRecord, IssuerOpError> {
+        if core.ledger.read(|r| r.badge_class(&badge).is_none()) {
+            return Err(IssuerOpError::Unknown { what: "badge class", id: badge.to_string() });
+        }
+        let mut guard = self.state.lock().await;
+        let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
+        let rec = issuer.award(badge, recipient, now(), expires, evidence, narrative)?;
+        self.persist(&issuer, &rec).await?;
+        *guard = Some(issuer);
+        let ingested = core.ingest(rec.clone()).await?;
+        if !ingested.outcome.is_stored() {
+            return Err(IssuerOpError::NotAccepted(format!("{:?}", ingested.outcome)));
+        }
+        Ok(rec)
+    }
+
+    /// Writes the issuer file (counters and the record just signed) and
+    /// waits until it is on disk.
+    async fn persist(&self, issuer: &Issuer, last: &SignedRecord) -> Result<(), IssuerOpError> {
+        let file = IssuerFile {
+            issuer: issuer.id().to_did(),
+            state: B64.encode(issuer.to_bytes()),
+            last_record: Some(B64.encode(last.bytes())),
+        };
+        let bytes = serde_json::to_vec(&file).unwrap_or_default();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || datadir::write_secret(&path, &bytes))
+            .await
+            .map_err(|e| corrupt(&self.path, e))??;
+        Ok(())
+    }
+
+    /// Revokes status indices; returns the new revocation sequence number.
+    pub async fn revoke(&self, core: &Core, indices: Vec<u32>, reason: Option<String>) -> Result<u64, IssuerOpError> {
+        let reasons: Vec<RevocationReason> = reason
+            .map(|r| indices.iter().map(|&index| RevocationReason { index, reason: r.clone() }).collect())
+            .unwrap_or_default();
+        self.with_issuer(core, |i, t| {
+            let rec = i.revoke(indices, reasons, t, t.plus(NEXT_UPDATE_SECS))?;
+            Ok((rec, i.revocation_seq()))
+        })
+        .await
+        .map(|(_, seq)| seq)
+    }
+
+    /// Rotates to the pre-rotated key and makes a new next key.
+    pub async fn rotate(&self, core: &Core) -> Result<RecordId, IssuerOpError> {
+        let next = datadir::random();
+        self.with_issuer(core, |i, t| Ok((i.rotate(&next, t)?, ()))).await.map(|(id, _)| id)
+    }
+
+    /// Re-signs the head: "nothing changed since update N, as of now".
+    pub async fn heartbeat(&self, core: &Core) -> Result<(), IssuerOpError> {
+        let guard = self.state.lock().await;
+        let Some(issuer) = guard.as_ref() else { return Ok(()) };
+        let t = now();
+        let head = issuer.head(t, t.plus(NEXT_UPDATE_SECS))?;
+        core.submit(head).await?;
+        Ok(())
+    }
+}

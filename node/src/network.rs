@@ -1,0 +1,192 @@
+//! The network: one task owns the libp2p swarm ([`EventLoop`]); the rest of the
+//! node talks to it through a cheap, cloneable [`Client`] that sends commands
+//! over a bounded channel, each with a oneshot reply (the shape of
+//! rust-libp2p's file-sharing example).
+//!
+//! Gossip messages are not validated in the loop: they go to the ingest worker
+//! as [`NetEvent::Gossip`], which applies them to the ledger and reports
+//! Accept / Reject / Ignore back through [`Client::report`]. Only what the
+//! store accepted is forwarded. Sync requests from peers are answered in the
+//! loop from the in-memory state (microseconds, no I/O).
+
+mod behaviour;
+mod codec;
+mod event_loop;
+
+use std::time::Duration;
+
+use badgemesh_protocol::sync::{SyncRequest, SyncResponse};
+use libp2p::{Multiaddr, PeerId, gossipsub, identity};
+use tokio::sync::{mpsc, oneshot};
+
+pub use behaviour::{GossipTuning, MAX_TRANSMIT_SIZE, RECORDS_TOPIC};
+pub use codec::SYNC_PROTOCOL;
+pub use event_loop::EventLoop;
+
+/// What the network tells the rest of the node.
+#[derive(Debug)]
+pub enum NetEvent {
+    /// A gossip message to validate; answer with [`Client::report`].
+    Gossip {
+        /// Who sent it to us.
+        source: PeerId,
+        /// Gossipsub's id for it.
+        message_id: gossipsub::MessageId,
+        /// The envelope bytes.
+        data: Vec<u8>,
+    },
+    /// A connection to a peer was established (the first one to it).
+    Connected(PeerId),
+}
+
+/// How a gossip message fared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validation {
+    /// Stored: forward it.
+    Accept,
+    /// Forged or malformed: drop it and lower the sender's score.
+    Reject,
+    /// Duplicate, stale or pending: drop it without penalty.
+    Ignore,
+}
+
+/// A peer as the API shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PeerInfo {
+    /// Its id.
+    pub peer_id: String,
+    /// Addresses we are connected on.
+    pub addresses: Vec<String>,
+    /// Its gossipsub score, if scored.
+    pub score: Option<f64>,
+}
+
+/// What can go wrong talking to the network.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetError {
+    /// The event loop has stopped.
+    #[error("the network task has stopped")]
+    Stopped,
+    /// A request failed.
+    #[error("request failed: {0}")]
+    Request(String),
+    /// A dial failed.
+    #[error("dial failed: {0}")]
+    Dial(String),
+    /// Building the swarm failed.
+    #[error("network setup: {0}")]
+    Setup(String),
+}
+
+pub(crate) enum Command {
+    Publish { data: Vec<u8>, reply: oneshot::Sender<Result<(), String>> },
+    Report { message_id: gossipsub::MessageId, source: PeerId, validation: Validation },
+    Request { peer: PeerId, request: SyncRequest, reply: oneshot::Sender<Result<SyncResponse, NetError>> },
+    Dial { addr: Multiaddr, reply: oneshot::Sender<Result<(), NetError>> },
+    Peers { reply: oneshot::Sender<Vec<PeerInfo>> },
+    ListenAddrs { reply: oneshot::Sender<Vec<Multiaddr>> },
+    Shutdown { reply: oneshot::Sender<()> },
+}
+
+/// A handle to the network task.
+#[derive(Clone, Debug)]
+pub struct Client {
+    commands: mpsc::Sender<Command>,
+    peer_id: PeerId,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Publish { .. } => "Publish",
+            Command::Report { .. } => "Report",
+            Command::Request { .. } => "Request",
+            Command::Dial { .. } => "Dial",
+            Command::Peers { .. } => "Peers",
+            Command::ListenAddrs { .. } => "ListenAddrs",
+            Command::Shutdown { .. } => "Shutdown",
+        })
+    }
+}
+
+/// Network settings.
+#[derive(Clone, Debug)]
+pub struct NetConfig {
+    /// Addresses to listen on.
+    pub listen: Vec<Multiaddr>,
+    /// Peers to dial at start and to keep redialing when disconnected.
+    pub bootstrap: Vec<Multiaddr>,
+    /// LAN discovery.
+    pub mdns: bool,
+    /// Kademlia-driven discovery: dial peers that the DHT finds. Off gives a
+    /// strict topology (only bootstrap peers and those who dial us).
+    pub discovery: bool,
+    /// Stop dialing discovered peers above this many connections.
+    pub target_peers: usize,
+    /// Gossipsub heartbeat.
+    pub heartbeat: Duration,
+}
+
+impl Client {
+    /// Our peer id.
+    pub fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    async fn call<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NetError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands.send(make(tx)).await.map_err(|_| NetError::Stopped)?;
+        rx.await.map_err(|_| NetError::Stopped)
+    }
+
+    /// Publishes envelope bytes on the records topic. Having no peer to send
+    /// to is not an error: sync will carry the record.
+    pub async fn publish(&self, data: Vec<u8>) -> Result<(), NetError> {
+        self.call(|reply| Command::Publish { data, reply }).await?.map_err(NetError::Request)
+    }
+
+    /// Reports the validation result of a gossip message.
+    pub async fn report(&self, message_id: gossipsub::MessageId, source: PeerId, validation: Validation) {
+        let _ = self.commands.send(Command::Report { message_id, source, validation }).await;
+    }
+
+    /// Sends a sync request and waits for the response.
+    pub async fn request(&self, peer: PeerId, request: SyncRequest) -> Result<SyncResponse, NetError> {
+        self.call(|reply| Command::Request { peer, request, reply }).await?
+    }
+
+    /// Dials an address (with or without `/p2p/`).
+    pub async fn dial(&self, addr: Multiaddr) -> Result<(), NetError> {
+        self.call(|reply| Command::Dial { addr, reply }).await?
+    }
+
+    /// Connected peers with their scores.
+    pub async fn peers(&self) -> Result<Vec<PeerInfo>, NetError> {
+        self.call(|reply| Command::Peers { reply }).await
+    }
+
+    /// The addresses we listen on.
+    pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, NetError> {
+        self.call(|reply| Command::ListenAddrs { reply }).await
+    }
+
+    /// Closes connections and stops the event loop.
+    pub async fn shutdown(&self) {
+        let _ = self.call(|reply| Command::Shutdown { reply }).await;
+    }
+}
+
+/// Builds the swarm and returns the client, the event loop to spawn, and the
+/// stream of events. `ledger` answers sync requests.
+pub fn new(
+    key: identity::Keypair,
+    config: NetConfig,
+    ledger: std::sync::Arc<crate::ledger::Ledger>,
+) -> Result<(Client, EventLoop, mpsc::Receiver<NetEvent>), NetError> {
+    let peer_id = key.public().to_peer_id();
+    let (cmd_tx, cmd_rx) = mpsc::channel(256);
+    let (event_tx, event_rx) = mpsc::channel(1024);
+    let event_loop = EventLoop::new(key, config, ledger, cmd_rx, event_tx)?;
+    Ok((Client { commands: cmd_tx, peer_id }, event_loop, event_rx))
+}

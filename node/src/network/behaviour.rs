@@ -1,0 +1,148 @@
+//! The libp2p behaviour: gossipsub for pushing records, Kademlia and mDNS for
+//! finding peers, identify and ping, and request-response for sync.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use badgemesh_protocol::envelope::Envelope;
+use badgemesh_protocol::id::RecordId;
+use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::{StreamProtocol, gossipsub, identify, identity, kad, mdns, ping, request_response};
+
+use super::codec::{SYNC_PROTOCOL, SyncCodec};
+
+/// The gossip topic that carries records.
+pub const RECORDS_TOPIC: &str = "badgemesh/records/1";
+/// Kademlia's protocol name for badgemesh's own DHT.
+pub const KAD_PROTOCOL: StreamProtocol = StreamProtocol::new("/badgemesh/kad/1.0.0");
+/// Gossipsub's limit. Records are capped at 48 KiB (`MAX_ENVELOPE_BYTES`), well
+/// below it: a payload near this limit is dropped silently by the receiver.
+pub const MAX_TRANSMIT_SIZE: usize = 64 * 1024;
+
+/// Gossip tuning that the configuration can change.
+#[derive(Clone, Copy, Debug)]
+pub struct GossipTuning {
+    /// Heartbeat interval.
+    pub heartbeat: Duration,
+    /// Whether mDNS discovery is on.
+    pub mdns: bool,
+}
+
+/// The combined behaviour.
+#[derive(NetworkBehaviour)]
+pub struct Behaviour {
+    /// Record gossip.
+    pub gossipsub: gossipsub::Behaviour,
+    /// Peer discovery.
+    pub kad: kad::Behaviour<kad::store::MemoryStore>,
+    /// Protocol and address exchange.
+    pub identify: identify::Behaviour,
+    /// Liveness.
+    pub ping: ping::Behaviour,
+    /// LAN discovery.
+    pub mdns: Toggle<mdns::tokio::Behaviour>,
+    /// Anti-entropy sync.
+    pub sync: request_response::Behaviour<SyncCodec>,
+}
+
+/// The message id: the content id of the record's payload, so that the same
+/// record re-published by two nodes is one message. Bytes that are not an
+/// envelope get the hash of the bytes (they will be rejected anyway).
+fn message_id(msg: &gossipsub::Message) -> gossipsub::MessageId {
+    let id = Envelope::decode(&msg.data, MAX_ENVELOPE_BYTES)
+        .map(|e| e.id())
+        .unwrap_or_else(|_| RecordId::of(&msg.data));
+    gossipsub::MessageId::from(id.digest().to_vec())
+}
+
+fn score_params(topic: &gossipsub::IdentTopic) -> (gossipsub::PeerScoreParams, gossipsub::PeerScoreThresholds) {
+    let topic_params = gossipsub::TopicScoreParams {
+        topic_weight: 1.0,
+        // A 1 ms quantum (the default) gives a mesh member a bonus of ~+1,800
+        // within seconds, which no invalid message could outweigh.
+        time_in_mesh_weight: 0.01,
+        time_in_mesh_quantum: Duration::from_secs(1),
+        time_in_mesh_cap: 10.0,
+        first_message_deliveries_weight: 1.0,
+        first_message_deliveries_decay: 0.5,
+        first_message_deliveries_cap: 10.0,
+        // Records are rare: do not punish mesh peers for delivering few.
+        mesh_message_deliveries_weight: 0.0,
+        mesh_failure_penalty_weight: 0.0,
+        // Two invalid records put a sender below the graylist threshold.
+        invalid_message_deliveries_weight: -100.0,
+        invalid_message_deliveries_decay: 0.9,
+        ..Default::default()
+    };
+    let mut params = gossipsub::PeerScoreParams::default();
+    params.topics.insert(topic.hash(), topic_params);
+    // Many nodes on one host (tests, simulations, a LAN gateway) must not be
+    // punished for sharing an address.
+    params.ip_colocation_factor_whitelist = HashSet::from([
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ]);
+    let thresholds = gossipsub::PeerScoreThresholds {
+        gossip_threshold: -10.0,
+        publish_threshold: -50.0,
+        graylist_threshold: -80.0,
+        accept_px_threshold: 10.0,
+        opportunistic_graft_threshold: 3.0,
+    };
+    (params, thresholds)
+}
+
+impl Behaviour {
+    /// Builds the behaviour for `key`.
+    pub fn new(key: &identity::Keypair, tuning: GossipTuning) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let peer_id = key.public().to_peer_id();
+        let gossip_config = gossipsub::ConfigBuilder::default()
+            .validation_mode(gossipsub::ValidationMode::Anonymous)
+            .message_id_fn(message_id)
+            .validate_messages()
+            .max_transmit_size(MAX_TRANSMIT_SIZE)
+            .heartbeat_interval(tuning.heartbeat)
+            .heartbeat_initial_delay(Duration::from_millis(100))
+            .build()?;
+        // Records carry issuer signatures; libp2p's own per-message signatures
+        // would only add an Ed25519 check per received copy.
+        let mut gossipsub = gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gossip_config)?;
+        let topic = gossipsub::IdentTopic::new(RECORDS_TOPIC);
+        let (params, thresholds) = score_params(&topic);
+        gossipsub.with_peer_score(params, thresholds)?;
+        gossipsub.subscribe(&topic)?;
+
+        let mut kad_config = kad::Config::new(KAD_PROTOCOL);
+        kad_config.set_query_timeout(Duration::from_secs(30));
+        let mut kad = kad::Behaviour::with_config(peer_id, kad::store::MemoryStore::new(peer_id), kad_config);
+        // On loopback and LANs no external address is ever confirmed, so kad
+        // would stay a client and find nothing.
+        kad.set_mode(Some(kad::Mode::Server));
+
+        let identify = identify::Behaviour::new(
+            identify::Config::new("/badgemesh/id/1".into(), key.public())
+                .with_agent_version(format!("badgemesh/{}", env!("CARGO_PKG_VERSION"))),
+        );
+        let mdns = if tuning.mdns {
+            Some(mdns::tokio::Behaviour::new(mdns::Config::default(), peer_id)?)
+        } else {
+            None
+        };
+        let sync = request_response::Behaviour::with_codec(
+            SyncCodec,
+            [(SYNC_PROTOCOL, request_response::ProtocolSupport::Full)],
+            request_response::Config::default().with_request_timeout(Duration::from_secs(20)),
+        );
+        Ok(Behaviour {
+            gossipsub,
+            kad,
+            identify,
+            ping: ping::Behaviour::new(ping::Config::new()),
+            mdns: Toggle::from(mdns),
+            sync,
+        })
+    }
+}

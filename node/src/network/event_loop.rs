@@ -1,0 +1,307 @@
+//! The task that owns the swarm.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use badgemesh_protocol::sync::{SyncResponse, respond};
+use futures::StreamExt;
+use libp2p::core::ConnectedPoint;
+use libp2p::multiaddr::Protocol;
+use libp2p::request_response::{self, OutboundRequestId};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identify, identity, kad, mdns, noise, tcp, yamux};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+use super::behaviour::{Behaviour, BehaviourEvent, GossipTuning, KAD_PROTOCOL, RECORDS_TOPIC};
+use super::{Command, NetConfig, NetError, NetEvent, PeerInfo, Validation};
+use crate::ledger::Ledger;
+
+/// Owns the swarm; run it with [`EventLoop::run`].
+pub struct EventLoop {
+    swarm: Swarm<Behaviour>,
+    config: NetConfig,
+    ledger: Arc<Ledger>,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<NetEvent>,
+    pending_requests: HashMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, NetError>>>,
+    /// Bootstrap addresses and the peer each turned out to be.
+    bootstrap: Vec<(Multiaddr, Option<PeerId>)>,
+    connected: HashMap<PeerId, Vec<Multiaddr>>,
+    topic: gossipsub::IdentTopic,
+}
+
+impl std::fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLoop").field("peer_id", self.swarm.local_peer_id()).finish()
+    }
+}
+
+fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    addr.iter().find_map(|p| match p {
+        Protocol::P2p(id) => Some(id),
+        _ => None,
+    })
+}
+
+fn without_peer(addr: &Multiaddr) -> Multiaddr {
+    addr.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect()
+}
+
+impl EventLoop {
+    pub(crate) fn new(
+        key: identity::Keypair,
+        config: NetConfig,
+        ledger: Arc<Ledger>,
+        commands: mpsc::Receiver<Command>,
+        events: mpsc::Sender<NetEvent>,
+    ) -> Result<Self, NetError> {
+        let setup = |e: &dyn std::fmt::Display| NetError::Setup(e.to_string());
+        let tuning = GossipTuning { heartbeat: config.heartbeat, mdns: config.mdns };
+        let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
+            .with_tokio()
+            .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+            .map_err(|e| setup(&e))?
+            .with_quic()
+            .with_dns()
+            .map_err(|e| setup(&e))?
+            .with_behaviour(|key| Behaviour::new(key, tuning))
+            .map_err(|e| setup(&e))?
+            .with_swarm_config(|c| {
+                c.with_idle_connection_timeout(Duration::from_secs(60)).with_dial_concurrency_factor(1.try_into().unwrap_or(std::num::NonZeroU8::MIN))
+            })
+            .build();
+        for addr in &config.listen {
+            swarm.listen_on(addr.clone()).map_err(|e| NetError::Setup(format!("listen on {addr}: {e}")))?;
+        }
+        let bootstrap = config.bootstrap.iter().map(|a| (a.clone(), peer_of(a))).collect();
+        Ok(EventLoop {
+            swarm,
+            config,
+            ledger,
+            commands,
+            events,
+            pending_requests: HashMap::new(),
+            bootstrap,
+            connected: HashMap::new(),
+            topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
+        })
+    }
+
+    /// Runs until shut down or every client is dropped.
+    pub async fn run(mut self) {
+        self.redial_bootstrap();
+        let mut maintenance = tokio::time::interval(Duration::from_secs(5));
+        let mut kad_bootstrap = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                command = self.commands.recv() => match command {
+                    Some(Command::Shutdown { reply }) => {
+                        self.close();
+                        let _ = reply.send(());
+                        return;
+                    }
+                    Some(c) => self.on_command(c),
+                    None => {
+                        self.close();
+                        return;
+                    }
+                },
+                _ = maintenance.tick() => self.redial_bootstrap(),
+                _ = kad_bootstrap.tick() => {
+                    if self.config.discovery {
+                        let _ = self.swarm.behaviour_mut().kad.bootstrap();
+                    }
+                }
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        let peers: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
+        for p in peers {
+            let _ = self.swarm.disconnect_peer_id(p);
+        }
+    }
+
+    /// Bootstrap peers are redialed when disconnected: libp2p does not reconnect
+    /// by itself, and a graceful close looks the same as a crash.
+    fn redial_bootstrap(&mut self) {
+        for (addr, peer) in self.bootstrap.clone() {
+            if peer.is_some_and(|p| self.connected.contains_key(&p)) {
+                continue;
+            }
+            if let Err(e) = self.swarm.dial(addr.clone()) {
+                debug!(%addr, "bootstrap dial failed: {e}");
+            }
+        }
+    }
+
+    fn wants_more_peers(&self) -> bool {
+        self.connected.len() < self.config.target_peers
+    }
+
+    fn dial_discovered(&mut self, peer: PeerId, addr: Multiaddr) {
+        if peer == *self.swarm.local_peer_id() || self.connected.contains_key(&peer) || !self.wants_more_peers() {
+            return;
+        }
+        let addr = without_peer(&addr).with(Protocol::P2p(peer));
+        if let Err(e) = self.swarm.dial(addr) {
+            debug!(%peer, "dial failed: {e}");
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Publish { data, reply } => {
+                let result = match self.swarm.behaviour_mut().gossipsub.publish(self.topic.clone(), data) {
+                    Ok(_) | Err(gossipsub::PublishError::Duplicate) => Ok(()),
+                    // Nobody to send to right now: sync carries the record later.
+                    Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => Ok(()),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = reply.send(result);
+            }
+            Command::Report { message_id, source, validation } => {
+                let acceptance = match validation {
+                    Validation::Accept => gossipsub::MessageAcceptance::Accept,
+                    Validation::Reject => gossipsub::MessageAcceptance::Reject,
+                    Validation::Ignore => gossipsub::MessageAcceptance::Ignore,
+                };
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(&message_id, &source, acceptance);
+            }
+            Command::Request { peer, request, reply } => {
+                let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+                self.pending_requests.insert(id, reply);
+            }
+            Command::Dial { addr, reply } => {
+                let result = self.swarm.dial(addr.clone()).map_err(|e| NetError::Dial(format!("{addr}: {e}")));
+                if result.is_ok() && !self.bootstrap.iter().any(|(a, _)| *a == addr) {
+                    self.bootstrap.push((addr.clone(), peer_of(&addr)));
+                }
+                let _ = reply.send(result);
+            }
+            Command::Peers { reply } => {
+                let gossip = &self.swarm.behaviour().gossipsub;
+                let mut peers: Vec<PeerInfo> = self
+                    .connected
+                    .iter()
+                    .map(|(p, addrs)| PeerInfo {
+                        peer_id: p.to_string(),
+                        addresses: addrs.iter().map(ToString::to_string).collect(),
+                        score: gossip.peer_score(p),
+                    })
+                    .collect();
+                peers.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
+                let _ = reply.send(peers);
+            }
+            Command::ListenAddrs { reply } => {
+                let _ = reply.send(self.swarm.listeners().cloned().collect());
+            }
+            Command::Shutdown { .. } => {}
+        }
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => {
+                let event = NetEvent::Gossip { source: propagation_source, message_id: message_id.clone(), data: message.data };
+                if self.events.try_send(event).is_err() {
+                    // The ingest worker is saturated: drop without penalty
+                    // rather than stall the loop.
+                    self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                        &message_id,
+                        &propagation_source,
+                        gossipsub::MessageAcceptance::Ignore,
+                    );
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync_event(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }))
+                if self.config.discovery && info.protocols.contains(&KAD_PROTOCOL) =>
+            {
+                for addr in info.listen_addrs {
+                    self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(list))) => {
+                for (peer, addr) in list {
+                    if self.config.discovery {
+                        self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
+                    }
+                    self.dial_discovered(peer, addr);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated { peer, addresses, .. }))
+                if self.config.discovery =>
+            {
+                self.dial_discovered(peer, addresses.first().clone());
+            }
+            SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. } => {
+                let addr = match &endpoint {
+                    ConnectedPoint::Dialer { address, .. } => address.clone(),
+                    ConnectedPoint::Listener { send_back_addr, .. } => send_back_addr.clone(),
+                };
+                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                    let plain = without_peer(address);
+                    for (a, p) in &mut self.bootstrap {
+                        if p.is_none() && without_peer(a) == plain {
+                            *p = Some(peer_id);
+                        }
+                    }
+                }
+                self.connected.entry(peer_id).or_default().push(addr);
+                if num_established.get() == 1 {
+                    info!(%peer_id, "connected");
+                    let _ = self.events.try_send(NetEvent::Connected(peer_id));
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                info!(%peer_id, "disconnected");
+                self.connected.remove(&peer_id);
+            }
+            SwarmEvent::NewListenAddr { address, .. } => info!(%address, "listening"),
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+                debug!(?peer_id, "outgoing connection failed: {error}");
+            }
+            _ => {}
+        }
+    }
+
+    fn on_sync_event(&mut self, event: request_response::Event<badgemesh_protocol::sync::SyncRequest, SyncResponse>) {
+        match event {
+            request_response::Event::Message { message, peer, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    let response = self.ledger.read(|r| respond(r, &request));
+                    if self.swarm.behaviour_mut().sync.send_response(channel, response).is_err() {
+                        debug!(%peer, "sync response not sent: peer gone");
+                    }
+                }
+                request_response::Message::Response { request_id, response } => {
+                    if let Some(reply) = self.pending_requests.remove(&request_id) {
+                        let _ = reply.send(Ok(response));
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
+                debug!(%peer, "sync request failed: {error}");
+                if let Some(reply) = self.pending_requests.remove(&request_id) {
+                    let _ = reply.send(Err(NetError::Request(error.to_string())));
+                }
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                warn!(%peer, "inbound sync request failed: {error}");
+            }
+            request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Starting and stopping a whole node.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use libp2p::multiaddr::Protocol;
+use libp2p::{Multiaddr, PeerId, identity};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::info;
+
+use crate::api::{AppState, router};
+use crate::config::{Config, ConfigError};
+use crate::core::{Core, now};
+use crate::datadir::{self, FileError, NodeInfo};
+use crate::issuer::{IssuerOpError, LocalIssuer};
+use crate::ledger::Ledger;
+use crate::metrics::Metrics;
+use crate::network::{self, NetConfig, NetError};
+use crate::store::StoreError;
+use crate::sync::{Scheduler, gossip_worker};
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A file in the data directory.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The store.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The issuer file.
+    #[error("issuer: {0}")]
+    Issuer(#[from] IssuerOpError),
+    /// The network.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The API address.
+    #[error("cannot serve the API on {addr}: {source}")]
+    Api {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A running node.
+#[derive(Debug)]
+pub struct Node {
+    core: Core,
+    issuer: Arc<LocalIssuer>,
+    api_addr: SocketAddr,
+    listen: Vec<Multiaddr>,
+    token: String,
+    config: Config,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Node {
+    /// Starts a node: opens the store, the network and the API, and writes
+    /// `node.json` once it listens.
+    pub async fn start(config: Config) -> Result<Node, NodeError> {
+        let dir = config.data_dir.clone();
+        datadir::ensure_dir(&dir)?;
+        let seed = datadir::load_or_create_secret(&dir.join(datadir::IDENTITY_FILE), || datadir::random::<32>().to_vec())?;
+        let key = identity::Keypair::ed25519_from_bytes(seed).map_err(|e| FileError {
+            path: dir.join(datadir::IDENTITY_FILE),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+        })?;
+        let token = datadir::load_or_create_secret(&dir.join(datadir::TOKEN_FILE), || {
+            datadir::random::<32>().iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes()
+        })?;
+        let token = String::from_utf8_lossy(&token).trim().to_owned();
+
+        let ledger = {
+            let path = dir.join(datadir::STORE_FILE);
+            Arc::new(tokio::task::spawn_blocking(move || Ledger::open(&path, now())).await.map_err(|e| StoreError::Corrupt(e.to_string()))??)
+        };
+        let issuer = Arc::new(LocalIssuer::load(dir.join(datadir::ISSUER_FILE), &ledger)?);
+
+        let net_config = NetConfig {
+            listen: config.listen_addrs()?,
+            bootstrap: config.bootstrap_addrs()?,
+            mdns: config.mdns,
+            discovery: config.discovery,
+            target_peers: config.target_peers,
+            heartbeat: config.heartbeat(),
+        };
+        let (client, event_loop, events) = network::new(key, net_config, ledger.clone())?;
+        let mut tasks = vec![tokio::spawn(event_loop.run())];
+        let core = Core { ledger, client, metrics: Arc::new(Metrics::default()) };
+        let scheduler = Scheduler::default();
+        tasks.push(tokio::spawn(gossip_worker(core.clone(), scheduler.clone(), events)));
+        tasks.push(tokio::spawn(periodic_sync(core.clone(), scheduler, Duration::from_secs(config.sync_interval_secs.max(1)))));
+        tasks.push(tokio::spawn(periodic_heads(core.clone(), issuer.clone(), Duration::from_secs(config.head_interval_secs.max(1)))));
+
+        let listener = tokio::net::TcpListener::bind(config.api)
+            .await
+            .map_err(|source| NodeError::Api { addr: config.api, source })?;
+        let api_addr = listener.local_addr().map_err(|source| NodeError::Api { addr: config.api, source })?;
+        let (stop, mut stopped) = watch::channel(false);
+        let app = router(AppState { core: core.clone(), issuer: issuer.clone(), token: Arc::new(token.clone()) }, config.max_body_bytes);
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!("API server failed: {e}");
+            }
+        }));
+
+        let listen = wait_for_listen_addrs(&core).await?;
+        let peer_id = core.client.peer_id();
+        let node = Node { core, issuer, api_addr, listen, token, config, stop, tasks };
+        NodeInfo {
+            peer_id: peer_id.to_string(),
+            api: format!("http://{api_addr}"),
+            listen: node.p2p_addrs().iter().map(ToString::to_string).collect(),
+            pid: std::process::id(),
+        }
+        .write(&dir)?;
+        info!(%peer_id, api = %api_addr, "node started");
+        Ok(node)
+    }
+
+    /// Shared handles, for embedding and tests.
+    pub fn core(&self) -> &Core {
+        &self.core
+    }
+
+    /// The local issuer.
+    pub fn issuer(&self) -> &Arc<LocalIssuer> {
+        &self.issuer
+    }
+
+    /// Where the API listens.
+    pub fn api_addr(&self) -> SocketAddr {
+        self.api_addr
+    }
+
+    /// The admin token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The peer id.
+    pub fn peer_id(&self) -> PeerId {
+        self.core.client.peer_id()
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Listen addresses with `/p2p/<peer id>`, ready to give to another node.
+    pub fn p2p_addrs(&self) -> Vec<Multiaddr> {
+        let p = self.peer_id();
+        self.listen.iter().map(|a| a.clone().with(Protocol::P2p(p))).collect()
+    }
+
+    /// Stops the API and the network and waits for the tasks to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        self.core.client.shutdown().await;
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        let _ = std::fs::remove_file(self.config.data_dir.join(datadir::NODE_INFO_FILE));
+    }
+}
+
+async fn wait_for_listen_addrs(core: &Core) -> Result<Vec<Multiaddr>, NetError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let addrs = core.client.listen_addrs().await?;
+        if !addrs.is_empty() || tokio::time::Instant::now() > deadline {
+            return Ok(addrs);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn periodic_sync(core: Core, scheduler: Scheduler, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Ok(peers) = core.client.peers().await {
+            for p in peers {
+                if let Ok(peer) = p.peer_id.parse() {
+                    scheduler.start(&core, peer);
+                }
+            }
+        }
+    }
+}
+
+async fn periodic_heads(core: Core, issuer: Arc<LocalIssuer>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(e) = issuer.heartbeat(&core).await {
+            tracing::warn!("could not re-sign the head: {e}");
+        }
+    }
+}
