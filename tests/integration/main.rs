@@ -1,1 +1,7 @@
 //! One integration-test binary: one link step for all multi-node tests.
+//! Every node listens on 127.0.0.1 with ephemeral ports.
+
+mod api;
+mod forged;
+mod gossip;
+mod support;
