@@ -25,8 +25,14 @@ impl TestNode {
     /// Starts a node that dials `bootstrap`.
     pub async fn start(bootstrap: Vec<Multiaddr>) -> TestNode {
         let dir = tempfile::tempdir().expect("tempdir");
-        let node = Node::start(config(dir.path().to_path_buf(), &bootstrap)).await.expect("node starts");
-        TestNode { node: Some(node), dir, bootstrap }
+        let node = Node::start(config(dir.path().to_path_buf(), &bootstrap))
+            .await
+            .expect("node starts");
+        TestNode {
+            node: Some(node),
+            dir,
+            bootstrap,
+        }
     }
 
     /// The running node.
@@ -53,7 +59,9 @@ impl TestNode {
 
     /// Starts it again on the same data directory.
     pub async fn restart(&mut self) {
-        let n = Node::start(config(self.dir.path().to_path_buf(), &self.bootstrap)).await.expect("node restarts");
+        let n = Node::start(config(self.dir.path().to_path_buf(), &self.bootstrap))
+            .await
+            .expect("node restarts");
         self.node = Some(n);
     }
 }
@@ -76,7 +84,10 @@ where
         if cond().await {
             return start.elapsed();
         }
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -107,16 +118,29 @@ fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     match r {
         Ok(mut resp) => {
             let status = resp.status().as_u16();
-            let text = resp.body_mut().with_config().limit(64 << 20).read_to_string().unwrap_or_default();
-            Reply { status, json: serde_json::from_str(&text).unwrap_or(Value::Null) }
+            let text = resp
+                .body_mut()
+                .with_config()
+                .limit(64 << 20)
+                .read_to_string()
+                .unwrap_or_default();
+            Reply {
+                status,
+                json: serde_json::from_str(&text).unwrap_or(Value::Null),
+            }
         }
-        Err(e) => Reply { status: 0, json: Value::String(e.to_string()) },
+        Err(e) => Reply {
+            status: 0,
+            json: Value::String(e.to_string()),
+        },
     }
 }
 
 /// GET `url`.
 pub async fn get(url: String) -> Reply {
-    tokio::task::spawn_blocking(move || reply(agent().get(&url).call())).await.expect("http task")
+    tokio::task::spawn_blocking(move || reply(agent().get(&url).call()))
+        .await
+        .expect("http task")
 }
 
 /// POST JSON with an optional bearer token.

@@ -60,24 +60,45 @@ pub fn router(state: AppState, max_body: usize) -> Router {
 }
 
 async fn healthz(State(s): State<AppState>) -> Response {
-    axum::Json(serde_json::json!({ "status": "ok", "peer_id": s.core.client.peer_id().to_string() })).into_response()
+    axum::Json(
+        serde_json::json!({ "status": "ok", "peer_id": s.core.client.peer_id().to_string() }),
+    )
+    .into_response()
 }
 
 async fn metrics(State(s): State<AppState>) -> Response {
     if let Ok(counts) = s.core.ledger.store().counts() {
         for (kind, n) in counts {
-            let label = crate::metrics::Label { name: kind.name().to_owned() };
-            s.core.metrics.records.get_or_create(&label).set(i64::try_from(n).unwrap_or(i64::MAX));
+            let label = crate::metrics::Label {
+                name: kind.name().to_owned(),
+            };
+            s.core
+                .metrics
+                .records
+                .get_or_create(&label)
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
         }
     }
     if let Ok(peers) = s.core.client.peers().await {
-        s.core.metrics.peers.set(i64::try_from(peers.len()).unwrap_or(i64::MAX));
+        s.core
+            .metrics
+            .peers
+            .set(i64::try_from(peers.len()).unwrap_or(i64::MAX));
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.core.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.core.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn peers(State(s): State<AppState>) -> Result<Response, ApiError> {
-    let peers = s.core.client.peers().await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let peers = s
+        .core
+        .client
+        .peers()
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(axum::Json(peers).into_response())
 }
 
@@ -94,7 +115,10 @@ pub struct VerifyQuery {
 
 /// The formats `POST /v1/verify` recognises by their first bytes.
 fn sniff(body: &[u8]) -> &'static str {
-    let trimmed = body.iter().position(|b| !b.is_ascii_whitespace()).map_or(&body[..0], |i| &body[i..]);
+    let trimmed = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&body[..0], |i| &body[i..]);
     if body.first() == Some(&0xd2) {
         "native"
     } else if body.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -116,47 +140,77 @@ async fn verify_handler(
     let Query(q) = query?;
     let body = body?;
     let at = match q.at.as_deref() {
-        Some(t) => t.parse::<Timestamp>().map_err(|e| ApiError::bad_request("bad_time", e.to_string()))?,
+        Some(t) => t
+            .parse::<Timestamp>()
+            .map_err(|e| ApiError::bad_request("bad_time", e.to_string()))?,
         None => now(),
     };
     match sniff(&body) {
         "native" => {}
-        "unknown" => return Err(ApiError::bad_request("unrecognised_format", "not a badge: expected a native assertion, an Open Badges 3.0 credential, or a baked PNG or SVG")),
+        "unknown" => {
+            return Err(ApiError::bad_request(
+                "unrecognised_format",
+                "not a badge: expected a native assertion, an Open Badges 3.0 credential, or a baked PNG or SVG",
+            ));
+        }
         other => {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "format_not_supported_yet",
-                format!("{other} badges are not supported by this version yet; native assertions are"),
+                format!(
+                    "{other} badges are not supported by this version yet; native assertions are"
+                ),
             ));
         }
     }
-    let opts = VerifyOptions { recipient: q.recipient.as_deref(), max_age_secs: q.max_age };
+    let opts = VerifyOptions {
+        recipient: q.recipient.as_deref(),
+        max_age_secs: q.max_age,
+    };
     let started = Instant::now();
-    let result = s.core.ledger.read(|r| {
-        verify(&body, r, at, &opts).map(|v| VerifyResponse::new(v, r))
-    });
+    let result = s
+        .core
+        .ledger
+        .read(|r| verify(&body, r, at, &opts).map(|v| VerifyResponse::new(v, r)));
     s.core.metrics.verify_count.inc();
-    s.core.metrics.verify_latency.observe(started.elapsed().as_secs_f64());
+    s.core
+        .metrics
+        .verify_latency
+        .observe(started.elapsed().as_secs_f64());
     match result {
         Ok(v) => Ok(axum::Json(v).into_response()),
         Err(e) => Err(ApiError::bad_request("not_an_assertion", e.to_string())),
     }
 }
 
-async fn assertion_status(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id: RecordId = id.parse().map_err(|e| ApiError::bad_request("bad_id", format!("{e}")))?;
+async fn assertion_status(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: RecordId = id
+        .parse()
+        .map_err(|e| ApiError::bad_request("bad_id", format!("{e}")))?;
     let bytes = s
         .core
         .ledger
         .store()
         .get(&id)
         .map_err(|e| ApiError::internal(e.to_string()))?
-        .ok_or_else(|| ApiError::not_found("unknown_assertion", format!("no assertion {id} on this node")))?;
-    let status = s.core.ledger.read(|r| AssertionStatus::of(&bytes, r, now()));
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_assertion",
+                format!("no assertion {id} on this node"),
+            )
+        })?;
+    let status = s
+        .core
+        .ledger
+        .read(|r| AssertionStatus::of(&bytes, r, now()));
     status.map(|st| axum::Json(st).into_response())
 }
 
 /// Parses a DID path segment.
 pub(crate) fn parse_did(did: &str) -> Result<IssuerId, ApiError> {
-    did.parse().map_err(|e| ApiError::bad_request("bad_did", format!("{did}: {e}")))
+    did.parse()
+        .map_err(|e| ApiError::bad_request("bad_did", format!("{did}: {e}")))
 }

@@ -43,7 +43,9 @@ pub struct Config {
 
 /// Where the data directory is when nothing says otherwise.
 pub fn default_data_dir() -> PathBuf {
-    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("badgemesh")
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("badgemesh")
 }
 
 impl Default for Config {
@@ -100,7 +102,11 @@ pub enum ConfigError {
 }
 
 fn bad(what: &'static str, value: &str, message: impl ToString) -> ConfigError {
-    ConfigError::Value { what, value: value.to_owned(), message: message.to_string() }
+    ConfigError::Value {
+        what,
+        value: value.to_owned(),
+        message: message.to_string(),
+    }
 }
 
 fn parse_bool(what: &'static str, v: &str) -> Result<bool, ConfigError> {
@@ -112,16 +118,28 @@ fn parse_bool(what: &'static str, v: &str) -> Result<bool, ConfigError> {
 }
 
 fn list(v: &str) -> Vec<String> {
-    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 impl Config {
     /// Reads `path` if it exists (a missing default file is fine), over defaults.
     pub fn from_file(path: &Path, required: bool) -> Result<Config, ConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read { path: path.to_owned(), source }),
+            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.to_owned(),
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Config::default())
+            }
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }),
         }
     }
 
@@ -150,12 +168,18 @@ impl Config {
 
     /// The listen addresses, parsed.
     pub fn listen_addrs(&self) -> Result<Vec<Multiaddr>, ConfigError> {
-        self.listen.iter().map(|a| a.parse().map_err(|e| bad("listen address", a, e))).collect()
+        self.listen
+            .iter()
+            .map(|a| a.parse().map_err(|e| bad("listen address", a, e)))
+            .collect()
     }
 
     /// The bootstrap addresses, parsed.
     pub fn bootstrap_addrs(&self) -> Result<Vec<Multiaddr>, ConfigError> {
-        self.bootstrap.iter().map(|a| a.parse().map_err(|e| bad("bootstrap address", a, e))).collect()
+        self.bootstrap
+            .iter()
+            .map(|a| a.parse().map_err(|e| bad("bootstrap address", a, e)))
+            .collect()
     }
 
     /// The gossipsub heartbeat.
@@ -207,9 +231,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "mdsn = false\n").expect("write");
-        assert!(matches!(Config::from_file(&path, true), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Config::from_file(&path, true),
+            Err(ConfigError::Parse { .. })
+        ));
         let mut c = Config::default();
-        assert!(c.apply_env(|k| (k == "BADGEMESH_MDNS").then(|| "maybe".into())).is_err());
+        assert!(
+            c.apply_env(|k| (k == "BADGEMESH_MDNS").then(|| "maybe".into()))
+                .is_err()
+        );
         assert!(Config::from_file(&dir.path().join("missing.toml"), false).is_ok());
         assert!(Config::from_file(&dir.path().join("missing.toml"), true).is_err());
     }

@@ -15,7 +15,9 @@ use crate::store::StoreError;
 
 /// The node's clock. The protocol never reads one; the node does, here only.
 pub fn now() -> Timestamp {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
@@ -36,6 +38,17 @@ impl Core {
     pub async fn ingest(&self, record: SignedRecord) -> Result<Ingested, StoreError> {
         let ledger = self.ledger.clone();
         tokio::task::spawn_blocking(move || ledger.ingest(record, now()))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Corrupt(format!("ingest task failed: {e}"))))
+    }
+
+    /// Applies and commits a batch in one transaction.
+    pub async fn ingest_batch(
+        &self,
+        records: Vec<SignedRecord>,
+    ) -> Result<Vec<Ingested>, StoreError> {
+        let ledger = self.ledger.clone();
+        tokio::task::spawn_blocking(move || ledger.ingest_batch(records, now()))
             .await
             .unwrap_or_else(|e| Err(StoreError::Corrupt(format!("ingest task failed: {e}"))))
     }

@@ -35,7 +35,10 @@ pub struct FileError {
 }
 
 fn err(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
-    move |source| FileError { path: path.to_owned(), source }
+    move |source| FileError {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Creates the data directory (mode 0700 on Unix).
@@ -91,7 +94,11 @@ pub fn read_secret(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
                         path: path.to_owned(),
                         source: std::io::Error::new(
                             std::io::ErrorKind::PermissionDenied,
-                            format!("readable by others (mode {:o}); run: chmod 600 {}", mode & 0o777, path.display()),
+                            format!(
+                                "readable by others (mode {:o}); run: chmod 600 {}",
+                                mode & 0o777,
+                                path.display()
+                            ),
                         ),
                     });
                 }
@@ -114,7 +121,10 @@ pub fn random<const N: usize>() -> [u8; N] {
 }
 
 /// Loads the secret in `path`, creating it with `make` on first start.
-pub fn load_or_create_secret(path: &Path, make: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, FileError> {
+pub fn load_or_create_secret(
+    path: &Path,
+    make: impl FnOnce() -> Vec<u8>,
+) -> Result<Vec<u8>, FileError> {
     if let Some(bytes) = read_secret(path)? {
         return Ok(bytes);
     }
@@ -141,10 +151,12 @@ impl NodeInfo {
     pub fn read(data_dir: &Path) -> Result<Option<NodeInfo>, FileError> {
         let path = data_dir.join(NODE_INFO_FILE);
         match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| FileError {
-                path,
-                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-            }),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| FileError {
+                    path,
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(err(&path)(e)),
         }

@@ -78,7 +78,10 @@ pub struct LocalIssuer {
 }
 
 fn corrupt(path: &std::path::Path, what: impl std::fmt::Display) -> FileError {
-    FileError { path: path.to_owned(), source: std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string()) }
+    FileError {
+        path: path.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string()),
+    }
 }
 
 impl LocalIssuer {
@@ -86,7 +89,10 @@ impl LocalIssuer {
     /// the node stopped before committing it.
     pub fn load(path: PathBuf, ledger: &Ledger) -> Result<LocalIssuer, IssuerOpError> {
         let Some(bytes) = datadir::read_secret(&path)? else {
-            return Ok(LocalIssuer { path, state: Mutex::new(None) });
+            return Ok(LocalIssuer {
+                path,
+                state: Mutex::new(None),
+            });
         };
         let file: IssuerFile = serde_json::from_slice(&bytes).map_err(|e| corrupt(&path, e))?;
         let id: IssuerId = file.issuer.parse().map_err(|e| corrupt(&path, e))?;
@@ -94,10 +100,14 @@ impl LocalIssuer {
         let issuer = Issuer::from_bytes(id, &state)?;
         if let Some(last) = file.last_record {
             let bytes = B64.decode(last).map_err(|e| corrupt(&path, e))?;
-            let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES).map_err(|e| corrupt(&path, e))?;
+            let rec =
+                SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES).map_err(|e| corrupt(&path, e))?;
             ledger.ingest(rec, now())?;
         }
-        Ok(LocalIssuer { path, state: Mutex::new(Some(issuer)) })
+        Ok(LocalIssuer {
+            path,
+            state: Mutex::new(Some(issuer)),
+        })
     }
 
     /// The issuer's id, if there is one.
@@ -106,7 +116,12 @@ impl LocalIssuer {
     }
 
     /// Persists, then submits; fails if the state machine did not store it.
-    async fn commit(&self, core: &Core, issuer: &Issuer, rec: SignedRecord) -> Result<RecordId, IssuerOpError> {
+    async fn commit(
+        &self,
+        core: &Core,
+        issuer: &Issuer,
+        rec: SignedRecord,
+    ) -> Result<RecordId, IssuerOpError> {
         self.persist(issuer, &rec).await?;
         let id = rec.id();
         let ingested = core.submit(rec).await?;
@@ -118,7 +133,11 @@ impl LocalIssuer {
 
     /// Creates the issuer: keys (current and pre-rotated next), inception,
     /// first profile, and a first head.
-    pub async fn init(&self, core: &Core, profile: IssuerProfile) -> Result<IssuerId, IssuerOpError> {
+    pub async fn init(
+        &self,
+        core: &Core,
+        profile: IssuerProfile,
+    ) -> Result<IssuerId, IssuerOpError> {
         let mut guard = self.state.lock().await;
         if let Some(existing) = guard.as_ref() {
             return Err(IssuerOpError::AlreadyExists(existing.id()));
@@ -149,13 +168,21 @@ impl LocalIssuer {
     }
 
     /// Publishes a new profile version.
-    pub async fn profile(&self, core: &Core, profile: IssuerProfile) -> Result<RecordId, IssuerOpError> {
-        self.with_issuer(core, |i, t| Ok((i.profile(profile, t)?, ()))).await.map(|(id, _)| id)
+    pub async fn profile(
+        &self,
+        core: &Core,
+        profile: IssuerProfile,
+    ) -> Result<RecordId, IssuerOpError> {
+        self.with_issuer(core, |i, t| Ok((i.profile(profile, t)?, ())))
+            .await
+            .map(|(id, _)| id)
     }
 
     /// Publishes a badge class.
     pub async fn badge(&self, core: &Core, badge: BadgeClass) -> Result<RecordId, IssuerOpError> {
-        self.with_issuer(core, |i, t| Ok((i.badge_class(badge, t)?, ()))).await.map(|(id, _)| id)
+        self.with_issuer(core, |i, t| Ok((i.badge_class(badge, t)?, ())))
+            .await
+            .map(|(id, _)| id)
     }
 
     /// Signs an award. The assertion is stored here (not gossiped: who earned
@@ -170,7 +197,10 @@ impl LocalIssuer {
         narrative: Option<String>,
     ) -> Result<SignedRecord, IssuerOpError> {
         if core.ledger.read(|r| r.badge_class(&badge).is_none()) {
-            return Err(IssuerOpError::Unknown { what: "badge class", id: badge.to_string() });
+            return Err(IssuerOpError::Unknown {
+                what: "badge class",
+                id: badge.to_string(),
+            });
         }
         let mut guard = self.state.lock().await;
         let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
@@ -179,7 +209,10 @@ impl LocalIssuer {
         *guard = Some(issuer);
         let ingested = core.ingest(rec.clone()).await?;
         if !ingested.outcome.is_stored() {
-            return Err(IssuerOpError::NotAccepted(format!("{:?}", ingested.outcome)));
+            return Err(IssuerOpError::NotAccepted(format!(
+                "{:?}",
+                ingested.outcome
+            )));
         }
         Ok(rec)
     }
@@ -201,9 +234,22 @@ impl LocalIssuer {
     }
 
     /// Revokes status indices; returns the new revocation sequence number.
-    pub async fn revoke(&self, core: &Core, indices: Vec<u32>, reason: Option<String>) -> Result<u64, IssuerOpError> {
+    pub async fn revoke(
+        &self,
+        core: &Core,
+        indices: Vec<u32>,
+        reason: Option<String>,
+    ) -> Result<u64, IssuerOpError> {
         let reasons: Vec<RevocationReason> = reason
-            .map(|r| indices.iter().map(|&index| RevocationReason { index, reason: r.clone() }).collect())
+            .map(|r| {
+                indices
+                    .iter()
+                    .map(|&index| RevocationReason {
+                        index,
+                        reason: r.clone(),
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         self.with_issuer(core, |i, t| {
             let rec = i.revoke(indices, reasons, t, t.plus(NEXT_UPDATE_SECS))?;
@@ -216,13 +262,17 @@ impl LocalIssuer {
     /// Rotates to the pre-rotated key and makes a new next key.
     pub async fn rotate(&self, core: &Core) -> Result<RecordId, IssuerOpError> {
         let next = datadir::random();
-        self.with_issuer(core, |i, t| Ok((i.rotate(&next, t)?, ()))).await.map(|(id, _)| id)
+        self.with_issuer(core, |i, t| Ok((i.rotate(&next, t)?, ())))
+            .await
+            .map(|(id, _)| id)
     }
 
     /// Re-signs the head: "nothing changed since update N, as of now".
     pub async fn heartbeat(&self, core: &Core) -> Result<(), IssuerOpError> {
         let guard = self.state.lock().await;
-        let Some(issuer) = guard.as_ref() else { return Ok(()) };
+        let Some(issuer) = guard.as_ref() else {
+            return Ok(());
+        };
         let t = now();
         let head = issuer.head(t, t.plus(NEXT_UPDATE_SECS))?;
         core.submit(head).await?;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::SignedRecord;
-use badgemesh_protocol::state::{Outcome, Registry};
+use badgemesh_protocol::state::{EquivocationProof, Outcome, Registry};
 use badgemesh_protocol::time::Timestamp;
 
 use crate::store::{Store, StoreError};
@@ -51,41 +51,62 @@ impl Ledger {
         for rec in records {
             registry.apply(rec, now);
         }
-        Ok(Ledger { registry: RwLock::new(registry), store, writer: Mutex::new(()) })
+        Ok(Ledger {
+            registry: RwLock::new(registry),
+            store,
+            writer: Mutex::new(()),
+        })
     }
 
     /// Applies one record and commits what was accepted. Blocking (it waits for
     /// the disk): call it from a blocking context.
     pub fn ingest(&self, record: SignedRecord, now: Timestamp) -> Result<Ingested, StoreError> {
+        let mut all = self.ingest_batch(vec![record], now)?;
+        Ok(all.pop().unwrap_or(Ingested {
+            outcome: Outcome::Duplicate,
+            stored: vec![],
+        }))
+    }
+
+    /// Applies records in order and commits everything accepted in one
+    /// transaction (one disk sync for a whole sync page).
+    pub fn ingest_batch(
+        &self,
+        records: Vec<SignedRecord>,
+        now: Timestamp,
+    ) -> Result<Vec<Ingested>, StoreError> {
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let record = Arc::new(record);
-        let report = {
+        let mut results = Vec::with_capacity(records.len());
+        let mut writes: Vec<(Arc<SignedRecord>, Option<EquivocationProof>)> = Vec::new();
+        {
             let mut reg = self.registry.write().unwrap_or_else(|e| e.into_inner());
-            reg.apply((*record).clone(), now)
-        };
-        let mut stored = Vec::new();
-        let mut writes = Vec::new();
-        if report.outcome.is_stored() {
-            stored.push(record.clone());
-        }
-        for (rec, outcome) in &report.released {
-            if outcome.is_stored() {
-                stored.push(rec.clone());
+            for record in records {
+                let record = Arc::new(record);
+                let report = reg.apply((*record).clone(), now);
+                let mut stored = Vec::new();
+                let own = std::iter::once((record, report.outcome.clone()));
+                for (rec, outcome) in own.chain(report.released) {
+                    if outcome.is_stored() {
+                        let proof = match outcome {
+                            Outcome::Equivocation(p) => Some(p),
+                            _ => None,
+                        };
+                        writes.push((rec.clone(), proof));
+                        stored.push(rec);
+                    }
+                }
+                results.push(Ingested {
+                    outcome: report.outcome,
+                    stored,
+                });
             }
         }
-        let proofs: Vec<_> = std::iter::once(&report.outcome)
-            .chain(report.released.iter().map(|(_, o)| o))
-            .filter(|o| o.is_stored())
-            .map(|o| match o {
-                Outcome::Equivocation(p) => Some(p),
-                _ => None,
-            })
+        let refs: Vec<_> = writes
+            .iter()
+            .map(|(r, p)| (r.as_ref(), p.as_ref()))
             .collect();
-        for (rec, proof) in stored.iter().zip(proofs) {
-            writes.push((rec.as_ref(), proof));
-        }
-        self.store.put(&writes)?;
-        Ok(Ingested { outcome: report.outcome, stored })
+        self.store.put(&refs)?;
+        Ok(results)
     }
 
     /// Reads the state.
@@ -119,13 +140,19 @@ mod tests {
             // Out of order: update 2 waits for 1, then both are stored.
             let r1 = issuer.revoke(&[1]);
             let r2 = issuer.revoke(&[2]);
-            assert!(matches!(ledger.ingest(r2, now).expect("ingest").outcome, Outcome::Pending(_)));
+            assert!(matches!(
+                ledger.ingest(r2, now).expect("ingest").outcome,
+                Outcome::Pending(_)
+            ));
             let done = ledger.ingest(r1, now).expect("ingest");
             assert_eq!(done.stored.len(), 2);
             // An equivocation is stored with its proof.
             let _ = fork.genesis();
             let conflicting = fork.revoke(&[9]);
-            assert!(matches!(ledger.ingest(conflicting, now).expect("ingest").outcome, Outcome::Equivocation(_)));
+            assert!(matches!(
+                ledger.ingest(conflicting, now).expect("ingest").outcome,
+                Outcome::Equivocation(_)
+            ));
             assert_eq!(ledger.store().equivocation_count().expect("count"), 1);
             ledger.read(|r| r.fingerprint())
         };

@@ -44,21 +44,46 @@ impl Default for Metrics {
         let verify_latency = Histogram::new(exponential_buckets(0.000_01, 4.0, 10));
         let peers = Gauge::default();
         let records = Family::<Label, Gauge>::default();
-        registry.register("gossip_messages", "Gossip messages by validation result", gossip.clone());
+        registry.register(
+            "gossip_messages",
+            "Gossip messages by validation result",
+            gossip.clone(),
+        );
         registry.register("sync_rounds", "Completed sync rounds", sync_rounds.clone());
-        registry.register("sync_records", "Records applied by sync", sync_records.clone());
+        registry.register(
+            "sync_records",
+            "Records applied by sync",
+            sync_records.clone(),
+        );
         registry.register("verify", "Verifications served", verify_count.clone());
-        registry.register("verify_seconds", "Verification latency", verify_latency.clone());
+        registry.register(
+            "verify_seconds",
+            "Verification latency",
+            verify_latency.clone(),
+        );
         registry.register("peers", "Connected peers", peers.clone());
         registry.register("records", "Stored records by kind", records.clone());
-        Metrics { registry, gossip, sync_rounds, sync_records, verify_count, verify_latency, peers, records }
+        Metrics {
+            registry,
+            gossip,
+            sync_rounds,
+            sync_records,
+            verify_count,
+            verify_latency,
+            peers,
+            records,
+        }
     }
 }
 
 impl Metrics {
     /// Counts a gossip message.
     pub fn gossip(&self, result: &str) {
-        self.gossip.get_or_create(&Label { name: result.to_owned() }).inc();
+        self.gossip
+            .get_or_create(&Label {
+                name: result.to_owned(),
+            })
+            .inc();
     }
 
     /// The text exposition.

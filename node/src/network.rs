@@ -80,13 +80,33 @@ pub enum NetError {
 }
 
 pub(crate) enum Command {
-    Publish { data: Vec<u8>, reply: oneshot::Sender<Result<(), String>> },
-    Report { message_id: gossipsub::MessageId, source: PeerId, validation: Validation },
-    Request { peer: PeerId, request: SyncRequest, reply: oneshot::Sender<Result<SyncResponse, NetError>> },
-    Dial { addr: Multiaddr, reply: oneshot::Sender<Result<(), NetError>> },
-    Peers { reply: oneshot::Sender<Vec<PeerInfo>> },
-    ListenAddrs { reply: oneshot::Sender<Vec<Multiaddr>> },
-    Shutdown { reply: oneshot::Sender<()> },
+    Publish {
+        data: Vec<u8>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    Report {
+        message_id: gossipsub::MessageId,
+        source: PeerId,
+        validation: Validation,
+    },
+    Request {
+        peer: PeerId,
+        request: SyncRequest,
+        reply: oneshot::Sender<Result<SyncResponse, NetError>>,
+    },
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<(), NetError>>,
+    },
+    Peers {
+        reply: oneshot::Sender<Vec<PeerInfo>>,
+    },
+    ListenAddrs {
+        reply: oneshot::Sender<Vec<Multiaddr>>,
+    },
+    Shutdown {
+        reply: oneshot::Sender<()>,
+    },
 }
 
 /// A handle to the network task.
@@ -134,26 +154,55 @@ impl Client {
         self.peer_id
     }
 
-    async fn call<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NetError> {
+    async fn call<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, NetError> {
         let (tx, rx) = oneshot::channel();
-        self.commands.send(make(tx)).await.map_err(|_| NetError::Stopped)?;
+        self.commands
+            .send(make(tx))
+            .await
+            .map_err(|_| NetError::Stopped)?;
         rx.await.map_err(|_| NetError::Stopped)
     }
 
     /// Publishes envelope bytes on the records topic. Having no peer to send
     /// to is not an error: sync will carry the record.
     pub async fn publish(&self, data: Vec<u8>) -> Result<(), NetError> {
-        self.call(|reply| Command::Publish { data, reply }).await?.map_err(NetError::Request)
+        self.call(|reply| Command::Publish { data, reply })
+            .await?
+            .map_err(NetError::Request)
     }
 
     /// Reports the validation result of a gossip message.
-    pub async fn report(&self, message_id: gossipsub::MessageId, source: PeerId, validation: Validation) {
-        let _ = self.commands.send(Command::Report { message_id, source, validation }).await;
+    pub async fn report(
+        &self,
+        message_id: gossipsub::MessageId,
+        source: PeerId,
+        validation: Validation,
+    ) {
+        let _ = self
+            .commands
+            .send(Command::Report {
+                message_id,
+                source,
+                validation,
+            })
+            .await;
     }
 
     /// Sends a sync request and waits for the response.
-    pub async fn request(&self, peer: PeerId, request: SyncRequest) -> Result<SyncResponse, NetError> {
-        self.call(|reply| Command::Request { peer, request, reply }).await?
+    pub async fn request(
+        &self,
+        peer: PeerId,
+        request: SyncRequest,
+    ) -> Result<SyncResponse, NetError> {
+        self.call(|reply| Command::Request {
+            peer,
+            request,
+            reply,
+        })
+        .await?
     }
 
     /// Dials an address (with or without `/p2p/`).
@@ -188,5 +237,12 @@ pub fn new(
     let (cmd_tx, cmd_rx) = mpsc::channel(256);
     let (event_tx, event_rx) = mpsc::channel(1024);
     let event_loop = EventLoop::new(key, config, ledger, cmd_rx, event_tx)?;
-    Ok((Client { commands: cmd_tx, peer_id }, event_loop, event_rx))
+    Ok((
+        Client {
+            commands: cmd_tx,
+            peer_id,
+        },
+        event_loop,
+        event_rx,
+    ))
 }

@@ -69,19 +69,29 @@ impl Node {
     pub async fn start(config: Config) -> Result<Node, NodeError> {
         let dir = config.data_dir.clone();
         datadir::ensure_dir(&dir)?;
-        let seed = datadir::load_or_create_secret(&dir.join(datadir::IDENTITY_FILE), || datadir::random::<32>().to_vec())?;
+        let seed = datadir::load_or_create_secret(&dir.join(datadir::IDENTITY_FILE), || {
+            datadir::random::<32>().to_vec()
+        })?;
         let key = identity::Keypair::ed25519_from_bytes(seed).map_err(|e| FileError {
             path: dir.join(datadir::IDENTITY_FILE),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
         })?;
         let token = datadir::load_or_create_secret(&dir.join(datadir::TOKEN_FILE), || {
-            datadir::random::<32>().iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes()
+            datadir::random::<32>()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+                .into_bytes()
         })?;
         let token = String::from_utf8_lossy(&token).trim().to_owned();
 
         let ledger = {
             let path = dir.join(datadir::STORE_FILE);
-            Arc::new(tokio::task::spawn_blocking(move || Ledger::open(&path, now())).await.map_err(|e| StoreError::Corrupt(e.to_string()))??)
+            Arc::new(
+                tokio::task::spawn_blocking(move || Ledger::open(&path, now()))
+                    .await
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))??,
+            )
         };
         let issuer = Arc::new(LocalIssuer::load(dir.join(datadir::ISSUER_FILE), &ledger)?);
 
@@ -95,30 +105,71 @@ impl Node {
         };
         let (client, event_loop, events) = network::new(key, net_config, ledger.clone())?;
         let mut tasks = vec![tokio::spawn(event_loop.run())];
-        let core = Core { ledger, client, metrics: Arc::new(Metrics::default()) };
+        let core = Core {
+            ledger,
+            client,
+            metrics: Arc::new(Metrics::default()),
+        };
         let scheduler = Scheduler::default();
-        tasks.push(tokio::spawn(gossip_worker(core.clone(), scheduler.clone(), events)));
-        tasks.push(tokio::spawn(periodic_sync(core.clone(), scheduler, Duration::from_secs(config.sync_interval_secs.max(1)))));
-        tasks.push(tokio::spawn(periodic_heads(core.clone(), issuer.clone(), Duration::from_secs(config.head_interval_secs.max(1)))));
+        tasks.push(tokio::spawn(gossip_worker(
+            core.clone(),
+            scheduler.clone(),
+            events,
+        )));
+        tasks.push(tokio::spawn(periodic_sync(
+            core.clone(),
+            scheduler,
+            Duration::from_secs(config.sync_interval_secs.max(1)),
+        )));
+        tasks.push(tokio::spawn(periodic_heads(
+            core.clone(),
+            issuer.clone(),
+            Duration::from_secs(config.head_interval_secs.max(1)),
+        )));
 
         let listener = tokio::net::TcpListener::bind(config.api)
             .await
-            .map_err(|source| NodeError::Api { addr: config.api, source })?;
-        let api_addr = listener.local_addr().map_err(|source| NodeError::Api { addr: config.api, source })?;
+            .map_err(|source| NodeError::Api {
+                addr: config.api,
+                source,
+            })?;
+        let api_addr = listener.local_addr().map_err(|source| NodeError::Api {
+            addr: config.api,
+            source,
+        })?;
         let (stop, mut stopped) = watch::channel(false);
-        let app = router(AppState { core: core.clone(), issuer: issuer.clone(), token: Arc::new(token.clone()) }, config.max_body_bytes);
+        let app = router(
+            AppState {
+                core: core.clone(),
+                issuer: issuer.clone(),
+                token: Arc::new(token.clone()),
+            },
+            config.max_body_bytes,
+        );
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!("API server failed: {e}");
             }
         }));
 
         let listen = wait_for_listen_addrs(&core).await?;
         let peer_id = core.client.peer_id();
-        let node = Node { core, issuer, api_addr, listen, token, config, stop, tasks };
+        let node = Node {
+            core,
+            issuer,
+            api_addr,
+            listen,
+            token,
+            config,
+            stop,
+            tasks,
+        };
         NodeInfo {
             peer_id: peer_id.to_string(),
             api: format!("http://{api_addr}"),
@@ -163,7 +214,10 @@ impl Node {
     /// Listen addresses with `/p2p/<peer id>`, ready to give to another node.
     pub fn p2p_addrs(&self) -> Vec<Multiaddr> {
         let p = self.peer_id();
-        self.listen.iter().map(|a| a.clone().with(Protocol::P2p(p))).collect()
+        self.listen
+            .iter()
+            .map(|a| a.clone().with(Protocol::P2p(p)))
+            .collect()
     }
 
     /// Stops the API and the network and waits for the tasks to end.

@@ -28,7 +28,8 @@ const BY_KIND: TableDefinition<(u8, &[u8]), ()> = TableDefinition::new("by_kind"
 const HEADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("heads");
 /// (first id, second id) -> (issuer, kind, seq).
 type ProofRow<'a> = (&'a [u8], u8, u64);
-const EQUIVOCATIONS: TableDefinition<(&[u8], &[u8]), ProofRow> = TableDefinition::new("equivocations");
+const EQUIVOCATIONS: TableDefinition<(&[u8], &[u8]), ProofRow> =
+    TableDefinition::new("equivocations");
 
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +39,9 @@ pub enum StoreError {
     #[error("database: {0}")]
     Db(#[from] redb::Error),
     /// The file was written by another schema version.
-    #[error("store schema version {found} is not supported (this build reads version {SCHEMA_VERSION}); use a matching badgemesh version")]
+    #[error(
+        "store schema version {found} is not supported (this build reads version {SCHEMA_VERSION}); use a matching badgemesh version"
+    )]
     UnknownSchema {
         /// The version in the file.
         found: u64,
@@ -65,9 +68,13 @@ impl Store {
         let txn = db.begin_write().map_err(dberr)?;
         let found = {
             let mut meta = txn.open_table(META).map_err(dberr)?;
-            let found = meta.get("schema_version").map_err(dberr)?.map(|v| v.value());
+            let found = meta
+                .get("schema_version")
+                .map_err(dberr)?
+                .map(|v| v.value());
             if found.is_none() {
-                meta.insert("schema_version", SCHEMA_VERSION).map_err(dberr)?;
+                meta.insert("schema_version", SCHEMA_VERSION)
+                    .map_err(dberr)?;
             }
             found
         };
@@ -88,7 +95,10 @@ impl Store {
 
     /// Writes records (and the equivocation proofs they complete) in one
     /// transaction; returns once it is durable.
-    pub fn put(&self, records: &[(&SignedRecord, Option<&EquivocationProof>)]) -> Result<(), StoreError> {
+    pub fn put(
+        &self,
+        records: &[(&SignedRecord, Option<&EquivocationProof>)],
+    ) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
         }
@@ -105,21 +115,37 @@ impl Store {
                 let kind = KindCode::of(rec.kind()).0;
                 if rec.kind() == RecordKind::Head {
                     // Only the current head is kept: heads are re-signed often.
-                    let old = heads.insert(issuer.as_bytes().as_slice(), id.digest().as_slice()).map_err(dberr)?;
+                    let old = heads
+                        .insert(issuer.as_bytes().as_slice(), id.digest().as_slice())
+                        .map_err(dberr)?;
                     if let Some(old) = old.map(|o| o.value().to_vec()) {
                         recs.remove(old.as_slice()).map_err(dberr)?;
-                        by_issuer.remove((issuer.as_bytes().as_slice(), kind, old.as_slice())).map_err(dberr)?;
+                        by_issuer
+                            .remove((issuer.as_bytes().as_slice(), kind, old.as_slice()))
+                            .map_err(dberr)?;
                         by_kind.remove((kind, old.as_slice())).map_err(dberr)?;
                     }
                 }
-                recs.insert(id.digest().as_slice(), rec.bytes()).map_err(dberr)?;
-                by_issuer.insert((issuer.as_bytes().as_slice(), kind, id.digest().as_slice()), ()).map_err(dberr)?;
-                by_kind.insert((kind, id.digest().as_slice()), ()).map_err(dberr)?;
+                recs.insert(id.digest().as_slice(), rec.bytes())
+                    .map_err(dberr)?;
+                by_issuer
+                    .insert(
+                        (issuer.as_bytes().as_slice(), kind, id.digest().as_slice()),
+                        (),
+                    )
+                    .map_err(dberr)?;
+                by_kind
+                    .insert((kind, id.digest().as_slice()), ())
+                    .map_err(dberr)?;
                 if let Some(p) = proof {
                     let (a, b) = p.ids();
                     eqs.insert(
                         (a.digest().as_slice(), b.digest().as_slice()),
-                        (p.issuer.as_bytes().as_slice(), KindCode::of(p.kind).0, p.seq),
+                        (
+                            p.issuer.as_bytes().as_slice(),
+                            KindCode::of(p.kind).0,
+                            p.seq,
+                        ),
                     )
                     .map_err(dberr)?;
                 }
@@ -145,7 +171,10 @@ impl Store {
     pub fn get(&self, id: &RecordId) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;
         let recs = txn.open_table(RECORDS).map_err(dberr)?;
-        Ok(recs.get(id.digest().as_slice()).map_err(dberr)?.map(|v| v.value().to_vec()))
+        Ok(recs
+            .get(id.digest().as_slice())
+            .map_err(dberr)?
+            .map(|v| v.value().to_vec()))
     }
 
     /// How many records of each kind are stored.
@@ -165,7 +194,10 @@ impl Store {
     /// How many equivocation proofs are stored.
     pub fn equivocation_count(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;
-        txn.open_table(EQUIVOCATIONS).map_err(dberr)?.len().map_err(dberr)
+        txn.open_table(EQUIVOCATIONS)
+            .map_err(dberr)?
+            .len()
+            .map_err(dberr)
     }
 }
 
@@ -192,8 +224,14 @@ mod tests {
         let store = Store::open(&path).expect("reopen");
         let all = store.load_all().expect("load");
         assert_eq!(all.len(), 3, "inception, profile and only the newest head");
-        assert!(store.get(&genesis[2].id()).expect("get").is_none(), "old head removed");
-        assert_eq!(store.counts().expect("counts").get(&RecordKind::Head), Some(&1));
+        assert!(
+            store.get(&genesis[2].id()).expect("get").is_none(),
+            "old head removed"
+        );
+        assert_eq!(
+            store.counts().expect("counts").get(&RecordKind::Head),
+            Some(&1)
+        );
     }
 
     #[test]
@@ -204,9 +242,15 @@ mod tests {
         {
             let db = Database::create(&path).expect("open raw");
             let txn = db.begin_write().expect("txn");
-            txn.open_table(META).expect("meta").insert("schema_version", 99).expect("insert");
+            txn.open_table(META)
+                .expect("meta")
+                .insert("schema_version", 99)
+                .expect("insert");
             txn.commit().expect("commit");
         }
-        assert!(matches!(Store::open(&path), Err(StoreError::UnknownSchema { found: 99 })));
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::UnknownSchema { found: 99 })
+        ));
     }
 }

@@ -15,7 +15,9 @@ use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::SignedRecord;
 use badgemesh_protocol::state::Outcome;
-use badgemesh_protocol::sync::{KindCode, MAX_GET, SyncRequest, SyncResponse, Want, plan, sort_for_apply};
+use badgemesh_protocol::sync::{
+    KindCode, MAX_GET, SyncRequest, SyncResponse, Want, plan, sort_for_apply,
+};
 use libp2p::PeerId;
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
@@ -37,7 +39,12 @@ pub struct RoundStats {
     pub stored: u64,
 }
 
-async fn ask(core: &Core, peer: PeerId, req: SyncRequest, stats: &mut RoundStats) -> Result<SyncResponse, NetError> {
+async fn ask(
+    core: &Core,
+    peer: PeerId,
+    req: SyncRequest,
+    stats: &mut RoundStats,
+) -> Result<SyncResponse, NetError> {
     stats.requests += 1;
     core.client.request(peer, req).await
 }
@@ -47,11 +54,15 @@ pub async fn round(core: &Core, peer: PeerId) -> Result<RoundStats, NetError> {
     let mut stats = RoundStats::default();
     let mut after: Option<IssuerId> = None;
     for _ in 0..MAX_PAGES {
-        let SyncResponse::Summaries { summaries, more } = ask(core, peer, SyncRequest::Summaries { after }, &mut stats).await? else {
+        let SyncResponse::Summaries { summaries, more } =
+            ask(core, peer, SyncRequest::Summaries { after }, &mut stats).await?
+        else {
             return Err(NetError::Request("unexpected response to Summaries".into()));
         };
         for remote in &summaries {
-            let local = core.ledger.read(|r| r.issuer(&remote.issuer).map(|s| s.summary()));
+            let local = core
+                .ledger
+                .read(|r| r.issuer(&remote.issuer).map(|s| s.summary()));
             for want in plan(local.as_ref(), remote) {
                 fetch(core, peer, want, &mut stats).await?;
             }
@@ -66,17 +77,29 @@ pub async fn round(core: &Core, peer: PeerId) -> Result<RoundStats, NetError> {
     Ok(stats)
 }
 
-async fn fetch(core: &Core, peer: PeerId, want: Want, stats: &mut RoundStats) -> Result<(), NetError> {
+async fn fetch(
+    core: &Core,
+    peer: PeerId,
+    want: Want,
+    stats: &mut RoundStats,
+) -> Result<(), NetError> {
     let kind = KindCode::of(want.kind);
     let mut missing: Vec<RecordId> = Vec::new();
     let mut offset = 0u64;
     for _ in 0..MAX_PAGES {
-        let req = SyncRequest::Ids { issuer: want.issuer, kind, from_seq: want.from_seq, offset };
+        let req = SyncRequest::Ids {
+            issuer: want.issuer,
+            kind,
+            from_seq: want.from_seq,
+            offset,
+        };
         let SyncResponse::Ids { ids, more } = ask(core, peer, req, stats).await? else {
             return Err(NetError::Request("unexpected response to Ids".into()));
         };
         offset += ids.len() as u64;
-        let head_id = core.ledger.read(|r| r.issuer(&want.issuer).map(|s| s.ids(RecordKind::Head)));
+        let head_id = core
+            .ledger
+            .read(|r| r.issuer(&want.issuer).map(|s| s.ids(RecordKind::Head)));
         missing.extend(core.ledger.read(|r| {
             ids.into_iter()
                 .filter(|id| {
@@ -93,7 +116,11 @@ async fn fetch(core: &Core, peer: PeerId, want: Want, stats: &mut RoundStats) ->
         }
     }
     for chunk in missing.chunks(MAX_GET) {
-        let req = SyncRequest::Get { issuer: want.issuer, kind, ids: chunk.to_vec() };
+        let req = SyncRequest::Get {
+            issuer: want.issuer,
+            kind,
+            ids: chunk.to_vec(),
+        };
         let SyncResponse::Records { records } = ask(core, peer, req, stats).await? else {
             return Err(NetError::Request("unexpected response to Get".into()));
         };
@@ -101,17 +128,17 @@ async fn fetch(core: &Core, peer: PeerId, want: Want, stats: &mut RoundStats) ->
         let mut decoded: Vec<SignedRecord> = Vec::with_capacity(records.len());
         for bytes in &records {
             match SignedRecord::decode(bytes, MAX_ENVELOPE_BYTES) {
-                Ok(r) if r.kind() == want.kind && r.record().issuer() == want.issuer => decoded.push(r),
+                Ok(r) if r.kind() == want.kind && r.record().issuer() == want.issuer => {
+                    decoded.push(r)
+                }
                 Ok(_) => warn!(%peer, "sync peer sent a record we did not ask for"),
                 Err(e) => warn!(%peer, "sync peer sent an invalid record: {e}"),
             }
         }
         sort_for_apply(&mut decoded);
-        for rec in decoded {
-            match core.ingest(rec).await {
-                Ok(i) => stats.stored += i.stored.len() as u64,
-                Err(e) => warn!("store failed during sync: {e}"),
-            }
+        match core.ingest_batch(decoded).await {
+            Ok(all) => stats.stored += all.iter().map(|i| i.stored.len() as u64).sum::<u64>(),
+            Err(e) => warn!("store failed during sync: {e}"),
         }
     }
     Ok(())
@@ -138,7 +165,10 @@ impl Scheduler {
                 Ok(s) => debug!(%peer, ?s, "sync round done"),
                 Err(e) => debug!(%peer, "sync round failed: {e}"),
             }
-            running.lock().unwrap_or_else(|e| e.into_inner()).remove(&peer);
+            running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&peer);
         });
     }
 }
@@ -150,7 +180,11 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
     while let Some(event) = events.recv().await {
         match event {
             NetEvent::Connected(peer) => scheduler.start(&core, peer),
-            NetEvent::Gossip { source, message_id, data } => {
+            NetEvent::Gossip {
+                source,
+                message_id,
+                data,
+            } => {
                 let validation = match SignedRecord::decode(&data, MAX_ENVELOPE_BYTES) {
                     Err(e) => {
                         debug!(%source, "invalid gossip: {e}");

@@ -18,12 +18,33 @@ async fn verify_over_http_equals_the_protocol_verdict() {
     let (id, index, bytes) = award(&n, &badge, "ada@example.org").await;
     let at = "2100-01-01T00:00:00Z";
     for expected in ["valid", "revoked"] {
-        let r = post_bytes(n.url(&format!("/v1/verify?at={at}&recipient=ada@example.org")), None, bytes.clone()).await;
+        let r = post_bytes(
+            n.url(&format!("/v1/verify?at={at}&recipient=ada@example.org")),
+            None,
+            bytes.clone(),
+        )
+        .await;
         assert_eq!(r.status, 200, "{:?}", r.json);
-        let opts = VerifyOptions { recipient: Some("ada@example.org"), max_age_secs: None };
-        let local = n.node().core().ledger.read(|reg| verify(&bytes, reg, at.parse().expect("time"), &opts)).expect("verdict");
+        let opts = VerifyOptions {
+            recipient: Some("ada@example.org"),
+            max_age_secs: None,
+        };
+        let local = n
+            .node()
+            .core()
+            .ledger
+            .read(|reg| verify(&bytes, reg, at.parse().expect("time"), &opts))
+            .expect("verdict");
         let local = serde_json::to_value(&local).expect("json");
-        for key in ["outcome", "assertion", "issuer", "badge_class", "checks", "revocation", "checked_at"] {
+        for key in [
+            "outcome",
+            "assertion",
+            "issuer",
+            "badge_class",
+            "checks",
+            "revocation",
+            "checked_at",
+        ] {
             assert_eq!(r.json[key], local[key], "{key} differs");
         }
         assert_eq!(r.json["outcome"], expected);
@@ -41,17 +62,31 @@ async fn verify_over_http_equals_the_protocol_verdict() {
 async fn bad_input_gets_json_errors() {
     let n = TestNode::start(vec![]).await;
     let r = post_bytes(n.url("/v1/verify"), None, b"hello".to_vec()).await;
-    assert_eq!((r.status, r.json["error"].as_str()), (400, Some("unrecognised_format")));
+    assert_eq!(
+        (r.status, r.json["error"].as_str()),
+        (400, Some("unrecognised_format"))
+    );
     let r = post_bytes(n.url("/v1/verify"), None, vec![0xd2, 0x84, 0x00]).await;
-    assert_eq!((r.status, r.json["error"].as_str()), (400, Some("not_an_assertion")));
+    assert_eq!(
+        (r.status, r.json["error"].as_str()),
+        (400, Some("not_an_assertion"))
+    );
     let r = post_bytes(n.url("/v1/verify"), None, br#"{"@context": []}"#.to_vec()).await;
     assert_eq!(r.status, 415);
     let r = get(n.url("/v1/assertions/nonsense/status")).await;
     assert_eq!((r.status, r.json["error"].as_str()), (400, Some("bad_id")));
     let r = get(n.url("/v1/issuers/did:key:zNotAKey")).await;
     assert_eq!((r.status, r.json["error"].as_str()), (400, Some("bad_did")));
-    let r = admin(&n, "/v1/admin/badges", json!({ "name": "x", "description": "y", "criteria": "z" })).await;
-    assert_eq!((r.status, r.json["error"].as_str()), (409, Some("no_issuer")));
+    let r = admin(
+        &n,
+        "/v1/admin/badges",
+        json!({ "name": "x", "description": "y", "criteria": "z" }),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json["error"].as_str()),
+        (409, Some("no_issuer"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,17 +94,40 @@ async fn admin_routes_need_the_token() {
     let n = TestNode::start(vec![]).await;
     let body = json!({ "name": "Intruder" });
     let none = post_json(n.url("/v1/admin/issuer"), None, body.clone()).await;
-    assert_eq!((none.status, none.json["error"].as_str()), (401, Some("unauthorized")));
-    let wrong = post_json(n.url("/v1/admin/issuer"), Some("0".repeat(64)), body.clone()).await;
+    assert_eq!(
+        (none.status, none.json["error"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let wrong = post_json(
+        n.url("/v1/admin/issuer"),
+        Some("0".repeat(64)),
+        body.clone(),
+    )
+    .await;
     assert_eq!(wrong.status, 401);
-    assert!(n.node().issuer().id().await.is_none(), "nothing was created");
-    let right = post_json(n.url("/v1/admin/issuer"), Some(n.node().token().to_owned()), body).await;
+    assert!(
+        n.node().issuer().id().await.is_none(),
+        "nothing was created"
+    );
+    let right = post_json(
+        n.url("/v1/admin/issuer"),
+        Some(n.node().token().to_owned()),
+        body,
+    )
+    .await;
     assert_eq!(right.status, 201);
     let token_file = n.dir.path().join("admin.token");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(token_file).expect("token").permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(token_file)
+                .expect("token")
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
     }
 }
 
@@ -77,9 +135,13 @@ async fn admin_routes_need_the_token() {
 /// response concurrently; returns the status line.
 fn post_huge(addr: std::net::SocketAddr, size: usize) -> String {
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
     let mut writer = stream.try_clone().expect("clone");
-    let head = format!("POST /v1/verify HTTP/1.1\r\nHost: localhost\r\nContent-Length: {size}\r\nContent-Type: application/octet-stream\r\n\r\n");
+    let head = format!(
+        "POST /v1/verify HTTP/1.1\r\nHost: localhost\r\nContent-Length: {size}\r\nContent-Type: application/octet-stream\r\n\r\n"
+    );
     let sender = std::thread::spawn(move || {
         if writer.write_all(head.as_bytes()).is_err() {
             return;
@@ -94,15 +156,24 @@ fn post_huge(addr: std::net::SocketAddr, size: usize) -> String {
     let mut buf = [0u8; 512];
     let n = stream.read(&mut buf).unwrap_or(0);
     let _ = sender.join();
-    String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or_default().to_owned()
+    String::from_utf8_lossy(&buf[..n])
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_100_mb_body_gets_413_and_the_node_keeps_serving() {
     let n = TestNode::start(vec![]).await;
     let addr = n.node().api_addr();
-    let status = tokio::task::spawn_blocking(move || post_huge(addr, 100 << 20)).await.expect("task");
+    let status = tokio::task::spawn_blocking(move || post_huge(addr, 100 << 20))
+        .await
+        .expect("task");
     assert!(status.contains(" 413 "), "status line: {status:?}");
     let health = get(n.url("/healthz")).await;
-    assert_eq!((health.status, health.json["status"].as_str()), (200, Some("ok")));
+    assert_eq!(
+        (health.status, health.json["status"].as_str()),
+        (200, Some("ok"))
+    );
 }

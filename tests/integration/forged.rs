@@ -15,20 +15,32 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 /// Runs an attacker that dials `target`, waits for its subscription, and
 /// publishes `messages`. Returns its peer id; the task keeps the connection.
-fn spawn_attacker(target: Multiaddr, messages: Vec<Vec<u8>>) -> (libp2p::PeerId, tokio::task::JoinHandle<()>) {
+fn spawn_attacker(
+    target: Multiaddr,
+    messages: Vec<Vec<u8>>,
+) -> (libp2p::PeerId, tokio::task::JoinHandle<()>) {
     let mut swarm = libp2p::SwarmBuilder::with_new_identity()
         .with_tokio()
-        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
         .expect("tcp")
         .with_behaviour(|_| {
             let config = gossipsub::ConfigBuilder::default()
                 .validation_mode(gossipsub::ValidationMode::Anonymous)
-                .message_id_fn(|m| gossipsub::MessageId::from(RecordId::of(&m.data).digest().to_vec()))
+                .message_id_fn(|m| {
+                    gossipsub::MessageId::from(RecordId::of(&m.data).digest().to_vec())
+                })
                 .heartbeat_interval(Duration::from_millis(200))
                 .build()
                 .expect("config");
-            gossipsub::Behaviour::<gossipsub::IdentityTransform>::new(gossipsub::MessageAuthenticity::Anonymous, config)
-                .expect("gossipsub")
+            gossipsub::Behaviour::<gossipsub::IdentityTransform>::new(
+                gossipsub::MessageAuthenticity::Anonymous,
+                config,
+            )
+            .expect("gossipsub")
         })
         .expect("behaviour")
         .build();
@@ -39,7 +51,8 @@ fn spawn_attacker(target: Multiaddr, messages: Vec<Vec<u8>>) -> (libp2p::PeerId,
     let task = tokio::spawn(async move {
         let mut sent = false;
         loop {
-            if let SwarmEvent::Behaviour(gossipsub::Event::Subscribed { .. }) = swarm.select_next_some().await
+            if let SwarmEvent::Behaviour(gossipsub::Event::Subscribed { .. }) =
+                swarm.select_next_some().await
                 && !sent
             {
                 for m in &messages {
@@ -60,7 +73,12 @@ async fn forged_replayed_and_garbage_gossip_is_neither_stored_nor_forwarded() {
     let mut records = issuer.genesis();
     records.push(issuer.revoke(&[1]));
     for rec in &records {
-        let r = post_bytes(honest.url("/v1/admin/records"), Some(honest.node().token().to_owned()), rec.bytes().to_vec()).await;
+        let r = post_bytes(
+            honest.url("/v1/admin/records"),
+            Some(honest.node().token().to_owned()),
+            rec.bytes().to_vec(),
+        )
+        .await;
         assert_eq!(r.json["outcome"], "accepted");
     }
     let replayed = records.last().expect("revocation").clone();
@@ -70,7 +88,10 @@ async fn forged_replayed_and_garbage_gossip_is_neither_stored_nor_forwarded() {
     forged[last] ^= 0x01; // the signature no longer verifies
     let garbage = b"\xd2\x84garbage that is not an envelope".to_vec();
 
-    let (attacker, task) = spawn_attacker(honest.addrs()[0].clone(), vec![forged, replayed.bytes().to_vec(), garbage]);
+    let (attacker, task) = spawn_attacker(
+        honest.addrs()[0].clone(),
+        vec![forged, replayed.bytes().to_vec(), garbage],
+    );
     let client = honest.node().core().client.clone();
     wait_until("the attacker's score to drop below zero", LIMIT, || async {
         client
@@ -81,11 +102,26 @@ async fn forged_replayed_and_garbage_gossip_is_neither_stored_nor_forwarded() {
             .any(|p| p.peer_id == attacker.to_string() && p.score.is_some_and(|s| s < 0.0))
     })
     .await;
-    let score = client.peers().await.expect("peers").into_iter().find(|p| p.peer_id == attacker.to_string()).and_then(|p| p.score);
+    let score = client
+        .peers()
+        .await
+        .expect("peers")
+        .into_iter()
+        .find(|p| p.peer_id == attacker.to_string())
+        .and_then(|p| p.score);
     println!("attacker's score at the honest node: {score:?}");
     for n in [&honest, &watcher] {
-        assert!(!n.node().core().ledger.read(|r| r.knows(&next.id())), "forged record stored");
-        let stored = n.node().core().ledger.store().get(&next.id()).expect("store");
+        assert!(
+            !n.node().core().ledger.read(|r| r.knows(&next.id())),
+            "forged record stored"
+        );
+        let stored = n
+            .node()
+            .core()
+            .ledger
+            .store()
+            .get(&next.id())
+            .expect("store");
         assert!(stored.is_none());
     }
     let metrics = honest.node().core().metrics.render();
@@ -94,9 +130,17 @@ async fn forged_replayed_and_garbage_gossip_is_neither_stored_nor_forwarded() {
         .find(|l| l.starts_with("badgemesh_gossip_messages_total{name=\"rejected\"}"))
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse::<u64>().ok());
-    assert!(rejected.is_some_and(|n| n >= 2), "forged and garbage counted as rejected:\n{metrics}");
+    assert!(
+        rejected.is_some_and(|n| n >= 2),
+        "forged and garbage counted as rejected:\n{metrics}"
+    );
     // The genuine update still gets through afterwards.
-    let r = post_bytes(honest.url("/v1/admin/records"), Some(honest.node().token().to_owned()), next.bytes().to_vec()).await;
+    let r = post_bytes(
+        honest.url("/v1/admin/records"),
+        Some(honest.node().token().to_owned()),
+        next.bytes().to_vec(),
+    )
+    .await;
     assert_eq!(r.json["outcome"], "accepted");
     task.abort();
 }

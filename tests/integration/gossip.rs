@@ -3,24 +3,36 @@
 use std::time::{Duration, Instant};
 
 use badgemesh_protocol::keys::IssuerId;
-use badgemesh_tests::{TestNode, post_bytes, wait_until};
 use badgemesh_protocol::testkit::Issuer;
+use badgemesh_tests::{TestNode, post_bytes, wait_until};
 
 use crate::support::{award, create_badge, init_issuer, issuer_view, revoke};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
 fn revoked(n: &TestNode, issuer: &IssuerId, index: u32) -> bool {
-    n.node().core().ledger.read(|r| r.issuer(issuer).and_then(|s| s.revoked(index)).is_some())
+    n.node()
+        .core()
+        .ledger
+        .read(|r| r.issuer(issuer).and_then(|s| s.revoked(index)).is_some())
 }
 
 fn has_badge(n: &TestNode, id: &str) -> bool {
     let id = id.parse().expect("badge id");
-    n.node().core().ledger.read(|r| r.badge_class(&id).is_some())
+    n.node()
+        .core()
+        .ledger
+        .read(|r| r.badge_class(&id).is_some())
 }
 
 async fn peer_count(n: &TestNode) -> usize {
-    n.node().core().client.peers().await.map(|p| p.len()).unwrap_or(0)
+    n.node()
+        .core()
+        .client
+        .peers()
+        .await
+        .map(|p| p.len())
+        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,29 +45,47 @@ async fn records_reach_five_nodes_in_a_chain_and_late_joiners_sync() {
     let e = TestNode::start(d.addrs()).await;
     let nodes = [&a, &b, &c, &d, &e];
     for n in &nodes[1..] {
-        wait_until("chain connected", LIMIT, || async { peer_count(n).await >= 1 }).await;
+        wait_until("chain connected", LIMIT, || async {
+            peer_count(n).await >= 1
+        })
+        .await;
     }
     let a_peers = a.node().core().client.peers().await.expect("peers");
-    assert!(!a_peers.iter().any(|p| p.peer_id == e.node().peer_id().to_string()), "A and E must not be neighbours");
+    assert!(
+        !a_peers
+            .iter()
+            .any(|p| p.peer_id == e.node().peer_id().to_string()),
+        "A and E must not be neighbours"
+    );
 
     let did = init_issuer(&a, "Chain Academy").await;
     let issuer: IssuerId = did.parse().expect("did");
     let badge = create_badge(&a, "Relay").await;
     let (_, index, _) = award(&a, &badge, "ada@example.org").await;
     for n in nodes {
-        wait_until("badge class everywhere", LIMIT, || async { has_badge(n, &badge) }).await;
+        wait_until("badge class everywhere", LIMIT, || async {
+            has_badge(n, &badge)
+        })
+        .await;
     }
     let started = Instant::now();
     revoke(&a, &[index]).await;
     for n in nodes {
-        wait_until("revocation everywhere", LIMIT, || async { revoked(n, &issuer, index as u32) }).await;
+        wait_until("revocation everywhere", LIMIT, || async {
+            revoked(n, &issuer, index as u32)
+        })
+        .await;
     }
-    println!("revocation reached all 5 nodes {:?} after the issuer's node acknowledged it", started.elapsed());
+    println!(
+        "revocation reached all 5 nodes {:?} after the issuer's node acknowledged it",
+        started.elapsed()
+    );
 
     // A node that joins afterwards gets everything by sync alone.
     let late = TestNode::start(e.addrs()).await;
     wait_until("late joiner converges", LIMIT, || async {
-        late.node().core().ledger.read(|r| r.fingerprint()) == a.node().core().ledger.read(|r| r.fingerprint())
+        late.node().core().ledger.read(|r| r.fingerprint())
+            == a.node().core().ledger.read(|r| r.fingerprint())
     })
     .await;
     assert!(issuer_view(&late, &did).await["profile"]["name"] == "Chain Academy");
@@ -77,11 +107,23 @@ async fn a_stopped_node_catches_up_on_every_missed_revocation() {
         revoke(&a, &[index]).await;
         indices.push(index as u32);
     }
-    wait_until("B has all three", LIMIT, || async { indices.iter().all(|i| revoked(&b, &issuer, *i)) }).await;
+    wait_until("B has all three", LIMIT, || async {
+        indices.iter().all(|i| revoked(&b, &issuer, *i))
+    })
+    .await;
     c.restart().await;
-    let took = wait_until("C catches up", LIMIT, || async { indices.iter().all(|i| revoked(&c, &issuer, *i)) }).await;
+    let took = wait_until("C catches up", LIMIT, || async {
+        indices.iter().all(|i| revoked(&c, &issuer, *i))
+    })
+    .await;
     println!("restarted node caught up on 3 revocations in {took:?}");
-    assert_eq!(c.node().core().ledger.read(|r| r.issuer(&issuer).map(|s| s.freshness().seq)), Some(3));
+    assert_eq!(
+        c.node()
+            .core()
+            .ledger
+            .read(|r| r.issuer(&issuer).map(|s| s.freshness().seq)),
+        Some(3)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,16 +133,37 @@ async fn a_node_that_missed_a_thousand_records_syncs_them() {
     let issuer: IssuerId = did.parse().expect("did");
     let core = a.node().core().clone();
     for i in 0..1000u32 {
-        a.node().issuer().revoke(&core, vec![i], None).await.expect("revoke");
+        a.node()
+            .issuer()
+            .revoke(&core, vec![i], None)
+            .await
+            .expect("revoke");
     }
     let started = Instant::now();
     let late = TestNode::start(a.addrs()).await;
-    wait_until("1,000 revocations synced", Duration::from_secs(120), || async {
-        late.node().core().ledger.read(|r| r.issuer(&issuer).map(|s| s.freshness().seq)) == Some(1000)
-    })
+    wait_until(
+        "1,000 revocations synced",
+        Duration::from_secs(120),
+        || async {
+            late.node()
+                .core()
+                .ledger
+                .read(|r| r.issuer(&issuer).map(|s| s.freshness().seq))
+                == Some(1000)
+        },
+    )
     .await;
-    println!("a new node synced 1,000 missed revocation updates in {:?} (start to converged)", started.elapsed());
-    assert_eq!(late.node().core().ledger.read(|r| r.issuer(&issuer).map(|s| s.revoked_count())), Some(1000));
+    println!(
+        "a new node synced 1,000 missed revocation updates in {:?} (start to converged)",
+        started.elapsed()
+    );
+    assert_eq!(
+        late.node()
+            .core()
+            .ledger
+            .read(|r| r.issuer(&issuer).map(|s| s.revoked_count())),
+        Some(1000)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,19 +177,40 @@ async fn equivocation_on_two_nodes_is_proved_everywhere_after_they_connect() {
     let right = fork.revoke(&[2]);
     for (node, update) in [(&x, &left), (&y, &right)] {
         for rec in genesis.iter().chain(std::iter::once(update)) {
-            let r = post_bytes(node.url("/v1/admin/records"), Some(node.node().token().to_owned()), rec.bytes().to_vec()).await;
+            let r = post_bytes(
+                node.url("/v1/admin/records"),
+                Some(node.node().token().to_owned()),
+                rec.bytes().to_vec(),
+            )
+            .await;
             assert_eq!(r.json["outcome"], "accepted", "{:?}", r.json);
         }
     }
     let did = issuer.inner().id().to_did();
-    assert_eq!(issuer_view(&x, &did).await["equivocations"].as_array().map(Vec::len), Some(0));
-    y.node().core().client.dial(x.addrs()[0].clone()).await.expect("dial");
+    assert_eq!(
+        issuer_view(&x, &did).await["equivocations"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    y.node()
+        .core()
+        .client
+        .dial(x.addrs()[0].clone())
+        .await
+        .expect("dial");
     for n in [&x, &y] {
         wait_until("equivocation proof reported by the API", LIMIT, || async {
-            issuer_view(n, &did).await["equivocations"].as_array().map(Vec::len) == Some(1)
+            issuer_view(n, &did).await["equivocations"]
+                .as_array()
+                .map(Vec::len)
+                == Some(1)
         })
         .await;
         let id = issuer.inner().id();
-        assert!(revoked(n, &id, 1) && revoked(n, &id, 2), "revoked in either branch");
+        assert!(
+            revoked(n, &id, 1) && revoked(n, &id, 2),
+            "revoked in either branch"
+        );
     }
 }

@@ -6,7 +6,12 @@ use serde_json::{Value, json};
 
 /// Creates the node's issuer; returns its DID.
 pub async fn init_issuer(n: &TestNode, name: &str) -> String {
-    let r = admin(n, "/v1/admin/issuer", json!({ "name": name, "url": "https://academy.example" })).await;
+    let r = admin(
+        n,
+        "/v1/admin/issuer",
+        json!({ "name": name, "url": "https://academy.example" }),
+    )
+    .await;
     assert_eq!(r.status, 201, "{:?}", r.json);
     r.json["did"].as_str().expect("did").to_owned()
 }
@@ -22,12 +27,21 @@ pub async fn create_badge(n: &TestNode, name: &str) -> String {
 /// Awards a badge; returns (assertion id, status index, envelope bytes).
 pub async fn award(n: &TestNode, badge: &str, to: &str) -> (String, u64, Vec<u8>) {
     use base64::Engine;
-    let r = admin(n, "/v1/admin/awards", json!({ "badge": badge, "recipient": to })).await;
+    let r = admin(
+        n,
+        "/v1/admin/awards",
+        json!({ "badge": badge, "recipient": to }),
+    )
+    .await;
     assert_eq!(r.status, 201, "{:?}", r.json);
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(r.json["assertion"].as_str().expect("assertion"))
         .expect("base64");
-    (r.json["id"].as_str().expect("id").to_owned(), r.json["status_index"].as_u64().expect("index"), bytes)
+    (
+        r.json["id"].as_str().expect("id").to_owned(),
+        r.json["status_index"].as_u64().expect("index"),
+        bytes,
+    )
 }
 
 /// Revokes status indices; returns the revocation sequence number.

@@ -14,8 +14,8 @@ use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{
-    Alignment, BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, Evidence, IdentityHash, ImageRef, IssuerProfile, Record,
-    Recipient, SignedRecord,
+    Alignment, BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, Evidence, IdentityHash, ImageRef,
+    IssuerProfile, Recipient, Record, SignedRecord,
 };
 use badgemesh_protocol::time::Timestamp;
 use base64::Engine;
@@ -91,13 +91,19 @@ fn placeholder_issuer() -> IssuerId {
     IssuerId::unset()
 }
 
-async fn init_issuer(State(s): State<AppState>, body: Result<Json<ProfileBody>, JsonRejection>) -> Result<Response, ApiError> {
+async fn init_issuer(
+    State(s): State<AppState>,
+    body: Result<Json<ProfileBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
     let Json(body) = body?;
     let did = s.issuer.init(&s.core, body.into_profile()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "did": did }))).into_response())
 }
 
-async fn profile(State(s): State<AppState>, body: Result<Json<ProfileBody>, JsonRejection>) -> Result<Response, ApiError> {
+async fn profile(
+    State(s): State<AppState>,
+    body: Result<Json<ProfileBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
     let Json(body) = body?;
     let id = s.issuer.profile(&s.core, body.into_profile()).await?;
     Ok(Json(json!({ "id": id })).into_response())
@@ -133,25 +139,36 @@ pub struct AlignmentBody {
     target_code: Option<String>,
 }
 
-async fn create_badge(State(s): State<AppState>, body: Result<Json<BadgeBody>, JsonRejection>) -> Result<Response, ApiError> {
+async fn create_badge(
+    State(s): State<AppState>,
+    body: Result<Json<BadgeBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
     let Json(b) = body?;
     let digest = b
         .image_digest
         .as_deref()
         .map(|h| {
-            hex_digest(h).ok_or_else(|| ApiError::bad_request("bad_digest", "image_digest must be 64 hex digits"))
+            hex_digest(h).ok_or_else(|| {
+                ApiError::bad_request("bad_digest", "image_digest must be 64 hex digits")
+            })
         })
         .transpose()?;
     let related = b
         .related
         .iter()
-        .map(|r| r.parse::<RecordId>().map_err(|e| ApiError::bad_request("bad_id", format!("related {r}: {e}"))))
+        .map(|r| {
+            r.parse::<RecordId>()
+                .map_err(|e| ApiError::bad_request("bad_id", format!("related {r}: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let badge = BadgeClass {
         issuer: placeholder_issuer(),
         name: b.name,
         description: b.description,
-        criteria: Criteria { narrative: b.criteria, url: b.criteria_url },
+        criteria: Criteria {
+            narrative: b.criteria,
+            url: b.criteria_url,
+        },
         image: b.image.map(|uri| ImageRef { uri, digest }),
         alignments: b
             .alignments
@@ -207,22 +224,55 @@ pub fn recipient_of(who: &str) -> Result<Recipient, ApiError> {
     } else if who.contains('@') && !who.contains(char::is_whitespace) {
         let salt: [u8; 16] = datadir::random();
         let salt: String = salt.iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Recipient::Hashed(IdentityHash::new(EMAIL_IDENTITY_TYPE, who, &salt)))
+        Ok(Recipient::Hashed(IdentityHash::new(
+            EMAIL_IDENTITY_TYPE,
+            who,
+            &salt,
+        )))
     } else {
-        Err(ApiError::bad_request("bad_recipient", format!("{who:?} is neither an email address nor a DID")))
+        Err(ApiError::bad_request(
+            "bad_recipient",
+            format!("{who:?} is neither an email address nor a DID"),
+        ))
     }
 }
 
-async fn award(State(s): State<AppState>, body: Result<Json<AwardBody>, JsonRejection>) -> Result<Response, ApiError> {
+async fn award(
+    State(s): State<AppState>,
+    body: Result<Json<AwardBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
     let Json(b) = body?;
-    let badge: RecordId = b.badge.parse().map_err(|e| ApiError::bad_request("bad_id", format!("badge {}: {e}", b.badge)))?;
+    let badge: RecordId = b
+        .badge
+        .parse()
+        .map_err(|e| ApiError::bad_request("bad_id", format!("badge {}: {e}", b.badge)))?;
     let expires = b
         .expires
         .as_deref()
-        .map(|t| t.parse::<Timestamp>().map_err(|e| ApiError::bad_request("bad_time", e.to_string())))
+        .map(|t| {
+            t.parse::<Timestamp>()
+                .map_err(|e| ApiError::bad_request("bad_time", e.to_string()))
+        })
         .transpose()?;
-    let evidence = b.evidence.into_iter().map(|url| Evidence { url: Some(url), narrative: None }).collect();
-    let rec = s.issuer.award(&s.core, badge, recipient_of(&b.recipient)?, expires, evidence, b.narrative).await?;
+    let evidence = b
+        .evidence
+        .into_iter()
+        .map(|url| Evidence {
+            url: Some(url),
+            narrative: None,
+        })
+        .collect();
+    let rec = s
+        .issuer
+        .award(
+            &s.core,
+            badge,
+            recipient_of(&b.recipient)?,
+            expires,
+            evidence,
+            b.narrative,
+        )
+        .await?;
     let status_index = match rec.record() {
         Record::Assertion(a) => a.status_index,
         _ => 0,
@@ -245,28 +295,56 @@ pub struct RevokeBody {
     reason: Option<String>,
 }
 
-async fn revoke(State(s): State<AppState>, body: Result<Json<RevokeBody>, JsonRejection>) -> Result<Response, ApiError> {
+async fn revoke(
+    State(s): State<AppState>,
+    body: Result<Json<RevokeBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
     let Json(b) = body?;
-    let me = s.issuer.id().await.ok_or_else(|| ApiError::from(crate::issuer::IssuerOpError::NoIssuer))?;
+    let me = s
+        .issuer
+        .id()
+        .await
+        .ok_or_else(|| ApiError::from(crate::issuer::IssuerOpError::NoIssuer))?;
     let mut indices = b.indices;
     for text in &b.assertions {
-        let id: RecordId = text.parse().map_err(|e| ApiError::bad_request("bad_id", format!("{text}: {e}")))?;
+        let id: RecordId = text
+            .parse()
+            .map_err(|e| ApiError::bad_request("bad_id", format!("{text}: {e}")))?;
         let bytes = s
             .core
             .ledger
             .store()
             .get(&id)
             .map_err(|e| ApiError::internal(e.to_string()))?
-            .ok_or_else(|| ApiError::not_found("unknown_assertion", format!("no assertion {id} on this node")))?;
-        let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES).map_err(|e| ApiError::internal(e.to_string()))?;
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    "unknown_assertion",
+                    format!("no assertion {id} on this node"),
+                )
+            })?;
+        let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         match rec.record() {
             Record::Assertion(a) if a.issuer == me => indices.push(a.status_index),
-            Record::Assertion(_) => return Err(ApiError::bad_request("not_our_assertion", format!("{id} was issued by another issuer"))),
-            _ => return Err(ApiError::not_found("unknown_assertion", format!("{id} is not an assertion"))),
+            Record::Assertion(_) => {
+                return Err(ApiError::bad_request(
+                    "not_our_assertion",
+                    format!("{id} was issued by another issuer"),
+                ));
+            }
+            _ => {
+                return Err(ApiError::not_found(
+                    "unknown_assertion",
+                    format!("{id} is not an assertion"),
+                ));
+            }
         }
     }
     if indices.is_empty() {
-        return Err(ApiError::bad_request("nothing_to_revoke", "give at least one assertion id or index"));
+        return Err(ApiError::bad_request(
+            "nothing_to_revoke",
+            "give at least one assertion id or index",
+        ));
     }
     let seq = s.issuer.revoke(&s.core, indices, b.reason).await?;
     Ok(Json(json!({ "seq": seq })).into_response())
@@ -279,10 +357,18 @@ async fn rotate(State(s): State<AppState>) -> Result<Response, ApiError> {
 
 /// Applies one record envelope (a bundle import sends them one by one) and
 /// says what happened to it.
-async fn import_record(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+async fn import_record(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let body = body?;
-    let rec = SignedRecord::decode(&body, MAX_ENVELOPE_BYTES).map_err(|e| ApiError::bad_request("invalid_record", e.to_string()))?;
+    let rec = SignedRecord::decode(&body, MAX_ENVELOPE_BYTES)
+        .map_err(|e| ApiError::bad_request("invalid_record", e.to_string()))?;
     let id = rec.id();
-    let ingested = s.core.ingest(rec).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let ingested = s
+        .core
+        .ingest(rec)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(Json(json!({ "id": id, "outcome": ingested.outcome.name(), "detail": format!("{:?}", ingested.outcome) })).into_response())
 }

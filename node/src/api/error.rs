@@ -19,7 +19,11 @@ pub struct ApiError {
 impl ApiError {
     /// A new error.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// 400 with `code`.
@@ -40,14 +44,22 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.code, "message": self.message }))).into_response()
+        (
+            self.status,
+            Json(json!({ "error": self.code, "message": self.message })),
+        )
+            .into_response()
     }
 }
 
 impl From<axum::extract::rejection::BytesRejection> for ApiError {
     fn from(r: axum::extract::rejection::BytesRejection) -> Self {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body exceeds the limit")
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "request body exceeds the limit",
+            )
         } else {
             ApiError::bad_request("bad_body", r.body_text())
         }
@@ -57,7 +69,11 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body exceeds the limit")
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "request body exceeds the limit",
+            )
         } else {
             ApiError::bad_request("bad_json", r.body_text())
         }
@@ -75,7 +91,9 @@ impl From<crate::issuer::IssuerOpError> for ApiError {
         use crate::issuer::IssuerOpError as E;
         match e {
             E::NoIssuer => ApiError::new(StatusCode::CONFLICT, "no_issuer", e.to_string()),
-            E::AlreadyExists(_) => ApiError::new(StatusCode::CONFLICT, "issuer_exists", e.to_string()),
+            E::AlreadyExists(_) => {
+                ApiError::new(StatusCode::CONFLICT, "issuer_exists", e.to_string())
+            }
             E::Issue(_) => ApiError::bad_request("invalid_record", e.to_string()),
             E::NotAccepted(_) => ApiError::bad_request("not_accepted", e.to_string()),
             E::Unknown { .. } => ApiError::not_found("unknown_record", e.to_string()),

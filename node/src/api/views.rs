@@ -64,9 +64,13 @@ pub struct AssertionStatus {
 impl AssertionStatus {
     /// The status of the assertion in `bytes`.
     pub fn of(bytes: &[u8], r: &Registry, now: Timestamp) -> Result<Self, ApiError> {
-        let rec = SignedRecord::decode(bytes, MAX_ENVELOPE_BYTES).map_err(|e| ApiError::internal(e.to_string()))?;
+        let rec = SignedRecord::decode(bytes, MAX_ENVELOPE_BYTES)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         let Record::Assertion(a) = rec.record() else {
-            return Err(ApiError::not_found("unknown_assertion", format!("{} is a {}, not an assertion", rec.id(), rec.kind().name())));
+            return Err(ApiError::not_found(
+                "unknown_assertion",
+                format!("{} is a {}, not an assertion", rec.id(), rec.kind().name()),
+            ));
         };
         let state = r.issuer(&a.issuer);
         let revoked_by = state.and_then(|s| s.revoked(a.status_index)).cloned();
@@ -104,7 +108,10 @@ pub(super) async fn issuers(State(s): State<AppState>) -> Response {
     Json(list).into_response()
 }
 
-pub(super) async fn issuer(State(s): State<AppState>, Path(did): Path<String>) -> Result<Response, ApiError> {
+pub(super) async fn issuer(
+    State(s): State<AppState>,
+    Path(did): Path<String>,
+) -> Result<Response, ApiError> {
     let id = parse_did(&did)?;
     let local = s.issuer.id().await == Some(id);
     s.core
@@ -152,7 +159,10 @@ fn badge_json(id: RecordId, b: &BadgeClass) -> Value {
     v
 }
 
-pub(super) async fn badges(State(s): State<AppState>, Query(q): Query<BadgesQuery>) -> Result<Response, ApiError> {
+pub(super) async fn badges(
+    State(s): State<AppState>,
+    Query(q): Query<BadgesQuery>,
+) -> Result<Response, ApiError> {
     let filter = q.issuer.as_deref().map(parse_did).transpose()?;
     let list = s.core.ledger.read(|r| {
         let mut out = Vec::new();
@@ -168,12 +178,21 @@ pub(super) async fn badges(State(s): State<AppState>, Query(q): Query<BadgesQuer
     Ok(Json(list).into_response())
 }
 
-pub(super) async fn badge(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id: RecordId = id.parse().map_err(|e| ApiError::bad_request("bad_id", format!("{e}")))?;
+pub(super) async fn badge(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: RecordId = id
+        .parse()
+        .map_err(|e| ApiError::bad_request("bad_id", format!("{e}")))?;
     s.core
         .ledger
         .read(|r| r.badge_class(&id).map(|(b, _)| badge_json(id, b)))
         .map(|v| Json(v).into_response())
-        .ok_or_else(|| ApiError::not_found("unknown_badge", format!("badge class {id} is not known to this node")))
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_badge",
+                format!("badge class {id} is not known to this node"),
+            )
+        })
 }
-

@@ -58,7 +58,9 @@ fn message_id(msg: &gossipsub::Message) -> gossipsub::MessageId {
     gossipsub::MessageId::from(id.digest().to_vec())
 }
 
-fn score_params(topic: &gossipsub::IdentTopic) -> (gossipsub::PeerScoreParams, gossipsub::PeerScoreThresholds) {
+fn score_params(
+    topic: &gossipsub::IdentTopic,
+) -> (gossipsub::PeerScoreParams, gossipsub::PeerScoreThresholds) {
     let topic_params = gossipsub::TopicScoreParams {
         topic_weight: 1.0,
         // A 1 ms quantum (the default) gives a mesh member a bonus of ~+1,800
@@ -97,7 +99,10 @@ fn score_params(topic: &gossipsub::IdentTopic) -> (gossipsub::PeerScoreParams, g
 
 impl Behaviour {
     /// Builds the behaviour for `key`.
-    pub fn new(key: &identity::Keypair, tuning: GossipTuning) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+    pub fn new(
+        key: &identity::Keypair,
+        tuning: GossipTuning,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let peer_id = key.public().to_peer_id();
         let gossip_config = gossipsub::ConfigBuilder::default()
             .validation_mode(gossipsub::ValidationMode::Anonymous)
@@ -109,7 +114,8 @@ impl Behaviour {
             .build()?;
         // Records carry issuer signatures; libp2p's own per-message signatures
         // would only add an Ed25519 check per received copy.
-        let mut gossipsub = gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gossip_config)?;
+        let mut gossipsub =
+            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gossip_config)?;
         let topic = gossipsub::IdentTopic::new(RECORDS_TOPIC);
         let (params, thresholds) = score_params(&topic);
         gossipsub.with_peer_score(params, thresholds)?;
@@ -117,7 +123,8 @@ impl Behaviour {
 
         let mut kad_config = kad::Config::new(KAD_PROTOCOL);
         kad_config.set_query_timeout(Duration::from_secs(30));
-        let mut kad = kad::Behaviour::with_config(peer_id, kad::store::MemoryStore::new(peer_id), kad_config);
+        let mut kad =
+            kad::Behaviour::with_config(peer_id, kad::store::MemoryStore::new(peer_id), kad_config);
         // On loopback and LANs no external address is ever confirmed, so kad
         // would stay a client and find nothing.
         kad.set_mode(Some(kad::Mode::Server));
@@ -127,7 +134,10 @@ impl Behaviour {
                 .with_agent_version(format!("badgemesh/{}", env!("CARGO_PKG_VERSION"))),
         );
         let mdns = if tuning.mdns {
-            Some(mdns::tokio::Behaviour::new(mdns::Config::default(), peer_id)?)
+            Some(mdns::tokio::Behaviour::new(
+                mdns::Config::default(),
+                peer_id,
+            )?)
         } else {
             None
         };

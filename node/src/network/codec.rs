@@ -13,11 +13,17 @@ pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/badgemesh/sync/1
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SyncCodec;
 
-async fn read_bounded<T: AsyncRead + Unpin + Send>(io: &mut T, limit: usize) -> io::Result<Vec<u8>> {
+async fn read_bounded<T: AsyncRead + Unpin + Send>(
+    io: &mut T,
+    limit: usize,
+) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     io.take(limit as u64 + 1).read_to_end(&mut buf).await?;
     if buf.len() > limit {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("message exceeds {limit} bytes")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("message exceeds {limit} bytes"),
+        ));
     }
     Ok(buf)
 }
@@ -45,7 +51,12 @@ impl libp2p::request_response::Codec for SyncCodec {
         SyncResponse::from_bytes(&read_bounded(io, MAX_RESPONSE_BYTES).await?).map_err(invalid)
     }
 
-    async fn write_request<T>(&mut self, _: &StreamProtocol, io: &mut T, req: SyncRequest) -> io::Result<()>
+    async fn write_request<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        req: SyncRequest,
+    ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
@@ -53,7 +64,12 @@ impl libp2p::request_response::Codec for SyncCodec {
         io.close().await
     }
 
-    async fn write_response<T>(&mut self, _: &StreamProtocol, io: &mut T, res: SyncResponse) -> io::Result<()>
+    async fn write_response<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        res: SyncResponse,
+    ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {

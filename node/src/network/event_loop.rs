@@ -10,7 +10,9 @@ use libp2p::core::ConnectedPoint;
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId};
 use libp2p::swarm::SwarmEvent;
-use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identify, identity, kad, mdns, noise, tcp, yamux};
+use libp2p::{
+    Multiaddr, PeerId, Swarm, gossipsub, identify, identity, kad, mdns, noise, tcp, yamux,
+};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
@@ -34,7 +36,9 @@ pub struct EventLoop {
 
 impl std::fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventLoop").field("peer_id", self.swarm.local_peer_id()).finish()
+        f.debug_struct("EventLoop")
+            .field("peer_id", self.swarm.local_peer_id())
+            .finish()
     }
 }
 
@@ -46,7 +50,9 @@ fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
 }
 
 fn without_peer(addr: &Multiaddr) -> Multiaddr {
-    addr.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect()
+    addr.iter()
+        .filter(|p| !matches!(p, Protocol::P2p(_)))
+        .collect()
 }
 
 impl EventLoop {
@@ -58,10 +64,17 @@ impl EventLoop {
         events: mpsc::Sender<NetEvent>,
     ) -> Result<Self, NetError> {
         let setup = |e: &dyn std::fmt::Display| NetError::Setup(e.to_string());
-        let tuning = GossipTuning { heartbeat: config.heartbeat, mdns: config.mdns };
+        let tuning = GossipTuning {
+            heartbeat: config.heartbeat,
+            mdns: config.mdns,
+        };
         let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
             .with_tokio()
-            .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+            .with_tcp(
+                tcp::Config::default().nodelay(true),
+                noise::Config::new,
+                yamux::Config::default,
+            )
             .map_err(|e| setup(&e))?
             .with_quic()
             .with_dns()
@@ -69,13 +82,20 @@ impl EventLoop {
             .with_behaviour(|key| Behaviour::new(key, tuning))
             .map_err(|e| setup(&e))?
             .with_swarm_config(|c| {
-                c.with_idle_connection_timeout(Duration::from_secs(60)).with_dial_concurrency_factor(1.try_into().unwrap_or(std::num::NonZeroU8::MIN))
+                c.with_idle_connection_timeout(Duration::from_secs(60))
+                    .with_dial_concurrency_factor(1.try_into().unwrap_or(std::num::NonZeroU8::MIN))
             })
             .build();
         for addr in &config.listen {
-            swarm.listen_on(addr.clone()).map_err(|e| NetError::Setup(format!("listen on {addr}: {e}")))?;
+            swarm
+                .listen_on(addr.clone())
+                .map_err(|e| NetError::Setup(format!("listen on {addr}: {e}")))?;
         }
-        let bootstrap = config.bootstrap.iter().map(|a| (a.clone(), peer_of(a))).collect();
+        let bootstrap = config
+            .bootstrap
+            .iter()
+            .map(|a| (a.clone(), peer_of(a)))
+            .collect();
         Ok(EventLoop {
             swarm,
             config,
@@ -144,7 +164,10 @@ impl EventLoop {
     }
 
     fn dial_discovered(&mut self, peer: PeerId, addr: Multiaddr) {
-        if peer == *self.swarm.local_peer_id() || self.connected.contains_key(&peer) || !self.wants_more_peers() {
+        if peer == *self.swarm.local_peer_id()
+            || self.connected.contains_key(&peer)
+            || !self.wants_more_peers()
+        {
             return;
         }
         let addr = without_peer(&addr).with(Protocol::P2p(peer));
@@ -156,7 +179,12 @@ impl EventLoop {
     fn on_command(&mut self, command: Command) {
         match command {
             Command::Publish { data, reply } => {
-                let result = match self.swarm.behaviour_mut().gossipsub.publish(self.topic.clone(), data) {
+                let result = match self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(self.topic.clone(), data)
+                {
                     Ok(_) | Err(gossipsub::PublishError::Duplicate) => Ok(()),
                     // Nobody to send to right now: sync carries the record later.
                     Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => Ok(()),
@@ -164,7 +192,11 @@ impl EventLoop {
                 };
                 let _ = reply.send(result);
             }
-            Command::Report { message_id, source, validation } => {
+            Command::Report {
+                message_id,
+                source,
+                validation,
+            } => {
                 let acceptance = match validation {
                     Validation::Accept => gossipsub::MessageAcceptance::Accept,
                     Validation::Reject => gossipsub::MessageAcceptance::Reject,
@@ -175,12 +207,19 @@ impl EventLoop {
                     .gossipsub
                     .report_message_validation_result(&message_id, &source, acceptance);
             }
-            Command::Request { peer, request, reply } => {
+            Command::Request {
+                peer,
+                request,
+                reply,
+            } => {
                 let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
                 self.pending_requests.insert(id, reply);
             }
             Command::Dial { addr, reply } => {
-                let result = self.swarm.dial(addr.clone()).map_err(|e| NetError::Dial(format!("{addr}: {e}")));
+                let result = self
+                    .swarm
+                    .dial(addr.clone())
+                    .map_err(|e| NetError::Dial(format!("{addr}: {e}")));
                 if result.is_ok() && !self.bootstrap.iter().any(|(a, _)| *a == addr) {
                     self.bootstrap.push((addr.clone(), peer_of(&addr)));
                 }
@@ -214,21 +253,30 @@ impl EventLoop {
                 message_id,
                 message,
             })) => {
-                let event = NetEvent::Gossip { source: propagation_source, message_id: message_id.clone(), data: message.data };
+                let event = NetEvent::Gossip {
+                    source: propagation_source,
+                    message_id: message_id.clone(),
+                    data: message.data,
+                };
                 if self.events.try_send(event).is_err() {
                     // The ingest worker is saturated: drop without penalty
                     // rather than stall the loop.
-                    self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
-                        &message_id,
-                        &propagation_source,
-                        gossipsub::MessageAcceptance::Ignore,
-                    );
+                    self.swarm
+                        .behaviour_mut()
+                        .gossipsub
+                        .report_message_validation_result(
+                            &message_id,
+                            &propagation_source,
+                            gossipsub::MessageAcceptance::Ignore,
+                        );
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync_event(event),
-            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }))
-                if self.config.discovery && info.protocols.contains(&KAD_PROTOCOL) =>
-            {
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) if self.config.discovery && info.protocols.contains(&KAD_PROTOCOL) => {
                 for addr in info.listen_addrs {
                     self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
                 }
@@ -236,17 +284,27 @@ impl EventLoop {
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(list))) => {
                 for (peer, addr) in list {
                     if self.config.discovery {
-                        self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
+                        self.swarm
+                            .behaviour_mut()
+                            .kad
+                            .add_address(&peer, addr.clone());
                     }
                     self.dial_discovered(peer, addr);
                 }
             }
-            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated { peer, addresses, .. }))
-                if self.config.discovery =>
-            {
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
+                peer,
+                addresses,
+                ..
+            })) if self.config.discovery => {
                 self.dial_discovered(peer, addresses.first().clone());
             }
-            SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. } => {
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                endpoint,
+                num_established,
+                ..
+            } => {
                 let addr = match &endpoint {
                     ConnectedPoint::Dialer { address, .. } => address.clone(),
                     ConnectedPoint::Listener { send_back_addr, .. } => send_back_addr.clone(),
@@ -265,7 +323,11 @@ impl EventLoop {
                     let _ = self.events.try_send(NetEvent::Connected(peer_id));
                 }
             }
-            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
                 info!(%peer_id, "disconnected");
                 self.connected.remove(&peer_id);
             }
@@ -277,22 +339,41 @@ impl EventLoop {
         }
     }
 
-    fn on_sync_event(&mut self, event: request_response::Event<badgemesh_protocol::sync::SyncRequest, SyncResponse>) {
+    fn on_sync_event(
+        &mut self,
+        event: request_response::Event<badgemesh_protocol::sync::SyncRequest, SyncResponse>,
+    ) {
         match event {
             request_response::Event::Message { message, peer, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
                     let response = self.ledger.read(|r| respond(r, &request));
-                    if self.swarm.behaviour_mut().sync.send_response(channel, response).is_err() {
+                    if self
+                        .swarm
+                        .behaviour_mut()
+                        .sync
+                        .send_response(channel, response)
+                        .is_err()
+                    {
                         debug!(%peer, "sync response not sent: peer gone");
                     }
                 }
-                request_response::Message::Response { request_id, response } => {
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
                     if let Some(reply) = self.pending_requests.remove(&request_id) {
                         let _ = reply.send(Ok(response));
                     }
                 }
             },
-            request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
+            request_response::Event::OutboundFailure {
+                request_id,
+                error,
+                peer,
+                ..
+            } => {
                 debug!(%peer, "sync request failed: {error}");
                 if let Some(reply) = self.pending_requests.remove(&request_id) {
                     let _ = reply.send(Err(NetError::Request(error.to_string())));
