@@ -1,5 +1,129 @@
-//! The `badgemesh` command.
+//! The `badgemesh` command: run a node, issue, award, revoke and verify badges.
+//!
+//! Commands that need the node find it through the data directory (`node.json`
+//! and `admin.token`) and talk to its HTTP API; everything else is local.
+//! Exit statuses are documented in `badgemesh verify --help`.
 
-fn main() {
-    println!("badgemesh {}", env!("CARGO_PKG_VERSION"));
+mod bundles;
+mod client;
+mod demo;
+mod fail;
+mod issuing;
+mod node_cmd;
+mod output;
+mod verifying;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use fail::Failure;
+
+/// Open Badges that verify anywhere, offline, over a peer-to-peer network.
+#[derive(Debug, Parser)]
+#[command(name = "badgemesh", version, about, propagate_version = true)]
+#[command(
+    after_help = "Start here: `badgemesh node run`, then `badgemesh issuer init --name \"My Academy\"` in another terminal.\nSee a whole round trip: `badgemesh demo`."
+)]
+pub struct Cli {
+    /// The node's data directory (store, keys, admin token, node.json).
+    #[arg(long, global = true, env = "BADGEMESH_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a node, or show the one that runs.
+    #[command(subcommand)]
+    Node(node_cmd::NodeCommand),
+    /// Create or show this node's issuer.
+    #[command(subcommand)]
+    Issuer(issuing::IssuerCommand),
+    /// Create or list badge classes.
+    #[command(subcommand)]
+    Badge(issuing::BadgeCommand),
+    /// Award a badge class to someone and write the badge for them.
+    Award(issuing::AwardArgs),
+    /// Revoke an award.
+    Revoke(issuing::RevokeArgs),
+    /// Verify a badge: genuine, whose, for what, still valid, as of when.
+    Verify(verifying::VerifyArgs),
+    /// Show the revocation status of an award stored on this node.
+    Status(verifying::StatusArgs),
+    /// List connected peers.
+    Peers(verifying::JsonFlag),
+    /// Manage the issuer's keys.
+    #[command(subcommand)]
+    Key(issuing::KeyCommand),
+    /// Write the public records of issuers to a bundle file for offline carrying.
+    Export(bundles::ExportArgs),
+    /// Apply a bundle file: every record is verified on its own.
+    Import(bundles::ImportArgs),
+    /// Start three nodes on loopback and walk through issue, award, verify, revoke.
+    Demo,
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page.
+    Man,
+}
+
+fn data_dir(cli: &Cli) -> PathBuf {
+    cli.data_dir
+        .clone()
+        .unwrap_or_else(badgemesh_node::config::default_data_dir)
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    let dir = data_dir(&cli);
+    match cli.command {
+        Command::Node(c) => node_cmd::run(c, &dir),
+        Command::Issuer(c) => issuing::issuer(c, &dir),
+        Command::Badge(c) => issuing::badge(c, &dir),
+        Command::Award(a) => issuing::award(a, &dir),
+        Command::Revoke(a) => issuing::revoke(a, &dir),
+        Command::Verify(a) => verifying::verify(a, &dir),
+        Command::Status(a) => verifying::status(a, &dir),
+        Command::Peers(a) => verifying::peers(a, &dir),
+        Command::Key(c) => issuing::key(c, &dir),
+        Command::Export(a) => bundles::export(a, &dir),
+        Command::Import(a) => bundles::import(a, &dir),
+        Command::Demo => demo::run(),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "badgemesh",
+                &mut std::io::stdout(),
+            );
+            Ok(fail::OK)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(fail::OK)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { fail::USAGE as u8 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(e) => {
+            let code = e.downcast_ref::<Failure>().map_or(fail::USAGE, |f| f.code);
+            anstream::eprintln!("error: {e:#}");
+            ExitCode::from(u8::try_from(code).unwrap_or(2))
+        }
+    }
 }

@@ -6,6 +6,7 @@
 //! `error` code.
 
 mod admin;
+mod bundle;
 mod error;
 mod views;
 
@@ -25,6 +26,7 @@ use badgemesh_protocol::time::Timestamp;
 use badgemesh_protocol::verify::{VerifyOptions, verify};
 use serde::Deserialize;
 
+pub use bundle::{ImportReport, Rejected};
 pub use error::ApiError;
 pub use views::{AssertionStatus, VerifyResponse};
 
@@ -54,6 +56,8 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/badges", get(views::badges))
         .route("/v1/badges/{id}", get(views::badge))
         .route("/v1/peers", get(peers))
+        .route("/v1/node", get(node_info))
+        .route("/v1/export", get(bundle::export))
         .merge(admin::routes(state.clone()))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
@@ -90,6 +94,44 @@ async fn metrics(State(s): State<AppState>) -> Response {
         s.core.metrics.render(),
     )
         .into_response()
+}
+
+async fn node_info(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let peer_id = s.core.client.peer_id();
+    let listen: Vec<String> = s
+        .core
+        .client
+        .listen_addrs()
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .into_iter()
+        .map(|a| format!("{a}/p2p/{peer_id}"))
+        .collect();
+    let peers = s.core.client.peers().await.map(|p| p.len()).unwrap_or(0);
+    let counts: serde_json::Map<String, serde_json::Value> = s
+        .core
+        .ledger
+        .store()
+        .counts()
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .into_iter()
+        .map(|(k, n)| (k.name().to_owned(), n.into()))
+        .collect();
+    let (issuers, pending) = s
+        .core
+        .ledger
+        .read(|r| (r.issuers().count(), r.pending_len()));
+    Ok(axum::Json(serde_json::json!({
+        "peer_id": peer_id.to_string(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "listen": listen,
+        "peers": peers,
+        "issuers": issuers,
+        "records": counts,
+        "pending": pending,
+        "local_issuer": s.issuer.id().await,
+    }))
+    .into_response())
 }
 
 async fn peers(State(s): State<AppState>) -> Result<Response, ApiError> {

@@ -30,6 +30,7 @@
 //! assert_eq!(verdict.outcome, VerdictOutcome::Valid);
 //! ```
 
+pub mod bundle;
 pub mod envelope;
 pub mod id;
 pub mod issuance;

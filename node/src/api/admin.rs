@@ -36,6 +36,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/v1/admin/revocations", post(revoke))
         .route("/v1/admin/rotate", post(rotate))
         .route("/v1/admin/records", post(import_record))
+        .route("/v1/admin/import", post(super::bundle::import))
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 

@@ -1,0 +1,147 @@
+//! `badgemesh export` and `badgemesh import`: bundles for offline carrying.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use badgemesh_protocol::bundle;
+use badgemesh_protocol::time::Timestamp;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+
+use crate::client::NodeClient;
+use crate::fail::{NOT_VALID, OK, usage};
+
+/// Records sent to the node per request on import.
+const IMPORT_BATCH: usize = 256;
+/// Largest bundle read.
+const MAX_BUNDLE: u64 = 1 << 30;
+
+/// `badgemesh export`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  badgemesh export --out all.bundle\n  badgemesh export --issuer did:key:z6Mk... --out academy.bundle"
+)]
+pub struct ExportArgs {
+    /// Only these issuers (repeatable); all known issuers by default.
+    #[arg(long)]
+    issuer: Vec<String>,
+    /// The bundle file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// `badgemesh import`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  badgemesh import academy.bundle\n\nEvery record is verified and applied through the same rules as gossip. Exit status 1 if any record was rejected or the bundle is damaged."
+)]
+pub struct ImportArgs {
+    /// The bundle file.
+    file: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_message(msg.to_owned());
+    pb
+}
+
+/// `badgemesh export`
+pub fn export(a: ExportArgs, dir: &Path) -> Result<i32> {
+    let client = NodeClient::find(dir)?;
+    let pb = spinner("exporting");
+    let query: Vec<(&str, String)> = if a.issuer.is_empty() {
+        vec![]
+    } else {
+        vec![("issuer", a.issuer.join(","))]
+    };
+    let answer = client.get_query("/v1/export", &query)?.ok()?;
+    pb.finish_and_clear();
+    let count = bundle::read(&answer.bytes)
+        .map(|c| c.records.len())
+        .unwrap_or(0);
+    std::fs::write(&a.out, &answer.bytes)
+        .map_err(|e| usage(format!("cannot write {}: {e}", a.out.display())))?;
+    println!("exported {count} records to {}", a.out.display());
+    Ok(OK)
+}
+
+/// `badgemesh import`
+pub fn import(a: ImportArgs, dir: &Path) -> Result<i32> {
+    let meta = std::fs::metadata(&a.file)
+        .map_err(|e| usage(format!("cannot read {}: {e}", a.file.display())))?;
+    if meta.len() > MAX_BUNDLE {
+        return Err(usage(format!("{} is larger than 1 GiB", a.file.display())));
+    }
+    let bytes = std::fs::read(&a.file)
+        .map_err(|e| usage(format!("cannot read {}: {e}", a.file.display())))?;
+    let contents = bundle::read(&bytes).map_err(|e| usage(format!("{}: {e}", a.file.display())))?;
+    let client = NodeClient::find(dir)?;
+    let pb = ProgressBar::new(contents.records.len() as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} records")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut totals = serde_json::Map::new();
+    let mut rejected = Vec::new();
+    for (n, chunk) in contents.records.chunks(IMPORT_BATCH).enumerate() {
+        let batch = bundle::write(chunk, Timestamp(0));
+        let report = client.admin_bytes("/v1/admin/import", &batch)?.ok()?.json;
+        for key in ["new", "duplicate", "stale", "pending", "released"] {
+            let sum = totals.get(key).and_then(Value::as_u64).unwrap_or(0)
+                + report[key].as_u64().unwrap_or(0);
+            totals.insert(key.into(), sum.into());
+        }
+        for r in report["rejected"].as_array().into_iter().flatten() {
+            let mut r = r.clone();
+            let index = r["index"].as_u64().unwrap_or(0) + (n * IMPORT_BATCH) as u64;
+            r["index"] = index.into();
+            rejected.push(r);
+        }
+        pb.inc(chunk.len() as u64);
+    }
+    pb.finish_and_clear();
+    let damage = contents.error.as_ref().map(ToString::to_string);
+    totals.insert("read".into(), contents.records.len().into());
+    totals.insert("rejected".into(), Value::Array(rejected.clone()));
+    totals.insert(
+        "error".into(),
+        damage.clone().map_or(Value::Null, Value::String),
+    );
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Value::Object(totals)).unwrap_or_default()
+        );
+    } else {
+        let n = |k: &str| totals.get(k).and_then(Value::as_u64).unwrap_or(0);
+        println!(
+            "read {}: {} new, {} duplicate, {} stale, {} waiting for missing records, {} rejected",
+            contents.records.len(),
+            n("new"),
+            n("duplicate"),
+            n("stale"),
+            n("pending"),
+            rejected.len()
+        );
+        for r in &rejected {
+            println!(
+                "  rejected record {}: {}",
+                r["index"],
+                r["reason"].as_str().unwrap_or("")
+            );
+        }
+        if let Some(d) = &damage {
+            println!("  the bundle is damaged: {d}; the records before that point were applied");
+        }
+    }
+    Ok(if rejected.is_empty() && damage.is_none() {
+        OK
+    } else {
+        NOT_VALID
+    })
+}

@@ -1,0 +1,153 @@
+//! Talking to the node that runs on a data directory, through its API.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use badgemesh_node::datadir::{NodeInfo, TOKEN_FILE, read_secret};
+use serde_json::Value;
+
+use crate::fail::usage;
+
+/// A node's API.
+pub struct NodeClient {
+    base: String,
+    data_dir: PathBuf,
+    agent: ureq::Agent,
+}
+
+/// An answer from the API.
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The body as JSON (Null if not JSON).
+    pub json: Value,
+    /// The raw body.
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    /// The API's error message, or the status.
+    pub fn error_message(&self) -> String {
+        match self.json["message"].as_str() {
+            Some(m) => m.to_owned(),
+            None => format!("the node answered HTTP {}", self.status),
+        }
+    }
+
+    /// Fails unless the status is 2xx.
+    pub fn ok(self) -> Result<Answer> {
+        if (200..300).contains(&self.status) {
+            Ok(self)
+        } else {
+            Err(usage(self.error_message()))
+        }
+    }
+}
+
+impl NodeClient {
+    /// Finds the node running on `data_dir` from its `node.json`.
+    pub fn find(data_dir: &Path) -> Result<NodeClient> {
+        let info = NodeInfo::read(data_dir)
+            .map_err(|e| usage(format!("cannot read the node's address: {e}")))?
+            .ok_or_else(|| {
+                usage(format!(
+                    "no node is running on {} (no node.json); start one with `badgemesh node run`",
+                    data_dir.display()
+                ))
+            })?;
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        Ok(NodeClient {
+            base: info.api,
+            data_dir: data_dir.to_owned(),
+            agent,
+        })
+    }
+
+    fn token(&self) -> Result<String> {
+        let path = self.data_dir.join(TOKEN_FILE);
+        let bytes = read_secret(&path)
+            .map_err(|e| usage(format!("cannot read the admin token: {e}")))?
+            .ok_or_else(|| {
+                usage(format!(
+                    "no admin token at {}; is this the node's data directory?",
+                    path.display()
+                ))
+            })?;
+        Ok(String::from_utf8_lossy(&bytes).trim().to_owned())
+    }
+
+    fn answer(
+        &self,
+        r: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Answer> {
+        let mut resp = r.map_err(|e| {
+            usage(format!(
+                "the node at {} is not reachable ({e}); is it running? start it with `badgemesh node run`",
+                self.base
+            ))
+        })?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .context("reading the node's answer")?;
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok(Answer {
+            status,
+            json,
+            bytes,
+        })
+    }
+
+    /// GET a path.
+    pub fn get(&self, path: &str) -> Result<Answer> {
+        self.get_query(path, &[])
+    }
+
+    /// GET a path with query parameters (encoded by the HTTP client).
+    pub fn get_query(&self, path: &str, query: &[(&str, String)]) -> Result<Answer> {
+        let req = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .query_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        self.answer(req.call())
+    }
+
+    /// POST raw bytes to an open route, with query parameters.
+    pub fn post_bytes(&self, path: &str, query: &[(&str, String)], body: &[u8]) -> Result<Answer> {
+        let req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .query_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        self.answer(req.send(body))
+    }
+
+    /// POST JSON to an admin route.
+    pub fn admin(&self, path: &str, body: &Value) -> Result<Answer> {
+        let token = self.token()?;
+        self.answer(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("Authorization", &format!("Bearer {token}"))
+                .send_json(body),
+        )
+    }
+
+    /// POST raw bytes to an admin route.
+    pub fn admin_bytes(&self, path: &str, body: &[u8]) -> Result<Answer> {
+        let token = self.token()?;
+        self.answer(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("Authorization", &format!("Bearer {token}"))
+                .send(body),
+        )
+    }
+}

@@ -1,0 +1,160 @@
+//! `badgemesh node run` and `badgemesh node info`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use badgemesh_node::config::Config;
+use badgemesh_node::datadir::CONFIG_FILE;
+use badgemesh_node::node::Node;
+use clap::{Args, Subcommand};
+
+use crate::client::NodeClient;
+use crate::fail::{OK, usage};
+use crate::output::print_json;
+
+/// Node commands.
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Start a node in the foreground (Ctrl-C or SIGTERM stops it cleanly).
+    #[command(
+        after_help = "Examples:\n  badgemesh node run\n  badgemesh --data-dir /tmp/b node run --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --bootstrap /ip4/127.0.0.1/tcp/4747 --no-mdns\n\nLogs go to stderr; set RUST_LOG=debug for more."
+    )]
+    Run(RunArgs),
+    /// Show the running node: peer id, addresses, API, counts.
+    #[command(after_help = "Example:\n  badgemesh node info --json")]
+    Info {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Flags of `node run`; each overrides the config file and BADGEMESH_* variables.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A libp2p address to listen on (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    listen: Vec<String>,
+    /// Where the HTTP API listens (keep it on loopback).
+    #[arg(long, value_name = "HOST:PORT")]
+    api: Option<SocketAddr>,
+    /// A peer to connect to, with or without /p2p/PEERID (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    bootstrap: Vec<String>,
+    /// Turn off LAN discovery by mDNS.
+    #[arg(long)]
+    no_mdns: bool,
+    /// A TOML configuration file (default: config.toml in the data directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// Runs a node command.
+pub fn run(cmd: NodeCommand, data_dir: &Path) -> Result<i32> {
+    match cmd {
+        NodeCommand::Run(args) => run_node(args, data_dir),
+        NodeCommand::Info { json } => info(data_dir, json),
+    }
+}
+
+fn run_node(args: RunArgs, data_dir: &Path) -> Result<i32> {
+    let (path, required) = match &args.config {
+        Some(p) => (p.clone(), true),
+        None => (data_dir.join(CONFIG_FILE), false),
+    };
+    let mut config = Config::from_file(&path, required).map_err(|e| usage(e.to_string()))?;
+    config
+        .apply_env(|k| std::env::var(k).ok())
+        .map_err(|e| usage(e.to_string()))?;
+    config.data_dir = data_dir.to_owned();
+    if !args.listen.is_empty() {
+        config.listen = args.listen;
+    }
+    if let Some(api) = args.api {
+        config.api = api;
+    }
+    if !args.bootstrap.is_empty() {
+        config.bootstrap = args.bootstrap;
+    }
+    if args.no_mdns {
+        config.mdns = false;
+    }
+    config.listen_addrs().map_err(|e| usage(e.to_string()))?;
+    config.bootstrap_addrs().map_err(|e| usage(e.to_string()))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,libp2p_mdns=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async move {
+        let node = Node::start(config)
+            .await
+            .map_err(|e| usage(format!("the node could not start: {e}")))?;
+        println!("badgemesh node {}", node.peer_id());
+        println!("  data dir  {}", data_dir.display());
+        println!("  api       http://{}", node.api_addr());
+        for a in node.p2p_addrs() {
+            println!("  listen    {a}");
+        }
+        wait_for_signal().await;
+        eprintln!("stopping...");
+        node.shutdown().await;
+        Ok::<_, anyhow::Error>(OK)
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn info(data_dir: &Path, json: bool) -> Result<i32> {
+    let client = NodeClient::find(data_dir)?;
+    let v = client.get("/v1/node")?.ok()?.json;
+    if json {
+        print_json(&v);
+        return Ok(OK);
+    }
+    println!("peer id       {}", v["peer_id"].as_str().unwrap_or(""));
+    println!("version       {}", v["version"].as_str().unwrap_or(""));
+    println!("data dir      {}", data_dir.display());
+    for a in v["listen"].as_array().into_iter().flatten() {
+        println!("listen        {}", a.as_str().unwrap_or(""));
+    }
+    println!("peers         {}", v["peers"]);
+    println!("issuers       {}", v["issuers"]);
+    println!(
+        "local issuer  {}",
+        v["local_issuer"].as_str().unwrap_or("(none)")
+    );
+    if let Some(records) = v["records"].as_object() {
+        for (kind, n) in records {
+            println!("{:<13} {n}", kind.replace('_', " "));
+        }
+    }
+    Ok(OK)
+}

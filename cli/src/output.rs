@@ -1,0 +1,87 @@
+//! Human output: aligned, concise, colour only on a terminal (anstream strips
+//! styles when the output is not one).
+
+use anstyle::{AnsiColor, Style};
+use serde_json::Value;
+
+/// Style of an outcome word.
+pub fn outcome_style(outcome: &str) -> Style {
+    let colour = match outcome {
+        "valid" => AnsiColor::Green,
+        "indeterminate" => AnsiColor::Yellow,
+        _ => AnsiColor::Red,
+    };
+    Style::new().bold().fg_color(Some(colour.into()))
+}
+
+/// Prints a verdict for people.
+pub fn print_verdict(v: &Value) {
+    let outcome = v["outcome"].as_str().unwrap_or("unknown");
+    let style = outcome_style(outcome);
+    let badge = v["badge"]["name"]
+        .as_str()
+        .unwrap_or("(badge class not known here)");
+    let issuer = v["issuer_name"]
+        .as_str()
+        .unwrap_or("(issuer not known here)");
+    anstream::println!(
+        "{style}{}{style:#}  {badge}, issued by {issuer}",
+        outcome.to_uppercase().replace('_', " ")
+    );
+    let width = 14;
+    for c in v["checks"].as_array().into_iter().flatten() {
+        let (mark, colour) = match c["status"].as_str() {
+            Some("pass") => ("ok", AnsiColor::Green),
+            Some("fail") => ("FAIL", AnsiColor::Red),
+            Some("unknown") => ("??", AnsiColor::Yellow),
+            _ => ("-", AnsiColor::BrightBlack),
+        };
+        let s = Style::new().fg_color(Some(colour.into()));
+        let name = c["check"].as_str().unwrap_or("").replace('_', " ");
+        anstream::println!(
+            "  {s}{mark:>4}{s:#}  {name:<width$} {}",
+            c["detail"].as_str().unwrap_or("")
+        );
+    }
+    let dim = Style::new().dimmed();
+    let line = |label: &str, value: &str| anstream::println!("  {dim}{label:<10}{dim:#} {value}");
+    if let Some(d) = v["badge"]["description"].as_str() {
+        line("badge", d);
+    }
+    if let Some(n) = v["badge"]["criteria"]["narrative"].as_str() {
+        line("criteria", n);
+    }
+    if let Some(u) = v["badge"]["criteria"]["url"].as_str() {
+        line("criteria", u);
+    }
+    line("issuer", v["issuer"].as_str().unwrap_or(""));
+    line("issued", v["issued_on"].as_str().unwrap_or(""));
+    line("expires", v["expires"].as_str().unwrap_or("never"));
+    if let Some(r) = v["revocation"].as_object() {
+        let fresh = match (
+            r.get("as_of").and_then(Value::as_str),
+            r.get("age_secs").and_then(Value::as_i64),
+        ) {
+            (Some(t), Some(age)) => {
+                format!("revocation list {} signed {t} ({})", r["seq"], ago(age))
+            }
+            _ => "no signed revocation data for this issuer yet".into(),
+        };
+        line("freshness", &fresh);
+    }
+    line("assertion", v["assertion"].as_str().unwrap_or(""));
+}
+
+/// "3 minutes ago" style.
+pub fn ago(secs: i64) -> String {
+    if secs < 0 {
+        return "in the future".into();
+    }
+    let d = std::time::Duration::from_secs(secs.unsigned_abs());
+    format!("{} ago", humantime::format_duration(d))
+}
+
+/// Prints JSON, pretty.
+pub fn print_json(v: &Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}

@@ -1,0 +1,175 @@
+//! Verifier-side commands: verify, status, peers.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::client::NodeClient;
+use crate::fail::{INDETERMINATE, NOT_VALID, OK, usage};
+use crate::output::{print_json, print_verdict};
+
+/// Largest badge file read.
+const MAX_INPUT: u64 = 64 << 20;
+
+/// `badgemesh verify`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  badgemesh verify ada.badge\n  badgemesh verify ada.badge --recipient ada@example.org --max-age 1h --json\n  cat ada.badge | badgemesh verify -\n\nExit status:\n  0  valid\n  1  revoked, expired, not yet valid, or invalid\n  2  the input could not be read or parsed, no node, or bad usage\n  3  indeterminate: issuer or badge class unknown here, or revocation data older than --max-age"
+)]
+pub struct VerifyArgs {
+    /// The badge file, or - for standard input.
+    file: PathBuf,
+    /// An email address or DID to match against the recipient.
+    #[arg(long)]
+    recipient: Option<String>,
+    /// Verify as of this time (RFC 3339) instead of now.
+    #[arg(long)]
+    at: Option<String>,
+    /// Treat revocation data older than this as unknown (e.g. 10m, 1h, 2d).
+    #[arg(long, value_name = "DURATION")]
+    max_age: Option<humantime::Duration>,
+    /// Print the verdict as JSON (stable; `outcome` is one of valid, revoked,
+    /// expired, not_yet_valid, invalid, indeterminate).
+    #[arg(long)]
+    json: bool,
+}
+
+/// `--json` alone.
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `badgemesh status`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  badgemesh status bciq...")]
+pub struct StatusArgs {
+    /// The assertion id.
+    id: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let res = if path == Path::new("-") {
+        std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
+    };
+    res.map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+    if buf.len() as u64 > MAX_INPUT {
+        return Err(usage(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_INPUT >> 20
+        )));
+    }
+    if buf.is_empty() {
+        return Err(usage(format!("{} is empty", path.display())));
+    }
+    Ok(buf)
+}
+
+/// `badgemesh verify`
+pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
+    let input = read_input(&a.file)?;
+    if let Some(at) = &a.at {
+        at.parse::<badgemesh_protocol::time::Timestamp>()
+            .map_err(|e| usage(e.to_string()))?;
+    }
+    let client = NodeClient::find(dir)?;
+    let mut query = Vec::new();
+    if let Some(r) = a.recipient {
+        query.push(("recipient", r));
+    }
+    if let Some(at) = a.at {
+        query.push(("at", at));
+    }
+    if let Some(m) = a.max_age {
+        query.push(("max_age", m.as_secs().to_string()));
+    }
+    let answer = client.post_bytes("/v1/verify", &query, &input)?;
+    if answer.status != 200 {
+        return Err(usage(format!(
+            "{}: {}",
+            a.file.display(),
+            answer.error_message()
+        )));
+    }
+    let v = answer.json;
+    if a.json {
+        print_json(&v);
+    } else {
+        print_verdict(&v);
+    }
+    Ok(match v["outcome"].as_str() {
+        Some("valid") => OK,
+        Some("indeterminate") => INDETERMINATE,
+        _ => NOT_VALID,
+    })
+}
+
+/// `badgemesh status`
+pub fn status(a: StatusArgs, dir: &Path) -> Result<i32> {
+    let client = NodeClient::find(dir)?;
+    let v = client
+        .get(&format!("/v1/assertions/{}/status", a.id))?
+        .ok()?
+        .json;
+    if a.json {
+        print_json(&v);
+        return Ok(OK);
+    }
+    let f = &v["freshness"];
+    let as_of = f["as_of"].as_str().unwrap_or("never");
+    if v["revoked"] == true {
+        let by = &v["revoked_by"];
+        let reason = by["reason"]
+            .as_str()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        println!(
+            "REVOKED by revocation list {} signed {}{reason}",
+            by["seq"],
+            by["at"].as_str().unwrap_or("")
+        );
+    } else {
+        println!(
+            "not revoked as of revocation list {} signed {as_of}",
+            f["seq"]
+        );
+    }
+    println!("  assertion    {}", v["assertion"].as_str().unwrap_or(""));
+    println!("  issuer       {}", v["issuer"].as_str().unwrap_or(""));
+    println!("  status index {}", v["status_index"]);
+    Ok(OK)
+}
+
+/// `badgemesh peers`
+pub fn peers(a: JsonFlag, dir: &Path) -> Result<i32> {
+    let client = NodeClient::find(dir)?;
+    let v = client.get("/v1/peers")?.ok()?.json;
+    if a.json {
+        print_json(&v);
+        return Ok(OK);
+    }
+    let list = v.as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        println!("no peers connected");
+    }
+    for p in list {
+        let score = p["score"]
+            .as_f64()
+            .map(|s| format!("score {s:.1}"))
+            .unwrap_or_default();
+        let addr = p["addresses"][0].as_str().unwrap_or("");
+        println!("{}  {addr}  {score}", p["peer_id"].as_str().unwrap_or(""));
+    }
+    Ok(OK)
+}
