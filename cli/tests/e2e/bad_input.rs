@@ -1,0 +1,123 @@
+//! Bad input gives a one-line error and the documented exit status, never a panic.
+
+use crate::harness::{NodeProc, run};
+
+fn one_line_error(r: &crate::harness::Run, code: i32, needle: &str) {
+    assert_eq!(r.code, code, "{r:?}");
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line: {:?}", r.stderr);
+    assert!(lines[0].starts_with("error:"), "{lines:?}");
+    assert!(
+        lines[0].contains(needle),
+        "{lines:?} should mention {needle:?}"
+    );
+}
+
+#[test]
+fn commands_without_a_node_say_how_to_start_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("x.badge");
+    std::fs::write(&f, [0xd2, 0x84]).expect("write");
+    one_line_error(
+        &run(dir.path(), &["verify", f.to_str().expect("path")]),
+        2,
+        "badgemesh node run",
+    );
+    one_line_error(
+        &run(dir.path(), &["issuer", "show"]),
+        2,
+        "no node is running",
+    );
+    one_line_error(&run(dir.path(), &["peers"]), 2, "no node is running");
+}
+
+#[test]
+fn bad_files_ids_and_usage() {
+    let n = NodeProc::start(&[]);
+    let missing = n.dir.join("missing.badge");
+    one_line_error(
+        &n.cmd(&["verify", missing.to_str().expect("path")]),
+        2,
+        "cannot read",
+    );
+    let garbage = n.dir.join("garbage.badge");
+    std::fs::write(&garbage, b"this is not a badge").expect("write");
+    one_line_error(
+        &n.cmd(&["verify", garbage.to_str().expect("path")]),
+        2,
+        "not a badge",
+    );
+    let empty = n.dir.join("empty.badge");
+    std::fs::write(&empty, b"").expect("write");
+    one_line_error(
+        &n.cmd(&["verify", empty.to_str().expect("path")]),
+        2,
+        "empty",
+    );
+    one_line_error(&n.cmd(&["status", "not-an-id"]), 2, "not multibase");
+    one_line_error(
+        &n.cmd(&[
+            "award",
+            "bciqnotreal",
+            "--to",
+            "a@example.org",
+            "--out",
+            "/tmp/x",
+        ]),
+        2,
+        "badge",
+    );
+    one_line_error(
+        &n.cmd(&[
+            "badge",
+            "create",
+            "--name",
+            "x",
+            "--description",
+            "y",
+            "--criteria",
+            "z",
+        ]),
+        2,
+        "issuer init",
+    );
+    n.cmd(&["issuer", "init", "--name", "Input Academy"]).ok();
+    one_line_error(
+        &n.cmd(&["issuer", "init", "--name", "Again"]),
+        2,
+        "already has an issuer",
+    );
+    one_line_error(
+        &n.cmd(&["revoke", "bciqnotreal"]),
+        2,
+        "neither a file nor an assertion id",
+    );
+    one_line_error(
+        &n.cmd(&[
+            "award",
+            "x",
+            "--to",
+            "a@example.org",
+            "--out",
+            "/tmp/x",
+            "--format",
+            "png",
+        ]),
+        2,
+        "not supported yet",
+    );
+    one_line_error(
+        &n.cmd(&["import", missing.to_str().expect("path")]),
+        2,
+        "cannot read",
+    );
+    one_line_error(
+        &n.cmd(&["import", garbage.to_str().expect("path")]),
+        2,
+        "not a badgemesh bundle",
+    );
+    let r = n.cmd(&["frobnicate"]);
+    assert_eq!(r.code, 2);
+    let r = n.cmd(&["verify", "--help"]);
+    assert!(r.code == 0 && r.stdout.contains("Exit status"), "{r:?}");
+}

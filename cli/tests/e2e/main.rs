@@ -1,0 +1,8 @@
+//! End-to-end tests of the real `badgemesh` binary, run as separate processes
+//! with temporary data directories and loopback ports.
+
+mod bad_input;
+mod bundles;
+mod crash;
+mod harness;
+mod quickstart;
