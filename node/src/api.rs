@@ -60,6 +60,11 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/export", get(bundle::export))
         .merge(admin::routes(state.clone()))
         .layer(DefaultBodyLimit::max(max_body))
+        // Every request ends: a client that stalls is cut off.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(30),
+        ))
         .with_state(state)
 }
 

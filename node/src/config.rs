@@ -39,6 +39,12 @@ pub struct Config {
     pub head_interval_secs: u64,
     /// Largest HTTP request body, bytes.
     pub max_body_bytes: usize,
+    /// Issuers (DIDs) this node follows: no storage quota applies to them.
+    pub follow: Vec<String>,
+    /// Records stored per issuer that is not followed.
+    pub max_records_per_issuer: usize,
+    /// Issuers stored at most, besides followed ones.
+    pub max_issuers: usize,
 }
 
 /// Where the data directory is when nothing says otherwise.
@@ -65,6 +71,9 @@ impl Default for Config {
             sync_interval_secs: 30,
             head_interval_secs: 600,
             max_body_bytes: 8 * 1024 * 1024,
+            follow: vec![],
+            max_records_per_issuer: 100_000,
+            max_issuers: 100_000,
         }
     }
 }
@@ -160,6 +169,9 @@ impl Config {
         if let Some(v) = var("BADGEMESH_MDNS") {
             self.mdns = parse_bool("BADGEMESH_MDNS", &v)?;
         }
+        if let Some(v) = var("BADGEMESH_FOLLOW") {
+            self.follow = list(&v);
+        }
         if let Some(v) = var("BADGEMESH_DISCOVERY") {
             self.discovery = parse_bool("BADGEMESH_DISCOVERY", &v)?;
         }
@@ -180,6 +192,20 @@ impl Config {
             .iter()
             .map(|a| a.parse().map_err(|e| bad("bootstrap address", a, e)))
             .collect()
+    }
+
+    /// The storage policy for issuers this node does not follow.
+    pub fn policy(&self) -> Result<badgemesh_protocol::state::Policy, ConfigError> {
+        let follow = self
+            .follow
+            .iter()
+            .map(|d| d.parse().map_err(|e| bad("followed issuer", d, e)))
+            .collect::<Result<_, _>>()?;
+        Ok(badgemesh_protocol::state::Policy {
+            follow,
+            max_records_per_issuer: self.max_records_per_issuer,
+            max_issuers: self.max_issuers,
+        })
     }
 
     /// The gossipsub heartbeat.

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::SignedRecord;
-use badgemesh_protocol::state::{EquivocationProof, Outcome, Registry};
+use badgemesh_protocol::state::{EquivocationProof, Outcome, Policy, Registry};
 use badgemesh_protocol::time::Timestamp;
 
 use crate::store::{Store, StoreError};
@@ -39,6 +39,11 @@ pub struct Ledger {
 impl Ledger {
     /// Opens the store at `path` and rebuilds the state from it.
     pub fn open(path: &Path, now: Timestamp) -> Result<Ledger, StoreError> {
+        Ledger::open_with(path, now, Policy::default())
+    }
+
+    /// Opens the store with a storage policy for unfollowed issuers.
+    pub fn open_with(path: &Path, now: Timestamp, policy: Policy) -> Result<Ledger, StoreError> {
         let store = Store::open(path)?;
         let mut records = Vec::new();
         for bytes in store.load_all()? {
@@ -47,7 +52,7 @@ impl Ledger {
             records.push(rec);
         }
         badgemesh_protocol::sync::sort_for_apply(&mut records);
-        let mut registry = Registry::new();
+        let mut registry = Registry::with_policy(policy);
         for rec in records {
             registry.apply(rec, now);
         }

@@ -12,6 +12,7 @@
 mod behaviour;
 mod codec;
 mod event_loop;
+mod rate;
 
 use std::time::Duration;
 

@@ -14,7 +14,7 @@ use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::SignedRecord;
-use badgemesh_protocol::state::Outcome;
+use badgemesh_protocol::state::{Outcome, Rejection};
 use badgemesh_protocol::sync::{
     KindCode, MAX_GET, SyncRequest, SyncResponse, Want, plan, sort_for_apply,
 };
@@ -193,6 +193,8 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
                     Ok(rec) => match core.ingest(rec).await {
                         Ok(i) if i.outcome.is_stored() => Validation::Accept,
                         Ok(i) => match i.outcome {
+                            // Over quota is this node's policy, not the sender's fault.
+                            Outcome::Rejected(Rejection::OverQuota) => Validation::Ignore,
                             Outcome::Rejected(r) => {
                                 debug!(%source, "rejected gossip: {r}");
                                 Validation::Reject

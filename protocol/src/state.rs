@@ -25,6 +25,7 @@ mod revocations;
 mod summary;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+
 use std::sync::Arc;
 
 pub use issuer::{IssuerFingerprint, IssuerState};
@@ -61,9 +62,36 @@ pub struct KeyEntry {
     pub key: PublicKey,
 }
 
+/// What a node is willing to store for issuers it did not choose to follow.
+///
+/// Anyone can make an issuer key, so without a bound an unknown issuer could
+/// make every node store unbounded records. Followed issuers are exempt.
+/// Refusals are [`Rejection::OverQuota`]: a policy, not a verdict on validity.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Issuers the operator chose; no quota applies to them.
+    pub follow: HashSet<IssuerId>,
+    /// Records kept per issuer that is not followed.
+    pub max_records_per_issuer: usize,
+    /// Issuers known at most (followed ones do not count against it).
+    pub max_issuers: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            follow: HashSet::new(),
+            max_records_per_issuer: 100_000,
+            max_issuers: 100_000,
+        }
+    }
+}
+
 /// All issuers a node knows, their keys and badge classes, and held records.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
+    policy: Policy,
+    counts: HashMap<IssuerId, usize>,
     issuers: HashMap<IssuerId, IssuerState>,
     keys: HashMap<[u8; 32], KeyEntry>,
     badge_classes: HashMap<RecordId, Arc<SignedRecord>>,
@@ -75,6 +103,43 @@ impl Registry {
     /// An empty registry.
     pub fn new() -> Self {
         Registry::default()
+    }
+
+    /// An empty registry with a storage policy.
+    pub fn with_policy(policy: Policy) -> Self {
+        Registry {
+            policy,
+            ..Registry::default()
+        }
+    }
+
+    /// The storage policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    fn over_quota(&self, rec: &SignedRecord) -> bool {
+        let issuer = rec.record().issuer();
+        if self.policy.follow.contains(&issuer) {
+            return false;
+        }
+        if !self.issuers.contains_key(&issuer) {
+            let unfollowed = self
+                .issuers
+                .keys()
+                .filter(|i| !self.policy.follow.contains(i))
+                .count();
+            return unfollowed >= self.policy.max_issuers;
+        }
+        rec.kind() != RecordKind::Head
+            && self.counts.get(&issuer).copied().unwrap_or(0) >= self.policy.max_records_per_issuer
+    }
+
+    /// Marks a record as applied and counts it against its issuer's quota.
+    fn remember(&mut self, rec: &SignedRecord) {
+        if self.known.insert(rec.id()) {
+            *self.counts.entry(rec.record().issuer()).or_default() += 1;
+        }
     }
 
     /// Applies one record at time `now` (which only bounds how far in the future
@@ -127,6 +192,9 @@ impl Registry {
         if let Some(gap) = self.pending.gap_of(&rec.id()) {
             return Outcome::Pending(gap);
         }
+        if self.over_quota(&rec) {
+            return Outcome::Rejected(Rejection::OverQuota);
+        }
         if let Record::KeyEvent(e) = rec.record() {
             let e = e.clone();
             return self.apply_key_event(rec, &e);
@@ -150,7 +218,7 @@ impl Registry {
         match rec.record().kind() {
             RecordKind::IssuerProfile => self.apply_profile(rec),
             RecordKind::BadgeClass => {
-                self.known.insert(rec.id());
+                self.remember(&rec);
                 if let Some(s) = self.issuers.get_mut(&issuer) {
                     s.badge_classes.insert(rec.id());
                 }
@@ -158,7 +226,7 @@ impl Registry {
                 Outcome::Accepted
             }
             RecordKind::Assertion => {
-                self.known.insert(rec.id());
+                self.remember(&rec);
                 if let Some(s) = self.issuers.get_mut(&issuer) {
                     s.assertions.insert(rec.id());
                 }
@@ -216,7 +284,7 @@ impl Registry {
         state.keys.insert(rec.clone());
         self.keys
             .insert(*e.key.as_bytes(), KeyEntry { issuer, key: e.key });
-        self.known.insert(rec.id());
+        self.remember(&rec);
         self.record_conflict(RecordKind::KeyEvent, e.seq, rec, conflict)
     }
 
@@ -249,7 +317,7 @@ impl Registry {
         let slot = state.profiles.entry(seq).or_default();
         let conflict = slot.first().cloned();
         slot.push(rec.clone());
-        self.known.insert(rec.id());
+        self.remember(&rec);
         match self.record_conflict(RecordKind::IssuerProfile, seq, rec, conflict) {
             Outcome::Accepted if seq < current => Outcome::Stale { current },
             other => other,
@@ -285,7 +353,7 @@ impl Registry {
         if let Some(s) = self.issuers.get_mut(&issuer) {
             s.revocations.insert(rec.clone());
         }
-        self.known.insert(rec.id());
+        self.remember(&rec);
         self.record_conflict(RecordKind::RevocationUpdate, seq, rec, conflict)
     }
 

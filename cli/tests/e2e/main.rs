@@ -4,5 +4,6 @@
 mod bad_input;
 mod bundles;
 mod crash;
+mod crash_loop;
 mod harness;
 mod quickstart;

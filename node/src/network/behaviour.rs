@@ -10,7 +10,10 @@ use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
-use libp2p::{StreamProtocol, gossipsub, identify, identity, kad, mdns, ping, request_response};
+use libp2p::{
+    StreamProtocol, connection_limits, gossipsub, identify, identity, kad, mdns, ping,
+    request_response,
+};
 
 use super::codec::{SYNC_PROTOCOL, SyncCodec};
 
@@ -31,9 +34,20 @@ pub struct GossipTuning {
     pub mdns: bool,
 }
 
+/// Connections a node accepts, so that nobody can exhaust its sockets.
+pub const MAX_ESTABLISHED: u32 = 256;
+/// Connections being set up at once.
+pub const MAX_PENDING: u32 = 64;
+/// Connections to one peer.
+pub const MAX_PER_PEER: u32 = 2;
+/// Sync requests one peer may have in flight with us.
+pub const MAX_SYNC_STREAMS: usize = 16;
+
 /// The combined behaviour.
 #[derive(NetworkBehaviour)]
 pub struct Behaviour {
+    /// Connection caps.
+    pub limits: connection_limits::Behaviour,
     /// Record gossip.
     pub gossipsub: gossipsub::Behaviour,
     /// Peer discovery.
@@ -144,9 +158,17 @@ impl Behaviour {
         let sync = request_response::Behaviour::with_codec(
             SyncCodec,
             [(SYNC_PROTOCOL, request_response::ProtocolSupport::Full)],
-            request_response::Config::default().with_request_timeout(Duration::from_secs(20)),
+            request_response::Config::default()
+                .with_request_timeout(Duration::from_secs(20))
+                .with_max_concurrent_streams(MAX_SYNC_STREAMS),
         );
+        let limits = connection_limits::ConnectionLimits::default()
+            .with_max_established(Some(MAX_ESTABLISHED))
+            .with_max_pending_incoming(Some(MAX_PENDING))
+            .with_max_pending_outgoing(Some(MAX_PENDING))
+            .with_max_established_per_peer(Some(MAX_PER_PEER));
         Ok(Behaviour {
+            limits: connection_limits::Behaviour::new(limits),
             gossipsub,
             kad,
             identify,

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
 use super::behaviour::{Behaviour, BehaviourEvent, GossipTuning, KAD_PROTOCOL, RECORDS_TOPIC};
+use super::rate::RateLimiter;
 use super::{Command, NetConfig, NetError, NetEvent, PeerInfo, Validation};
 use crate::ledger::Ledger;
 
@@ -32,6 +33,7 @@ pub struct EventLoop {
     bootstrap: Vec<(Multiaddr, Option<PeerId>)>,
     connected: HashMap<PeerId, Vec<Multiaddr>>,
     topic: gossipsub::IdentTopic,
+    sync_rate: RateLimiter,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -106,6 +108,7 @@ impl EventLoop {
             bootstrap,
             connected: HashMap::new(),
             topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
+            sync_rate: RateLimiter::default(),
         })
     }
 
@@ -348,7 +351,14 @@ impl EventLoop {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
-                    let response = self.ledger.read(|r| respond(r, &request));
+                    let response = if self.sync_rate.allow(peer, std::time::Instant::now()) {
+                        self.ledger.read(|r| respond(r, &request))
+                    } else {
+                        debug!(%peer, "sync request rate limited");
+                        SyncResponse::Error {
+                            message: "rate limited: slow down".into(),
+                        }
+                    };
                     if self
                         .swarm
                         .behaviour_mut()

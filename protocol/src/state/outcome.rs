@@ -107,6 +107,10 @@ pub enum Rejection {
     /// Too many records already wait; this one was dropped.
     #[error("too many pending records")]
     PendingFull,
+    /// The node's storage policy refuses more records from this issuer (or
+    /// more issuers). Not a sign of forgery: follow the issuer to lift it.
+    #[error("over this node's quota for issuers it does not follow")]
+    OverQuota,
 }
 
 /// Two different, validly signed records of one issuer for the same kind and

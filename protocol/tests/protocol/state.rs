@@ -349,3 +349,40 @@ proptest! {
         prop_assert_eq!(reg.pending_len(), 0);
     }
 }
+
+#[test]
+fn unfollowed_issuers_are_bounded_and_followed_ones_are_not() {
+    use badgemesh_protocol::state::Policy;
+    let mut spammer = Issuer::new(31, T0);
+    let mut friend = Issuer::new(32, T0);
+    let policy = Policy {
+        follow: [friend.inner().id()].into_iter().collect(),
+        max_records_per_issuer: 4,
+        max_issuers: 1,
+    };
+    let mut reg = Registry::with_policy(policy);
+    apply_all(&mut reg, &spammer.genesis()); // 2 records counted (heads are not)
+    for n in 0..2 {
+        let (b, _) = spammer.badge_class(&format!("Spam {n}"));
+        assert_eq!(reg.apply(b, LATER).outcome, Outcome::Accepted);
+    }
+    let (over, _) = spammer.badge_class("One too many");
+    assert_eq!(
+        reg.apply(over, LATER).outcome,
+        Outcome::Rejected(Rejection::OverQuota)
+    );
+    // A head still refreshes freshness: it replaces, it does not accumulate.
+    spammer.now = T0.plus(5);
+    assert_eq!(reg.apply(spammer.head(), LATER).outcome, Outcome::Accepted);
+    // A second unfollowed issuer is refused; a followed one is not.
+    let stranger = Issuer::new(33, T0);
+    assert_eq!(
+        reg.apply(stranger.inception(), LATER).outcome,
+        Outcome::Rejected(Rejection::OverQuota)
+    );
+    apply_all(&mut reg, &friend.genesis());
+    for n in 0..10 {
+        let (b, _) = friend.badge_class(&format!("Friend {n}"));
+        assert_eq!(reg.apply(b, LATER).outcome, Outcome::Accepted);
+    }
+}
