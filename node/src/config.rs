@@ -45,6 +45,8 @@ pub struct Config {
     pub max_records_per_issuer: usize,
     /// Issuers stored at most, besides followed ones.
     pub max_issuers: usize,
+    /// Keep records in memory only (simulations): nothing survives a restart.
+    pub in_memory_store: bool,
 }
 
 /// Where the data directory is when nothing says otherwise.
@@ -74,6 +76,7 @@ impl Default for Config {
             follow: vec![],
             max_records_per_issuer: 100_000,
             max_issuers: 100_000,
+            in_memory_store: false,
         }
     }
 }

@@ -30,16 +30,20 @@ pub struct Core {
     pub client: Client,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// The id of every record committed, as it is committed (for simulations,
+    /// tests and anything else that wants to watch the node).
+    pub stored: tokio::sync::broadcast::Sender<badgemesh_protocol::id::RecordId>,
 }
 
 impl Core {
     /// Applies and commits `record` off the async threads (the commit waits
     /// for the disk).
     pub async fn ingest(&self, record: SignedRecord) -> Result<Ingested, StoreError> {
-        let ledger = self.ledger.clone();
-        tokio::task::spawn_blocking(move || ledger.ingest(record, now()))
-            .await
-            .unwrap_or_else(|e| Err(StoreError::Corrupt(format!("ingest task failed: {e}"))))
+        let mut all = self.ingest_batch(vec![record]).await?;
+        Ok(all.pop().unwrap_or(Ingested {
+            outcome: badgemesh_protocol::state::Outcome::Duplicate,
+            stored: vec![],
+        }))
     }
 
     /// Applies and commits a batch in one transaction.
@@ -48,9 +52,14 @@ impl Core {
         records: Vec<SignedRecord>,
     ) -> Result<Vec<Ingested>, StoreError> {
         let ledger = self.ledger.clone();
-        tokio::task::spawn_blocking(move || ledger.ingest_batch(records, now()))
+        let results = tokio::task::spawn_blocking(move || ledger.ingest_batch(records, now()))
             .await
-            .unwrap_or_else(|e| Err(StoreError::Corrupt(format!("ingest task failed: {e}"))))
+            .unwrap_or_else(|e| Err(StoreError::Corrupt(format!("ingest task failed: {e}"))))?;
+        for r in results.iter().flat_map(|i| &i.stored) {
+            // Nobody listening is fine.
+            let _ = self.stored.send(r.id());
+        }
+        Ok(results)
     }
 
     /// Ingests a record made here and, once it is durable, gossips it.

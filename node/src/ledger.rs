@@ -42,9 +42,17 @@ impl Ledger {
         Ledger::open_with(path, now, Policy::default())
     }
 
+    /// A ledger whose store lives in memory only (simulations).
+    pub fn in_memory(now: Timestamp, policy: Policy) -> Result<Ledger, StoreError> {
+        Ledger::from_store(Store::in_memory()?, now, policy)
+    }
+
     /// Opens the store with a storage policy for unfollowed issuers.
     pub fn open_with(path: &Path, now: Timestamp, policy: Policy) -> Result<Ledger, StoreError> {
-        let store = Store::open(path)?;
+        Ledger::from_store(Store::open(path)?, now, policy)
+    }
+
+    fn from_store(store: Store, now: Timestamp, policy: Policy) -> Result<Ledger, StoreError> {
         let mut records = Vec::new();
         for bytes in store.load_all()? {
             let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES)

@@ -24,6 +24,8 @@ pub struct Metrics {
     pub sync_rounds: Counter,
     /// Records applied by sync.
     pub sync_records: Counter,
+    /// Bytes of sync requests sent and responses received.
+    pub sync_bytes: Counter,
     /// Verifications served.
     pub verify_count: Counter,
     /// Verification latency in seconds.
@@ -40,6 +42,7 @@ impl Default for Metrics {
         let gossip = Family::<Label, Counter>::default();
         let sync_rounds = Counter::default();
         let sync_records = Counter::default();
+        let sync_bytes = Counter::default();
         let verify_count = Counter::default();
         let verify_latency = Histogram::new(exponential_buckets(0.000_01, 4.0, 10));
         let peers = Gauge::default();
@@ -68,6 +71,7 @@ impl Default for Metrics {
             gossip,
             sync_rounds,
             sync_records,
+            sync_bytes,
             verify_count,
             verify_latency,
             peers,
@@ -84,6 +88,22 @@ impl Metrics {
                 name: result.to_owned(),
             })
             .inc();
+    }
+
+    /// The registry, for libp2p's own gossipsub and bandwidth metrics.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// The value of a counter or gauge in the text exposition: the sum over
+    /// all label sets of lines starting with `name`.
+    pub fn value(&self, name: &str) -> f64 {
+        self.render()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter(|l| l.split(['{', ' ']).next() == Some(name))
+            .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
+            .sum()
     }
 
     /// The text exposition.

@@ -228,16 +228,18 @@ impl Client {
 }
 
 /// Builds the swarm and returns the client, the event loop to spawn, and the
-/// stream of events. `ledger` answers sync requests.
+/// stream of events. `ledger` answers sync requests; libp2p's gossipsub and
+/// bandwidth metrics are registered in `registry`.
 pub fn new(
     key: identity::Keypair,
     config: NetConfig,
     ledger: std::sync::Arc<crate::ledger::Ledger>,
+    registry: &mut libp2p::metrics::Registry,
 ) -> Result<(Client, EventLoop, mpsc::Receiver<NetEvent>), NetError> {
     let peer_id = key.public().to_peer_id();
     let (cmd_tx, cmd_rx) = mpsc::channel(256);
     let (event_tx, event_rx) = mpsc::channel(1024);
-    let event_loop = EventLoop::new(key, config, ledger, cmd_rx, event_tx)?;
+    let event_loop = EventLoop::new(key, config, ledger, cmd_rx, event_tx, registry)?;
     Ok((
         Client {
             commands: cmd_tx,

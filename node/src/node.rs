@@ -85,10 +85,19 @@ impl Node {
         })?;
         let token = String::from_utf8_lossy(&token).trim().to_owned();
 
+        let policy = config.policy()?;
         let ledger = {
             let path = dir.join(datadir::STORE_FILE);
+            let in_memory = config.in_memory_store;
+            let open = move || {
+                if in_memory {
+                    Ledger::in_memory(now(), policy)
+                } else {
+                    Ledger::open_with(&path, now(), policy)
+                }
+            };
             Arc::new(
-                tokio::task::spawn_blocking(move || Ledger::open(&path, now()))
+                tokio::task::spawn_blocking(open)
                     .await
                     .map_err(|e| StoreError::Corrupt(e.to_string()))??,
             )
@@ -103,12 +112,16 @@ impl Node {
             target_peers: config.target_peers,
             heartbeat: config.heartbeat(),
         };
-        let (client, event_loop, events) = network::new(key, net_config, ledger.clone())?;
+        let mut metrics = Metrics::default();
+        let (client, event_loop, events) =
+            network::new(key, net_config, ledger.clone(), metrics.registry_mut())?;
         let mut tasks = vec![tokio::spawn(event_loop.run())];
+        let (stored, _) = tokio::sync::broadcast::channel(4096);
         let core = Core {
             ledger,
             client,
-            metrics: Arc::new(Metrics::default()),
+            metrics: Arc::new(metrics),
+            stored,
         };
         let scheduler = Scheduler::default();
         tasks.push(tokio::spawn(gossip_worker(

@@ -64,7 +64,18 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store at `path` and checks its schema version.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = Database::create(path).map_err(dberr)?;
+        Store::init(Database::create(path).map_err(dberr)?)
+    }
+
+    /// A store in memory only: for simulations, never for a real node.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(dberr)?;
+        Store::init(db)
+    }
+
+    fn init(db: Database) -> Result<Store, StoreError> {
         let txn = db.begin_write().map_err(dberr)?;
         let found = {
             let mut meta = txn.open_table(META).map_err(dberr)?;

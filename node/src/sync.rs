@@ -37,6 +37,8 @@ pub struct RoundStats {
     pub received: u64,
     /// Records stored.
     pub stored: u64,
+    /// Bytes of requests sent and responses received.
+    pub bytes: u64,
 }
 
 async fn ask(
@@ -46,7 +48,12 @@ async fn ask(
     stats: &mut RoundStats,
 ) -> Result<SyncResponse, NetError> {
     stats.requests += 1;
-    core.client.request(peer, req).await
+    let sent = req.to_bytes().len() as u64;
+    let response = core.client.request(peer, req).await?;
+    let bytes = sent + response.to_bytes().len() as u64;
+    stats.bytes += bytes;
+    core.metrics.sync_bytes.inc_by(bytes);
+    Ok(response)
 }
 
 /// Runs one sync round with `peer`.

@@ -116,6 +116,7 @@ impl Behaviour {
     pub fn new(
         key: &identity::Keypair,
         tuning: GossipTuning,
+        registry: &mut libp2p::metrics::Registry,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let peer_id = key.public().to_peer_id();
         let gossip_config = gossipsub::ConfigBuilder::default()
@@ -129,7 +130,11 @@ impl Behaviour {
         // Records carry issuer signatures; libp2p's own per-message signatures
         // would only add an Ed25519 check per received copy.
         let mut gossipsub =
-            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gossip_config)?;
+            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gossip_config)?
+                .with_metrics(
+                    registry.sub_registry_with_prefix("gossipsub"),
+                    Default::default(),
+                );
         let topic = gossipsub::IdentTopic::new(RECORDS_TOPIC);
         let (params, thresholds) = score_params(&topic);
         gossipsub.with_peer_score(params, thresholds)?;

@@ -64,6 +64,7 @@ impl EventLoop {
         ledger: Arc<Ledger>,
         commands: mpsc::Receiver<Command>,
         events: mpsc::Sender<NetEvent>,
+        registry: &mut libp2p::metrics::Registry,
     ) -> Result<Self, NetError> {
         let setup = |e: &dyn std::fmt::Display| NetError::Setup(e.to_string());
         let tuning = GossipTuning {
@@ -81,7 +82,8 @@ impl EventLoop {
             .with_quic()
             .with_dns()
             .map_err(|e| setup(&e))?
-            .with_behaviour(|key| Behaviour::new(key, tuning))
+            .with_bandwidth_metrics(registry)
+            .with_behaviour(|key| Behaviour::new(key, tuning, registry))
             .map_err(|e| setup(&e))?
             .with_swarm_config(|c| {
                 c.with_idle_connection_timeout(Duration::from_secs(60))
