@@ -1,0 +1,117 @@
+//! Baked Open Badges: getting a badge into and out of an image, offline.
+//!
+//! An Open Badge travels inside the image that shows it. OB 3.0 puts the
+//! credential (JSON with an embedded proof, or a compact JWS) in a PNG `iTXt`
+//! chunk with the keyword `openbadgecredential` or in an SVG
+//! `<openbadges:credential>` element; OB 2.0 does the same with the keyword
+//! `openbadges` and `<openbadges:assertion>`. This crate writes and reads
+//! those carriers and nothing else: it does no I/O and reads no clock.
+//!
+//! The principal pieces:
+//!
+//! - [`bake_png`] and [`bake_svg`] add one carrier of a [`Carrier`] kind to an
+//!   image and refuse an image that already has one.
+//! - [`unbake_png`] and [`unbake_svg`] return the first carrier as a
+//!   [`Baked`]; [`unbake`] first [`sniff`]s the bytes and also passes bare
+//!   JSON, compact JWS and native badgemesh records through as an
+//!   [`Extracted`].
+//! - [`ob2`] reads an OB 2.0 assertion (JSON or RS256 JWS) and gives an
+//!   [`ob2::Ob2Verdict`]: `Valid`, `Invalid` or `Indeterminate` with reasons.
+//!
+//! Every reader takes [`Limits`]: input size, text size, inflated size,
+//! PNG chunk count and SVG depth are all bounded, and no input makes any
+//! function here panic.
+//!
+//! ```
+//! use badgemesh_bake::{bake_svg, unbake, Carrier, Extracted, Limits};
+//!
+//! let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>"#;
+//! let payload = r#"{"type":["VerifiableCredential","OpenBadgeCredential"]}"#;
+//! let baked = bake_svg(svg, payload, Carrier::Ob3)?;
+//! let Extracted::Baked { baked: found, .. } = unbake(baked.as_bytes(), &Limits::default())? else {
+//!     unreachable!("an SVG with a carrier")
+//! };
+//! assert_eq!(found.text, payload);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod carrier;
+mod error;
+pub mod ob2;
+mod payload;
+mod png;
+mod sniff;
+mod svg;
+
+pub use carrier::{Baked, Carrier, Found, Limits};
+pub use error::{BakeError, UnbakeError};
+pub use png::{bake_png, unbake_png};
+pub use sniff::{Format, sniff};
+pub use svg::{bake_svg, unbake_svg};
+
+/// What [`unbake`] found in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Extracted {
+    /// A PNG or SVG image that carries a badge.
+    Baked {
+        /// The image format the badge was baked into.
+        image: Format,
+        /// The carrier and its text.
+        baked: Baked,
+    },
+    /// A bare JSON document (an OB 2.0 assertion or an OB 3.0 credential).
+    Json(String),
+    /// A bare compact JWS (an OB 2.0 signed assertion or an OB 3.0 VC-JWT).
+    Jws(String),
+    /// A native badgemesh record (COSE_Sign1, CBOR tag 18): pass the same
+    /// bytes to the protocol verifier.
+    Native,
+}
+
+/// Finds the badge in `bytes`, whatever form the file has.
+///
+/// PNG and SVG images are unbaked; bare JSON and compact JWS are returned as
+/// text (surrounding whitespace and a UTF-8 byte order mark are removed);
+/// native records are only recognised.
+///
+/// # Errors
+///
+/// [`UnbakeError::UnknownFormat`] for anything [`sniff`] does not recognise,
+/// [`UnbakeError::TooLarge`] over `limits.max_input`, and every error of
+/// [`unbake_png`] and [`unbake_svg`].
+pub fn unbake(bytes: &[u8], limits: &Limits) -> Result<Extracted, UnbakeError> {
+    if bytes.len() > limits.max_input {
+        return Err(UnbakeError::TooLarge {
+            len: bytes.len(),
+            max: limits.max_input,
+        });
+    }
+    match sniff(bytes) {
+        image @ Format::Png => Ok(Extracted::Baked {
+            image,
+            baked: unbake_png(bytes, limits)?,
+        }),
+        image @ Format::Svg => Ok(Extracted::Baked {
+            image,
+            baked: unbake_svg(bytes, limits)?,
+        }),
+        Format::Json => bare_text(bytes, limits).map(Extracted::Json),
+        Format::Jws => bare_text(bytes, limits).map(Extracted::Jws),
+        Format::Native => Ok(Extracted::Native),
+        Format::Unknown => Err(UnbakeError::UnknownFormat),
+    }
+}
+
+/// A bare text badge: UTF-8, trimmed, within the text limit.
+fn bare_text(bytes: &[u8], limits: &Limits) -> Result<String, UnbakeError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| UnbakeError::NotUtf8)?;
+    let text = text.trim_start_matches('\u{feff}').trim();
+    if text.len() > limits.max_text {
+        return Err(UnbakeError::TextTooLarge {
+            len: text.len(),
+            max: limits.max_text,
+        });
+    }
+    Ok(text.to_owned())
+}

@@ -1,0 +1,282 @@
+//! Open Badges 2.0 assertions, read and checked offline.
+//!
+//! [`parse`] turns an OB 2.0 Assertion (JSON-LD, context
+//! `https://w3id.org/openbadges/v2`) into an [`Assertion`] with its claims;
+//! [`decode_jws`] opens a signed badge (a compact JWS whose payload is the
+//! assertion); [`verify`] does both and checks what can be checked without a
+//! network: the claims' shape, `revoked`, the dates against a caller-given
+//! time, the recipient, and an RS256 signature against a caller-given issuer
+//! key. The result is an [`Ob2Verdict`], never an error: a badge that fails
+//! a check is `Invalid`, one that cannot be checked here is `Indeterminate`.
+//!
+//! What cannot be done offline is said so: a hosted badge is only verifiable
+//! by fetching its URL, and a signed badge's key and revocation list live on
+//! the issuer's site. The caller must make sure a key it passes belongs to
+//! the issuer (OB 2.0 step 4: the key must be linked from the issuer
+//! Profile).
+//!
+//! RS256 is verified with `ring` (`RSA_PKCS1_2048_8192_SHA256`), with the
+//! PEM and SubjectPublicKeyInfo parsed by `pem-rfc7468` and `spki`. Not the
+//! `rsa` crate: RUSTSEC-2023-0071 (Marvin) has no patched release; it
+//! concerns private-key operations, not verification, but `cargo audit`
+//! flags the crate whatever it is used for, and `ring` is already in the
+//! workspace.
+
+mod claims;
+mod jws;
+mod recipient;
+
+pub use claims::{
+    Assertion, BadgeClass, BadgeRef, IdentityObject, IssuerRef, Profile, Verification,
+    VerificationKind, parse,
+};
+pub use jws::{Jws, KeyError, RsaPublicKey, decode_jws};
+pub use recipient::{RecipientMatch, recipient_matches};
+
+use crate::Limits;
+
+/// The JSON-LD context of OB 2.0.
+pub const CONTEXT_V2: &str = "https://w3id.org/openbadges/v2";
+
+/// The reason given for every hosted badge.
+pub const HOSTED_REASON: &str =
+    "a hosted OB 2.0 badge can only be verified by fetching its URL; badgemesh verifies offline";
+
+/// The reason given for a signed badge checked without a key.
+pub const NO_KEY_REASON: &str = "issuer key not available locally";
+
+/// Why an OB 2.0 assertion or JWS could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Ob2Error {
+    /// The input is larger than the limit.
+    #[error("input is {len} bytes, more than the limit of {max}")]
+    TooLarge {
+        /// Size of the input.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The input is not JSON.
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    /// The JSON is not an object.
+    #[error("{0} is not a JSON object")]
+    NotAnObject(&'static str),
+    /// A required property is missing.
+    #[error("required property `{0}` is missing")]
+    Missing(&'static str),
+    /// A property has the wrong JSON type or an unusable value.
+    #[error("property `{0}` has the wrong type or value")]
+    Invalid(&'static str),
+    /// `@context` does not name the OB 2.0 context.
+    #[error("`@context` does not include https://w3id.org/openbadges/v2")]
+    Context,
+    /// `type` is not `Assertion`.
+    #[error("`type` is not Assertion")]
+    NotAnAssertion,
+    /// The verification type is not hosted or signed.
+    #[error("unknown verification type `{0}`")]
+    UnknownVerification(String),
+    /// A date is not an ISO 8601 date-time with a time zone.
+    #[error("`{0}` is not an ISO 8601 date-time with a time zone")]
+    Date(&'static str),
+    /// The compact JWS is malformed.
+    #[error("malformed JWS: {0}")]
+    Jws(&'static str),
+}
+
+/// The result of [`verify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Every check that applies passed.
+    Valid,
+    /// A check failed: the badge must not be trusted.
+    Invalid,
+    /// Nothing failed, but something could not be checked offline.
+    Indeterminate,
+}
+
+/// What [`verify`] found, with the claims when they could be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ob2Verdict {
+    /// The overall outcome.
+    pub outcome: Outcome,
+    /// Why the outcome is not `Valid` (empty when it is).
+    pub reasons: Vec<String>,
+    /// Caveats that do not change the outcome (for instance, that the
+    /// revocation list was not consulted).
+    pub notes: Vec<String>,
+    /// The claims, if the assertion could be parsed.
+    pub assertion: Option<Assertion>,
+    /// Whether the input was a compact JWS.
+    pub signed: bool,
+    /// The recipient check, if a recipient was given and the claims read.
+    pub recipient: Option<RecipientMatch>,
+}
+
+/// What [`verify`] is told by its caller. Everything is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Ob2Options<'a> {
+    /// The time to check `issuedOn` and `expires` against; dates are not
+    /// checked without it.
+    pub now: Option<jiff::Timestamp>,
+    /// The issuer's RSA public key in PEM (`PUBLIC KEY` or `RSA PUBLIC KEY`),
+    /// known by the caller to belong to the issuer.
+    pub issuer_key_pem: Option<&'a str>,
+    /// The expected recipient (an email address, for `type: email`).
+    pub recipient: Option<&'a str>,
+}
+
+/// Verifies an OB 2.0 badge given as assertion JSON or as a compact JWS.
+///
+/// Never fails: parse errors and failed checks are `Invalid`, things that
+/// need the network or a missing key are `Indeterminate` (a hosted badge is
+/// always `Indeterminate`, with [`HOSTED_REASON`], and still returns its
+/// claims).
+pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
+    let mut v = Findings::default();
+    let input = input.trim_start_matches('\u{feff}').trim();
+    let max = Limits::DEFAULT.max_text;
+    if input.len() > max {
+        v.invalid(
+            Ob2Error::TooLarge {
+                len: input.len(),
+                max,
+            }
+            .to_string(),
+        );
+        return v.finish(None, false, None);
+    }
+    let signed = crate::payload::is_compact_jws(input);
+    let (assertion, jws) = if signed {
+        let jws = match decode_jws(input) {
+            Ok(jws) => jws,
+            Err(e) => {
+                v.invalid(e.to_string());
+                return v.finish(None, true, None);
+            }
+        };
+        match parse(&jws.payload) {
+            Ok(a) => (a, Some(jws)),
+            Err(e) => {
+                v.invalid(format!("JWS payload: {e}"));
+                return v.finish(None, true, None);
+            }
+        }
+    } else {
+        match parse(input) {
+            Ok(a) => (a, None),
+            Err(e) => {
+                v.invalid(e.to_string());
+                return v.finish(None, false, None);
+            }
+        }
+    };
+
+    if assertion.revoked {
+        let why = assertion
+            .revocation_reason
+            .as_deref()
+            .unwrap_or("no reason given");
+        v.invalid(format!("the assertion is marked revoked ({why})"));
+    }
+    if let Some(now) = options.now {
+        if assertion.issued_on > now {
+            v.invalid(format!("issuedOn {} is in the future", assertion.issued_on));
+        }
+        if let Some(expires) = assertion.expires.filter(|e| *e <= now) {
+            v.invalid(format!("the assertion expired at {expires}"));
+        }
+    }
+    let recipient = options
+        .recipient
+        .map(|r| recipient_matches(&assertion.recipient, r));
+    match &recipient {
+        Some(RecipientMatch::Mismatch) => v.invalid("the recipient does not match".into()),
+        Some(RecipientMatch::Unsupported(why)) => {
+            v.indeterminate(format!("recipient not checked: {why}"))
+        }
+        Some(RecipientMatch::Match) | None => {}
+    }
+
+    match (assertion.verification.kind, &jws) {
+        (VerificationKind::Hosted, None) => v.indeterminate(HOSTED_REASON.into()),
+        (VerificationKind::Hosted, Some(_)) => {
+            v.invalid("a JWS-signed assertion declares hosted verification".into());
+        }
+        (VerificationKind::Signed, None) => v.indeterminate(
+            "a signed OB 2.0 badge given as bare JSON: its JWS is needed to check the signature"
+                .into(),
+        ),
+        (VerificationKind::Signed, Some(jws)) => check_signature(&mut v, jws, options),
+    }
+    if signed {
+        v.notes.push(
+            "the issuer's revocation list was not consulted (it is only available online)".into(),
+        );
+    }
+    v.finish(Some(assertion), signed, recipient)
+}
+
+fn check_signature(v: &mut Findings, jws: &Jws, options: &Ob2Options<'_>) {
+    if jws.alg != "RS256" {
+        v.indeterminate(format!(
+            "JWS algorithm `{}` is not supported offline (only RS256)",
+            jws.alg
+        ));
+        return;
+    }
+    let Some(pem) = options.issuer_key_pem else {
+        v.indeterminate(NO_KEY_REASON.into());
+        return;
+    };
+    match RsaPublicKey::from_pem(pem) {
+        Ok(key) if jws.verify_rs256(&key) => {}
+        Ok(_) => v.invalid("the RS256 signature does not verify with the issuer key".into()),
+        Err(e) => v.indeterminate(format!("the issuer key could not be read: {e}")),
+    }
+}
+
+/// Findings collected while verifying.
+#[derive(Default)]
+struct Findings {
+    invalid: Vec<String>,
+    indeterminate: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Findings {
+    fn invalid(&mut self, reason: String) {
+        self.invalid.push(reason);
+    }
+
+    fn indeterminate(&mut self, reason: String) {
+        self.indeterminate.push(reason);
+    }
+
+    fn finish(
+        self,
+        assertion: Option<Assertion>,
+        signed: bool,
+        recipient: Option<RecipientMatch>,
+    ) -> Ob2Verdict {
+        let outcome = if !self.invalid.is_empty() {
+            Outcome::Invalid
+        } else if !self.indeterminate.is_empty() {
+            Outcome::Indeterminate
+        } else {
+            Outcome::Valid
+        };
+        let mut reasons = self.invalid;
+        reasons.extend(self.indeterminate);
+        Ob2Verdict {
+            outcome,
+            reasons,
+            notes: self.notes,
+            assertion,
+            signed,
+            recipient,
+        }
+    }
+}
