@@ -30,7 +30,11 @@ fuzz_target!(|data: &[u8]| {
     // Each chunk: one selector byte, then either a valid record to apply (even)
     // or a mutated copy of one (odd) at the given byte.
     for chunk in data.chunks(3) {
-        let [sel, pos, val] = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let [sel, pos, val] = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let base = &valid[usize::from(sel >> 1) % valid.len()];
         let bytes = if sel & 1 == 0 {
             base.bytes().to_vec()

@@ -22,6 +22,9 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
 
 fuzz_target!(|data: &[u8]| {
     let reg = &*REGISTRY;
-    let opts = VerifyOptions { recipient: Some("ada@example.org"), max_age_secs: Some(60) };
+    let opts = VerifyOptions {
+        recipient: Some("ada@example.org"),
+        max_age_secs: Some(60),
+    };
     let _ = verify(data, reg, T0, &opts);
 });
