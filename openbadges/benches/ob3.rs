@@ -1,0 +1,113 @@
+//! OB 3.0 verification throughput next to native badgemesh verification, in
+//! the same run: `verify_credential` on an exported credential (JSON-LD to
+//! RDF, RDFC-1.0, SHA-256, Ed25519) against `badgemesh_protocol::verify::verify`
+//! on a native assertion envelope (COSE, registry lookups, Ed25519).
+//!
+//! Run: `cargo bench -p badgemesh-openbadges --bench ob3`. Besides
+//! criterion's report, the end prints both rates and their ratio.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use badgemesh_openbadges::credential::{Outcome, VerifyOptions, verify_credential};
+use badgemesh_openbadges::export::{ExportInput, export_credential_json};
+use badgemesh_protocol::record::{Record, SignedRecord};
+use badgemesh_protocol::state::Registry;
+use badgemesh_protocol::testkit::Issuer;
+use badgemesh_protocol::time::Timestamp;
+use badgemesh_protocol::verify::{VerdictOutcome, VerifyOptions as NativeOptions, verify};
+use criterion::{Criterion, criterion_group};
+
+const T0: Timestamp = Timestamp(1_800_000_000);
+
+struct Fixture {
+    registry: Registry,
+    award: SignedRecord,
+    credential: Vec<u8>,
+}
+
+fn fixture() -> Fixture {
+    let mut registry = Registry::new();
+    let mut issuer = Issuer::new(1, T0);
+    let genesis = issuer.genesis();
+    let profile = genesis
+        .iter()
+        .find_map(|r| match r.record() {
+            Record::IssuerProfile(p) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("profile");
+    for r in genesis {
+        registry.apply(r, T0);
+    }
+    let (badge, badge_id) = issuer.badge_class("Teamwork");
+    registry.apply(badge.clone(), T0);
+    let award = issuer.award(&badge, "ada@example.org");
+    registry.apply(issuer.head(), T0);
+    let (Record::BadgeClass(b), Record::Assertion(a)) = (badge.record(), award.record()) else {
+        panic!("records");
+    };
+    let key = issuer.inner().current_key().clone();
+    let credential = export_credential_json(
+        &ExportInput {
+            assertion: a,
+            assertion_id: award.id(),
+            badge: b,
+            badge_id,
+            profile: &profile,
+            status_base_url: Some("https://node.example"),
+        },
+        &key,
+    )
+    .expect("export");
+    Fixture {
+        registry,
+        award,
+        credential,
+    }
+}
+
+fn rate(mut f: impl FnMut(), window: Duration) -> f64 {
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < window {
+        f();
+        n += 1;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn benches(c: &mut Criterion) {
+    let fx = fixture();
+    let ob3 = || {
+        let v = verify_credential(black_box(&fx.credential), T0, &VerifyOptions::default())
+            .expect("runs");
+        assert_eq!(v.outcome, Outcome::Valid);
+    };
+    let native = || {
+        let v = verify(
+            black_box(fx.award.bytes()),
+            &fx.registry,
+            T0,
+            &NativeOptions::default(),
+        )
+        .expect("runs");
+        assert_eq!(v.outcome, VerdictOutcome::Valid);
+    };
+    c.bench_function("ob3_verify_credential", |b| b.iter(ob3));
+    c.bench_function("native_verify", |b| b.iter(native));
+    let window = Duration::from_secs(3);
+    let r_ob3 = rate(ob3, window);
+    let r_native = rate(native, window);
+    println!(
+        "OB3 verify: {r_ob3:.0}/s; native verify: {r_native:.0}/s; OB3/native = {:.3}",
+        r_ob3 / r_native
+    );
+}
+
+criterion_group!(group, benches);
+
+fn main() {
+    group();
+    Criterion::default().configure_from_args().final_summary();
+}

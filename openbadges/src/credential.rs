@@ -1,0 +1,465 @@
+//! Verification of an Open Badges 3.0 credential given as JSON bytes.
+//!
+//! [`verify_credential`] bounds and parses the JSON, checks the OB 3.0 shape
+//! (contexts, types, issuer, dates, achievement), checks the embedded
+//! Data Integrity proof (the key must be a did:key controlled by the issuer)
+//! and, if asked, the recipient. A credential that fails a check is
+//! `Ok(verdict)` with the failed [`Check`]; `Err` means the checks could not
+//! run (not JSON, too large, an unknown context, an undefined term...).
+//! Revocation is not decided here: the verdict carries the
+//! `credentialStatus` entry for the caller to look up (see
+//! [`crate::status_list`] and [`crate::export::native_link`]).
+
+use badgemesh_protocol::time::Timestamp;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::contexts::{CREDENTIALS_V1, CREDENTIALS_V2, ContextSet, is_ob_context};
+use crate::json::{JsonError, parse_bounded, prepass};
+use crate::proof::{ProofError, ProofOutcome, check_proofs};
+
+/// The credential could not be checked at all.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CredentialError {
+    /// Not acceptable JSON.
+    #[error(transparent)]
+    Json(#[from] JsonError),
+    /// JSON-LD or canonicalization failed.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+}
+
+/// What the caller asks for beyond the defaults.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerifyOptions<'a> {
+    /// An email or DID to match against the credential subject.
+    pub recipient: Option<&'a str>,
+}
+
+/// The overall answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Well-formed, proof verified with the issuer's key, within its dates
+    /// (and the recipient matches, if one was given).
+    Valid,
+    /// Genuine but past `validUntil`.
+    Expired,
+    /// Genuine but before `validFrom`.
+    NotYetValid,
+    /// Malformed, forged, tampered with, signed by a key the issuer does not
+    /// control, or for another recipient.
+    Invalid,
+    /// The proof cannot be checked offline (unsupported suite or key type).
+    Indeterminate,
+}
+
+/// The checks, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckName {
+    /// `@context`, `type`, issuer, dates, subject and achievement present.
+    Structure,
+    /// The embedded proof and its key's controller.
+    Proof,
+    /// `validFrom` / `validUntil` against now.
+    Validity,
+    /// The recipient given in the options.
+    Recipient,
+}
+
+/// How a check came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckStatus {
+    /// Passed.
+    Pass,
+    /// Failed.
+    Fail,
+    /// Not run or could not decide.
+    Skip,
+}
+
+/// One check and its result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    /// Which check.
+    pub name: CheckName,
+    /// Its result.
+    pub status: CheckStatus,
+    /// Why, in words.
+    pub detail: String,
+}
+
+/// A `BitstringStatusListEntry` found in the credential.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusEntry {
+    /// `revocation`, `suspension`, ...
+    pub purpose: String,
+    /// The bit index.
+    pub index: u64,
+    /// URL of the status list credential.
+    pub list_url: String,
+}
+
+/// The result of [`verify_credential`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The overall answer.
+    pub outcome: Outcome,
+    /// Every check that ran.
+    pub checks: Vec<Check>,
+    /// `id` of the credential.
+    pub credential_id: Option<String>,
+    /// `issuer.id`.
+    pub issuer: Option<String>,
+    /// The achievement's name.
+    pub achievement_name: Option<String>,
+    /// The cryptosuite of the verified proof.
+    pub cryptosuite: Option<String>,
+    /// Whether that suite is deprecated (`eddsa-2022`).
+    pub legacy_suite: bool,
+    /// `validFrom` (or `issuanceDate` for VC 1.1).
+    pub valid_from: Option<Timestamp>,
+    /// `validUntil` (or `expirationDate` for VC 1.1).
+    pub valid_until: Option<Timestamp>,
+    /// The Bitstring Status List entries, for the caller to check.
+    pub status: Vec<StatusEntry>,
+}
+
+impl Verdict {
+    /// The check named `name`, if it ran.
+    pub fn check(&self, name: CheckName) -> Option<&Check> {
+        self.checks.iter().find(|c| c.name == name)
+    }
+}
+
+fn check(name: CheckName, status: CheckStatus, detail: impl Into<String>) -> Check {
+    Check {
+        name,
+        status,
+        detail: detail.into(),
+    }
+}
+
+/// Verifies an OB 3.0 credential (JSON bytes) at time `now`, with the pinned
+/// contexts.
+pub fn verify_credential(
+    bytes: &[u8],
+    now: Timestamp,
+    options: &VerifyOptions<'_>,
+) -> Result<Verdict, CredentialError> {
+    verify_credential_with(bytes, now, options, &ContextSet::pinned())
+}
+
+/// [`verify_credential`] with an explicit context set.
+pub fn verify_credential_with(
+    bytes: &[u8],
+    now: Timestamp,
+    options: &VerifyOptions<'_>,
+    contexts: &ContextSet,
+) -> Result<Verdict, CredentialError> {
+    let map = parse_bounded(bytes)?;
+    let mut value = Value::Object(map);
+    prepass(&mut value)?;
+    let Value::Object(doc) = value else {
+        return Err(JsonError::NotAnObject.into());
+    };
+    let shape = Shape::read(&doc);
+    let mut checks = Vec::new();
+    let mut verdict = Verdict {
+        outcome: Outcome::Invalid,
+        checks: Vec::new(),
+        credential_id: str_of(&doc, "id"),
+        issuer: shape.issuer.clone(),
+        achievement_name: shape.achievement_name.clone(),
+        cryptosuite: None,
+        legacy_suite: false,
+        valid_from: shape.valid_from,
+        valid_until: shape.valid_until,
+        status: status_entries(&doc),
+    };
+    if let Some(problem) = &shape.problem {
+        checks.push(check(CheckName::Structure, CheckStatus::Fail, problem));
+        verdict.checks = checks;
+        return Ok(verdict);
+    }
+    checks.push(check(
+        CheckName::Structure,
+        CheckStatus::Pass,
+        "OB 3.0 credential shape",
+    ));
+    let issuer = shape.issuer.clone().unwrap_or_default();
+    let mut outcome = match check_proofs(&doc, &issuer, contexts)? {
+        ProofOutcome::Verified {
+            cryptosuite,
+            legacy,
+            verification_method,
+            ..
+        } => {
+            let note = if legacy { " (legacy suite)" } else { "" };
+            checks.push(check(
+                CheckName::Proof,
+                CheckStatus::Pass,
+                format!("{cryptosuite}{note} signature by {verification_method}"),
+            ));
+            verdict.cryptosuite = Some(cryptosuite);
+            verdict.legacy_suite = legacy;
+            Outcome::Valid
+        }
+        ProofOutcome::Invalid(why) => {
+            checks.push(check(CheckName::Proof, CheckStatus::Fail, why));
+            Outcome::Invalid
+        }
+        ProofOutcome::Unsupported(why) => {
+            checks.push(check(CheckName::Proof, CheckStatus::Skip, why));
+            Outcome::Indeterminate
+        }
+    };
+    // Dates.
+    let mut dates = check(
+        CheckName::Validity,
+        CheckStatus::Pass,
+        "within validity period",
+    );
+    let mut date_outcome = None;
+    if let Some(from) = shape.valid_from
+        && now < from
+    {
+        dates = check(
+            CheckName::Validity,
+            CheckStatus::Fail,
+            format!("not valid before {from}"),
+        );
+        date_outcome = Some(Outcome::NotYetValid);
+    }
+    if let Some(until) = shape.valid_until
+        && now > until
+    {
+        dates = check(
+            CheckName::Validity,
+            CheckStatus::Fail,
+            format!("expired at {until}"),
+        );
+        date_outcome = Some(Outcome::Expired);
+    }
+    checks.push(dates);
+    if outcome == Outcome::Valid
+        && let Some(d) = date_outcome
+    {
+        outcome = d;
+    }
+    // Recipient.
+    if let Some(who) = options.recipient {
+        let subject = doc.get("credentialSubject");
+        if subject.is_some_and(|s| recipient_matches(s, who)) {
+            checks.push(check(
+                CheckName::Recipient,
+                CheckStatus::Pass,
+                "recipient matches",
+            ));
+        } else {
+            checks.push(check(
+                CheckName::Recipient,
+                CheckStatus::Fail,
+                "credential subject is not the given recipient",
+            ));
+            if outcome != Outcome::Indeterminate {
+                outcome = Outcome::Invalid;
+            }
+        }
+    }
+    if outcome == Outcome::Indeterminate
+        && checks
+            .iter()
+            .any(|c| c.status == CheckStatus::Fail && c.name != CheckName::Validity)
+    {
+        outcome = Outcome::Invalid;
+    }
+    verdict.outcome = outcome;
+    verdict.checks = checks;
+    Ok(verdict)
+}
+
+fn str_of(map: &Map<String, Value>, key: &str) -> Option<String> {
+    map.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn has_type(v: Option<&Value>, wanted: &[&str]) -> bool {
+    match v {
+        Some(Value::String(s)) => wanted.contains(&s.as_str()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .any(|t| t.as_str().is_some_and(|t| wanted.contains(&t))),
+        _ => false,
+    }
+}
+
+/// The fields verification needs, and the first shape problem found.
+struct Shape {
+    issuer: Option<String>,
+    achievement_name: Option<String>,
+    valid_from: Option<Timestamp>,
+    valid_until: Option<Timestamp>,
+    problem: Option<String>,
+}
+
+impl Shape {
+    fn read(doc: &Map<String, Value>) -> Shape {
+        let mut s = Shape {
+            issuer: None,
+            achievement_name: None,
+            valid_from: None,
+            valid_until: None,
+            problem: None,
+        };
+        if let Err(p) = s.fill(doc) {
+            s.problem = Some(p);
+        }
+        s
+    }
+
+    fn fill(&mut self, doc: &Map<String, Value>) -> Result<(), String> {
+        let ctx = doc
+            .get("@context")
+            .and_then(Value::as_array)
+            .ok_or("@context must be an array")?;
+        let first = ctx.first().and_then(Value::as_str);
+        let v1 = match first {
+            Some(CREDENTIALS_V2) => false,
+            Some(CREDENTIALS_V1) => true,
+            _ => return Err("@context[0] must be the VC context".into()),
+        };
+        if !ctx
+            .get(1)
+            .and_then(Value::as_str)
+            .is_some_and(is_ob_context)
+        {
+            return Err("@context[1] must be an Open Badges 3.0 context".into());
+        }
+        if !has_type(doc.get("type"), &["VerifiableCredential"]) {
+            return Err("type must include VerifiableCredential".into());
+        }
+        if !has_type(
+            doc.get("type"),
+            &["OpenBadgeCredential", "AchievementCredential"],
+        ) {
+            return Err("type must include OpenBadgeCredential".into());
+        }
+        let issuer = match doc.get("issuer") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Object(o)) => str_of(o, "id").ok_or("issuer has no id")?,
+            _ => return Err("no issuer".into()),
+        };
+        self.issuer = Some(issuer);
+        let (from_key, until_key) = if v1 {
+            ("issuanceDate", "expirationDate")
+        } else {
+            ("validFrom", "validUntil")
+        };
+        let from = doc
+            .get(from_key)
+            .and_then(Value::as_str)
+            .ok_or(format!("no {from_key}"))?;
+        self.valid_from = Some(
+            from.parse()
+                .map_err(|_| format!("{from_key} is not a date-time"))?,
+        );
+        if let Some(until) = doc.get(until_key) {
+            let until = until.as_str().ok_or(format!("{until_key} is not text"))?;
+            self.valid_until = Some(
+                until
+                    .parse()
+                    .map_err(|_| format!("{until_key} is not a date-time"))?,
+            );
+        }
+        let subject = doc
+            .get("credentialSubject")
+            .and_then(Value::as_object)
+            .ok_or("credentialSubject must be an object")?;
+        if !subject.contains_key("id") && !subject.contains_key("identifier") {
+            return Err("credentialSubject needs an id or an identifier".into());
+        }
+        let ach = subject
+            .get("achievement")
+            .and_then(Value::as_object)
+            .ok_or("credentialSubject has no achievement")?;
+        if ach.get("id").and_then(Value::as_str).is_none() {
+            return Err("achievement has no id".into());
+        }
+        if !has_type(ach.get("type"), &["Achievement"]) {
+            return Err("achievement type must include Achievement".into());
+        }
+        let name = ach
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or("achievement has no name")?;
+        self.achievement_name = Some(name.to_owned());
+        if ach.get("description").and_then(Value::as_str).is_none() {
+            return Err("achievement has no description".into());
+        }
+        if !ach.get("criteria").is_some_and(Value::is_object) {
+            return Err("achievement has no criteria".into());
+        }
+        Ok(())
+    }
+}
+
+fn status_entries(doc: &Map<String, Value>) -> Vec<StatusEntry> {
+    let entries: Vec<&Value> = match doc.get("credentialStatus") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(v) => vec![v],
+        None => vec![],
+    };
+    entries
+        .into_iter()
+        .filter_map(Value::as_object)
+        .filter(|e| e.get("type").and_then(Value::as_str) == Some("BitstringStatusListEntry"))
+        .filter_map(|e| {
+            Some(StatusEntry {
+                purpose: str_of(e, "statusPurpose")?,
+                index: e.get("statusListIndex")?.as_str()?.parse().ok()?,
+                list_url: str_of(e, "statusListCredential")?,
+            })
+        })
+        .collect()
+}
+
+/// Whether the credential subject is `who` (a DID or an email): by `id`, or
+/// by an `identifier` that is hashed (`sha256$hex` with `salt`) or plain.
+fn recipient_matches(subject: &Value, who: &str) -> bool {
+    let Some(subject) = subject.as_object() else {
+        return false;
+    };
+    let who = who.trim();
+    if subject.get("id").and_then(Value::as_str) == Some(who) {
+        return true;
+    }
+    let ids: Vec<&Value> = match subject.get("identifier") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(v) => vec![v],
+        None => vec![],
+    };
+    ids.into_iter().filter_map(Value::as_object).any(|id| {
+        let Some(hash) = id.get("identityHash").and_then(Value::as_str) else {
+            return false;
+        };
+        if id.get("hashed").and_then(Value::as_bool) == Some(true) {
+            let salt = id.get("salt").and_then(Value::as_str).unwrap_or("");
+            let Some(hex_hash) = hash.strip_prefix("sha256$") else {
+                return false;
+            };
+            let is_email = id.get("identityType").and_then(Value::as_str) == Some("emailAddress");
+            let mut candidates = vec![who.to_owned()];
+            if is_email {
+                candidates.push(who.to_lowercase());
+            }
+            candidates.iter().any(|c| {
+                let mut h = Sha256::new();
+                h.update(c.as_bytes());
+                h.update(salt.as_bytes());
+                hex::encode(h.finalize()).eq_ignore_ascii_case(hex_hash)
+            })
+        } else {
+            hash == who
+        }
+    })
+}

@@ -1,0 +1,34 @@
+//! Open Badges 3.0 for badgemesh: pure, offline, byte-exact.
+//!
+//! - [`contexts`]: the pinned JSON-LD contexts; any other URL is an error.
+//! - [`json`]: bounded JSON parsing and the safe-mode pre-pass.
+//! - [`rdf`]: JSON-LD to RDF (oxjsonld) with the safe-mode checks.
+//! - [`canon`]: RDFC-1.0 canonicalization (rdf-canon).
+//! - [`proof`]: `eddsa-rdfc-2022` Data Integrity proofs (sign, verify).
+//! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
+//! - [`export`]: native assertion to a signed `OpenBadgeCredential`, and
+//!   [`export::native_link`] back.
+//! - [`status_list`]: Bitstring Status Lists and their credentials.
+//!
+//! No I/O, no clock, no network: time comes in as a parameter and contexts
+//! are compiled in.
+//!
+//! ```
+//! use badgemesh_openbadges::credential::{verify_credential, Outcome, VerifyOptions};
+//! use badgemesh_protocol::time::Timestamp;
+//!
+//! let bytes = br#"{"@context": ["https://www.w3.org/ns/credentials/v2"]}"#;
+//! let verdict = verify_credential(bytes, Timestamp(1_800_000_000), &VerifyOptions::default())
+//!     .expect("checks ran");
+//! assert_eq!(verdict.outcome, Outcome::Invalid);
+//! ```
+
+pub mod canon;
+pub mod contexts;
+pub mod credential;
+pub mod export;
+pub mod json;
+pub mod limits;
+pub mod proof;
+pub mod rdf;
+pub mod status_list;

@@ -1,0 +1,266 @@
+//! Data Integrity proofs with the `eddsa-rdfc-2022` cryptosuite.
+//!
+//! The signed message is `hashData = SHA-256(canonProofOptions) ||
+//! SHA-256(canonDocument)`: the proof options are the proof without
+//! `proofValue`, given the document's `@context`; the document is the
+//! credential without `proof`; both are canonicalized with RDFC-1.0. The
+//! signature is Ed25519 (checked with `verify_strict`) and `proofValue` is
+//! its multibase base58btc (`z...`) text. The legacy suite name `eddsa-2022`
+//! (same algorithm) is verified too and reported as legacy.
+
+use badgemesh_protocol::keys::{IssuerId, PublicKey, SecretKey, parse_multikey};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::canon::{CanonError, canonicalize};
+use crate::contexts::ContextSet;
+use crate::rdf::{RdfError, to_rdf};
+
+/// The only cryptosuite this crate signs with.
+pub const EDDSA_RDFC_2022: &str = "eddsa-rdfc-2022";
+/// The pre-standard name of the same algorithm.
+pub const EDDSA_2022: &str = "eddsa-2022";
+/// The older Ed25519 suite (its own proof type and context).
+pub const ED25519_SIGNATURE_2020: &str = "Ed25519Signature2020";
+
+/// A proof could not be computed or checked at all.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProofError {
+    /// JSON-LD processing failed (unknown context, undefined term...).
+    #[error(transparent)]
+    Rdf(#[from] RdfError),
+    /// RDFC-1.0 failed.
+    #[error(transparent)]
+    Canon(#[from] CanonError),
+}
+
+/// The two canonical forms and the message they make, for inspection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashData {
+    /// Canonical N-Quads of the proof options.
+    pub canonical_proof: String,
+    /// Canonical N-Quads of the document without its proof.
+    pub canonical_document: String,
+    /// `SHA-256(canonical_proof) || SHA-256(canonical_document)`.
+    pub message: [u8; 64],
+}
+
+/// Computes the eddsa-rdfc-2022 message for `doc` (its `proof` member is
+/// ignored) and `proof` (its `proofValue` member is ignored).
+pub fn hash_data(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    contexts: &ContextSet,
+) -> Result<HashData, ProofError> {
+    let mut unsecured = doc.clone();
+    unsecured.shift_remove("proof");
+    let mut options = Map::with_capacity(proof.len() + 1);
+    if let Some(ctx) = doc.get("@context") {
+        options.insert("@context".into(), ctx.clone());
+    }
+    for (k, v) in proof {
+        if k != "proofValue" && k != "@context" {
+            options.insert(k.clone(), v.clone());
+        }
+    }
+    let canonical_proof = canonicalize(&to_rdf(&options, contexts)?)?;
+    let canonical_document = canonicalize(&to_rdf(&unsecured, contexts)?)?;
+    let mut message = [0u8; 64];
+    message[..32].copy_from_slice(&Sha256::digest(canonical_proof.as_bytes()));
+    message[32..].copy_from_slice(&Sha256::digest(canonical_document.as_bytes()));
+    Ok(HashData {
+        canonical_proof,
+        canonical_document,
+        message,
+    })
+}
+
+/// The proof options to sign with: a `DataIntegrityProof` with
+/// `eddsa-rdfc-2022` for `assertionMethod`.
+pub fn proof_options(verification_method: &str, created: &str) -> Map<String, Value> {
+    let mut p = Map::new();
+    p.insert("type".into(), "DataIntegrityProof".into());
+    p.insert("created".into(), created.into());
+    p.insert("verificationMethod".into(), verification_method.into());
+    p.insert("cryptosuite".into(), EDDSA_RDFC_2022.into());
+    p.insert("proofPurpose".into(), "assertionMethod".into());
+    p
+}
+
+/// Signs `doc` with `key` and stores the proof (with `proofValue`) as its
+/// `proof` member, replacing any proof it had.
+pub fn sign(
+    doc: &mut Map<String, Value>,
+    mut proof: Map<String, Value>,
+    key: &SecretKey,
+    contexts: &ContextSet,
+) -> Result<(), ProofError> {
+    doc.shift_remove("proof");
+    let hd = hash_data(doc, &proof, contexts)?;
+    let sig = key.sign(&hd.message);
+    proof.insert(
+        "proofValue".into(),
+        multibase::encode(multibase::Base::Base58Btc, sig).into(),
+    );
+    doc.insert("proof".into(), Value::Object(proof));
+    Ok(())
+}
+
+/// Decodes a `z...` proofValue into a 64-byte signature.
+pub fn decode_proof_value(text: &str) -> Option<[u8; 64]> {
+    if !text.starts_with('z') || text.len() > 100 {
+        return None;
+    }
+    let (_, bytes) = multibase::decode(text).ok()?;
+    bytes.try_into().ok()
+}
+
+/// Checks one proof over `doc` with a known key (no key discovery).
+pub fn verify_with_key(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    key: &PublicKey,
+    contexts: &ContextSet,
+) -> Result<bool, ProofError> {
+    let Some(sig) = proof
+        .get("proofValue")
+        .and_then(Value::as_str)
+        .and_then(decode_proof_value)
+    else {
+        return Ok(false);
+    };
+    let hd = hash_data(doc, proof, contexts)?;
+    Ok(key.verify(&hd.message, &sig))
+}
+
+/// How one embedded proof fared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProofOutcome {
+    /// The signature checks and its key is controlled by the issuer.
+    Verified {
+        /// The cryptosuite name.
+        cryptosuite: String,
+        /// Whether the suite is a deprecated one (`eddsa-2022`).
+        legacy: bool,
+        /// The verification method used.
+        verification_method: String,
+        /// The proof's `created` text, if any.
+        created: Option<String>,
+    },
+    /// The proof is wrong: bad signature, wrong purpose, or a key the issuer
+    /// does not control.
+    Invalid(String),
+    /// The proof could not be checked offline (unsupported suite or a key
+    /// that is not a did:key).
+    Unsupported(String),
+}
+
+/// The did:key a verification method names, if it is one. With a fragment,
+/// the fragment must be the same key.
+fn did_key_of(vm: &str) -> Option<(IssuerId, PublicKey)> {
+    let rest = vm.strip_prefix("did:key:")?;
+    let (mb, fragment) = match rest.split_once('#') {
+        Some((mb, f)) => (mb, Some(f)),
+        None => (rest, None),
+    };
+    if fragment.is_some_and(|f| f != mb) {
+        return None;
+    }
+    let key = parse_multikey(mb).ok()?;
+    Some((IssuerId::from_key(&key), key))
+}
+
+/// Checks every proof of `doc` against `issuer_id` (the credential's issuer):
+/// returns the first verified proof, or else the most telling failure.
+pub fn check_proofs(
+    doc: &Map<String, Value>,
+    issuer_id: &str,
+    contexts: &ContextSet,
+) -> Result<ProofOutcome, ProofError> {
+    let proofs: Vec<&Map<String, Value>> = match doc.get("proof") {
+        Some(Value::Object(p)) => vec![p],
+        Some(Value::Array(ps)) => ps.iter().filter_map(Value::as_object).collect(),
+        _ => return Ok(ProofOutcome::Invalid("no proof".into())),
+    };
+    if proofs.is_empty() {
+        return Ok(ProofOutcome::Invalid("no proof".into()));
+    }
+    let mut worst: Option<ProofOutcome> = None;
+    for proof in proofs {
+        let outcome = check_one(doc, proof, issuer_id, contexts)?;
+        match outcome {
+            ProofOutcome::Verified { .. } => return Ok(outcome),
+            ProofOutcome::Invalid(_) => worst = Some(outcome),
+            ProofOutcome::Unsupported(_) => {
+                if worst.is_none() {
+                    worst = Some(outcome);
+                }
+            }
+        }
+    }
+    Ok(worst.unwrap_or_else(|| ProofOutcome::Invalid("no proof".into())))
+}
+
+fn check_one(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    issuer_id: &str,
+    contexts: &ContextSet,
+) -> Result<ProofOutcome, ProofError> {
+    let ptype = proof.get("type").and_then(Value::as_str).unwrap_or("");
+    let suite = proof
+        .get("cryptosuite")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let legacy = match (ptype, suite) {
+        ("DataIntegrityProof", EDDSA_RDFC_2022) => false,
+        ("DataIntegrityProof", EDDSA_2022) => true,
+        (ED25519_SIGNATURE_2020, _) => {
+            return Ok(ProofOutcome::Unsupported(
+                "Ed25519Signature2020 (legacy) is not supported: its context is not pinned".into(),
+            ));
+        }
+        _ => {
+            return Ok(ProofOutcome::Unsupported(format!(
+                "unsupported proof type {ptype:?} / cryptosuite {suite:?}"
+            )));
+        }
+    };
+    if proof.get("proofPurpose").and_then(Value::as_str) != Some("assertionMethod") {
+        return Ok(ProofOutcome::Invalid(
+            "proofPurpose is not assertionMethod".into(),
+        ));
+    }
+    let Some(vm) = proof.get("verificationMethod").and_then(Value::as_str) else {
+        return Ok(ProofOutcome::Invalid("no verificationMethod".into()));
+    };
+    if !vm.starts_with("did:key:") {
+        return Ok(ProofOutcome::Unsupported(format!(
+            "verification method {vm} is not a did:key and cannot be resolved offline"
+        )));
+    }
+    let Some((controller, key)) = did_key_of(vm) else {
+        return Ok(ProofOutcome::Invalid(format!(
+            "verification method {vm} is not a valid Ed25519 did:key"
+        )));
+    };
+    if controller.to_did() != issuer_id {
+        return Ok(ProofOutcome::Invalid(format!(
+            "key controller {} is not the issuer {issuer_id}",
+            controller.to_did()
+        )));
+    }
+    if !verify_with_key(doc, proof, &key, contexts)? {
+        return Ok(ProofOutcome::Invalid("signature does not verify".into()));
+    }
+    Ok(ProofOutcome::Verified {
+        cryptosuite: suite.to_owned(),
+        legacy,
+        verification_method: vm.to_owned(),
+        created: proof
+            .get("created")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}

@@ -1,0 +1,288 @@
+//! JSON-LD to RDF with oxjsonld (JSON-LD 1.1), made as strict as the
+//! reference processor in safe mode.
+//!
+//! oxjsonld drops undefined terms, invalid IRIs and bad language tags
+//! silently. So the document gets a sentinel `@vocab` in front of its
+//! `@context` (an undefined term then expands to the sentinel namespace, which
+//! is an error), the parser runs in lenient mode, and every emitted IRI and
+//! language tag is checked here. Contexts come only from a [`ContextSet`]: any
+//! other URL is an error, never a fetch. Quads are returned as oxrdf 0.2 values,
+//! the version rdf-canon works on.
+
+use std::sync::{Arc, Mutex};
+
+use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
+use oxrdf::{GraphName, NamedOrBlankNode, Term};
+use oxrdf_canon as rdf02;
+use serde_json::{Map, Value, json};
+
+use crate::contexts::{CREDENTIALS_V2, ContextSet, DATA_INTEGRITY_V2};
+use crate::limits::MAX_QUADS;
+
+/// The private namespace undefined terms expand to.
+const SENTINEL_VOCAB: &str = "urn:badgemesh:undefined-term:";
+
+/// Why a JSON-LD document could not be turned into RDF.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RdfError {
+    /// The document has no `@context`.
+    #[error("the document has no @context")]
+    NoContext,
+    /// A context URL that is not pinned.
+    #[error("unknown JSON-LD context {0} (only pinned contexts are served)")]
+    UnknownContext(String),
+    /// A term that no context defines.
+    #[error("undefined JSON-LD term or type: {0}")]
+    UndefinedTerm(String),
+    /// An IRI that is relative or contains characters the reference rejects.
+    #[error("invalid IRI: {0}")]
+    InvalidIri(String),
+    /// A language tag that is not well-formed BCP 47.
+    #[error("invalid language tag: {0}")]
+    InvalidLanguage(String),
+    /// The JSON-LD processor failed.
+    #[error("JSON-LD processing failed: {0}")]
+    JsonLd(String),
+    /// The document makes more than [`MAX_QUADS`] quads.
+    #[error("the document makes more than {MAX_QUADS} quads")]
+    TooManyQuads,
+    /// RDF 1.2 triple terms are not supported.
+    #[error("unsupported RDF term")]
+    UnsupportedTerm,
+}
+
+/// Turns a JSON-LD document into RDF quads, strictly (see the module docs).
+///
+/// `doc` must already have been through [`crate::json::prepass`].
+pub fn to_rdf(
+    doc: &Map<String, Value>,
+    contexts: &ContextSet,
+) -> Result<Vec<rdf02::Quad>, RdfError> {
+    let ctx = doc.get("@context").ok_or(RdfError::NoContext)?;
+    let items: Vec<Value> = match ctx {
+        Value::Array(a) => a.clone(),
+        other => vec![other.clone()],
+    };
+    let mut new_ctx = vec![json!({ "@vocab": SENTINEL_VOCAB })];
+    let mut seen_v2 = false;
+    for item in items {
+        if let Value::String(url) = &item {
+            if !contexts.contains(url) {
+                return Err(RdfError::UnknownContext(url.clone()));
+            }
+            if url == DATA_INTEGRITY_V2 && seen_v2 {
+                // oxjsonld refuses the (identical) redefinition of protected
+                // terms here; the reference accepts it and the RDF is the same.
+                new_ctx.push(json!({
+                    "proof": {
+                        "@id": "https://w3id.org/security#proof",
+                        "@type": "@id",
+                        "@container": "@graph"
+                    }
+                }));
+                continue;
+            }
+            if url == CREDENTIALS_V2 {
+                seen_v2 = true;
+            }
+        }
+        new_ctx.push(item);
+    }
+    let mut rewritten = Map::with_capacity(doc.len());
+    rewritten.insert("@context".into(), Value::Array(new_ctx));
+    for (k, v) in doc {
+        if k != "@context" {
+            rewritten.insert(k.clone(), v.clone());
+        }
+    }
+    let bytes = serde_json::to_vec(&Value::Object(rewritten))
+        .map_err(|e| RdfError::JsonLd(e.to_string()))?;
+
+    let missing: Arc<Mutex<Option<String>>> = Arc::default();
+    let loader_missing = Arc::clone(&missing);
+    let loader_set = contexts.clone();
+    let parser = JsonLdParser::new()
+        .lenient()
+        .for_slice(&bytes)
+        .with_load_document_callback(move |url, _| match loader_set.get(url) {
+            Some(text) => Ok(JsonLdRemoteDocument {
+                document: text.as_bytes().to_vec(),
+                document_url: url.to_owned(),
+            }),
+            None => {
+                if let Ok(mut m) = loader_missing.lock() {
+                    *m = Some(url.to_owned());
+                }
+                Err(format!("context {url} is not pinned").into())
+            }
+        });
+    let mut out = Vec::new();
+    for quad in parser {
+        let quad = match quad {
+            Ok(q) => q,
+            Err(e) => {
+                if let Ok(m) = missing.lock()
+                    && let Some(url) = m.clone()
+                {
+                    return Err(RdfError::UnknownContext(url));
+                }
+                return Err(RdfError::JsonLd(e.to_string()));
+            }
+        };
+        if out.len() >= MAX_QUADS {
+            return Err(RdfError::TooManyQuads);
+        }
+        out.push(convert(quad)?);
+    }
+    Ok(out)
+}
+
+fn check_iri(iri: &str) -> Result<(), RdfError> {
+    if let Some(term) = iri.strip_prefix(SENTINEL_VOCAB) {
+        return Err(RdfError::UndefinedTerm(term.to_owned()));
+    }
+    let scheme_ok = iri.split_once(':').is_some_and(|(scheme, _)| {
+        let mut b = scheme.bytes();
+        b.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+    });
+    let chars_ok = !iri
+        .chars()
+        .any(|c| c <= ' ' || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '^' | '`' | '\\'));
+    if scheme_ok && chars_ok {
+        Ok(())
+    } else {
+        Err(RdfError::InvalidIri(iri.to_owned()))
+    }
+}
+
+/// Well-formed per the BCP 47 shape the reference accepts: `alpha{1,8}(-alnum{1,8})*`.
+fn check_language(tag: &str) -> Result<String, RdfError> {
+    let mut parts = tag.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    let rest_ok =
+        parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if first_ok && rest_ok {
+        Ok(tag.to_ascii_lowercase())
+    } else {
+        Err(RdfError::InvalidLanguage(tag.to_owned()))
+    }
+}
+
+fn named(n: oxrdf::NamedNode) -> Result<rdf02::NamedNode, RdfError> {
+    check_iri(n.as_str())?;
+    Ok(rdf02::NamedNode::new_unchecked(n.into_string()))
+}
+
+fn blank(b: &oxrdf::BlankNode) -> rdf02::BlankNode {
+    rdf02::BlankNode::new_unchecked(b.as_str())
+}
+
+fn convert(q: oxrdf::Quad) -> Result<rdf02::Quad, RdfError> {
+    let subject: rdf02::Subject = match q.subject {
+        NamedOrBlankNode::NamedNode(n) => named(n)?.into(),
+        NamedOrBlankNode::BlankNode(b) => blank(&b).into(),
+    };
+    let predicate = named(q.predicate)?;
+    #[allow(unreachable_patterns)]
+    let object: rdf02::Term = match q.object {
+        Term::NamedNode(n) => named(n)?.into(),
+        Term::BlankNode(b) => blank(&b).into(),
+        Term::Literal(l) => {
+            if let Some(lang) = l.language() {
+                let lang = check_language(lang)?;
+                rdf02::Literal::new_language_tagged_literal_unchecked(l.value(), lang).into()
+            } else {
+                let dt = l.datatype();
+                check_iri(dt.as_str())?;
+                rdf02::Literal::new_typed_literal(
+                    l.value(),
+                    rdf02::NamedNode::new_unchecked(dt.as_str()),
+                )
+                .into()
+            }
+        }
+        _ => return Err(RdfError::UnsupportedTerm),
+    };
+    let graph_name = match q.graph_name {
+        GraphName::DefaultGraph => rdf02::GraphName::DefaultGraph,
+        GraphName::NamedNode(n) => named(n)?.into(),
+        GraphName::BlankNode(b) => blank(&b).into(),
+    };
+    Ok(rdf02::Quad {
+        subject,
+        predicate,
+        object,
+        graph_name,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rdf(text: &str) -> Result<Vec<rdf02::Quad>, RdfError> {
+        let mut v: Value = serde_json::from_str(text).unwrap();
+        crate::json::prepass(&mut v).unwrap();
+        to_rdf(v.as_object().unwrap(), &ContextSet::pinned())
+    }
+
+    #[test]
+    fn undefined_terms_are_errors() {
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:1", "type": ["VerifiableCredential"], "favouriteColour": "blue"}"#,
+        );
+        assert_eq!(e, Err(RdfError::UndefinedTerm("favouriteColour".into())));
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:1", "type": ["VerifiableCredential", "MadeUp"]}"#,
+        );
+        assert_eq!(e, Err(RdfError::UndefinedTerm("MadeUp".into())));
+    }
+
+    #[test]
+    fn unknown_contexts_are_errors() {
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/ctx.json"], "id": "urn:x:1"}"#,
+        );
+        assert_eq!(
+            e,
+            Err(RdfError::UnknownContext(
+                "https://evil.example/ctx.json".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn relative_and_bad_iris_are_errors() {
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "relative/path", "type": ["VerifiableCredential"]}"#,
+        );
+        assert!(matches!(e, Err(RdfError::InvalidIri(_))), "{e:?}");
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:a b", "type": ["VerifiableCredential"]}"#,
+        );
+        assert!(matches!(e, Err(RdfError::InvalidIri(_))), "{e:?}");
+    }
+
+    #[test]
+    fn language_tags_are_checked_and_lowercased() {
+        let q = rdf(r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:1", "name": {"@value": "Hi", "@language": "EN-GB"}}"#).unwrap();
+        assert!(
+            q.iter().any(|q| q.to_string().contains("\"Hi\"@en-gb")),
+            "{q:?}"
+        );
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:1", "name": {"@value": "Hi", "@language": "not a tag"}}"#,
+        );
+        assert!(matches!(e, Err(RdfError::InvalidLanguage(_))), "{e:?}");
+    }
+
+    #[test]
+    fn data_integrity_after_credentials_v2_is_accepted() {
+        let q = rdf(r#"{"@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/security/data-integrity/v2"], "id": "urn:x:1", "type": ["VerifiableCredential"]}"#).unwrap();
+        assert_eq!(q.len(), 1);
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of badgemesh-openbadges: golden vectors (1EdTech OB 3.0,
+//! W3C vc-di-eddsa), export/verify round trips, status lists, and the
+//! cross-check with Digital Bazaar's JavaScript implementation.
+
+mod fixtures;
+mod golden;
+mod interop;
+mod round_trip;
+mod status;
