@@ -47,11 +47,31 @@ pub struct HashData {
 }
 
 /// Computes the eddsa-rdfc-2022 message for `doc` (its `proof` member is
-/// ignored) and `proof` (its `proofValue` member is ignored).
+/// ignored) and `proof` (its `proofValue` member is ignored). Fixed-shape
+/// proof options skip JSON-LD processing (see [`proof_template`]).
 pub fn hash_data(
     doc: &Map<String, Value>,
     proof: &Map<String, Value>,
     contexts: &ContextSet,
+) -> Result<HashData, ProofError> {
+    hash_data_inner(doc, proof, contexts, true)
+}
+
+/// [`hash_data`] always through full JSON-LD processing (the reference path,
+/// for tests and benchmarks).
+pub fn hash_data_full(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    contexts: &ContextSet,
+) -> Result<HashData, ProofError> {
+    hash_data_inner(doc, proof, contexts, false)
+}
+
+fn hash_data_inner(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    contexts: &ContextSet,
+    template: bool,
 ) -> Result<HashData, ProofError> {
     let mut unsecured = doc.clone();
     unsecured.shift_remove("proof");
@@ -64,7 +84,13 @@ pub fn hash_data(
             options.insert(k.clone(), v.clone());
         }
     }
-    let canonical_proof = canonicalize(&to_rdf(&options, contexts)?)?;
+    let canonical_proof = match template
+        .then(|| proof_template(&options, contexts))
+        .flatten()
+    {
+        Some(t) => t,
+        None => canonicalize(&to_rdf(&options, contexts)?)?,
+    };
     let canonical_document = canonicalize(&to_rdf(&unsecured, contexts)?)?;
     let mut message = [0u8; 64];
     message[..32].copy_from_slice(&Sha256::digest(canonical_proof.as_bytes()));
@@ -74,6 +100,70 @@ pub fn hash_data(
         canonical_document,
         message,
     })
+}
+
+/// The canonical N-Quads of fixed-shape proof options, without JSON-LD
+/// processing: `{type: DataIntegrityProof, created, verificationMethod,
+/// cryptosuite, proofPurpose: assertionMethod}` under a `@context` that starts
+/// with credentials v2 and holds only pinned contexts that cannot change these
+/// terms (credentials v2 protects them). `None` for anything else, which then
+/// takes the full path; tests check both paths agree.
+pub fn proof_template(options: &Map<String, Value>, contexts: &ContextSet) -> Option<String> {
+    use crate::contexts::{
+        CREDENTIALS_V2, DATA_INTEGRITY_V2, MULTIKEY_V1, OB_EXTENSIONS, is_ob_context,
+    };
+    if options.len() != 6 {
+        return None;
+    }
+    let ctx = options.get("@context")?.as_array()?;
+    if ctx.first()?.as_str()? != CREDENTIALS_V2 {
+        return None;
+    }
+    for c in ctx {
+        let url = c.as_str()?;
+        let known = url == CREDENTIALS_V2
+            || url == DATA_INTEGRITY_V2
+            || url == MULTIKEY_V1
+            || url == OB_EXTENSIONS
+            || is_ob_context(url);
+        if !known || !contexts.contains(url) {
+            return None;
+        }
+    }
+    let text = |k: &str| options.get(k).and_then(Value::as_str);
+    if text("type")? != "DataIntegrityProof" || text("proofPurpose")? != "assertionMethod" {
+        return None;
+    }
+    let suite = text("cryptosuite")?;
+    if suite != EDDSA_RDFC_2022 && suite != EDDSA_2022 {
+        return None;
+    }
+    let created = text("created")?;
+    if created.is_empty()
+        || created.len() > 64
+        || !created
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'+' | b'.'))
+    {
+        return None;
+    }
+    let vm = text("verificationMethod")?;
+    // Only did:key methods, whose characters need no escaping in N-Quads.
+    if !vm.starts_with("did:key:z")
+        || vm.len() > 200
+        || !vm
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'#'))
+    {
+        return None;
+    }
+    Some(format!(
+        "_:c14n0 <http://purl.org/dc/terms/created> \"{created}\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n\
+         _:c14n0 <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/security#DataIntegrityProof> .\n\
+         _:c14n0 <https://w3id.org/security#cryptosuite> \"{suite}\"^^<https://w3id.org/security#cryptosuiteString> .\n\
+         _:c14n0 <https://w3id.org/security#proofPurpose> <https://w3id.org/security#assertionMethod> .\n\
+         _:c14n0 <https://w3id.org/security#verificationMethod> <{vm}> .\n"
+    ))
 }
 
 /// The proof options to sign with: a `DataIntegrityProof` with
@@ -263,4 +353,69 @@ fn check_one(
             .and_then(Value::as_str)
             .map(str::to_owned),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contexts::{DATA_INTEGRITY_V2, MULTIKEY_V1, OB_EXTENSIONS, OB_V3P0_2, OB_V3P0_3};
+
+    #[test]
+    fn proof_template_matches_full_processing() {
+        let contexts = ContextSet::pinned();
+        let vm = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+        let ctxs: [&[&str]; 5] = [
+            &[crate::contexts::CREDENTIALS_V2],
+            &[crate::contexts::CREDENTIALS_V2, OB_V3P0_3],
+            &[crate::contexts::CREDENTIALS_V2, OB_V3P0_2, OB_EXTENSIONS],
+            &[crate::contexts::CREDENTIALS_V2, DATA_INTEGRITY_V2],
+            &[crate::contexts::CREDENTIALS_V2, OB_V3P0_3, MULTIKEY_V1],
+        ];
+        for ctx in ctxs {
+            for suite in [EDDSA_RDFC_2022, EDDSA_2022] {
+                for created in [
+                    "2010-01-01T19:23:24Z",
+                    "2026-11-28T02:43:40.123+01:00",
+                    "yesterday",
+                ] {
+                    let mut o = proof_options(vm, created);
+                    o.insert("cryptosuite".into(), suite.into());
+                    o.insert("@context".into(), serde_json::json!(ctx));
+                    let t = proof_template(&o, &contexts).expect("template applies");
+                    let full = canonicalize(&to_rdf(&o, &contexts).expect("rdf")).expect("canon");
+                    assert_eq!(t, full, "{ctx:?} {suite} {created}");
+                }
+            }
+        }
+        // The document half still runs full processing on the same @context,
+        // so a context list the processor refuses (credentials v2 with the
+        // VC 1.1-era OB 3.0.0 context redefines protected terms) still fails.
+        let doc = serde_json::json!({"@context": [crate::contexts::CREDENTIALS_V2, crate::contexts::OB_V3P0], "id": "urn:x:1"});
+        let r = hash_data(
+            doc.as_object().expect("object"),
+            &proof_options(vm, "2010-01-01T00:00:00Z"),
+            &contexts,
+        );
+        assert!(r.is_err(), "{r:?}");
+        // Other shapes take the full path.
+        let mut o = proof_options(vm, "2010-01-01T00:00:00Z");
+        o.insert(
+            "@context".into(),
+            serde_json::json!([crate::contexts::CREDENTIALS_V1]),
+        );
+        assert!(proof_template(&o, &contexts).is_none());
+        let mut o = proof_options("https://example.edu/issuers/1#key", "2010-01-01T00:00:00Z");
+        o.insert(
+            "@context".into(),
+            serde_json::json!([crate::contexts::CREDENTIALS_V2]),
+        );
+        assert!(proof_template(&o, &contexts).is_none());
+        let mut o = proof_options(vm, "2010-01-01T00:00:00Z");
+        o.insert(
+            "@context".into(),
+            serde_json::json!([crate::contexts::CREDENTIALS_V2]),
+        );
+        o.insert("domain".into(), "example.com".into());
+        assert!(proof_template(&o, &contexts).is_none());
+    }
 }

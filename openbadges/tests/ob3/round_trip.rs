@@ -69,6 +69,17 @@ fn exported_credential_verifies() {
         Some(CheckStatus::Fail)
     );
 
+    // The proof-options template gives what full JSON-LD processing gives.
+    let mut pre = Value::Object(doc.clone());
+    badgemesh_openbadges::json::prepass(&mut pre).expect("prepass");
+    let pre = pre.as_object().expect("object").clone();
+    let proof = pre["proof"].as_object().expect("proof").clone();
+    let pinned = ContextSet::pinned();
+    assert_eq!(
+        badgemesh_openbadges::proof::hash_data(&pre, &proof, &pinned).expect("hash"),
+        badgemesh_openbadges::proof::hash_data_full(&pre, &proof, &pinned).expect("hash")
+    );
+
     // Native link.
     assert_eq!(
         native_link(&doc),
