@@ -5,6 +5,11 @@
 //!
 //! Run: `cargo bench -p badgemesh-openbadges --bench ob3`. Besides
 //! criterion's report, the end prints both rates and their ratio.
+//!
+//! First run (2-core machine, release): OB3 verify 2.86 ms (~350/s), native
+//! verify 58 us (~17,000/s). hashData with the proof-options template 2.87 ms,
+//! with full JSON-LD for both halves 4.68 ms (1.6x). The rest is oxjsonld
+//! re-processing the pinned contexts for the document on every call.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -275,3 +275,9 @@ pub fn native_link(credential: &Map<String, Value>) -> Option<(IssuerId, Option<
         .and_then(|s| s.get("statusListIndex")?.as_str()?.parse().ok());
     Some((issuer, index, record))
 }
+
+/// [`native_link`] on credential JSON bytes (bounded like verification);
+/// `None` if they are not a JSON object within the limits.
+pub fn native_link_json(bytes: &[u8]) -> Option<(IssuerId, Option<u32>, RecordId)> {
+    native_link(&crate::json::parse_bounded(bytes).ok()?)
+}

@@ -85,6 +85,10 @@ fn exported_credential_verifies() {
         native_link(&doc),
         Some((n.assertion.issuer, Some(42), n.assertion_id))
     );
+    assert_eq!(
+        badgemesh_openbadges::export::native_link_json(&bytes(&doc)),
+        Some((n.assertion.issuer, Some(42), n.assertion_id))
+    );
 }
 
 #[test]
