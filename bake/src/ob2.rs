@@ -33,6 +33,9 @@ pub use claims::{
 pub use jws::{Jws, KeyError, RsaPublicKey, decode_jws};
 pub use recipient::{RecipientMatch, recipient_matches};
 
+/// The time type of [`Ob2Options::now`] and the assertion dates.
+pub use jiff::Timestamp;
+
 use crate::Limits;
 
 /// The JSON-LD context of OB 2.0.

@@ -294,7 +294,14 @@ struct Root {
 
 fn find_root(svg: &str, kind: Carrier) -> Result<Root, BakeError> {
     let invalid = |m: String| BakeError::InvalidSvg(m);
-    let mut reader = Reader::from_str(svg);
+    // quick-xml skips a byte order mark without counting it in its positions
+    // (found by fuzzing): parse after it and add its length back.
+    let bom = if svg.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut reader = Reader::from_str(svg.get(bom..).unwrap_or_default());
     loop {
         let start = reader.buffer_position();
         let event = reader.read_event().map_err(|e| invalid(e.to_string()))?;
@@ -321,7 +328,11 @@ fn find_root(svg: &str, kind: Carrier) -> Result<Root, BakeError> {
                 bound = true;
             }
         }
-        let offset = |p: u64| usize::try_from(p).map_err(|e| invalid(e.to_string()));
+        let offset = |p: u64| {
+            usize::try_from(p)
+                .map(|p| p + bom)
+                .map_err(|e| invalid(e.to_string()))
+        };
         return Ok(Root {
             start: offset(start)?,
             end: offset(end)?,

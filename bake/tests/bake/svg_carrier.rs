@@ -220,3 +220,18 @@ fn truncated_documents_are_errors() {
         }
     }
 }
+
+#[test]
+fn byte_order_mark_and_gt_in_attribute_values() {
+    // Found by fuzzing: positions were off by the BOM's length, which put the
+    // carrier inside an attribute value containing `>`.
+    let svg = "\u{feff}<svg xmlns=\"http://www.w3.org/2000/svg\" data-x=\"a>b\"><g/></svg>";
+    for kind in [Carrier::Ob3, Carrier::Ob2] {
+        let baked = bake_svg(svg, OB2_JSON, kind).expect("bakes");
+        assert!(baked.starts_with(
+            "\u{feff}<svg xmlns=\"http://www.w3.org/2000/svg\" data-x=\"a>b\" xmlns:openbadges="
+        ));
+        assert!(baked.ends_with("<g/></svg>"));
+        assert_eq!(unbake(&baked).expect("unbakes").text, OB2_JSON);
+    }
+}
