@@ -8,6 +8,7 @@
 mod admin;
 mod bundle;
 mod error;
+mod page;
 mod views;
 
 use std::sync::Arc;
@@ -59,6 +60,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/node", get(node_info))
         .route("/v1/export", get(bundle::export))
         .merge(admin::routes(state.clone()))
+        .merge(page::routes())
         .layer(DefaultBodyLimit::max(max_body))
         // Every request ends: a client that stalls is cut off.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -58,6 +58,11 @@ impl Default for Metrics {
             "Records applied by sync",
             sync_records.clone(),
         );
+        registry.register(
+            "sync_bytes",
+            "Bytes of sync requests sent and responses received",
+            sync_bytes.clone(),
+        );
         registry.register("verify", "Verifications served", verify_count.clone());
         registry.register(
             "verify_seconds",
@@ -96,12 +101,19 @@ impl Metrics {
     }
 
     /// The value of a counter or gauge in the text exposition: the sum over
-    /// all label sets of lines starting with `name`.
+    /// all label sets of lines starting with `name` (which may include a label
+    /// set, as in `name{label="value"}`).
     pub fn value(&self, name: &str) -> f64 {
         self.render()
             .lines()
             .filter(|l| !l.starts_with('#'))
-            .filter(|l| l.split(['{', ' ']).next() == Some(name))
+            .filter(|l| {
+                if name.contains('{') {
+                    l.starts_with(name)
+                } else {
+                    l.split(['{', ' ']).next() == Some(name)
+                }
+            })
             .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
             .sum()
     }

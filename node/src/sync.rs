@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use badgemesh_protocol::envelope::RecordKind;
+use badgemesh_protocol::envelope::{Envelope, RecordKind};
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
@@ -144,11 +144,33 @@ async fn fetch(
         }
         sort_for_apply(&mut decoded);
         match core.ingest_batch(decoded).await {
-            Ok(all) => stats.stored += all.iter().map(|i| i.stored.len() as u64).sum::<u64>(),
+            Ok(all) => {
+                stats.stored += all.iter().map(|i| i.stored.len() as u64).sum::<u64>();
+                regossip_recent(core, all.iter().flat_map(|i| &i.stored)).await;
+            }
             Err(e) => warn!("store failed during sync: {e}"),
         }
     }
     Ok(())
+}
+
+/// Records younger than this that arrive by sync are gossiped on: they are
+/// what a partition kept from the other side, and gossip spreads them far
+/// faster than sync rounds hop by hop. Older records stay with sync, so that a
+/// node back after a month does not flood the network with its catch-up.
+pub const REGOSSIP_MAX_AGE_SECS: i64 = 15 * 60;
+
+async fn regossip_recent<'a>(
+    core: &Core,
+    stored: impl Iterator<Item = &'a std::sync::Arc<SignedRecord>>,
+) {
+    let now = crate::core::now();
+    for rec in stored {
+        let recent = now.since(rec.record().time()) <= REGOSSIP_MAX_AGE_SECS;
+        if recent && rec.kind() != RecordKind::Assertion {
+            let _ = core.client.publish(rec.bytes().to_vec()).await;
+        }
+    }
 }
 
 /// Runs rounds with peers, never two at once with the same peer.
@@ -192,32 +214,40 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
                 message_id,
                 data,
             } => {
-                let validation = match SignedRecord::decode(&data, MAX_ENVELOPE_BYTES) {
-                    Err(e) => {
-                        debug!(%source, "invalid gossip: {e}");
-                        Validation::Reject
-                    }
-                    Ok(rec) => match core.ingest(rec).await {
-                        Ok(i) if i.outcome.is_stored() => Validation::Accept,
-                        Ok(i) => match i.outcome {
-                            // Over quota is this node's policy, not the sender's fault.
-                            Outcome::Rejected(Rejection::OverQuota) => Validation::Ignore,
-                            Outcome::Rejected(r) => {
-                                debug!(%source, "rejected gossip: {r}");
-                                Validation::Reject
-                            }
-                            Outcome::Pending(gap) => {
-                                debug!(%source, "gossip waits for {gap}; syncing");
-                                scheduler.start(&core, source);
+                // A copy of a record we already hold costs no signature check.
+                let known = Envelope::decode(&data, MAX_ENVELOPE_BYTES)
+                    .map(|e| e.id())
+                    .is_ok_and(|id| core.ledger.read(|r| r.knows(&id)));
+                let validation = if known {
+                    Validation::Ignore
+                } else {
+                    match SignedRecord::decode(&data, MAX_ENVELOPE_BYTES) {
+                        Err(e) => {
+                            debug!(%source, "invalid gossip: {e}");
+                            Validation::Reject
+                        }
+                        Ok(rec) => match core.ingest(rec).await {
+                            Ok(i) if i.outcome.is_stored() => Validation::Accept,
+                            Ok(i) => match i.outcome {
+                                // Over quota is this node's policy, not the sender's fault.
+                                Outcome::Rejected(Rejection::OverQuota) => Validation::Ignore,
+                                Outcome::Rejected(r) => {
+                                    debug!(%source, "rejected gossip: {r}");
+                                    Validation::Reject
+                                }
+                                Outcome::Pending(gap) => {
+                                    debug!(%source, "gossip waits for {gap}; syncing");
+                                    scheduler.start(&core, source);
+                                    Validation::Ignore
+                                }
+                                _ => Validation::Ignore,
+                            },
+                            Err(e) => {
+                                warn!("store failed: {e}");
                                 Validation::Ignore
                             }
-                            _ => Validation::Ignore,
                         },
-                        Err(e) => {
-                            warn!("store failed: {e}");
-                            Validation::Ignore
-                        }
-                    },
+                    }
                 };
                 core.metrics.gossip(match validation {
                     Validation::Accept => "accepted",

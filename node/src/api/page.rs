@@ -1,0 +1,119 @@
+//! The web page: a verify view at `/` and a "what this node knows" view at
+//! `/node`. HTML, CSS and JavaScript are built into the binary; the page makes
+//! no request beyond this node's own API, so it works offline.
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+const VERIFY_HTML: &str = include_str!("../../assets/verify.html");
+const NODE_HTML: &str = include_str!("../../assets/node.html");
+const APP_JS: &str = include_str!("../../assets/app.js");
+const APP_CSS: &str = include_str!("../../assets/app.css");
+const FAVICON: &[u8] = include_bytes!("../../assets/favicon.svg");
+
+/// Same origin only; no inline script or style; images may be `data:` (badge
+/// images are embedded as data URIs); no framing.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+    form-action 'self'; frame-ancestors 'none'";
+
+/// The page's routes, with their security headers.
+pub(super) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", VERIFY_HTML) }),
+        )
+        .route(
+            "/node",
+            get(|| async { asset("text/html; charset=utf-8", NODE_HTML) }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/app.css",
+            get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
+        )
+        .route(
+            "/favicon.svg",
+            get(|| async { asset("image/svg+xml", FAVICON) }),
+        )
+}
+
+fn asset(content_type: &'static str, body: impl IntoResponse) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// One real HTTP/1.1 request against the routes; returns the raw response.
+    async fn get_raw(path: &str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move { axum::serve(listener, routes::<()>()).await });
+        let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        conn.write_all(req.as_bytes()).await.expect("write");
+        let mut out = Vec::new();
+        conn.read_to_end(&mut out).await.expect("read");
+        server.abort();
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[tokio::test]
+    async fn pages_are_served_with_a_strict_policy() {
+        for (path, kind) in [
+            ("/", "text/html"),
+            ("/node", "text/html"),
+            ("/app.js", "text/javascript"),
+            ("/app.css", "text/css"),
+        ] {
+            let res = get_raw(path).await.to_ascii_lowercase();
+            assert!(res.starts_with("http/1.1 200"), "{path}: {res}");
+            assert!(res.contains(&format!("content-type: {kind}")), "{path}");
+            assert!(res.contains("x-content-type-options: nosniff"), "{path}");
+            assert!(
+                res.contains("content-security-policy: default-src 'self'; script-src 'self';"),
+                "{path}"
+            );
+            assert!(!res.contains("unsafe-inline"), "{path}");
+        }
+    }
+
+    #[test]
+    fn html_has_no_inline_script_or_external_reference() {
+        for html in [VERIFY_HTML, NODE_HTML] {
+            assert!(html.contains(r#"<script src="/app.js" defer></script>"#));
+            assert!(!html.contains("<script>"), "inline script");
+            assert!(!html.contains(" style="), "inline style");
+            assert!(!html.contains("http://") && !html.contains("https://"));
+        }
+        assert!(!APP_JS.contains("http://") && !APP_JS.contains("https://"));
+        assert!(!APP_CSS.contains("url("), "no external CSS resources");
+    }
+}

@@ -1,0 +1,65 @@
+//! Every scenario at a small size: proves the harness works (CI runs these;
+//! the full-size figures come from the release command in the README).
+
+use badgemesh_simulations::cluster::NodeSettings;
+use badgemesh_simulations::scenarios::{self, Params};
+use indicatif::ProgressBar;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+fn params(name: &str) -> Params {
+    Params {
+        nodes: 6,
+        degree: 4,
+        records: 6,
+        rate: 50.0,
+        settings: NodeSettings {
+            heartbeat_ms: 100,
+            sync_secs: 1,
+        },
+        base: std::env::temp_dir().join(format!("badgemesh-smoke-{name}-{}", std::process::id())),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_runs_and_delivers_everything() {
+    let pb = ProgressBar::hidden();
+    let mut rng = StdRng::seed_from_u64(1);
+    let p = params("prop");
+    let o = scenarios::propagation(&p, &mut rng, &pb)
+        .await
+        .expect("propagation");
+    assert_eq!(o.rows[0].delivery, 1.0, "propagation delivery");
+    let o = scenarios::partition(&params("part"), &mut rng, &pb)
+        .await
+        .expect("partition");
+    assert_eq!(o.rows[0].delivery, 1.0, "partition heal delivery");
+    let o = scenarios::late_join(&params("late"), &mut rng, &pb)
+        .await
+        .expect("late join");
+    assert_eq!(o.rows[0].delivery, 1.0, "late joiners converge");
+    let o = scenarios::churn(&params("churn"), &mut rng, &pb)
+        .await
+        .expect("churn");
+    assert_eq!(o.rows[0].delivery, 1.0, "churned nodes converge");
+    let o = scenarios::forged_flood(&params("flood"), &mut rng, &pb)
+        .await
+        .expect("forged flood");
+    assert_eq!(o.rows[1].delivery, 1.0, "honest delivery under attack");
+    assert!(
+        o.rows[1].extra < 0.0,
+        "attackers' mean score is negative: {}",
+        o.rows[1].extra
+    );
+    let o = scenarios::equivocation(&params("eq"), &mut rng, &pb)
+        .await
+        .expect("equivocation");
+    assert_eq!(o.rows[0].delivery, 1.0, "every node holds the proof");
+    let o = scenarios::model(&params("model"), 10_000, 50.0, &mut rng, &pb)
+        .await
+        .expect("model");
+    assert!(
+        o.rows.iter().skip(1).all(|r| r.delivery == 1.0),
+        "the model reaches every node"
+    );
+}
