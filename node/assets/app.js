@@ -321,7 +321,7 @@ function issuerSection(full, badges) {
     ["Website", full.profile && full.profile.url
       ? el("a", { href: full.profile.url, rel: "noopener noreferrer" }, full.profile.url) : "Not given"],
     ["Revocation data", syncState(f)],
-    ["Revocation head", head],
+    ["Last signed head", head],
     ["Revoked awards", String(full.revoked)],
     ["Keys", String((full.keys || []).length)],
   ]);
@@ -358,7 +358,7 @@ function peersTable(peers) {
   for (const p of peers) {
     body.append(el("tr", {},
       el("th", { scope: "row" }, code(p.peer_id)),
-      el("td", {}, (p.addresses || []).join(", ")),
+      el("td", {}, [...new Set(p.addresses || [])].join(", ")),
       el("td", {}, p.score === null || p.score === undefined ? "–" : p.score.toFixed(1))));
   }
   return el("table", { class: "list" },

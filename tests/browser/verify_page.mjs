@@ -1,0 +1,158 @@
+// End-to-end test of the node's web page in headless Chromium.
+//
+//   node verify_page.mjs BASE_URL VALID REVOKED TAMPERED SCREENSHOT_DIR
+//
+// Opens BASE_URL/, uploads each badge through the file input, waits for the
+// verdict (Playwright auto-waiting, no fixed sleeps), asserts what the page
+// shows, and saves valid.png, revoked.png and tampered.png. Also checks the
+// recipient field, dragging a file onto the drop zone, text that is not a
+// badge, and the /node view (node.png). Exits non-zero on
+// the first failure.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { chromium } from "playwright-core";
+
+const [base, validFile, revokedFile, tamperedFile, shots] = process.argv.slice(2);
+if (!shots) {
+  console.error("usage: node verify_page.mjs BASE_URL VALID REVOKED TAMPERED SCREENSHOT_DIR");
+  process.exit(2);
+}
+
+const TIMEOUT = 15_000;
+const profile = mkdtempSync(join(tmpdir(), "badgemesh-chromium-"));
+// A persistent context on a fresh directory is Playwright's way of passing
+// --user-data-dir.
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+  viewport: { width: 1100, height: 900 },
+  timeout: 60_000,
+});
+
+const problems = [];
+let failed = false;
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(TIMEOUT);
+  // The page must work offline: every request goes to the node itself, and
+  // nothing is blocked by the Content-Security-Policy.
+  page.on("request", (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith("data:")) {
+      problems.push(`external request: ${r.url()}`);
+    }
+  });
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+
+  const res = await page.goto(`${base}/`);
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()["content-security-policy"], /^default-src 'self'/);
+  assert.equal(res.headers()["x-content-type-options"], "nosniff");
+  assert.equal(await page.title(), "Verify a badge · badgemesh");
+
+  const verdict = page.locator("#verdict");
+  const row = (check) => page.locator(`#checks tr[data-check="${check}"] .check-status`);
+
+  // Uploads `file` and waits until the verdict for it is shown.
+  async function drop(file, outcome) {
+    await page.locator("#file").setInputFiles(file);
+    await page.locator(`#result[data-source="${basename(file)}"] #verdict[data-outcome="${outcome}"]`).waitFor();
+  }
+
+  // 1. A valid badge.
+  await drop(validFile, "valid");
+  assert.equal(await verdict.locator(".verdict-word").innerText(), "VALID");
+  assert.match(await verdict.getAttribute("class"), /tone-good/);
+  assert.match(await verdict.innerText(), /Checked against revocation list \d+, signed (just now|\d+ \w+ ago)\./);
+  assert.equal(await page.locator("#badge-name").innerText(), "Teamwork");
+  assert.equal(await page.locator("#badge-description").innerText(), "Works well with others");
+  assert.equal(await page.locator("#badge-criteria").innerText(), "Nominated by peers");
+  assert.equal(await page.locator("#issuer-name").innerText(), "Example Academy");
+  assert.equal(await page.locator("#issuer-url").innerText(), "https://academy.example");
+  assert.match(await page.locator("#issuer-did").innerText(), /^did:key:z6Mk/);
+  assert.match(await page.locator("#issued").innerText(), /\d{4}/);
+  assert.equal(await page.locator("#expires").innerText(), "No expiry date");
+  assert.ok(await page.locator("#badge-image").isVisible(), "embedded badge image shown");
+  for (const c of ["signature", "issuer_key", "badge_class", "revocation", "validity_period"]) {
+    assert.match(await row(c).innerText(), /Passed/, c);
+  }
+  assert.match(await row("recipient").innerText(), /Not checked/);
+  await page.screenshot({ path: join(shots, "valid.png"), fullPage: true });
+
+  // The recipient field: the right email passes, another makes it invalid.
+  await page.locator("#email").fill("ada@example.org");
+  await page.getByRole("button", { name: "Check recipient" }).click();
+  await page.locator("#recipient-result.ok").waitFor();
+  assert.match(await page.locator("#recipient-result").innerText(), /ada@example.org is the recipient/);
+  assert.match(await row("recipient").innerText(), /Passed/);
+  await page.locator("#email").fill("eve@example.org");
+  await page.locator("#email").press("Enter");
+  await page.locator("#recipient-result.no").waitFor();
+  await verdict.and(page.locator('[data-outcome="invalid"]')).waitFor();
+  assert.match(await row("recipient").innerText(), /Failed/);
+  await page.locator("#email").blur();
+
+  // 2. A revoked badge.
+  await drop(revokedFile, "revoked");
+  assert.equal(await verdict.locator(".verdict-word").innerText(), "REVOKED");
+  assert.match(await verdict.getAttribute("class"), /tone-bad/);
+  assert.match(await row("revocation").innerText(), /Failed/);
+  assert.match(await page.locator('#checks tr[data-check="revocation"]').innerText(), /revoked by update \d+/);
+  assert.match(await row("signature").innerText(), /Passed/);
+  await page.screenshot({ path: join(shots, "revoked.png"), fullPage: true });
+
+  // 3. A tampered badge.
+  await drop(tamperedFile, "invalid");
+  assert.equal(await verdict.locator(".verdict-word").innerText(), "INVALID");
+  assert.match(await verdict.getAttribute("class"), /tone-bad/);
+  assert.match(await row("signature").innerText(), /Failed/);
+  assert.match(await page.locator('#checks tr[data-check="signature"]').innerText(), /forged or tampered/);
+  await page.screenshot({ path: join(shots, "tampered.png"), fullPage: true });
+
+  // Dragging a file onto the drop zone works like choosing it.
+  const bytes = [...readFileSync(validFile)];
+  const dt = await page.evaluateHandle((b) => {
+    const t = new DataTransfer();
+    t.items.add(new File([new Uint8Array(b)], "dragged.badge"));
+    return t;
+  }, bytes);
+  await page.locator("#drop").dispatchEvent("drop", { dataTransfer: dt });
+  await page.locator('#result[data-source="dragged.badge"] #verdict[data-outcome="valid"]').waitFor();
+
+  // Something that is not a badge: the node's error, shown plainly.
+  await page.locator("#paste").fill("hello, this is not a badge");
+  await page.getByRole("button", { name: "Verify pasted text" }).click();
+  await page.locator("#error:not([hidden])").waitFor();
+  assert.equal(await page.locator("#error-code").innerText(), "unrecognised_format");
+  assert.ok(await page.locator("#result").isHidden());
+
+  // The node view.
+  await page.getByRole("link", { name: "What this node knows" }).click();
+  await page.locator("#issuers article.issuer").first().waitFor();
+  const issuer = page.locator("#issuers article.issuer").filter({ hasText: "Example Academy" });
+  assert.match(await issuer.innerText(), /Teamwork/);
+  assert.match(await issuer.innerText(), /up to date: list \d+/);
+  assert.match(await issuer.innerText(), /Revoked awards\s+1/);
+  await page.locator("#peers table").waitFor();
+  assert.ok((await page.locator("#peers tbody tr").count()) >= 1, "a connected peer is listed");
+  await page.screenshot({ path: join(shots, "node.png"), fullPage: true });
+
+  assert.deepEqual(problems, []);
+  console.log("browser test: valid, revoked, tampered, recipient, error and node view all as expected");
+} catch (e) {
+  failed = true;
+  console.error("browser test FAILED:", e);
+  if (problems.length) console.error(problems.join("\n"));
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
