@@ -34,6 +34,11 @@ pub enum IssuerCommand {
         /// Free text.
         #[arg(long)]
         description: Option<String>,
+        /// Public base URL where this node's status lists are reachable
+        /// (`<URL>/ob3/status/<did>/revocation`); OB 3.0 exports then carry a
+        /// BitstringStatusListEntry.
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
     /// Show an issuer (this node's by default).
     #[command(after_help = "Example:\n  badgemesh issuer show did:key:z6Mk...")]
@@ -130,6 +135,9 @@ pub struct AwardArgs {
     /// The file format.
     #[arg(long, value_enum, default_value = "native")]
     format: Format,
+    /// The badge image to bake the credential into (--format png or svg).
+    #[arg(long, value_name = "FILE")]
+    image: Option<PathBuf>,
 }
 
 /// `badgemesh revoke`
@@ -154,9 +162,12 @@ pub fn issuer(cmd: IssuerCommand, dir: &Path) -> Result<i32> {
             url,
             email,
             description,
+            public_url,
         } => {
-            let body =
-                json!({ "name": name, "url": url, "email": email, "description": description });
+            let body = json!({
+                "name": name, "url": url, "email": email,
+                "description": description, "public_base_url": public_url,
+            });
             let v = client.admin("/v1/admin/issuer", &body)?.ok()?.json;
             println!("{}", v["did"].as_str().unwrap_or(""));
         }
@@ -290,24 +301,43 @@ fn image_data_uri(path: &Path) -> Result<(String, String)> {
 
 /// `badgemesh award`
 pub fn award(a: AwardArgs, dir: &Path) -> Result<i32> {
-    if !matches!(a.format, Format::Native) {
-        return Err(usage(format!(
-            "--format {:?} is not supported yet (it comes with Open Badges interoperability); use --format native",
-            a.format
-        ).to_lowercase()));
-    }
+    let image = match (a.format, &a.image) {
+        (Format::Png | Format::Svg, None) => {
+            return Err(usage(
+                "--format png and svg need --image FILE, the badge image to bake into",
+            ));
+        }
+        (_, Some(path)) => Some(
+            std::fs::read(path)
+                .map_err(|e| usage(format!("cannot read image {}: {e}", path.display())))?,
+        ),
+        _ => None,
+    };
     let client = NodeClient::find(dir)?;
     let body = json!({
         "badge": a.badge, "recipient": a.to, "evidence": a.evidence,
         "narrative": a.narrative, "expires": a.expires,
     });
     let v = client.admin("/v1/admin/awards", &body)?.ok()?.json;
-    let bytes = B64
+    let id = v["id"].as_str().unwrap_or("").to_owned();
+    let native = B64
         .decode(v["assertion"].as_str().unwrap_or(""))
         .context("the node sent an unreadable assertion")?;
+    let bytes = match a.format {
+        Format::Native => native,
+        Format::Ob3 | Format::Png | Format::Svg => {
+            let credential = client
+                .admin("/v1/admin/ob3", &json!({ "assertion": id }))?
+                .ok()?
+                .bytes;
+            let text = String::from_utf8(credential)
+                .context("the node sent a credential that is not UTF-8")?;
+            crate::baking::bake_into(a.format, image.as_deref(), &text)?
+        }
+    };
     std::fs::write(&a.out, &bytes)
         .map_err(|e| usage(format!("cannot write {}: {e}", a.out.display())))?;
-    println!("{}", v["id"].as_str().unwrap_or(""));
+    println!("{id}");
     Ok(OK)
 }
 

@@ -4,6 +4,7 @@
 //! and `admin.token`) and talk to its HTTP API; everything else is local.
 //! Exit statuses are documented in `badgemesh verify --help`.
 
+mod baking;
 mod bundles;
 mod client;
 mod demo;
@@ -62,6 +63,10 @@ enum Command {
     Export(bundles::ExportArgs),
     /// Apply a bundle file: every record is verified on its own.
     Import(bundles::ImportArgs),
+    /// Bake a credential into a PNG or SVG badge image.
+    Bake(baking::BakeArgs),
+    /// Print the credential baked into a PNG or SVG badge image.
+    Unbake(baking::UnbakeArgs),
     /// Start three nodes on loopback and walk through issue, award, verify, revoke.
     Demo,
     /// Print shell completions.
@@ -93,6 +98,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Key(c) => issuing::key(c, &dir),
         Command::Export(a) => bundles::export(a, &dir),
         Command::Import(a) => bundles::import(a, &dir),
+        Command::Bake(a) => baking::bake(a),
+        Command::Unbake(a) => baking::unbake(a),
         Command::Demo => demo::run(),
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -24,7 +24,6 @@ use axum::routing::{get, post};
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::time::Timestamp;
-use badgemesh_protocol::verify::{VerifyOptions, verify};
 use serde::Deserialize;
 
 pub use bundle::{ImportReport, Rejected};
@@ -43,6 +42,8 @@ pub struct AppState {
     pub issuer: Arc<LocalIssuer>,
     /// The admin bearer token.
     pub token: Arc<String>,
+    /// Where the API listens (the status list's URL when no public base URL is set).
+    pub api_addr: std::net::SocketAddr,
 }
 
 /// The router, with the body limit applied.
@@ -59,6 +60,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/peers", get(peers))
         .route("/v1/node", get(node_info))
         .route("/v1/export", get(bundle::export))
+        .route("/ob3/status/{did}/revocation", get(status_list))
         .merge(admin::routes(state.clone()))
         .merge(page::routes())
         .layer(DefaultBodyLimit::max(max_body))
@@ -162,25 +164,6 @@ pub struct VerifyQuery {
     pub max_age: Option<i64>,
 }
 
-/// The formats `POST /v1/verify` recognises by their first bytes.
-fn sniff(body: &[u8]) -> &'static str {
-    let trimmed = body
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map_or(&body[..0], |i| &body[i..]);
-    if body.first() == Some(&0xd2) {
-        "native"
-    } else if body.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "png"
-    } else if trimmed.starts_with(b"<") {
-        "svg"
-    } else if trimmed.starts_with(b"{") {
-        "json"
-    } else {
-        "unknown"
-    }
-}
-
 async fn verify_handler(
     State(s): State<AppState>,
     query: Result<Query<VerifyQuery>, QueryRejection>,
@@ -194,33 +177,34 @@ async fn verify_handler(
             .map_err(|e| ApiError::bad_request("bad_time", e.to_string()))?,
         None => now(),
     };
-    match sniff(&body) {
-        "native" => {}
-        "unknown" => {
-            return Err(ApiError::bad_request(
-                "unrecognised_format",
-                "not a badge: expected a native assertion, an Open Badges 3.0 credential, or a baked PNG or SVG",
-            ));
-        }
-        other => {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "format_not_supported_yet",
-                format!(
-                    "{other} badges are not supported by this version yet; native assertions are"
-                ),
-            ));
-        }
-    }
-    let opts = VerifyOptions {
+    let opts = crate::formats::Options {
         recipient: q.recipient.as_deref(),
         max_age_secs: q.max_age,
     };
     let started = Instant::now();
-    let result = s
-        .core
-        .ledger
-        .read(|r| verify(&body, r, at, &opts).map(|v| VerifyResponse::new(v, r)));
+    // Native verification takes microseconds; OB 3.0 proofs take milliseconds
+    // of JSON-LD work, so those run on a blocking thread. Both hold the state's
+    // read lock while they run (writers wait up to that long).
+    let native = body.first() == Some(&0xd2);
+    let result = if native {
+        s.core
+            .ledger
+            .read(|r| crate::formats::verify_any(&body, Some(r), at, &opts))
+    } else {
+        let core = s.core.clone();
+        let recipient = q.recipient.clone();
+        let max_age = q.max_age;
+        tokio::task::spawn_blocking(move || {
+            let opts = crate::formats::Options {
+                recipient: recipient.as_deref(),
+                max_age_secs: max_age,
+            };
+            core.ledger
+                .read(|r| crate::formats::verify_any(&body, Some(r), at, &opts))
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+    };
     s.core.metrics.verify_count.inc();
     s.core
         .metrics
@@ -228,7 +212,17 @@ async fn verify_handler(
         .observe(started.elapsed().as_secs_f64());
     match result {
         Ok(v) => Ok(axum::Json(v).into_response()),
-        Err(e) => Err(ApiError::bad_request("not_an_assertion", e.to_string())),
+        Err(e) => {
+            use crate::formats::FormatError as F;
+            let code = match &e {
+                F::Unrecognised => "unrecognised_format",
+                F::Unbake(_) => "bad_image",
+                F::Native(_) => "not_an_assertion",
+                F::Credential(_) => "bad_credential",
+                _ => "unverifiable",
+            };
+            Err(ApiError::bad_request(code, e.to_string()))
+        }
     }
 }
 
@@ -256,6 +250,31 @@ async fn assertion_status(
         .ledger
         .read(|r| AssertionStatus::of(&bytes, r, now()));
     status.map(|st| axum::Json(st).into_response())
+}
+
+/// The local issuer's Bitstring Status List credential, for online OB 3.0
+/// verifiers. Served under the profile's public base URL when it has one.
+async fn status_list(
+    State(s): State<AppState>,
+    Path(did): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_did(&did)?;
+    if s.issuer.id().await != Some(id) {
+        return Err(ApiError::not_found(
+            "unknown_issuer",
+            format!("this node does not sign for {did}"),
+        ));
+    }
+    let base = s
+        .core
+        .ledger
+        .read(|r| {
+            r.issuer(&id)
+                .and_then(|st| st.profile().and_then(|p| p.public_base_url.clone()))
+        })
+        .unwrap_or_else(|| format!("http://{}", s.api_addr));
+    let json = s.issuer.status_list(&s.core, &base).await?;
+    Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], json).into_response())
 }
 
 /// Parses a DID path segment.

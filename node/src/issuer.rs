@@ -13,7 +13,7 @@ use badgemesh_protocol::issuance::{IssueError, Issuer};
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{
-    BadgeClass, Evidence, IssuerProfile, Recipient, RevocationReason, SignedRecord,
+    BadgeClass, Evidence, IssuerProfile, Recipient, Record, RevocationReason, SignedRecord,
 };
 use badgemesh_protocol::state::Outcome;
 use badgemesh_protocol::time::Timestamp;
@@ -53,6 +53,9 @@ pub enum IssuerOpError {
     /// The state machine did not accept the record.
     #[error("the record was not accepted: {0}")]
     NotAccepted(String),
+    /// The Open Badges 3.0 export failed.
+    #[error("cannot export as Open Badges 3.0: {0}")]
+    Export(String),
     /// A referenced record does not exist here.
     #[error("unknown {what} {id}")]
     Unknown {
@@ -277,5 +280,79 @@ impl LocalIssuer {
         let head = issuer.head(t, t.plus(NEXT_UPDATE_SECS))?;
         core.submit(head).await?;
         Ok(())
+    }
+
+    /// Exports a stored assertion of this issuer as a signed Open Badges 3.0
+    /// credential (JSON). It carries a `BitstringStatusListEntry` when the
+    /// profile names a public base URL.
+    pub async fn export_ob3(
+        &self,
+        core: &Core,
+        assertion: RecordId,
+    ) -> Result<Vec<u8>, IssuerOpError> {
+        use badgemesh_openbadges::export::{ExportInput, export_credential_json};
+        let unknown = || IssuerOpError::Unknown {
+            what: "assertion",
+            id: assertion.to_string(),
+        };
+        let bytes = core.ledger.store().get(&assertion)?.ok_or_else(unknown)?;
+        let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES)
+            .map_err(|e| IssuerOpError::Export(e.to_string()))?;
+        let Record::Assertion(a) = rec.record() else {
+            return Err(unknown());
+        };
+        let guard = self.state.lock().await;
+        let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
+        if a.issuer != issuer.id() {
+            return Err(IssuerOpError::Export(
+                "the assertion was issued by another issuer".into(),
+            ));
+        }
+        let (badge, profile) = core.ledger.read(|r| {
+            let badge = r.badge_class(&a.badge).map(|(b, _)| b.clone());
+            let profile = r.issuer(&a.issuer).and_then(|s| s.profile().cloned());
+            (badge, profile)
+        });
+        let badge = badge.ok_or(IssuerOpError::Unknown {
+            what: "badge class",
+            id: a.badge.to_string(),
+        })?;
+        let profile =
+            profile.ok_or_else(|| IssuerOpError::Export("the issuer has no profile".into()))?;
+        let input = ExportInput {
+            assertion: a,
+            assertion_id: rec.id(),
+            badge: &badge,
+            badge_id: a.badge,
+            profile: &profile,
+            status_base_url: profile.public_base_url.as_deref(),
+        };
+        export_credential_json(&input, issuer.current_key())
+            .map_err(|e| IssuerOpError::Export(e.to_string()))
+    }
+
+    /// The issuer's signed `BitstringStatusListCredential` (JSON), listing
+    /// every revoked status index, for online OB 3.0 verifiers.
+    pub async fn status_list(&self, core: &Core, base_url: &str) -> Result<Vec<u8>, IssuerOpError> {
+        use badgemesh_openbadges::export::status_list_url;
+        use badgemesh_openbadges::status_list::{StatusListInput, build_status_list_credential};
+        let guard = self.state.lock().await;
+        let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
+        let revoked: Vec<u32> = core.ledger.read(|r| {
+            r.issuer(&issuer.id())
+                .map(|s| s.revoked_indices().collect())
+                .unwrap_or_default()
+        });
+        let t = now();
+        let url = status_list_url(base_url, &issuer.id());
+        let input = StatusListInput {
+            url: &url,
+            valid_from: t,
+            valid_until: Some(t.plus(NEXT_UPDATE_SECS)),
+        };
+        let doc =
+            build_status_list_credential(&input, revoked.iter().copied(), issuer.current_key())
+                .map_err(|e| IssuerOpError::Export(e.to_string()))?;
+        serde_json::to_vec(&doc).map_err(|e| IssuerOpError::Export(e.to_string()))
     }
 }

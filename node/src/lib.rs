@@ -15,6 +15,7 @@ pub mod api;
 pub mod config;
 pub mod core;
 pub mod datadir;
+pub mod formats;
 pub mod issuer;
 pub mod ledger;
 pub mod metrics;

@@ -156,6 +156,7 @@ impl Node {
                 core: core.clone(),
                 issuer: issuer.clone(),
                 token: Arc::new(token.clone()),
+                api_addr,
             },
             config.max_body_bytes,
         );

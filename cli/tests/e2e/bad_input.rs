@@ -104,7 +104,7 @@ fn bad_files_ids_and_usage() {
             "png",
         ]),
         2,
-        "not supported yet",
+        "need --image",
     );
     one_line_error(
         &n.cmd(&["import", missing.to_str().expect("path")]),

@@ -149,7 +149,7 @@ fn random_sigkills_lose_no_acknowledged_write() {
                 let mut k = 0u64;
                 while running.load(Ordering::Relaxed) {
                     k += 1;
-                    if k % 3 == 0 {
+                    if k.is_multiple_of(3) {
                         let last = acked.lock().expect("lock").awards.last().map(|a| a.1);
                         if let Some(index) = last
                             && let Some(v) =

@@ -6,4 +6,5 @@ mod bundles;
 mod crash;
 mod crash_loop;
 mod harness;
+mod interop;
 mod quickstart;

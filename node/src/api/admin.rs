@@ -35,6 +35,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/v1/admin/awards", post(award))
         .route("/v1/admin/revocations", post(revoke))
         .route("/v1/admin/rotate", post(rotate))
+        .route("/v1/admin/ob3", post(export_ob3))
         .route("/v1/admin/records", post(import_record))
         .route("/v1/admin/import", post(super::bundle::import))
         .route_layer(middleware::from_fn_with_state(state, require_token))
@@ -372,4 +373,25 @@ async fn import_record(
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(Json(json!({ "id": id, "outcome": ingested.outcome.name(), "detail": format!("{:?}", ingested.outcome) })).into_response())
+}
+
+/// Which assertion to export.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportBody {
+    assertion: String,
+}
+
+/// Exports a stored assertion as a signed Open Badges 3.0 credential.
+async fn export_ob3(
+    State(s): State<AppState>,
+    body: Result<Json<ExportBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let id: RecordId = b
+        .assertion
+        .parse()
+        .map_err(|e| ApiError::bad_request("bad_id", format!("{}: {e}", b.assertion)))?;
+    let json = s.issuer.export_ob3(&s.core, id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], json).into_response())
 }

@@ -100,6 +100,11 @@ impl IssuerState {
         self.revocations.is_revoked(index)
     }
 
+    /// Every revoked status index, ascending.
+    pub fn revoked_indices(&self) -> impl Iterator<Item = u32> + '_ {
+        self.revocations.bitmap().iter()
+    }
+
     /// How many indices are revoked.
     pub fn revoked_count(&self) -> u64 {
         self.revocations.revoked_count()

@@ -1,0 +1,311 @@
+//! Every badge format a verifier may hold, verified through one call.
+//!
+//! Native assertions (CBOR envelopes), Open Badges 3.0 credentials (JSON with
+//! an eddsa-rdfc-2022 proof), Open Badges 2.0 assertions (JSON or RS256 JWS),
+//! and any of these baked into a PNG or SVG. The answer has one JSON shape
+//! whatever the input (`format`, `outcome`, `checks`, issuer and badge names,
+//! dates, revocation freshness), so the CLI and the web page read one thing.
+//!
+//! An OB 3.0 credential that badgemesh exported links back to its native
+//! assertion (issuer and status index), so its revocation is checked against
+//! the network's state; a foreign status list this node does not hold leaves
+//! the status unknown, never "not revoked".
+
+use badgemesh_bake::{Extracted, Format, Limits};
+use badgemesh_openbadges::credential as ob3;
+use badgemesh_protocol::state::Registry;
+use badgemesh_protocol::time::Timestamp;
+use badgemesh_protocol::verify::{VerifyOptions, verify};
+use serde_json::{Value, json};
+
+use crate::api::VerifyResponse;
+
+/// What the caller asks for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options<'a> {
+    /// An email or DID to match against the recipient.
+    pub recipient: Option<&'a str>,
+    /// Revocation data older than this many seconds is treated as unknown.
+    pub max_age_secs: Option<i64>,
+}
+
+/// Input that is not a badge at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// Not any known badge format.
+    #[error(
+        "not a badge: expected a native assertion, an Open Badges 3.0 credential, an Open Badges 2.0 assertion, or a baked PNG or SVG"
+    )]
+    Unrecognised,
+    /// An image without a baked badge, or a damaged one.
+    #[error("{0}")]
+    Unbake(String),
+    /// A native assertion that does not decode.
+    #[error("{0}")]
+    Native(String),
+    /// JSON that is not a credential we can read.
+    #[error("{0}")]
+    Credential(String),
+    /// A native assertion with no node to check it against.
+    #[error(
+        "native badgemesh assertions are checked against a node's records; start one with `badgemesh node run`"
+    )]
+    NeedsNode,
+}
+
+fn status_name(s: ob3::CheckStatus) -> &'static str {
+    match s {
+        ob3::CheckStatus::Pass => "pass",
+        ob3::CheckStatus::Fail => "fail",
+        ob3::CheckStatus::Skip => "skipped",
+    }
+}
+
+fn check(name: &str, status: &str, detail: impl Into<String>) -> Value {
+    json!({ "check": name, "status": status, "detail": detail.into() })
+}
+
+/// Verifies `bytes` in whatever format they are. `registry` is the node's
+/// state (native assertions and revocation need it; OB 3.0 and OB 2.0 proofs
+/// do not).
+pub fn verify_any(
+    bytes: &[u8],
+    registry: Option<&Registry>,
+    now: Timestamp,
+    opts: &Options<'_>,
+) -> Result<Value, FormatError> {
+    let extracted = match badgemesh_bake::unbake(bytes, &Limits::default()) {
+        Ok(x) => x,
+        Err(badgemesh_bake::UnbakeError::UnknownFormat) => return Err(FormatError::Unrecognised),
+        Err(e) => return Err(FormatError::Unbake(e.to_string())),
+    };
+    let (carrier, text) = match extracted {
+        Extracted::Native => return native(bytes, registry, now, opts),
+        Extracted::Json(t) | Extracted::Jws(t) => (Value::Null, t),
+        Extracted::Baked { image, baked } => {
+            let carrier = match image {
+                Format::Png => "png",
+                Format::Svg => "svg",
+                _ => "image",
+            };
+            (json!(carrier), baked.text)
+        }
+        _ => return Err(FormatError::Unrecognised),
+    };
+    let mut v = if looks_like_ob3(&text) {
+        ob3_verdict(text.as_bytes(), registry, now, opts)?
+    } else {
+        ob2_verdict(&text, now, opts)
+    };
+    v["carrier"] = carrier;
+    Ok(v)
+}
+
+fn native(
+    bytes: &[u8],
+    registry: Option<&Registry>,
+    now: Timestamp,
+    opts: &Options<'_>,
+) -> Result<Value, FormatError> {
+    let r = registry.ok_or(FormatError::NeedsNode)?;
+    let o = VerifyOptions {
+        recipient: opts.recipient,
+        max_age_secs: opts.max_age_secs,
+    };
+    let verdict = verify(bytes, r, now, &o).map_err(|e| FormatError::Native(e.to_string()))?;
+    let mut v = serde_json::to_value(VerifyResponse::new(verdict, r)).unwrap_or(Value::Null);
+    v["format"] = json!("native");
+    v["carrier"] = Value::Null;
+    Ok(v)
+}
+
+fn looks_like_ob3(text: &str) -> bool {
+    let head: String = text.chars().take(4096).collect();
+    head.contains("https://www.w3.org/ns/credentials/")
+        || head.contains("https://www.w3.org/2018/credentials/v1")
+}
+
+fn ob3_verdict(
+    bytes: &[u8],
+    registry: Option<&Registry>,
+    now: Timestamp,
+    opts: &Options<'_>,
+) -> Result<Value, FormatError> {
+    let verdict = ob3::verify_credential(
+        bytes,
+        now,
+        &ob3::VerifyOptions {
+            recipient: opts.recipient,
+        },
+    )
+    .map_err(|e| FormatError::Credential(e.to_string()))?;
+    let doc: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    let mut checks: Vec<Value> = verdict
+        .checks
+        .iter()
+        .map(|c| {
+            let name = match c.name {
+                ob3::CheckName::Structure => "structure",
+                ob3::CheckName::Proof => "signature",
+                ob3::CheckName::Validity => "validity_period",
+                ob3::CheckName::Recipient => "recipient",
+            };
+            check(name, status_name(c.status), c.detail.clone())
+        })
+        .collect();
+    let mut outcome = match verdict.outcome {
+        ob3::Outcome::Valid => "valid",
+        ob3::Outcome::Expired => "expired",
+        ob3::Outcome::NotYetValid => "not_yet_valid",
+        ob3::Outcome::Invalid => "invalid",
+        ob3::Outcome::Indeterminate => "indeterminate",
+    };
+    let mut revocation = Value::Null;
+    let link = badgemesh_openbadges::export::native_link_json(bytes);
+    let state = link.and_then(|(issuer, _, _)| registry.and_then(|r| r.issuer(&issuer)));
+    let revocation_check = match (link, state) {
+        (Some((_, Some(index), _)), Some(s)) => {
+            let f = s.freshness();
+            revocation = json!({ "seq": f.seq, "as_of": f.as_of, "age_secs": f.as_of.map(|t| now.since(t)), "head_seq": f.head_seq });
+            if let Some(entry) = s.revoked(index) {
+                if outcome != "invalid" {
+                    outcome = "revoked";
+                }
+                check(
+                    "revocation",
+                    "fail",
+                    format!("revoked by update {} signed {}", entry.seq, entry.at),
+                )
+            } else if f.is_behind()
+                || f.as_of.is_none()
+                || opts
+                    .max_age_secs
+                    .zip(f.as_of)
+                    .is_some_and(|(m, t)| now.since(t) > m)
+            {
+                if outcome == "valid" {
+                    outcome = "indeterminate";
+                }
+                check(
+                    "revocation",
+                    "unknown",
+                    "this node's revocation data for the issuer is missing, behind its head, or too old",
+                )
+            } else {
+                check(
+                    "revocation",
+                    "pass",
+                    format!(
+                        "not revoked as of update {} signed {}",
+                        f.seq,
+                        f.as_of.map(|t| t.to_string()).unwrap_or_default()
+                    ),
+                )
+            }
+        }
+        _ if !verdict.status.is_empty() => {
+            if outcome == "valid" {
+                outcome = "indeterminate";
+            }
+            let urls: Vec<&str> = verdict.status.iter().map(|s| s.list_url.as_str()).collect();
+            check(
+                "revocation",
+                "unknown",
+                format!(
+                    "status unknown: this node holds no status list for {}",
+                    urls.join(", ")
+                ),
+            )
+        }
+        _ => check(
+            "revocation",
+            "skipped",
+            "the credential declares no status list",
+        ),
+    };
+    checks.push(revocation_check);
+    let achievement = &doc["credentialSubject"]["achievement"];
+    let image = achievement["image"]["id"]
+        .as_str()
+        .or_else(|| achievement["image"].as_str());
+    Ok(json!({
+        "format": "ob3",
+        "outcome": outcome,
+        "checks": checks,
+        "assertion": verdict.credential_id,
+        "issuer": verdict.issuer,
+        "issuer_name": doc["issuer"]["name"],
+        "issuer_url": doc["issuer"]["url"],
+        "badge": {
+            "name": verdict.achievement_name,
+            "description": achievement["description"],
+            "criteria": { "narrative": achievement["criteria"]["narrative"], "url": achievement["criteria"]["id"] },
+            "image": image.map(|uri| json!({ "uri": uri })),
+        },
+        "issued_on": verdict.valid_from,
+        "expires": verdict.valid_until,
+        "checked_at": now,
+        "cryptosuite": verdict.cryptosuite,
+        "legacy_suite": verdict.legacy_suite,
+        "revocation": revocation,
+    }))
+}
+
+fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
+    use badgemesh_bake::ob2;
+    let now_jiff = ob2::Timestamp::from_second(now.secs()).ok();
+    let v = ob2::verify(
+        text,
+        &ob2::Ob2Options {
+            now: now_jiff,
+            issuer_key_pem: None,
+            recipient: opts.recipient,
+        },
+    );
+    let outcome = match v.outcome {
+        ob2::Outcome::Valid => "valid",
+        ob2::Outcome::Invalid => "invalid",
+        ob2::Outcome::Indeterminate => "indeterminate",
+    };
+    let mut checks: Vec<Value> = v
+        .reasons
+        .iter()
+        .map(|r| {
+            check(
+                "open_badges_2",
+                if outcome == "invalid" {
+                    "fail"
+                } else {
+                    "unknown"
+                },
+                r.clone(),
+            )
+        })
+        .collect();
+    checks.extend(v.notes.iter().map(|n| check("note", "skipped", n.clone())));
+    let a = v.assertion.as_ref();
+    let badge = a.and_then(|a| match &a.badge {
+        ob2::BadgeRef::Embedded(b) => Some(b.as_ref()),
+        ob2::BadgeRef::Iri(_) => None,
+    });
+    let issuer = badge.and_then(|b| match &b.issuer {
+        ob2::IssuerRef::Embedded(p) => Some(p),
+        ob2::IssuerRef::Iri(_) => None,
+    });
+    json!({
+        "format": "ob2",
+        "outcome": outcome,
+        "checks": checks,
+        "assertion": a.map(|a| a.id.clone()),
+        "issuer": issuer.map(|p| p.id.clone()),
+        "issuer_name": issuer.map(|p| p.name.clone()),
+        "issuer_url": issuer.and_then(|p| p.url.clone()),
+        "badge": badge.map(|b| json!({ "name": b.name, "description": b.description, "criteria": { "narrative": b.criteria }, "image": b.image.as_ref().map(|u| json!({ "uri": u })) })),
+        "issued_on": a.map(|a| a.issued_on.to_string()),
+        "expires": a.and_then(|a| a.expires.map(|e| e.to_string())),
+        "checked_at": now,
+        "signed": v.signed,
+        "revocation": Value::Null,
+    })
+}
