@@ -72,7 +72,12 @@ async fn bad_input_gets_json_errors() {
         (400, Some("not_an_assertion"))
     );
     let r = post_bytes(n.url("/v1/verify"), None, br#"{"@context": []}"#.to_vec()).await;
-    assert_eq!((r.status, r.json["outcome"].as_str()), (200, Some("invalid")), "{:?}", r.json);
+    assert_eq!(
+        (r.status, r.json["outcome"].as_str()),
+        (200, Some("invalid")),
+        "{:?}",
+        r.json
+    );
     let r = get(n.url("/v1/assertions/nonsense/status")).await;
     assert_eq!((r.status, r.json["error"].as_str()), (400, Some("bad_id")));
     let r = get(n.url("/v1/issuers/did:key:zNotAKey")).await;
