@@ -103,6 +103,7 @@ function recipientText(data) {
   if (typeof r === "string" && r) return r;
   if (r && typeof r === "object") {
     if (r.did) return r.did;
+    if (r.type === "did" && r.id) return r.id;
     if (r.identity && !r.hashed) return r.identity;
   }
   return "A hashed email address, kept private. Enter an email below to check it.";

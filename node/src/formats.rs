@@ -117,7 +117,43 @@ fn native(
     let mut v = serde_json::to_value(VerifyResponse::new(verdict, r)).unwrap_or(Value::Null);
     v["format"] = json!("native");
     v["carrier"] = Value::Null;
+    v["recipient"] = native_recipient(bytes);
     Ok(v)
+}
+
+/// Who a native assertion names, as much as it shows: a DID, or the kind of a
+/// hashed identity (the identity itself stays private).
+fn native_recipient(bytes: &[u8]) -> Value {
+    use badgemesh_protocol::envelope::Envelope;
+    use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
+    use badgemesh_protocol::record::{Recipient, Record};
+    let Ok(env) = Envelope::decode(bytes, MAX_ENVELOPE_BYTES) else {
+        return Value::Null;
+    };
+    match Record::from_payload(env.kind, env.payload) {
+        Ok(Record::Assertion(a)) => match a.recipient {
+            Recipient::Did(did) => json!({ "type": "did", "id": did }),
+            Recipient::Hashed(h) => {
+                json!({ "type": h.identity_type, "hashed": true, "identity_hash": h.to_ob_string() })
+            }
+        },
+        _ => Value::Null,
+    }
+}
+
+/// Who an OB 3.0 credential names.
+fn ob3_recipient(doc: &Value) -> Value {
+    let subject = &doc["credentialSubject"];
+    if let Some(id) = subject["id"].as_str() {
+        return json!({ "type": "did", "id": id });
+    }
+    let ident = subject["identifier"].get(0).unwrap_or(&Value::Null);
+    match ident["identityHash"].as_str() {
+        Some(h) => {
+            json!({ "type": ident["identityType"], "hashed": ident["hashed"], "identity_hash": h })
+        }
+        None => Value::Null,
+    }
 }
 
 fn looks_like_ob3(text: &str) -> bool {
@@ -249,6 +285,7 @@ fn ob3_verdict(
         "cryptosuite": verdict.cryptosuite,
         "legacy_suite": verdict.legacy_suite,
         "revocation": revocation,
+        "recipient": ob3_recipient(&doc),
     }))
 }
 

@@ -34,6 +34,8 @@ enum Scenario {
     Equivocation,
     /// A discrete-event model, calibrated on a real run, extrapolated to 100,000 nodes.
     Model,
+    /// Concurrent HTTP clients against one node's verify and status routes.
+    Load,
 }
 
 /// Runs a scenario and writes results.csv, latency.svg and summary.md.
@@ -70,6 +72,12 @@ struct Args {
     /// Model: mean link latency, ms.
     #[arg(long, default_value_t = 50.0)]
     link_ms: f64,
+    /// Load: concurrent clients.
+    #[arg(long, default_value_t = 4)]
+    clients: usize,
+    /// Load: seconds.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
     /// Output directory (default simulations/out/SCENARIO).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -121,6 +129,7 @@ fn main() -> Result<()> {
             Scenario::Churn => scenarios::churn(&params, &mut rng, &pb).await,
             Scenario::ForgedFlood => scenarios::forged_flood(&params, &mut rng, &pb).await,
             Scenario::Equivocation => scenarios::equivocation(&params, &mut rng, &pb).await,
+            Scenario::Load => scenarios::load(&params, args.clients, args.seconds, &pb).await,
             Scenario::Model => {
                 scenarios::model(&params, args.model_nodes, args.link_ms, &mut rng, &pb).await
             }

@@ -14,7 +14,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 
 use crate::cluster::{Cluster, NodeSettings};
-use crate::measure::{Delivery, Row, ms, traffic};
+use crate::measure::{Delivery, Row, Traffic, ms, traffic};
 
 /// Parameters common to the scenarios.
 #[derive(Clone, Debug)]
@@ -650,5 +650,109 @@ pub async fn model(
         rows,
         notes,
         series,
+    })
+}
+
+/// `load`: concurrent clients against one node's `POST /v1/verify` and
+/// `GET /v1/assertions/{id}/status` on loopback for a fixed time. Client and
+/// server share the machine's cores.
+pub async fn load(p: &Params, clients: usize, secs: u64, pb: &ProgressBar) -> Result<Outcome> {
+    use badgemesh_protocol::record::{EMAIL_IDENTITY_TYPE, IdentityHash, Recipient};
+    let mut c = Cluster::new(p.base.join("load"), p.settings.clone());
+    pb.set_length(secs);
+    c.add(vec![]).await?;
+    let node = c.nodes[0].node();
+    init_issuer(node, "Load Academy").await?;
+    let badge_id = badge(node, 0).await?;
+    let recipient = Recipient::Hashed(IdentityHash::new(
+        EMAIL_IDENTITY_TYPE,
+        "ada@example.org",
+        "salt",
+    ));
+    let award = node
+        .issuer()
+        .award(node.core(), badge_id, recipient, None, vec![], None)
+        .await?;
+    let base = format!("http://{}", node.api_addr());
+    let bytes = award.bytes().to_vec();
+    let status_path = format!("/v1/assertions/{}/status", award.id());
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut threads = Vec::new();
+    for k in 0..clients.max(1) {
+        let (base, bytes, status_path) = (base.clone(), bytes.clone(), status_path.clone());
+        threads.push(std::thread::spawn(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            let (mut verify_ms, mut status_ms, mut errors) = (Vec::new(), Vec::new(), 0u64);
+            let mut n = k;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let ok = if n % 2 == 0 {
+                    agent
+                        .post(format!("{base}/v1/verify"))
+                        .send(&bytes[..])
+                        .is_ok_and(|r| r.status() == 200)
+                } else {
+                    agent
+                        .get(format!("{base}{status_path}"))
+                        .call()
+                        .is_ok_and(|r| r.status() == 200)
+                };
+                let took = ms(t.elapsed());
+                match (ok, n % 2 == 0) {
+                    (false, _) => errors += 1,
+                    (true, true) => verify_ms.push(took),
+                    (true, false) => status_ms.push(took),
+                }
+                n += 1;
+            }
+            (verify_ms, status_ms, errors)
+        }));
+    }
+    for _ in 0..secs {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        pb.inc(1);
+    }
+    let (mut verify_ms, mut status_ms, mut errors) = (Vec::new(), Vec::new(), 0);
+    for t in threads {
+        let (v, s, e) = t.join().map_err(|_| anyhow!("a load client panicked"))?;
+        verify_ms.extend(v);
+        status_ms.extend(s);
+        errors += e;
+    }
+    let mut rows = Vec::new();
+    let mut notes = vec![format!(
+        "{clients} clients for {secs} s against one node on 127.0.0.1 (client and server share the {} cores); {errors} errors. `extra` = requests per second.",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    )];
+    for (name, lat) in [("POST /v1/verify", &verify_ms), ("GET status", &status_ms)] {
+        let d = Delivery {
+            latencies_ms: lat.clone(),
+            delivered: lat.len(),
+            expected: lat.len(),
+        };
+        let rps = lat.len() as f64 / secs.max(1) as f64;
+        let pct = crate::measure::percentiles(lat);
+        notes.push(format!(
+            "{name}: {rps:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms",
+            pct.p50, pct.p99
+        ));
+        rows.push(Row::new(
+            "load",
+            name,
+            1,
+            lat.len(),
+            &d,
+            Traffic::default(),
+            rps,
+        ));
+    }
+    c.shutdown().await;
+    Ok(Outcome {
+        rows,
+        notes,
+        series: vec![("verify".into(), verify_ms), ("status".into(), status_ms)],
     })
 }

@@ -55,6 +55,10 @@ async fn every_scenario_runs_and_delivers_everything() {
         .await
         .expect("equivocation");
     assert_eq!(o.rows[0].delivery, 1.0, "every node holds the proof");
+    let o = scenarios::load(&params("load"), 2, 1, &pb)
+        .await
+        .expect("load");
+    assert!(o.rows.iter().all(|r| r.records > 0), "both routes answered");
     let o = scenarios::model(&params("model"), 10_000, 50.0, &mut rng, &pb)
         .await
         .expect("model");

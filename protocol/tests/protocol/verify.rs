@@ -368,3 +368,44 @@ fn verdict_json_has_stable_names() {
             .is_some_and(|s| s.starts_with("did:key:z6Mk"))
     );
 }
+
+#[test]
+fn batch_verification_gives_the_same_verdicts_as_one_by_one() {
+    use badgemesh_protocol::verify::verify_many;
+    let mut w = world();
+    let mut inputs: Vec<Vec<u8>> = (0..20)
+        .map(|n| {
+            w.issuer
+                .award(&w.badge, &format!("p{n}@example.org"))
+                .bytes()
+                .to_vec()
+        })
+        .collect();
+    w.node.apply(w.issuer.revoke(&[3]), T0);
+    // One tampered signature in the middle forces the per-signature fallback.
+    let last = inputs[7].len() - 1;
+    inputs[7][last] ^= 1;
+    inputs.push(b"garbage".to_vec());
+    let refs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+    let opts = VerifyOptions::default();
+    let batch = verify_many(&refs, &w.node, T0, &opts);
+    for (bytes, got) in refs.iter().zip(&batch) {
+        assert_eq!(got, &verify(bytes, &w.node, T0, &opts));
+    }
+    assert_eq!(
+        batch[3].as_ref().map(|v| v.outcome).ok(),
+        Some(VerdictOutcome::Revoked)
+    );
+    assert_eq!(
+        batch[7].as_ref().map(|v| v.outcome).ok(),
+        Some(VerdictOutcome::Invalid)
+    );
+    assert!(batch[20].is_err());
+    // All genuine: the batch path alone.
+    let genuine: Vec<&[u8]> = refs[..7].to_vec();
+    assert!(
+        verify_many(&genuine, &w.node, T0, &opts)
+            .iter()
+            .all(|v| v.is_ok())
+    );
+}
