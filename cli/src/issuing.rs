@@ -94,8 +94,22 @@ pub enum BadgeCommand {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Rotate to the pre-rotated key and make a new next key.
-    #[command(after_help = "Example:\n  badgemesh key rotate")]
-    Rotate,
+    #[command(
+        after_help = "Examples:\n  badgemesh key rotate\n  badgemesh key rotate --next-key /media/usb/next.key"
+    )]
+    Rotate {
+        /// The next key exported with `key export-next`, when it is not on the node.
+        #[arg(long, value_name = "FILE")]
+        next_key: Option<PathBuf>,
+    },
+    /// Move the pre-rotated next key to a file (mode 0600) and remove it from
+    /// the node: a thief of the node can then not rotate the issuer.
+    #[command(after_help = "Example:\n  badgemesh key export-next --out /media/usb/next.key")]
+    ExportNext {
+        /// Where to write the key.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 /// Output formats of `award`.
@@ -377,9 +391,42 @@ pub fn revoke(a: RevokeArgs, dir: &Path) -> Result<i32> {
 pub fn key(cmd: KeyCommand, dir: &Path) -> Result<i32> {
     let client = NodeClient::find(dir)?;
     match cmd {
-        KeyCommand::Rotate => {
-            let v = client.admin("/v1/admin/rotate", &json!({}))?.ok()?.json;
+        KeyCommand::Rotate { next_key } => {
+            let body = match next_key {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+                    json!({ "next_key": text.trim() })
+                }
+                None => json!({}),
+            };
+            let v = client.admin("/v1/admin/rotate", &body)?.ok()?.json;
             println!("{}", v["key_event"].as_str().unwrap_or(""));
+        }
+        KeyCommand::ExportNext { out } => {
+            if out.exists() {
+                return Err(usage(format!(
+                    "{} exists; refusing to overwrite a key file",
+                    out.display()
+                )));
+            }
+            let v = client
+                .admin("/v1/admin/keys/export-next", &json!({}))?
+                .ok()?
+                .json;
+            let key = v["next_key"].as_str().unwrap_or("");
+            badgemesh_node::datadir::write_secret(&out, format!("{key}\n").as_bytes()).map_err(
+                |e| {
+                    usage(format!(
+                        "cannot write {}: {e}; the key is NOT on the node any more: {key}",
+                        out.display()
+                    ))
+                },
+            )?;
+            println!(
+                "next key written to {} and removed from the node; keep it offline",
+                out.display()
+            );
         }
     }
     Ok(OK)

@@ -47,6 +47,10 @@ pub struct Config {
     pub max_issuers: usize,
     /// Keep records in memory only (simulations): nothing survives a restart.
     pub in_memory_store: bool,
+    /// A file holding the passphrase that seals the issuer key
+    /// (`BADGEMESH_PASSPHRASE` takes precedence). Without either, the key is
+    /// stored unencrypted (mode 0600).
+    pub passphrase_file: Option<PathBuf>,
 }
 
 /// Where the data directory is when nothing says otherwise.
@@ -77,6 +81,7 @@ impl Default for Config {
             max_records_per_issuer: 100_000,
             max_issuers: 100_000,
             in_memory_store: false,
+            passphrase_file: None,
         }
     }
 }
@@ -209,6 +214,25 @@ impl Config {
             max_records_per_issuer: self.max_records_per_issuer,
             max_issuers: self.max_issuers,
         })
+    }
+
+    /// The passphrase sealing the issuer key, from `BADGEMESH_PASSPHRASE` or
+    /// `passphrase_file`.
+    pub fn passphrase(&self) -> Result<Option<String>, ConfigError> {
+        if let Ok(p) = std::env::var("BADGEMESH_PASSPHRASE")
+            && !p.is_empty()
+        {
+            return Ok(Some(p));
+        }
+        match &self.passphrase_file {
+            None => Ok(None),
+            Some(path) => std::fs::read_to_string(path)
+                .map(|s| Some(s.trim_end_matches(['\n', '\r']).to_owned()))
+                .map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                }),
+        }
     }
 
     /// The gossipsub heartbeat.

@@ -25,6 +25,7 @@ use tokio::sync::Mutex;
 use crate::core::{Core, now};
 use crate::datadir::{self, FileError};
 use crate::ledger::Ledger;
+use crate::sealed::{SealInfo, Sealer};
 use crate::store::StoreError;
 
 /// How long a head or revocation update promises to hold: the next one is due
@@ -53,6 +54,11 @@ pub enum IssuerOpError {
     /// The state machine did not accept the record.
     #[error("the record was not accepted: {0}")]
     NotAccepted(String),
+    /// The issuer file is sealed and no passphrase was given.
+    #[error(
+        "the issuer key is encrypted: set BADGEMESH_PASSPHRASE or `passphrase_file` in config.toml"
+    )]
+    Locked,
     /// The Open Badges 3.0 export failed.
     #[error("cannot export as Open Badges 3.0: {0}")]
     Export(String),
@@ -69,8 +75,11 @@ pub enum IssuerOpError {
 #[derive(Serialize, Deserialize)]
 struct IssuerFile {
     issuer: String,
+    /// The keys and counters, base64; encrypted when `sealed` is present.
     state: String,
     last_record: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<SealInfo>,
 }
 
 /// The local issuer, if any.
@@ -78,6 +87,8 @@ struct IssuerFile {
 pub struct LocalIssuer {
     path: PathBuf,
     state: Mutex<Option<Issuer>>,
+    /// Seals the file under the operator's passphrase, when one is set.
+    sealer: Option<Sealer>,
 }
 
 fn corrupt(path: &std::path::Path, what: impl std::fmt::Display) -> FileError {
@@ -90,16 +101,41 @@ fn corrupt(path: &std::path::Path, what: impl std::fmt::Display) -> FileError {
 impl LocalIssuer {
     /// Loads the issuer file, re-applying the last record it signed in case
     /// the node stopped before committing it.
-    pub fn load(path: PathBuf, ledger: &Ledger) -> Result<LocalIssuer, IssuerOpError> {
+    pub fn load(
+        path: PathBuf,
+        ledger: &Ledger,
+        passphrase: Option<&str>,
+    ) -> Result<LocalIssuer, IssuerOpError> {
         let Some(bytes) = datadir::read_secret(&path)? else {
+            let sealer = passphrase
+                .map(Sealer::new)
+                .transpose()
+                .map_err(|e| corrupt(&path, e))?;
             return Ok(LocalIssuer {
                 path,
                 state: Mutex::new(None),
+                sealer,
             });
         };
         let file: IssuerFile = serde_json::from_slice(&bytes).map_err(|e| corrupt(&path, e))?;
         let id: IssuerId = file.issuer.parse().map_err(|e| corrupt(&path, e))?;
-        let state = B64.decode(&file.state).map_err(|e| corrupt(&path, e))?;
+        let stored = B64.decode(&file.state).map_err(|e| corrupt(&path, e))?;
+        let (state, sealer) = match (&file.sealed, passphrase) {
+            (Some(info), Some(pass)) => {
+                let sealer = Sealer::for_info(pass, info).map_err(|e| corrupt(&path, e))?;
+                (
+                    sealer.open(info, &stored).map_err(|e| corrupt(&path, e))?,
+                    Some(sealer),
+                )
+            }
+            (Some(_), None) => return Err(IssuerOpError::Locked),
+            (None, pass) => (
+                stored,
+                pass.map(Sealer::new)
+                    .transpose()
+                    .map_err(|e| corrupt(&path, e))?,
+            ),
+        };
         let issuer = Issuer::from_bytes(id, &state)?;
         if let Some(last) = file.last_record {
             let bytes = B64.decode(last).map_err(|e| corrupt(&path, e))?;
@@ -107,10 +143,34 @@ impl LocalIssuer {
                 SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES).map_err(|e| corrupt(&path, e))?;
             ledger.ingest(rec, now())?;
         }
-        Ok(LocalIssuer {
+        let me = LocalIssuer {
             path,
-            state: Mutex::new(Some(issuer)),
-        })
+            state: Mutex::new(Some(issuer.clone())),
+            sealer,
+        };
+        if me.sealer.is_some() && file.sealed.is_none() {
+            // A passphrase was given for a plain file: seal it now.
+            datadir::write_secret(&me.path, &me.file_bytes(&issuer, None))?;
+        }
+        Ok(me)
+    }
+
+    fn file_bytes(&self, issuer: &Issuer, last: Option<&SignedRecord>) -> Vec<u8> {
+        let plain = issuer.to_bytes();
+        let (state, sealed) = match &self.sealer {
+            Some(s) => {
+                let (info, ct) = s.seal(&plain);
+                (B64.encode(ct), Some(info))
+            }
+            None => (B64.encode(plain), None),
+        };
+        let file = IssuerFile {
+            issuer: issuer.id().to_did(),
+            state,
+            last_record: last.map(|r| B64.encode(r.bytes())),
+            sealed,
+        };
+        serde_json::to_vec(&file).unwrap_or_default()
     }
 
     /// The issuer's id, if there is one.
@@ -125,7 +185,7 @@ impl LocalIssuer {
         issuer: &Issuer,
         rec: SignedRecord,
     ) -> Result<RecordId, IssuerOpError> {
-        self.persist(issuer, &rec).await?;
+        self.persist(issuer, Some(&rec)).await?;
         let id = rec.id();
         let ingested = core.submit(rec).await?;
         match ingested.outcome {
@@ -208,7 +268,7 @@ impl LocalIssuer {
         let mut guard = self.state.lock().await;
         let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
         let rec = issuer.award(badge, recipient, now(), expires, evidence, narrative)?;
-        self.persist(&issuer, &rec).await?;
+        self.persist(&issuer, Some(&rec)).await?;
         *guard = Some(issuer);
         let ingested = core.ingest(rec.clone()).await?;
         if !ingested.outcome.is_stored() {
@@ -222,13 +282,12 @@ impl LocalIssuer {
 
     /// Writes the issuer file (counters and the record just signed) and
     /// waits until it is on disk.
-    async fn persist(&self, issuer: &Issuer, last: &SignedRecord) -> Result<(), IssuerOpError> {
-        let file = IssuerFile {
-            issuer: issuer.id().to_did(),
-            state: B64.encode(issuer.to_bytes()),
-            last_record: Some(B64.encode(last.bytes())),
-        };
-        let bytes = serde_json::to_vec(&file).unwrap_or_default();
+    async fn persist(
+        &self,
+        issuer: &Issuer,
+        last: Option<&SignedRecord>,
+    ) -> Result<(), IssuerOpError> {
+        let bytes = self.file_bytes(issuer, last);
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || datadir::write_secret(&path, &bytes))
             .await
@@ -262,12 +321,32 @@ impl LocalIssuer {
         .map(|(_, seq)| seq)
     }
 
-    /// Rotates to the pre-rotated key and makes a new next key.
-    pub async fn rotate(&self, core: &Core) -> Result<RecordId, IssuerOpError> {
+    /// Rotates to the pre-rotated key and makes a new next key. When the
+    /// next key was moved offline, `offline_next` gives it back.
+    pub async fn rotate(
+        &self,
+        core: &Core,
+        offline_next: Option<[u8; 32]>,
+    ) -> Result<RecordId, IssuerOpError> {
         let next = datadir::random();
-        self.with_issuer(core, |i, t| Ok((i.rotate(&next, t)?, ())))
-            .await
-            .map(|(id, _)| id)
+        self.with_issuer(core, |i, t| {
+            Ok((i.rotate(offline_next.as_ref(), &next, t)?, ()))
+        })
+        .await
+        .map(|(id, _)| id)
+    }
+
+    /// Removes the pre-rotated key from this node and returns its seed, for
+    /// offline storage. The file no longer holds it once this returns.
+    pub async fn export_next_key(&self) -> Result<[u8; 32], IssuerOpError> {
+        let mut guard = self.state.lock().await;
+        let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
+        let seed = issuer
+            .export_next()
+            .ok_or(IssuerOpError::Issue(IssueError::NextKeyOffline))?;
+        self.persist(&issuer, None).await?;
+        *guard = Some(issuer);
+        Ok(seed)
     }
 
     /// Re-signs the head: "nothing changed since update N, as of now".
@@ -354,5 +433,52 @@ impl LocalIssuer {
             build_status_list_credential(&input, revoked.iter().copied(), issuer.current_key())
                 .map_err(|e| IssuerOpError::Export(e.to_string()))?;
         serde_json::to_vec(&doc).map_err(|e| IssuerOpError::Export(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use badgemesh_protocol::testkit::seed;
+
+    fn plain_file(dir: &std::path::Path) -> (PathBuf, Issuer) {
+        let (issuer, _) =
+            Issuer::incept(&seed("c", 1), &seed("n", 1), Timestamp(1_800_000_000)).expect("incept");
+        let path = dir.join("issuer.key");
+        let me = LocalIssuer {
+            path: path.clone(),
+            state: Mutex::new(None),
+            sealer: None,
+        };
+        datadir::write_secret(&path, &me.file_bytes(&issuer, None)).expect("write");
+        (path, issuer)
+    }
+
+    #[test]
+    fn a_passphrase_seals_the_file_and_is_then_required() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ledger = Ledger::in_memory(Timestamp(0), Default::default()).expect("ledger");
+        let (path, issuer) = plain_file(dir.path());
+        // Starting with a passphrase seals the plain file.
+        let loaded = LocalIssuer::load(path.clone(), &ledger, Some("s3cret")).expect("loads");
+        assert!(loaded.sealer.is_some());
+        let text = std::fs::read_to_string(&path).expect("file");
+        assert!(text.contains("argon2id"), "{text}");
+        let seed_b64 = B64.encode(issuer.to_bytes());
+        assert!(!text.contains(&seed_b64), "secrets stored in the clear");
+        // Then it opens with the passphrase only.
+        assert!(matches!(
+            LocalIssuer::load(path.clone(), &ledger, None),
+            Err(IssuerOpError::Locked)
+        ));
+        assert!(LocalIssuer::load(path.clone(), &ledger, Some("wrong")).is_err());
+        let again = LocalIssuer::load(path, &ledger, Some("s3cret")).expect("opens");
+        let id = again
+            .state
+            .try_lock()
+            .expect("unlocked")
+            .as_ref()
+            .map(Issuer::id);
+        assert_eq!(id, Some(issuer.id()));
     }
 }

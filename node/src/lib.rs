@@ -21,5 +21,6 @@ pub mod ledger;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod sealed;
 pub mod store;
 pub mod sync;

@@ -77,11 +77,7 @@ impl Node {
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
         })?;
         let token = datadir::load_or_create_secret(&dir.join(datadir::TOKEN_FILE), || {
-            datadir::random::<32>()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-                .into_bytes()
+            hex::encode(datadir::random::<32>()).into_bytes()
         })?;
         let token = String::from_utf8_lossy(&token).trim().to_owned();
 
@@ -102,7 +98,12 @@ impl Node {
                     .map_err(|e| StoreError::Corrupt(e.to_string()))??,
             )
         };
-        let issuer = Arc::new(LocalIssuer::load(dir.join(datadir::ISSUER_FILE), &ledger)?);
+        let passphrase = config.passphrase()?;
+        let issuer = Arc::new(LocalIssuer::load(
+            dir.join(datadir::ISSUER_FILE),
+            &ledger,
+            passphrase.as_deref(),
+        )?);
 
         let net_config = NetConfig {
             listen: config.listen_addrs()?,

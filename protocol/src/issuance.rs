@@ -27,6 +27,14 @@ pub enum IssueError {
     /// A seed gave an unusable key.
     #[error(transparent)]
     Key(#[from] KeyParseError),
+    /// The pre-rotated key is in offline storage: give it back to rotate.
+    #[error(
+        "the next key is not on this node (it was exported); rotate with the exported key file"
+    )]
+    NextKeyOffline,
+    /// A key given back is not the committed next key.
+    #[error("that key is not this issuer's committed next key")]
+    WrongNextKey,
     /// Every status index is used.
     #[error("no status index left (all {MAX_STATUS_INDEX} used)")]
     StatusIndicesExhausted,
@@ -41,8 +49,9 @@ pub enum IssueError {
 struct Stored {
     #[cbor(n(0), with = "minicbor::bytes")]
     current: [u8; 32],
+    /// Absent when the pre-rotated key was moved to offline storage.
     #[cbor(n(1), with = "minicbor::bytes")]
-    next: [u8; 32],
+    next: Option<[u8; 32]>,
     #[n(2)]
     key_seq: u64,
     #[n(3)]
@@ -57,6 +66,8 @@ struct Stored {
     next_status_index: u32,
     #[n(8)]
     last_revocation_at: Timestamp,
+    #[cbor(n(9), with = "minicbor::bytes")]
+    next_digest: Option<[u8; 32]>,
 }
 
 /// An issuer's keys and chaining counters.
@@ -64,7 +75,10 @@ struct Stored {
 pub struct Issuer {
     id: IssuerId,
     current: SecretKey,
-    next: SecretKey,
+    /// The pre-rotated key; `None` once moved to offline storage.
+    next: Option<SecretKey>,
+    /// sha2-256 of the next key: what the latest key event committed to.
+    next_digest: [u8; 32],
     key_seq: u64,
     key_head: RecordId,
     profile_seq: u64,
@@ -106,7 +120,8 @@ impl Issuer {
         let issuer = Issuer {
             id,
             current,
-            next,
+            next_digest: next.public().digest(),
+            next: Some(next),
             key_seq: 0,
             key_head: rec.id(),
             profile_seq: 0,
@@ -138,26 +153,52 @@ impl Issuer {
         self.next_status_index
     }
 
-    /// Rotates to the pre-rotated key; `new_next` seeds the key after it.
+    /// Rotates to the pre-rotated key; `new_next` seeds the key after it. If
+    /// the next key was moved offline, `offline_next` gives it back.
     pub fn rotate(
         &mut self,
+        offline_next: Option<&[u8; 32]>,
         new_next: &[u8; 32],
         now: Timestamp,
     ) -> Result<SignedRecord, IssueError> {
+        let next = match (&self.next, offline_next) {
+            (_, Some(seed)) => {
+                let key = SecretKey::from_seed(seed)?;
+                if key.public().digest() != self.next_digest {
+                    return Err(IssueError::WrongNextKey);
+                }
+                key
+            }
+            (Some(key), None) => key.clone(),
+            (None, None) => return Err(IssueError::NextKeyOffline),
+        };
         let new_next = SecretKey::from_seed(new_next)?;
         let event = KeyEvent {
             issuer: self.id,
             seq: self.key_seq + 1,
             prev: Some(self.key_head),
-            key: *self.next.public(),
+            key: *next.public(),
             next_key_digest: new_next.public().digest(),
             at: now,
         };
-        let rec = SignedRecord::sign(Record::KeyEvent(event), &self.next)?;
-        self.current = std::mem::replace(&mut self.next, new_next);
+        let rec = SignedRecord::sign(Record::KeyEvent(event), &next)?;
+        self.current = next;
+        self.next_digest = new_next.public().digest();
+        self.next = Some(new_next);
         self.key_seq += 1;
         self.key_head = rec.id();
         Ok(rec)
+    }
+
+    /// Removes the pre-rotated key from this issuer and returns its seed, for
+    /// offline storage: whoever steals the node then cannot rotate the issuer.
+    pub fn export_next(&mut self) -> Option<[u8; 32]> {
+        self.next.take().map(|k| k.to_seed())
+    }
+
+    /// Whether the pre-rotated key is held here.
+    pub fn has_next_key(&self) -> bool {
+        self.next.is_some()
     }
 
     /// Signs a new profile version.
@@ -261,7 +302,7 @@ impl Issuer {
     pub fn to_bytes(&self) -> Vec<u8> {
         let stored = Stored {
             current: self.current.to_seed(),
-            next: self.next.to_seed(),
+            next: self.next.as_ref().map(SecretKey::to_seed),
             key_seq: self.key_seq,
             key_head: self.key_head,
             profile_seq: self.profile_seq,
@@ -269,6 +310,7 @@ impl Issuer {
             revocation_head: self.revocation_head,
             next_status_index: self.next_status_index,
             last_revocation_at: self.last_revocation_at,
+            next_digest: Some(self.next_digest),
         };
         minicbor::to_vec(stored).unwrap_or_default()
     }
@@ -281,10 +323,20 @@ impl Issuer {
             return Err(IssueError::Corrupt("too large".into()));
         }
         let s: Stored = minicbor::decode(bytes).map_err(|e| IssueError::Corrupt(e.to_string()))?;
+        let next = s.next.as_ref().map(SecretKey::from_seed).transpose()?;
         Ok(Issuer {
             id,
             current: SecretKey::from_seed(&s.current)?,
-            next: SecretKey::from_seed(&s.next)?,
+            next_digest: match (s.next_digest, &next) {
+                (Some(d), _) => d,
+                (None, Some(k)) => k.public().digest(),
+                (None, None) => {
+                    return Err(IssueError::Corrupt(
+                        "neither the next key nor its digest".into(),
+                    ));
+                }
+            },
+            next,
             key_seq: s.key_seq,
             key_head: s.key_head,
             profile_seq: s.profile_seq,

@@ -124,7 +124,7 @@ impl Issuer {
     pub fn rotate(&mut self) -> SignedRecord {
         self.rotations += 1;
         let next = seed(&format!("next-{}", self.rotations), self.seed);
-        expect(self.inner.rotate(&next, self.now))
+        expect(self.inner.rotate(None, &next, self.now))
     }
 }
 

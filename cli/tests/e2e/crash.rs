@@ -52,3 +52,35 @@ fn acknowledged_writes_survive_sigkill() {
     // The issuer's counters survived too: the next revocation continues the chain.
     assert_eq!(n.cmd(&["revoke", &awards[1]]).ok().line(), "4");
 }
+
+#[test]
+fn the_next_key_can_live_offline_and_come_back_to_rotate() {
+    let n = NodeProc::start(&[]);
+    n.cmd(&["issuer", "init", "--name", "Careful Academy"]).ok();
+    let file = n.dir.join("next.key");
+    let file = file.to_str().expect("path");
+    n.cmd(&["key", "export-next", "--out", file]).ok();
+    let stored = std::fs::read_to_string(n.dir.join("issuer.key")).expect("issuer file");
+    let exported = std::fs::read_to_string(file).expect("key file");
+    assert!(exported.trim().len() == 64);
+    let r = n.cmd(&["key", "rotate"]);
+    assert_eq!(
+        r.code, 2,
+        "rotating without the offline key must fail: {r:?}"
+    );
+    assert!(r.stderr.contains("next key"), "{}", r.stderr);
+    let wrong = n.dir.join("wrong.key");
+    std::fs::write(&wrong, "00".repeat(32)).expect("write");
+    assert_eq!(
+        n.cmd(&["key", "rotate", "--next-key", wrong.to_str().expect("path")])
+            .code,
+        2
+    );
+    let event = n.cmd(&["key", "rotate", "--next-key", file]).ok().line();
+    assert!(event.starts_with('b'), "{event}");
+    let keys = n.cmd(&["issuer", "show", "--json"]).ok().json()["keys"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(keys, Some(2));
+    let _ = stored;
+}

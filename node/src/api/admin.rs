@@ -36,6 +36,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/v1/admin/revocations", post(revoke))
         .route("/v1/admin/rotate", post(rotate))
         .route("/v1/admin/ob3", post(export_ob3))
+        .route("/v1/admin/keys/export-next", post(export_next_key))
         .route("/v1/admin/records", post(import_record))
         .route("/v1/admin/import", post(super::bundle::import))
         .route_layer(middleware::from_fn_with_state(state, require_token))
@@ -192,16 +193,7 @@ async fn create_badge(
 }
 
 fn hex_digest(h: &str) -> Option<[u8; 32]> {
-    let bytes = h.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks(2).enumerate() {
-        let s = std::str::from_utf8(pair).ok()?;
-        out[i] = u8::from_str_radix(s, 16).ok()?;
-    }
-    Some(out)
+    hex::decode(h).ok()?.try_into().ok()
 }
 
 /// An award to sign.
@@ -224,8 +216,7 @@ pub fn recipient_of(who: &str) -> Result<Recipient, ApiError> {
     if who.starts_with("did:") {
         Ok(Recipient::Did(who.to_owned()))
     } else if who.contains('@') && !who.contains(char::is_whitespace) {
-        let salt: [u8; 16] = datadir::random();
-        let salt: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+        let salt = hex::encode(datadir::random::<16>());
         Ok(Recipient::Hashed(IdentityHash::new(
             EMAIL_IDENTITY_TYPE,
             who,
@@ -352,9 +343,36 @@ async fn revoke(
     Ok(Json(json!({ "seq": seq })).into_response())
 }
 
-async fn rotate(State(s): State<AppState>) -> Result<Response, ApiError> {
-    let id = s.issuer.rotate(&s.core).await?;
+/// Optional body of `rotate`: the exported next key, hex.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateBody {
+    next_key: Option<String>,
+}
+
+async fn rotate(State(s): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let b: RotateBody = if body.is_empty() {
+        RotateBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("bad_json", e.to_string()))?
+    };
+    let offline = b
+        .next_key
+        .as_deref()
+        .map(hex_digest)
+        .map(|k| {
+            k.ok_or_else(|| ApiError::bad_request("bad_key", "next_key must be 64 hex digits"))
+        })
+        .transpose()?;
+    let id = s.issuer.rotate(&s.core, offline).await?;
     Ok(Json(json!({ "key_event": id })).into_response())
+}
+
+/// Moves the pre-rotated key off this node: returns it (hex) and forgets it.
+async fn export_next_key(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let seed = s.issuer.export_next_key().await?;
+    Ok(Json(json!({ "next_key": hex::encode(seed) })).into_response())
 }
 
 /// Applies one record envelope (a bundle import sends them one by one) and

@@ -91,6 +91,10 @@ impl From<crate::issuer::IssuerOpError> for ApiError {
         use crate::issuer::IssuerOpError as E;
         match e {
             E::NoIssuer => ApiError::new(StatusCode::CONFLICT, "no_issuer", e.to_string()),
+            E::Issue(
+                badgemesh_protocol::issuance::IssueError::NextKeyOffline
+                | badgemesh_protocol::issuance::IssueError::WrongNextKey,
+            ) => ApiError::new(StatusCode::CONFLICT, "next_key", e.to_string()),
             E::AlreadyExists(_) => {
                 ApiError::new(StatusCode::CONFLICT, "issuer_exists", e.to_string())
             }
