@@ -68,6 +68,11 @@ impl NodeClient {
         })
     }
 
+    /// Base URL of the node's API.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     fn token(&self) -> Result<String> {
         let path = self.data_dir.join(TOKEN_FILE);
         let bytes = read_secret(&path)

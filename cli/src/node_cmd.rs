@@ -134,7 +134,8 @@ async fn wait_for_signal() {
 
 fn info(data_dir: &Path, json: bool) -> Result<i32> {
     let client = NodeClient::find(data_dir)?;
-    let v = client.get("/v1/node")?.ok()?.json;
+    let mut v = client.get("/v1/node")?.ok()?.json;
+    v["api"] = client.base().into();
     if json {
         print_json(&v);
         return Ok(OK);
@@ -142,6 +143,7 @@ fn info(data_dir: &Path, json: bool) -> Result<i32> {
     println!("peer id       {}", v["peer_id"].as_str().unwrap_or(""));
     println!("version       {}", v["version"].as_str().unwrap_or(""));
     println!("data dir      {}", data_dir.display());
+    println!("api           {}", client.base());
     for a in v["listen"].as_array().into_iter().flatten() {
         println!("listen        {}", a.as_str().unwrap_or(""));
     }

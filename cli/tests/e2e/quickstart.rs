@@ -96,6 +96,17 @@ fn quickstart_issue_award_verify_elsewhere_revoke() {
         .ok()
         .json();
     assert_eq!(listed[0]["name"], "Teamwork");
+    let info = a.cmd(&["node", "info", "--json"]).ok().json();
+    assert!(
+        info["api"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("http://127.0.0.1:")),
+        "{info}"
+    );
+    assert!(
+        info["records"]["revocation_update"].as_u64() == Some(1),
+        "{info}"
+    );
     let peers = a.cmd(&["peers", "--json"]).ok().json();
     assert_eq!(peers.as_array().map(Vec::len), Some(1));
 }
