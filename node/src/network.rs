@@ -38,6 +38,8 @@ pub enum NetEvent {
     },
     /// A connection to a peer was established (the first one to it).
     Connected(PeerId),
+    /// A peer says it stored records we may lack.
+    Nudged(PeerId),
 }
 
 /// How a gossip message fared.

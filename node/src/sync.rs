@@ -146,7 +146,6 @@ async fn fetch(
         match core.ingest_batch(decoded).await {
             Ok(all) => {
                 stats.stored += all.iter().map(|i| i.stored.len() as u64).sum::<u64>();
-                regossip_recent(core, all.iter().flat_map(|i| &i.stored)).await;
             }
             Err(e) => warn!("store failed during sync: {e}"),
         }
@@ -154,51 +153,68 @@ async fn fetch(
     Ok(())
 }
 
-/// Records younger than this that arrive by sync are gossiped on: they are
-/// what a partition kept from the other side, and gossip spreads them far
-/// faster than sync rounds hop by hop. Older records stay with sync, so that a
-/// node back after a month does not flood the network with its catch-up.
-pub const REGOSSIP_MAX_AGE_SECS: i64 = 15 * 60;
+/// Runs rounds with peers: one at a time per node (so that two peers' rounds
+/// never fetch the same records twice), never two queued for the same peer.
+/// After a round that stored records, the node nudges its other peers to sync
+/// with it, which spreads what a partition kept apart hop by hop.
+#[derive(Clone, Debug)]
+pub struct Scheduler {
+    queued: Arc<Mutex<HashSet<PeerId>>>,
+    one_at_a_time: Arc<tokio::sync::Semaphore>,
+}
 
-async fn regossip_recent<'a>(
-    core: &Core,
-    stored: impl Iterator<Item = &'a std::sync::Arc<SignedRecord>>,
-) {
-    let now = crate::core::now();
-    for rec in stored {
-        let recent = now.since(rec.record().time()) <= REGOSSIP_MAX_AGE_SECS;
-        if recent && rec.kind() != RecordKind::Assertion {
-            let _ = core.client.publish(rec.bytes().to_vec()).await;
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler {
+            queued: Arc::default(),
+            one_at_a_time: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 }
 
-/// Runs rounds with peers, never two at once with the same peer.
-#[derive(Clone, Debug, Default)]
-pub struct Scheduler {
-    running: Arc<Mutex<HashSet<PeerId>>>,
-}
-
 impl Scheduler {
-    /// Starts a round with `peer` in the background unless one is running.
+    /// Starts a round with `peer` in the background unless one is queued.
     pub fn start(&self, core: &Core, peer: PeerId) {
         {
-            let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
-            if !running.insert(peer) {
+            let mut queued = self.queued.lock().unwrap_or_else(|e| e.into_inner());
+            if !queued.insert(peer) {
                 return;
             }
         }
-        let (core, running) = (core.clone(), self.running.clone());
+        let (core, me) = (core.clone(), self.clone());
         tokio::spawn(async move {
-            match round(&core, peer).await {
-                Ok(s) => debug!(%peer, ?s, "sync round done"),
-                Err(e) => debug!(%peer, "sync round failed: {e}"),
-            }
-            running
+            let permit = me.one_at_a_time.clone().acquire_owned().await;
+            me.queued
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&peer);
+            let result = round(&core, peer).await;
+            drop(permit);
+            match result {
+                Ok(s) if s.stored > 0 => {
+                    debug!(%peer, ?s, "sync round stored records; nudging peers");
+                    nudge_others(&core, peer).await;
+                }
+                Ok(s) => debug!(%peer, ?s, "sync round done"),
+                Err(e) => debug!(%peer, "sync round failed: {e}"),
+            }
         });
+    }
+}
+
+async fn nudge_others(core: &Core, source: PeerId) {
+    let Ok(peers) = core.client.peers().await else {
+        return;
+    };
+    for p in peers {
+        if let Ok(peer) = p.peer_id.parse::<PeerId>()
+            && peer != source
+        {
+            let client = core.client.clone();
+            tokio::spawn(async move {
+                let _ = client.request(peer, SyncRequest::Nudge).await;
+            });
+        }
     }
 }
 
@@ -208,7 +224,7 @@ impl Scheduler {
 pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::Receiver<NetEvent>) {
     while let Some(event) = events.recv().await {
         match event {
-            NetEvent::Connected(peer) => scheduler.start(&core, peer),
+            NetEvent::Connected(peer) | NetEvent::Nudged(peer) => scheduler.start(&core, peer),
             NetEvent::Gossip {
                 source,
                 message_id,

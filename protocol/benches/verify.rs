@@ -14,7 +14,7 @@ use badgemesh_protocol::record::SignedRecord;
 use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::testkit::Issuer;
 use badgemesh_protocol::time::Timestamp;
-use badgemesh_protocol::verify::{VerdictOutcome, VerifyOptions, verify};
+use badgemesh_protocol::verify::{VerdictOutcome, VerifyOptions, verify, verify_many};
 use criterion::{Criterion, criterion_group};
 use ed25519_dalek::{Signature, VerifyingKey};
 
@@ -81,12 +81,42 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    // Bulk audit: 256 assertions per call, batch signature verification.
+    let mut issuer42 = Issuer::new(42, T0);
+    let (badge, _) = issuer42.badge_class("Badge 3");
+    let many: Vec<Vec<u8>> = (0..256)
+        .map(|n| {
+            issuer42
+                .award(&badge, &format!("p{n}@example.org"))
+                .bytes()
+                .to_vec()
+        })
+        .collect();
+    let refs: Vec<&[u8]> = many.iter().map(Vec::as_slice).collect();
+    let mut g = c.benchmark_group("bulk_256");
+    g.throughput(criterion::Throughput::Elements(256));
+    g.bench_function("verify_one_by_one", |b| {
+        b.iter(|| {
+            refs.iter()
+                .map(|r| verify(r, &f.registry, T0, &opts))
+                .collect::<Vec<_>>()
+        })
+    });
+    g.bench_function("verify_many_batched", |b| {
+        b.iter(|| verify_many(black_box(&refs), &f.registry, T0, &opts))
+    });
+    g.finish();
+
     let issuer = f
         .registry
         .issuer(&f.award.record().issuer())
         .expect("known");
     c.bench_function("status_lookup", |b| {
         b.iter(|| issuer.revoked(black_box(1500)))
+    });
+    let record = f.award.record().clone();
+    c.bench_function("record_encode", |b| {
+        b.iter(|| black_box(&record).to_payload())
     });
     c.bench_function("record_decode_and_check", |b| {
         b.iter(|| SignedRecord::decode(black_box(f.award.bytes()), MAX_ENVELOPE_BYTES))

@@ -67,6 +67,11 @@ pub enum SyncRequest {
         #[n(2)]
         ids: Vec<RecordId>,
     },
+    /// "I stored records you may lack: sync with me." The receiver answers
+    /// with an empty page and schedules a round with the sender; this spreads
+    /// what a partition kept apart hop by hop, by sync, without gossip floods.
+    #[n(3)]
+    Nudge,
 }
 
 /// A sync response.
@@ -232,6 +237,10 @@ pub fn respond(registry: &Registry, request: &SyncRequest) -> SyncResponse {
             let more = offset.saturating_add(page.len()) < ids.len();
             SyncResponse::Ids { ids: page, more }
         }
+        SyncRequest::Nudge => SyncResponse::Ids {
+            ids: vec![],
+            more: false,
+        },
         SyncRequest::Get { issuer, kind, ids } => {
             let Some(kind) = kind.kind() else {
                 return SyncResponse::Error {

@@ -257,7 +257,7 @@ pub async fn partition(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result
             sync_bytes / minimum.max(1) as f64
         ),
         format!(
-            "all bytes on the wire during the heal (gossip, sync, identify, ping, heartbeats; libp2p bandwidth counters): {wire_bytes:.0}, {:.2} times the minimum. Synced records younger than 15 minutes are re-gossiped, so gossip carries most of a fresh partition's records.",
+            "all bytes on the wire during the heal (gossip, sync, identify, ping, heartbeats; libp2p bandwidth counters): {wire_bytes:.0}, {:.2} times the minimum. A node that stored records by sync nudges its peers to sync with it, so the heal spreads hop by hop by sync.",
             wire_bytes / minimum.max(1) as f64
         ),
         "Latencies in this row are from the moment of reconnection. `extra` = seconds to converge."

@@ -353,6 +353,9 @@ impl EventLoop {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
+                    if request == badgemesh_protocol::sync::SyncRequest::Nudge {
+                        let _ = self.events.try_send(NetEvent::Nudged(peer));
+                    }
                     let response = if self.sync_rate.allow(peer, std::time::Instant::now()) {
                         self.ledger.read(|r| respond(r, &request))
                     } else {
