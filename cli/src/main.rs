@@ -55,6 +55,7 @@ enum Command {
     /// Show the revocation status of an award stored on this node.
     Status(verifying::StatusArgs),
     /// List connected peers.
+    #[command(after_help = "Example:\n  badgemesh peers --json")]
     Peers(verifying::JsonFlag),
     /// Manage the issuer's keys.
     #[command(subcommand)]
@@ -68,13 +69,18 @@ enum Command {
     /// Print the credential baked into a PNG or SVG badge image.
     Unbake(baking::UnbakeArgs),
     /// Start three nodes on loopback and walk through issue, award, verify, revoke.
+    #[command(after_help = "Example:\n  badgemesh demo")]
     Demo,
     /// Print shell completions.
+    #[command(
+        after_help = "Example:\n  badgemesh completions bash > /etc/bash_completion.d/badgemesh"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
     /// Print the man page.
+    #[command(after_help = "Example:\n  badgemesh man > badgemesh.1 && man ./badgemesh.1")]
     Man,
 }
 

@@ -30,6 +30,10 @@ pub struct VerifyArgs {
     /// Treat revocation data older than this as unknown (e.g. 10m, 1h, 2d).
     #[arg(long, value_name = "DURATION")]
     max_age: Option<humantime::Duration>,
+    /// An Open Badges 2.0 issuer's RSA public key (PEM): checks a signed
+    /// (RS256) OB 2.0 badge here, without a node.
+    #[arg(long, value_name = "FILE")]
+    issuer_key: Option<PathBuf>,
     /// Print the verdict as JSON (stable; `outcome` is one of valid, revoked,
     /// expired, not_yet_valid, invalid, indeterminate).
     #[arg(long)]
@@ -83,8 +87,21 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
         at.parse::<badgemesh_protocol::time::Timestamp>()
             .map_err(|e| usage(e.to_string()))?;
     }
+    let pem = match &a.issuer_key {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    // With an OB 2.0 issuer key the check is local: the node has no use for it.
+    let found = if pem.is_some() {
+        Err(usage("checked locally with the given issuer key"))
+    } else {
+        NodeClient::find(dir)
+    };
     let v =
-        match NodeClient::find(dir) {
+        match found {
             Ok(client) => {
                 let mut query = Vec::new();
                 if let Some(r) = &a.recipient {
@@ -121,6 +138,7 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
                     max_age_secs: a
                         .max_age
                         .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
+                    ob2_issuer_key_pem: pem.as_deref(),
                 };
                 badgemesh_node::formats::verify_any(&input, None, now, &opts).map_err(|e| {
                     if matches!(e, badgemesh_node::formats::FormatError::Unrecognised) {

@@ -180,6 +180,7 @@ async fn verify_handler(
     let opts = crate::formats::Options {
         recipient: q.recipient.as_deref(),
         max_age_secs: q.max_age,
+        ob2_issuer_key_pem: None,
     };
     let started = Instant::now();
     // Native verification takes microseconds; OB 3.0 proofs take milliseconds
@@ -198,6 +199,7 @@ async fn verify_handler(
             let opts = crate::formats::Options {
                 recipient: recipient.as_deref(),
                 max_age_secs: max_age,
+                ob2_issuer_key_pem: None,
             };
             core.ledger
                 .read(|r| crate::formats::verify_any(&body, Some(r), at, &opts))

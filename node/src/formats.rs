@@ -27,6 +27,8 @@ pub struct Options<'a> {
     pub recipient: Option<&'a str>,
     /// Revocation data older than this many seconds is treated as unknown.
     pub max_age_secs: Option<i64>,
+    /// An OB 2.0 issuer's RSA public key (PEM), to check a signed (RS256) badge.
+    pub ob2_issuer_key_pem: Option<&'a str>,
 }
 
 /// Input that is not a badge at all.
@@ -296,7 +298,7 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
         text,
         &ob2::Ob2Options {
             now: now_jiff,
-            issuer_key_pem: None,
+            issuer_key_pem: opts.ob2_issuer_key_pem,
             recipient: opts.recipient,
         },
     );

@@ -121,3 +121,41 @@ fn bad_files_ids_and_usage() {
     let r = n.cmd(&["verify", "--help"]);
     assert!(r.code == 0 && r.stdout.contains("Exit status"), "{r:?}");
 }
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let commands: &[&[&str]] = &[
+        &["node", "run"],
+        &["node", "info"],
+        &["issuer", "init"],
+        &["issuer", "show"],
+        &["badge", "create"],
+        &["badge", "list"],
+        &["award"],
+        &["revoke"],
+        &["verify"],
+        &["status"],
+        &["peers"],
+        &["key", "rotate"],
+        &["key", "export-next"],
+        &["export"],
+        &["import"],
+        &["bake"],
+        &["unbake"],
+        &["demo"],
+        &["completions"],
+        &["man"],
+    ];
+    for c in commands {
+        let mut args = c.to_vec();
+        args.push("--help");
+        let r = run(dir.path(), &args);
+        assert_eq!(r.code, 0, "{c:?}: {r:?}");
+        assert!(
+            r.stdout.contains("Example"),
+            "{c:?} --help has no example:\n{}",
+            r.stdout
+        );
+    }
+}

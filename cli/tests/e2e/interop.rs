@@ -186,3 +186,133 @@ fn ob3_png_and_svg_badges_verify_here_elsewhere_and_offline() {
     let list: serde_json::Value = resp.body_mut().read_json().expect("json");
     assert_eq!(list["credentialSubject"]["type"], "BitstringStatusList");
 }
+
+#[test]
+fn a_hosted_ob2_badge_is_indeterminate_offline_even_with_a_key() {
+    // An RS256 JWS signed with the bake crate's test key (see bake/tests).
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bake/tests/fixtures");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hosted = dir.path().join("hosted.json");
+    std::fs::write(
+        &hosted,
+        r#"{"@context":"https://w3id.org/openbadges/v2","type":"Assertion","id":"https://example.org/a/1",
+            "recipient":{"type":"email","hashed":false,"identity":"ada@example.org"},
+            "badge":"https://example.org/b/1","verification":{"type":"hosted"},"issuedOn":"2020-01-01T00:00:00Z"}"#,
+    )
+    .expect("write");
+    let r = run(
+        dir.path(),
+        &["verify", hosted.to_str().expect("path"), "--json"],
+    );
+    assert_eq!(
+        (r.code, r.json()["outcome"].as_str()),
+        (3, Some("indeterminate")),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("hosted"), "{}", r.stdout);
+    // A key file that does not parse is not a valid check.
+    let key = fixtures.join("ob2_test_rsa_public.pem");
+    let r = run(
+        dir.path(),
+        &[
+            "verify",
+            hosted.to_str().expect("path"),
+            "--issuer-key",
+            key.to_str().expect("path"),
+            "--json",
+        ],
+    );
+    assert_eq!(
+        r.code, 3,
+        "a hosted badge stays indeterminate even with a key: {r:?}"
+    );
+}
+
+/// Signs an OB 2.0 assertion as a compact RS256 JWS with the bake crate's
+/// test key.
+fn signed_ob2() -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64U;
+    let assertion = serde_json::json!({
+        "@context": "https://w3id.org/openbadges/v2", "type": "Assertion",
+        "id": "urn:uuid:2f1b4a8e-3c1d-4e5f-9a0b-1c2d3e4f5a6b",
+        "recipient": { "type": "email", "hashed": false, "identity": "ada@example.org" },
+        "badge": { "type": "BadgeClass", "id": "https://example.org/badges/5", "name": "Printmaster",
+            "description": "Prints.", "image": "https://example.org/i", "criteria": { "narrative": "Print." },
+            "issuer": { "type": "Profile", "id": "https://example.org/issuer", "name": "Makers",
+                "url": "https://example.org", "email": "c@example.org", "publicKey": "https://example.org/keys/1" } },
+        "verification": { "type": "SignedBadge", "creator": "https://example.org/keys/1" },
+        "issuedOn": "2016-12-31T23:59:59Z"
+    });
+    let key = ring::signature::RsaKeyPair::from_pkcs8(include_bytes!(
+        "../../../bake/tests/fixtures/ob2_test_rsa_private.pk8"
+    ))
+    .expect("test key");
+    let input = format!(
+        "{}.{}",
+        B64U.encode(r#"{"alg":"RS256"}"#),
+        B64U.encode(assertion.to_string())
+    );
+    let mut sig = vec![0; key.public().modulus_len()];
+    key.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        input.as_bytes(),
+        &mut sig,
+    )
+    .expect("signs");
+    format!("{input}.{}", B64U.encode(sig))
+}
+
+#[test]
+fn a_signed_ob2_badge_verifies_with_the_issuers_key_only() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bake/tests/fixtures");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let jws = dir.path().join("signed.jws");
+    std::fs::write(&jws, signed_ob2()).expect("write");
+    let jws = jws.to_str().expect("path");
+    let key = fixtures.join("ob2_test_rsa_public.pem");
+    let other = fixtures.join("ob2_other_rsa_public.pem");
+    let r = run(
+        dir.path(),
+        &[
+            "verify",
+            jws,
+            "--issuer-key",
+            key.to_str().expect("path"),
+            "--recipient",
+            "ada@example.org",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        (
+            r.code,
+            r.json()["outcome"].as_str(),
+            r.json()["format"].as_str()
+        ),
+        (0, Some("valid"), Some("ob2")),
+        "{r:?}"
+    );
+    let r = run(
+        dir.path(),
+        &[
+            "verify",
+            jws,
+            "--issuer-key",
+            other.to_str().expect("path"),
+            "--json",
+        ],
+    );
+    assert_eq!(
+        (r.code, r.json()["outcome"].as_str()),
+        (1, Some("invalid")),
+        "{r:?}"
+    );
+    let r = run(dir.path(), &["verify", jws, "--json"]);
+    assert_eq!(
+        (r.code, r.json()["outcome"].as_str()),
+        (3, Some("indeterminate")),
+        "without the key: {r:?}"
+    );
+}
