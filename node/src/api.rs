@@ -235,18 +235,7 @@ async fn assertion_status(
     let id: RecordId = id
         .parse()
         .map_err(|e| ApiError::bad_request("bad_id", format!("{e}")))?;
-    let bytes = s
-        .core
-        .ledger
-        .store()
-        .get(&id)
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "unknown_assertion",
-                format!("no assertion {id} on this node"),
-            )
-        })?;
+    let bytes = stored_assertion(&s, &id)?;
     let status = s
         .core
         .ledger
@@ -277,6 +266,22 @@ async fn status_list(
         .unwrap_or_else(|| format!("http://{}", s.api_addr));
     let json = s.issuer.status_list(&s.core, &base).await?;
     Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], json).into_response())
+}
+
+/// The envelope of an assertion stored on this node (awarded here, or
+/// published to it).
+pub(crate) fn stored_assertion(s: &AppState, id: &RecordId) -> Result<Vec<u8>, ApiError> {
+    s.core
+        .ledger
+        .store()
+        .get(id)
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_assertion",
+                format!("no assertion {id} on this node"),
+            )
+        })
 }
 
 /// Parses a DID path segment.

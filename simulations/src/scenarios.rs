@@ -121,6 +121,25 @@ async fn settle(p: &Params) {
     tokio::time::sleep(Duration::from_millis(p.settings.heartbeat_ms * 5)).await;
 }
 
+/// Two separate clusters of `half` and `p.nodes - half` nodes, each connected
+/// and warmed up: the two sides of a partition.
+async fn halves(
+    p: &Params,
+    name: &str,
+    half: usize,
+    rng: &mut StdRng,
+    pb: &ProgressBar,
+) -> Result<(Cluster, Cluster)> {
+    let mut a = Cluster::new(p.base.join(format!("{name}-a")), p.settings.clone());
+    let mut b = Cluster::new(p.base.join(format!("{name}-b")), p.settings.clone());
+    a.grow(half, p.degree, rng, || pb.inc(1)).await?;
+    b.grow(p.nodes - half, p.degree, rng, || pb.inc(1)).await?;
+    a.wait_connected(Duration::from_secs(60)).await?;
+    b.wait_connected(Duration::from_secs(60)).await?;
+    settle(p).await;
+    Ok((a, b))
+}
+
 /// `propagation`: N nodes, one issuer publishing at a steady rate.
 pub async fn propagation(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result<Outcome> {
     let mut c = Cluster::new(p.base.join("propagation"), p.settings.clone());
@@ -161,13 +180,7 @@ pub async fn partition(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result
     let half = (p.nodes / 2).max(1);
     let per_side = (p.records / 2).max(1);
     pb.set_length((p.nodes + 2 * per_side) as u64);
-    let mut a = Cluster::new(p.base.join("partition-a"), p.settings.clone());
-    let mut b = Cluster::new(p.base.join("partition-b"), p.settings.clone());
-    a.grow(half, p.degree, rng, || pb.inc(1)).await?;
-    b.grow(p.nodes - half, p.degree, rng, || pb.inc(1)).await?;
-    a.wait_connected(Duration::from_secs(60)).await?;
-    b.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    let (a, b) = halves(p, "partition", half, rng, pb).await?;
     let ia = init_issuer(a.nodes[0].node(), "Side A").await?;
     let ib = init_issuer(b.nodes[0].node(), "Side B").await?;
     let ids_a = publish(a.nodes[0].node(), ia, per_side, p.rate, 0, pb).await?;
@@ -507,13 +520,7 @@ pub async fn equivocation(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Res
     use badgemesh_protocol::testkit::Issuer as TestIssuer;
     let half = (p.nodes / 2).max(1);
     pb.set_length(p.nodes as u64);
-    let mut a = Cluster::new(p.base.join("equivocation-a"), p.settings.clone());
-    let mut b = Cluster::new(p.base.join("equivocation-b"), p.settings.clone());
-    a.grow(half, p.degree, rng, || pb.inc(1)).await?;
-    b.grow(p.nodes - half, p.degree, rng, || pb.inc(1)).await?;
-    a.wait_connected(Duration::from_secs(60)).await?;
-    b.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    let (a, b) = halves(p, "equivocation", half, rng, pb).await?;
     let mut issuer = TestIssuer::new(4242, badgemesh_node::core::now());
     let genesis = issuer.genesis();
     let mut fork = issuer.clone();

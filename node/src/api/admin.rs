@@ -303,18 +303,7 @@ async fn revoke(
         let id: RecordId = text
             .parse()
             .map_err(|e| ApiError::bad_request("bad_id", format!("{text}: {e}")))?;
-        let bytes = s
-            .core
-            .ledger
-            .store()
-            .get(&id)
-            .map_err(|e| ApiError::internal(e.to_string()))?
-            .ok_or_else(|| {
-                ApiError::not_found(
-                    "unknown_assertion",
-                    format!("no assertion {id} on this node"),
-                )
-            })?;
+        let bytes = super::stored_assertion(&s, &id)?;
         let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES)
             .map_err(|e| ApiError::internal(e.to_string()))?;
         match rec.record() {

@@ -52,31 +52,28 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A body that could not be read: 413 when it is too large, else 400 `code`.
+fn body_rejection(status: StatusCode, text: String, code: &'static str) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "request body exceeds the limit",
+        )
+    } else {
+        ApiError::bad_request(code, text)
+    }
+}
+
 impl From<axum::extract::rejection::BytesRejection> for ApiError {
     fn from(r: axum::extract::rejection::BytesRejection) -> Self {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "request body exceeds the limit",
-            )
-        } else {
-            ApiError::bad_request("bad_body", r.body_text())
-        }
+        body_rejection(r.status(), r.body_text(), "bad_body")
     }
 }
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "request body exceeds the limit",
-            )
-        } else {
-            ApiError::bad_request("bad_json", r.body_text())
-        }
+        body_rejection(r.status(), r.body_text(), "bad_json")
     }
 }
 
