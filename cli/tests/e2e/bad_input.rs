@@ -40,6 +40,14 @@ fn bad_files_ids_and_usage() {
         2,
         "cannot read",
     );
+    // Root reads any file, so a directory stands in for an unreadable one.
+    let unreadable = n.dir.join("a-directory");
+    std::fs::create_dir(&unreadable).expect("mkdir");
+    one_line_error(
+        &n.cmd(&["verify", unreadable.to_str().expect("path")]),
+        2,
+        "cannot read",
+    );
     let garbage = n.dir.join("garbage.badge");
     std::fs::write(&garbage, b"this is not a badge").expect("write");
     one_line_error(
