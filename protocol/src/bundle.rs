@@ -114,14 +114,10 @@ pub fn read(bytes: &[u8]) -> Result<Contents<'_>, BundleError> {
         offset: d.position(),
         message,
     };
-    loop {
+    // Read records until the trailer, the end, or a break; `error` says which.
+    let error = loop {
         if d.position() >= bytes.len() {
-            let error = Some(broken(&records, &d, "missing trailer".into()));
-            return Ok(Contents {
-                created_at: header.created_at,
-                records,
-                error,
-            });
+            break Some(broken(&records, &d, "missing trailer".into()));
         }
         match d.datatype() {
             Ok(minicbor::data::Type::Bytes) => match d.bytes() {
@@ -130,67 +126,36 @@ pub fn read(bytes: &[u8]) -> Result<Contents<'_>, BundleError> {
                     records.push(b);
                 }
                 Ok(b) => {
-                    let error = Some(broken(
+                    break Some(broken(
                         &records,
                         &d,
                         format!("record of {} bytes exceeds the limit", b.len()),
                     ));
-                    return Ok(Contents {
-                        created_at: header.created_at,
-                        records,
-                        error,
-                    });
                 }
-                Err(e) => {
-                    let error = Some(broken(&records, &d, e.to_string()));
-                    return Ok(Contents {
-                        created_at: header.created_at,
-                        records,
-                        error,
-                    });
-                }
+                Err(e) => break Some(broken(&records, &d, e.to_string())),
             },
             Ok(minicbor::data::Type::Map) => {
-                let error = match d.decode::<Trailer>() {
-                    Ok(t)
-                        if t.count == records.len() as u64
-                            && t.digest == <[u8; 32]>::from(digest.clone().finalize()) =>
-                    {
-                        if d.position() == bytes.len() {
-                            None
-                        } else {
-                            Some(broken(&records, &d, "bytes after the trailer".into()))
-                        }
+                let expected: [u8; 32] = digest.clone().finalize().into();
+                break match d.decode::<Trailer>() {
+                    Ok(t) if t.count == records.len() as u64 && t.digest == expected => {
+                        (d.position() != bytes.len())
+                            .then(|| broken(&records, &d, "bytes after the trailer".into()))
                     }
                     Ok(_) => Some(BundleError::Mismatch {
                         count: records.len(),
                     }),
                     Err(e) => Some(broken(&records, &d, e.to_string())),
                 };
-                return Ok(Contents {
-                    created_at: header.created_at,
-                    records,
-                    error,
-                });
             }
-            Ok(other) => {
-                let error = Some(broken(&records, &d, format!("unexpected {other}")));
-                return Ok(Contents {
-                    created_at: header.created_at,
-                    records,
-                    error,
-                });
-            }
-            Err(e) => {
-                let error = Some(broken(&records, &d, e.to_string()));
-                return Ok(Contents {
-                    created_at: header.created_at,
-                    records,
-                    error,
-                });
-            }
+            Ok(other) => break Some(broken(&records, &d, format!("unexpected {other}"))),
+            Err(e) => break Some(broken(&records, &d, e.to_string())),
         }
-    }
+    };
+    Ok(Contents {
+        created_at: header.created_at,
+        records,
+        error,
+    })
 }
 
 #[cfg(test)]
