@@ -232,9 +232,7 @@ async fn assertion_status(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: RecordId = id
-        .parse()
-        .map_err(|e| ApiError::bad_request("bad_id", format!("{e}")))?;
+    let id = parse_id("assertion", &id)?;
     let bytes = stored_assertion(&s, &id)?;
     let status = s
         .core
@@ -282,6 +280,12 @@ pub(crate) fn stored_assertion(s: &AppState, id: &RecordId) -> Result<Vec<u8>, A
                 format!("no assertion {id} on this node"),
             )
         })
+}
+
+/// Parses a record id given by a client; `field` names it in the error.
+pub(crate) fn parse_id(field: &str, text: &str) -> Result<RecordId, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::bad_request("bad_id", format!("{field} {text}: {e}")))
 }
 
 /// Parses a DID path segment.

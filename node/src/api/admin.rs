@@ -10,7 +10,6 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{
@@ -159,10 +158,7 @@ async fn create_badge(
     let related = b
         .related
         .iter()
-        .map(|r| {
-            r.parse::<RecordId>()
-                .map_err(|e| ApiError::bad_request("bad_id", format!("related {r}: {e}")))
-        })
+        .map(|r| super::parse_id("related", r))
         .collect::<Result<Vec<_>, _>>()?;
     let badge = BadgeClass {
         issuer: placeholder_issuer(),
@@ -235,10 +231,7 @@ async fn award(
     body: Result<Json<AwardBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(b) = body?;
-    let badge: RecordId = b
-        .badge
-        .parse()
-        .map_err(|e| ApiError::bad_request("bad_id", format!("badge {}: {e}", b.badge)))?;
+    let badge = super::parse_id("badge", &b.badge)?;
     let expires = b
         .expires
         .as_deref()
@@ -300,9 +293,7 @@ async fn revoke(
         .ok_or_else(|| ApiError::from(crate::issuer::IssuerOpError::NoIssuer))?;
     let mut indices = b.indices;
     for text in &b.assertions {
-        let id: RecordId = text
-            .parse()
-            .map_err(|e| ApiError::bad_request("bad_id", format!("{text}: {e}")))?;
+        let id = super::parse_id("assertion", text)?;
         let bytes = super::stored_assertion(&s, &id)?;
         let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES)
             .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -395,10 +386,7 @@ async fn export_ob3(
     body: Result<Json<ExportBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(b) = body?;
-    let id: RecordId = b
-        .assertion
-        .parse()
-        .map_err(|e| ApiError::bad_request("bad_id", format!("{}: {e}", b.assertion)))?;
+    let id = super::parse_id("assertion", &b.assertion)?;
     let json = s.issuer.export_ob3(&s.core, id).await?;
     Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], json).into_response())
 }

@@ -182,9 +182,7 @@ pub(super) async fn badge(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: RecordId = id
-        .parse()
-        .map_err(|e| ApiError::bad_request("bad_id", format!("{e}")))?;
+    let id = super::parse_id("badge class", &id)?;
     s.core
         .ledger
         .read(|r| r.badge_class(&id).map(|(b, _)| badge_json(id, b)))
