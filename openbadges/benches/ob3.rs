@@ -14,10 +14,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use badgemesh_openbadges::canon::canonicalize;
 use badgemesh_openbadges::contexts::ContextSet;
 use badgemesh_openbadges::credential::{Outcome, VerifyOptions, verify_credential};
 use badgemesh_openbadges::export::{ExportInput, export_credential_json};
 use badgemesh_openbadges::proof::{hash_data, hash_data_full};
+use badgemesh_openbadges::rdf::{to_rdf, to_rdf_full};
 use badgemesh_protocol::record::{Record, SignedRecord};
 use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::testkit::Issuer;
@@ -113,6 +115,26 @@ fn benches(c: &mut Criterion) {
     c.bench_function("ob3_hash_data_full_jsonld", |b| {
         b.iter(|| hash_data_full(black_box(&pre), &proof, &contexts).expect("hash"))
     });
+    let mut unsecured = pre.clone();
+    unsecured.shift_remove("proof");
+    let quads = to_rdf(&unsecured, &contexts).expect("rdf");
+    c.bench_function("ob3_stage_parse_prepass", |b| {
+        b.iter(|| {
+            let mut v: serde_json::Value =
+                serde_json::from_slice(black_box(&fx.credential)).expect("json");
+            badgemesh_openbadges::json::prepass(&mut v).expect("prepass");
+            v
+        })
+    });
+    c.bench_function("ob3_stage_to_rdf_memoised", |b| {
+        b.iter(|| to_rdf(black_box(&unsecured), &contexts).expect("rdf"))
+    });
+    c.bench_function("ob3_stage_to_rdf_full", |b| {
+        b.iter(|| to_rdf_full(black_box(&unsecured), &contexts).expect("rdf"))
+    });
+    c.bench_function("ob3_stage_canonicalize_document", |b| {
+        b.iter(|| canonicalize(black_box(&quads)).expect("canon"))
+    });
     c.bench_function("native_verify", |b| b.iter(native));
     let window = Duration::from_secs(3);
     let r_ob3 = rate(ob3, window);
@@ -137,6 +159,40 @@ fn benches(c: &mut Criterion) {
         "hashData with proof template: {r_template:.0}/s; full JSON-LD for both: {r_full:.0}/s; speed-up {:.2}x",
         r_template / r_full
     );
+    match digital_bazaar_rate(&fx.credential) {
+        Ok(r_db) => println!(
+            "Digital Bazaar (node, same credential): {r_db:.0}/s; badgemesh OB3/Digital Bazaar = {:.1}x",
+            r_ob3 / r_db
+        ),
+        Err(why) => println!("Digital Bazaar baseline not measured: {why}"),
+    }
+}
+
+/// Digital Bazaar's verifier on the same credential, one thread
+/// (`openbadges/interop/bench.js`), when node and its packages are installed
+/// (`npm ci` in `openbadges/interop`, which `.ci/run` does).
+fn digital_bazaar_rate(credential: &[u8]) -> Result<f64, String> {
+    let interop = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("interop");
+    if !interop.join("node_modules").is_dir() {
+        return Err("run `npm ci` in openbadges/interop first".into());
+    }
+    let file =
+        std::env::temp_dir().join(format!("badgemesh-ob3-bench-{}.json", std::process::id()));
+    std::fs::write(&file, credential).map_err(|e| e.to_string())?;
+    let out = std::process::Command::new("node")
+        .arg(interop.join("bench.js"))
+        .arg(&file)
+        .arg("3")
+        .output();
+    let _ = std::fs::remove_file(&file);
+    let out = out.map_err(|e| format!("node: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|e| format!("bench.js output: {e}"))
 }
 
 criterion_group!(group, benches);

@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use crate::shapes::ShapeCache;
+
 /// `https://www.w3.org/ns/credentials/v2` (VC Data Model 2.0).
 pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
 /// `https://www.w3.org/2018/credentials/v1` (VC Data Model 1.1).
@@ -96,6 +98,9 @@ pub fn is_ob_context(url: &str) -> bool {
 #[derive(Clone, Debug)]
 pub struct ContextSet {
     docs: Arc<HashMap<String, Arc<str>>>,
+    /// Templates are only valid for the contexts they were made with, so each
+    /// set has its own.
+    shapes: Arc<ShapeCache>,
 }
 
 impl ContextSet {
@@ -110,6 +115,7 @@ impl ContextSet {
                         .map(|(url, text)| ((*url).to_owned(), Arc::from(*text)))
                         .collect(),
                 ),
+                shapes: Arc::default(),
             })
             .clone()
     }
@@ -121,12 +127,18 @@ impl ContextSet {
         docs.insert(url.to_owned(), Arc::from(text));
         ContextSet {
             docs: Arc::new(docs),
+            shapes: Arc::default(),
         }
     }
 
     /// The document for `url`, if it is in the set.
     pub fn get(&self, url: &str) -> Option<&str> {
         self.docs.get(url).map(|d| &**d)
+    }
+
+    /// The memoised JSON-LD to RDF templates made with this set.
+    pub(crate) fn shapes(&self) -> &ShapeCache {
+        &self.shapes
     }
 
     /// Whether `url` is in the set.

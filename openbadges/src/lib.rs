@@ -3,6 +3,7 @@
 //! - [`contexts`]: the pinned JSON-LD contexts; any other URL is an error.
 //! - [`json`]: bounded JSON parsing and the safe-mode pre-pass.
 //! - [`rdf`]: JSON-LD to RDF (oxjsonld) with the safe-mode checks.
+//! - [`shapes`]: JSON-LD to RDF memoised by document shape (the fast path).
 //! - [`canon`]: RDFC-1.0 canonicalization (rdf-canon).
 //! - [`proof`]: `eddsa-rdfc-2022` Data Integrity proofs (sign, verify).
 //! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
@@ -31,4 +32,5 @@ pub mod json;
 pub mod limits;
 pub mod proof;
 pub mod rdf;
+pub mod shapes;
 pub mod status_list;

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::canon::{CanonError, canonicalize};
 use crate::contexts::ContextSet;
-use crate::rdf::{RdfError, to_rdf};
+use crate::rdf::{RdfError, to_rdf, to_rdf_full};
 
 /// The only cryptosuite this crate signs with.
 pub const EDDSA_RDFC_2022: &str = "eddsa-rdfc-2022";
@@ -84,14 +84,15 @@ fn hash_data_inner(
             options.insert(k.clone(), v.clone());
         }
     }
+    let rdf = if template { to_rdf } else { to_rdf_full };
     let canonical_proof = match template
         .then(|| proof_template(&options, contexts))
         .flatten()
     {
         Some(t) => t,
-        None => canonicalize(&to_rdf(&options, contexts)?)?,
+        None => canonicalize(&rdf(&options, contexts)?)?,
     };
-    let canonical_document = canonicalize(&to_rdf(&unsecured, contexts)?)?;
+    let canonical_document = canonicalize(&rdf(&unsecured, contexts)?)?;
     let mut message = [0u8; 64];
     message[..32].copy_from_slice(&Sha256::digest(canonical_proof.as_bytes()));
     message[32..].copy_from_slice(&Sha256::digest(canonical_document.as_bytes()));

@@ -52,10 +52,22 @@ pub enum RdfError {
     UnsupportedTerm,
 }
 
-/// Turns a JSON-LD document into RDF quads, strictly (see the module docs).
+/// Turns a JSON-LD document into RDF quads, strictly (see the module docs),
+/// from a memoised template when a document of the same shape was seen
+/// before (see [`crate::shapes`]).
 ///
 /// `doc` must already have been through [`crate::json::prepass`].
 pub fn to_rdf(
+    doc: &Map<String, Value>,
+    contexts: &ContextSet,
+) -> Result<Vec<rdf02::Quad>, RdfError> {
+    contexts
+        .shapes()
+        .to_rdf(doc, contexts, |d| to_rdf_full(d, contexts))
+}
+
+/// [`to_rdf`] always through the JSON-LD processor: the reference path.
+pub fn to_rdf_full(
     doc: &Map<String, Value>,
     contexts: &ContextSet,
 ) -> Result<Vec<rdf02::Quad>, RdfError> {
@@ -138,7 +150,7 @@ pub fn to_rdf(
     Ok(out)
 }
 
-fn check_iri(iri: &str) -> Result<(), RdfError> {
+pub(crate) fn check_iri(iri: &str) -> Result<(), RdfError> {
     if let Some(term) = iri.strip_prefix(SENTINEL_VOCAB) {
         return Err(RdfError::UndefinedTerm(term.to_owned()));
     }
