@@ -16,6 +16,7 @@ const files = {
   'https://purl.imsglobal.org/spec/ob/v3p0/extensions.json': 'ob-v3p0-extensions.json',
   'https://w3id.org/security/data-integrity/v2': 'data-integrity-v2.jsonld',
   'https://w3id.org/security/multikey/v1': 'multikey-v1.jsonld',
+  'https://w3id.org/security/suites/ed25519-2020/v1': 'ed25519-signature-2020-v1.jsonld',
 };
 const contexts = new Map(Object.entries(files).map(([url, f]) =>
   [url, JSON.parse(readFileSync(join(here, '..', 'contexts', f), 'utf8'))]));

@@ -5,7 +5,9 @@
 //! repository named in `contexts/SOURCES.md`) or an error. Tests may add
 //! further documents with [`ContextSet::with_extra`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 
 use crate::shapes::ShapeCache;
@@ -28,9 +30,11 @@ pub const OB_EXTENSIONS: &str = "https://purl.imsglobal.org/spec/ob/v3p0/extensi
 pub const DATA_INTEGRITY_V2: &str = "https://w3id.org/security/data-integrity/v2";
 /// Multikey v1.
 pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
+/// The Ed25519Signature2020 suite context (legacy proofs met in the wild).
+pub const ED25519_2020_V1: &str = "https://w3id.org/security/suites/ed25519-2020/v1";
 
 /// The pinned documents: URL and exact text.
-const PINNED: [(&str, &str); 9] = [
+const PINNED: [(&str, &str); 10] = [
     (
         CREDENTIALS_V2,
         include_str!("../contexts/credentials-v2.jsonld"),
@@ -64,6 +68,10 @@ const PINNED: [(&str, &str); 9] = [
         include_str!("../contexts/data-integrity-v2.jsonld"),
     ),
     (MULTIKEY_V1, include_str!("../contexts/multikey-v1.jsonld")),
+    (
+        ED25519_2020_V1,
+        include_str!("../contexts/ed25519-signature-2020-v1.jsonld"),
+    ),
 ];
 
 /// Whether `url` names an Open Badges 3.0 context, i.e. matches
@@ -101,6 +109,8 @@ pub struct ContextSet {
     /// Templates are only valid for the contexts they were made with, so each
     /// set has its own.
     shapes: Arc<ShapeCache>,
+    /// Terms that carry a scoped context, computed on first use.
+    type_scoped: Arc<OnceLock<HashSet<String>>>,
 }
 
 impl ContextSet {
@@ -116,6 +126,7 @@ impl ContextSet {
                         .collect(),
                 ),
                 shapes: Arc::default(),
+                type_scoped: Arc::default(),
             })
             .clone()
     }
@@ -128,6 +139,7 @@ impl ContextSet {
         ContextSet {
             docs: Arc::new(docs),
             shapes: Arc::default(),
+            type_scoped: Arc::default(),
         }
     }
 
@@ -139,6 +151,35 @@ impl ContextSet {
     /// The memoised JSON-LD to RDF templates made with this set.
     pub(crate) fn shapes(&self) -> &ShapeCache {
         &self.shapes
+    }
+
+    /// Every term, at any depth of any document in the set, whose
+    /// definition carries its own `@context` (a superset of the types with
+    /// type-scoped contexts).
+    pub(crate) fn type_scoped_terms(&self) -> &HashSet<String> {
+        self.type_scoped.get_or_init(|| {
+            fn walk(v: &Value, out: &mut HashSet<String>) {
+                match v {
+                    Value::Object(m) => {
+                        for (k, v) in m {
+                            if v.get("@context").is_some() {
+                                out.insert(k.clone());
+                            }
+                            walk(v, out);
+                        }
+                    }
+                    Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+                    _ => {}
+                }
+            }
+            let mut out = HashSet::new();
+            for text in self.docs.values() {
+                if let Ok(v) = serde_json::from_str::<Value>(text) {
+                    walk(&v, &mut out);
+                }
+            }
+            out
+        })
     }
 
     /// Whether `url` is in the set.

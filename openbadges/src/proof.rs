@@ -304,14 +304,13 @@ fn check_one(
         .get("cryptosuite")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let legacy = match (ptype, suite) {
-        ("DataIntegrityProof", EDDSA_RDFC_2022) => false,
-        ("DataIntegrityProof", EDDSA_2022) => true,
-        (ED25519_SIGNATURE_2020, _) => {
-            return Ok(ProofOutcome::Unsupported(
-                "Ed25519Signature2020 (legacy) is not supported: its context is not pinned".into(),
-            ));
-        }
+    // Ed25519Signature2020 hashes and signs exactly as eddsa-rdfc-2022 does
+    // (RDFC-1.0 of the proof options and of the document, SHA-256 each,
+    // Ed25519); only the proof's type names it instead of a cryptosuite.
+    let (suite, legacy) = match (ptype, suite) {
+        ("DataIntegrityProof", EDDSA_RDFC_2022) => (EDDSA_RDFC_2022, false),
+        ("DataIntegrityProof", EDDSA_2022) => (EDDSA_2022, true),
+        (ED25519_SIGNATURE_2020, "") => (ED25519_SIGNATURE_2020, true),
         _ => {
             return Ok(ProofOutcome::Unsupported(format!(
                 "unsupported proof type {ptype:?} / cryptosuite {suite:?}"

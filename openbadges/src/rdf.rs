@@ -9,6 +9,7 @@
 //! other URL is an error, never a fetch. Quads are returned as oxrdf 0.2 values,
 //! the version rdf-canon works on.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
@@ -50,6 +51,15 @@ pub enum RdfError {
     /// RDF 1.2 triple terms are not supported.
     #[error("unsupported RDF term")]
     UnsupportedTerm,
+    /// A node has several types that each bring a type-scoped context.
+    /// oxjsonld 0.2.7 would apply only the last one (its `map_types` starts
+    /// each from the outer context), so the RDF, and so the hash, would not
+    /// be what any conforming processor signed.
+    #[error(
+        "a node with several types that each carry a scoped context ({0}) is not supported \
+         by this JSON-LD processor"
+    )]
+    SeveralScopedTypes(String),
 }
 
 /// Turns a JSON-LD document into RDF quads, strictly (see the module docs),
@@ -72,6 +82,7 @@ pub fn to_rdf_full(
     contexts: &ContextSet,
 ) -> Result<Vec<rdf02::Quad>, RdfError> {
     let ctx = doc.get("@context").ok_or(RdfError::NoContext)?;
+    check_scoped_types(&Value::Object(doc.clone()), contexts)?;
     let items: Vec<Value> = match ctx {
         Value::Array(a) => a.clone(),
         other => vec![other.clone()],
@@ -148,6 +159,59 @@ pub fn to_rdf_full(
         out.push(convert(quad)?);
     }
     Ok(out)
+}
+
+/// Refuses nodes with two or more types that carry type-scoped contexts
+/// (see [`RdfError::SeveralScopedTypes`]). Which types do is read from the
+/// set's context documents and the document's inline contexts, at any depth.
+fn check_scoped_types(doc: &Value, contexts: &ContextSet) -> Result<(), RdfError> {
+    fn walk(v: &Value, scoped: &HashSet<String>, inline: &HashSet<String>) -> Result<(), RdfError> {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    if (k == "type" || k == "@type")
+                        && let Value::Array(types) = v
+                    {
+                        let hits: Vec<&str> = types
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .filter(|t| scoped.contains(*t) || inline.contains(*t))
+                            .collect();
+                        if hits.len() > 1 {
+                            return Err(RdfError::SeveralScopedTypes(hits.join(", ")));
+                        }
+                    }
+                    if k != "@context" {
+                        walk(v, scoped, inline)?;
+                    }
+                }
+                Ok(())
+            }
+            Value::Array(a) => a.iter().try_for_each(|v| walk(v, scoped, inline)),
+            _ => Ok(()),
+        }
+    }
+    let mut inline = HashSet::new();
+    collect_inline_scoped(doc, false, &mut inline);
+    walk(doc, contexts.type_scoped_terms(), &inline)
+}
+
+/// Terms with a scoped context in the document's own inline contexts.
+fn collect_inline_scoped(v: &Value, in_context: bool, out: &mut HashSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                if in_context && v.get("@context").is_some() {
+                    out.insert(k.clone());
+                }
+                collect_inline_scoped(v, in_context || k == "@context", out);
+            }
+        }
+        Value::Array(a) => a
+            .iter()
+            .for_each(|v| collect_inline_scoped(v, in_context, out)),
+        _ => {}
+    }
 }
 
 pub(crate) fn check_iri(iri: &str) -> Result<(), RdfError> {
