@@ -12,6 +12,7 @@ mod fail;
 mod issuing;
 mod node_cmd;
 mod output;
+mod trusting;
 mod verifying;
 
 use std::path::PathBuf;
@@ -60,6 +61,9 @@ enum Command {
     /// Manage the issuer's keys.
     #[command(subcommand)]
     Key(issuing::KeyCommand),
+    /// Trust or list Open Badges 2.0 issuer keys (for signed OB 2.0 badges).
+    #[command(subcommand, name = "ob2-key")]
+    Ob2Key(trusting::Ob2KeyCommand),
     /// Write the public records of issuers to a bundle file for offline carrying.
     Export(bundles::ExportArgs),
     /// Apply a bundle file: every record is verified on its own.
@@ -102,6 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Status(a) => verifying::status(a, &dir),
         Command::Peers(a) => verifying::peers(a, &dir),
         Command::Key(c) => issuing::key(c, &dir),
+        Command::Ob2Key(c) => trusting::ob2_key(c, &dir),
         Command::Export(a) => bundles::export(a, &dir),
         Command::Import(a) => bundles::import(a, &dir),
         Command::Bake(a) => baking::bake(a),

@@ -139,6 +139,7 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
                         .max_age
                         .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
                     ob2_issuer_key_pem: pem.as_deref(),
+                    ob2_keys: Some(&badgemesh_node::ob2_keys::Ob2Keys::in_data_dir(dir)),
                 };
                 badgemesh_node::formats::verify_any(&input, None, now, &opts).map_err(|e| {
                     if matches!(e, badgemesh_node::formats::FormatError::Unrecognised) {

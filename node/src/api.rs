@@ -181,6 +181,7 @@ async fn verify_handler(
         recipient: q.recipient.as_deref(),
         max_age_secs: q.max_age,
         ob2_issuer_key_pem: None,
+        ob2_keys: None,
     };
     let started = Instant::now();
     // Native verification takes microseconds; OB 3.0 proofs take milliseconds
@@ -200,6 +201,7 @@ async fn verify_handler(
                 recipient: recipient.as_deref(),
                 max_age_secs: max_age,
                 ob2_issuer_key_pem: None,
+                ob2_keys: None,
             };
             core.ledger
                 .read(|r| crate::formats::verify_any(&body, Some(r), at, &opts))

@@ -19,6 +19,7 @@ use badgemesh_protocol::verify::{VerifyOptions, verify};
 use serde_json::{Value, json};
 
 use crate::api::VerifyResponse;
+use crate::ob2_keys::{Ob2Keys, TrustedKey};
 
 /// What the caller asks for.
 #[derive(Clone, Copy, Debug, Default)]
@@ -29,6 +30,9 @@ pub struct Options<'a> {
     pub max_age_secs: Option<i64>,
     /// An OB 2.0 issuer's RSA public key (PEM), to check a signed (RS256) badge.
     pub ob2_issuer_key_pem: Option<&'a str>,
+    /// The node's trusted OB 2.0 keys, looked up by the badge's
+    /// `verification.creator` when no key is given.
+    pub ob2_keys: Option<&'a Ob2Keys>,
 }
 
 /// Input that is not a badge at all.
@@ -291,14 +295,28 @@ fn ob3_verdict(
     }))
 }
 
+/// The trusted key a signed OB 2.0 badge names, if the node holds it.
+fn trusted_ob2_key(text: &str, keys: &Ob2Keys) -> Option<TrustedKey> {
+    use badgemesh_bake::ob2;
+    let jws = ob2::decode_jws(text.trim()).ok()?;
+    let creator = ob2::parse(&jws.payload).ok()?.verification.creator?;
+    keys.get(&creator).ok().flatten()
+}
+
 fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
     use badgemesh_bake::ob2;
     let now_jiff = ob2::Timestamp::from_second(now.secs()).ok();
+    let trusted = match (opts.ob2_issuer_key_pem, opts.ob2_keys) {
+        (None, Some(keys)) => trusted_ob2_key(text, keys),
+        _ => None,
+    };
     let v = ob2::verify(
         text,
         &ob2::Ob2Options {
             now: now_jiff,
-            issuer_key_pem: opts.ob2_issuer_key_pem,
+            issuer_key_pem: opts
+                .ob2_issuer_key_pem
+                .or(trusted.as_ref().map(|k| k.public_key_pem.as_str())),
             recipient: opts.recipient,
         },
     );
@@ -322,6 +340,16 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
             )
         })
         .collect();
+    if let Some(k) = &trusted {
+        checks.push(check(
+            "issuer_key",
+            "pass",
+            format!(
+                "the node trusts the issuer key {} (verification.creator)",
+                k.id
+            ),
+        ));
+    }
     checks.extend(v.notes.iter().map(|n| check("note", "skipped", n.clone())));
     let a = v.assertion.as_ref();
     let badge = a.and_then(|a| match &a.badge {

@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod ob2_keys;
 pub mod sealed;
 pub mod store;
 pub mod sync;

@@ -316,3 +316,87 @@ fn a_signed_ob2_badge_verifies_with_the_issuers_key_only() {
         "without the key: {r:?}"
     );
 }
+
+/// The issuer's CryptographicKey document for `pem`, at the URL the signed
+/// badge names.
+fn key_document(pem: &std::path::Path) -> String {
+    serde_json::json!({
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "CryptographicKey",
+        "id": "https://example.org/keys/1",
+        "owner": "https://example.org/issuer",
+        "publicKeyPem": std::fs::read_to_string(pem).expect("pem"),
+    })
+    .to_string()
+}
+
+#[test]
+fn a_trusted_ob2_key_in_the_data_dir_verifies_signed_badges_offline() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bake/tests/fixtures");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let jws = dir.path().join("signed.jws");
+    std::fs::write(&jws, signed_ob2()).expect("write");
+    let jws = jws.to_str().expect("path");
+    let verify = || run(&data, &["verify", jws, "--json"]);
+
+    let r = verify();
+    assert_eq!(r.json()["outcome"].as_str(), Some("indeterminate"), "{r:?}");
+
+    let good = dir.path().join("key.json");
+    std::fs::write(
+        &good,
+        key_document(&fixtures.join("ob2_test_rsa_public.pem")),
+    )
+    .expect("write");
+    let r = run(&data, &["ob2-key", "add", good.to_str().expect("path")]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = run(&data, &["ob2-key", "list", "--json"]);
+    assert_eq!(
+        r.json()[0]["id"].as_str(),
+        Some("https://example.org/keys/1"),
+        "{r:?}"
+    );
+    let r = verify();
+    assert_eq!(
+        (r.code, r.json()["outcome"].as_str()),
+        (0, Some("valid")),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout.contains("https://example.org/keys/1"),
+        "{}",
+        r.stdout
+    );
+
+    // The same URL with another key replaces it: the badge no longer verifies.
+    let other = dir.path().join("other.json");
+    std::fs::write(
+        &other,
+        key_document(&fixtures.join("ob2_other_rsa_public.pem")),
+    )
+    .expect("write");
+    assert_eq!(
+        run(&data, &["ob2-key", "add", other.to_str().expect("path")]).code,
+        0
+    );
+    let r = verify();
+    assert_eq!(
+        (r.code, r.json()["outcome"].as_str()),
+        (1, Some("invalid")),
+        "{r:?}"
+    );
+
+    // A document that is not an RSA key is refused, and nothing changes.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        key_document(&fixtures.join("ob2_ed25519_public.pem")).replace("keys/1", "keys/2"),
+    )
+    .expect("write");
+    let r = run(&data, &["ob2-key", "add", bad.to_str().expect("path")]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("RSA"), "{}", r.stderr);
+    let r = run(&data, &["ob2-key", "list", "--json"]);
+    assert_eq!(r.json().as_array().map(Vec::len), Some(1), "{r:?}");
+}
