@@ -64,6 +64,9 @@ enum Command {
     /// Trust or list Open Badges 2.0 issuer keys (for signed OB 2.0 badges).
     #[command(subcommand, name = "ob2-key")]
     Ob2Key(trusting::Ob2KeyCommand),
+    /// Hold or list other issuers' OB 3.0 status lists (revocation offline).
+    #[command(subcommand, name = "status-list")]
+    StatusList(trusting::StatusListCommand),
     /// Write the public records of issuers to a bundle file for offline carrying.
     Export(bundles::ExportArgs),
     /// Apply a bundle file: every record is verified on its own.
@@ -107,6 +110,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Peers(a) => verifying::peers(a, &dir),
         Command::Key(c) => issuing::key(c, &dir),
         Command::Ob2Key(c) => trusting::ob2_key(c, &dir),
+        Command::StatusList(c) => trusting::status_list(c, &dir),
         Command::Export(a) => bundles::export(a, &dir),
         Command::Import(a) => bundles::import(a, &dir),
         Command::Bake(a) => baking::bake(a),

@@ -1,13 +1,16 @@
-//! `badgemesh ob2-key`: the OB 2.0 issuer keys this node trusts.
+//! `badgemesh ob2-key` and `badgemesh status-list`: outside documents the
+//! node holds to verify other issuers' badges offline (OB 2.0 issuer keys,
+//! OB 3.0 status list credentials).
 //!
-//! Keys are files in the data directory, read on every verification, so a
-//! key added while the node runs applies at once, and no node is needed to
-//! add one.
+//! They are files in the data directory, read on every verification, so one
+//! added while the node runs applies at once, and no node is needed to add
+//! one.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use badgemesh_node::ob2_keys::Ob2Keys;
+use badgemesh_node::status_lists::StatusLists;
 use clap::Subcommand;
 
 use crate::fail::{OK, usage};
@@ -55,6 +58,78 @@ pub fn ob2_key(c: Ob2KeyCommand, dir: &Path) -> Result<i32> {
             } else {
                 for k in all {
                     println!("{}  owner {}", k.id, k.owner.as_deref().unwrap_or("-"));
+                }
+            }
+        }
+    }
+    Ok(OK)
+}
+
+/// `badgemesh status-list ...`
+#[derive(Debug, Subcommand)]
+pub enum StatusListCommand {
+    /// Hold another issuer's OB 3.0 status list: their credentials that
+    /// point at it get a revocation answer offline. The list's proof must
+    /// verify; add a newer copy to refresh it.
+    #[command(
+        after_help = "The file is the BitstringStatusListCredential served at the credential's\ncredentialStatus.statusListCredential URL.\n\nExample:\n  curl -o list.json https://badges.example/ob3/status/did:key:z6Mk.../revocation\n  badgemesh status-list add list.json"
+    )]
+    Add {
+        /// The status list credential JSON file.
+        file: PathBuf,
+    },
+    /// List the held status lists.
+    #[command(after_help = "Example:\n  badgemesh status-list list --json")]
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a `status-list` command against the data directory `dir`.
+pub fn status_list(c: StatusListCommand, dir: &Path) -> Result<i32> {
+    let lists = StatusLists::in_data_dir(dir);
+    match c {
+        StatusListCommand::Add { file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
+            let list = lists
+                .add(&bytes)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            println!(
+                "holding the {} list {} of {}, valid from {}",
+                list.purpose,
+                list.id.as_deref().unwrap_or("?"),
+                list.issuer.to_did(),
+                list.valid_from
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "?".into())
+            );
+        }
+        StatusListCommand::List { json } => {
+            let all = lists.list().map_err(|e| usage(e.to_string()))?;
+            let rows: Vec<serde_json::Value> = all
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "id": l.id, "issuer": l.issuer.to_did(), "purpose": l.purpose,
+                        "valid_from": l.valid_from, "valid_until": l.valid_until,
+                    })
+                })
+                .collect();
+            if json {
+                print_json(&serde_json::Value::Array(rows));
+            } else if rows.is_empty() {
+                println!("no status lists are held (add one with: badgemesh status-list add FILE)");
+            } else {
+                for l in &all {
+                    println!(
+                        "{}  {}  {}",
+                        l.id.as_deref().unwrap_or("?"),
+                        l.purpose,
+                        l.issuer.to_did()
+                    );
                 }
             }
         }

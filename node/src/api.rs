@@ -182,6 +182,7 @@ async fn verify_handler(
         max_age_secs: q.max_age,
         ob2_issuer_key_pem: None,
         ob2_keys: None,
+        status_lists: None,
     };
     let started = Instant::now();
     // Native verification takes microseconds; OB 3.0 proofs take milliseconds
@@ -202,6 +203,7 @@ async fn verify_handler(
                 max_age_secs: max_age,
                 ob2_issuer_key_pem: None,
                 ob2_keys: None,
+                status_lists: None,
             };
             core.ledger
                 .read(|r| crate::formats::verify_any(&body, Some(r), at, &opts))

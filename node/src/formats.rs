@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 
 use crate::api::VerifyResponse;
 use crate::ob2_keys::{Ob2Keys, TrustedKey};
+use crate::status_lists::StatusLists;
 
 /// What the caller asks for.
 #[derive(Clone, Copy, Debug, Default)]
@@ -33,6 +34,9 @@ pub struct Options<'a> {
     /// The node's trusted OB 2.0 keys, looked up by the badge's
     /// `verification.creator` when no key is given.
     pub ob2_keys: Option<&'a Ob2Keys>,
+    /// The status list credentials the node holds for other issuers' OB 3.0
+    /// credentials.
+    pub status_lists: Option<&'a StatusLists>,
 }
 
 /// Input that is not a badge at all.
@@ -247,18 +251,7 @@ fn ob3_verdict(
             }
         }
         _ if !verdict.status.is_empty() => {
-            if outcome == "valid" {
-                outcome = "indeterminate";
-            }
-            let urls: Vec<&str> = verdict.status.iter().map(|s| s.list_url.as_str()).collect();
-            check(
-                "revocation",
-                "unknown",
-                format!(
-                    "status unknown: this node holds no status list for {}",
-                    urls.join(", ")
-                ),
-            )
+            held_status(&verdict, now, opts, &mut outcome, &mut revocation)
         }
         _ => check(
             "revocation",
@@ -301,6 +294,104 @@ fn trusted_ob2_key(text: &str, keys: &Ob2Keys) -> Option<TrustedKey> {
     let jws = ob2::decode_jws(text.trim()).ok()?;
     let creator = ob2::parse(&jws.payload).ok()?.verification.creator?;
     keys.get(&creator).ok().flatten()
+}
+
+/// The revocation check of a credential that is not one of the network's
+/// own, against the status list credentials the node holds. Anything short
+/// of a held, current list signed by the credential's issuer leaves the
+/// status unknown.
+fn held_status(
+    verdict: &ob3::Verdict,
+    now: Timestamp,
+    opts: &Options<'_>,
+    outcome: &mut &'static str,
+    revocation: &mut Value,
+) -> Value {
+    let mut unknown = |why: String| {
+        if *outcome == "valid" {
+            *outcome = "indeterminate";
+        }
+        check("revocation", "unknown", format!("status unknown: {why}"))
+    };
+    let entries: Vec<_> = verdict
+        .status
+        .iter()
+        .filter(|s| s.purpose == "revocation")
+        .collect();
+    if entries.is_empty() {
+        return unknown("only revocation status lists are checked".into());
+    }
+    let mut as_of = Vec::new();
+    for entry in entries {
+        let url = entry.list_url.as_str();
+        let held = opts
+            .status_lists
+            .map(|l| l.get(url))
+            .transpose()
+            .map(Option::flatten);
+        let list = match held {
+            Ok(Some(list)) => list,
+            Ok(None) => return unknown(format!("this node holds no status list for {url}")),
+            Err(e) => return unknown(format!("the held status list for {url} is unusable: {e}")),
+        };
+        let signer = list.issuer.to_did();
+        if verdict.issuer.as_deref() != Some(signer.as_str()) {
+            return unknown(format!(
+                "the held list for {url} is signed by {signer}, not the credential's issuer"
+            ));
+        }
+        if list.purpose != "revocation" {
+            return unknown(format!(
+                "the held list for {url} is a {} list",
+                list.purpose
+            ));
+        }
+        if list.is_stale(now) {
+            return unknown(format!("the held list for {url} is past its validUntil"));
+        }
+        let age = list.valid_from.map(|t| now.since(t));
+        if let (Some(max), Some(age)) = (opts.max_age_secs, age)
+            && age > max
+        {
+            return unknown(format!("the held list for {url} is {age} s old"));
+        }
+        match list.is_set(entry.index) {
+            Some(true) => {
+                if *outcome != "invalid" {
+                    *outcome = "revoked";
+                }
+                *revocation =
+                    json!({ "status_list": url, "as_of": list.valid_from, "age_secs": age });
+                return check(
+                    "revocation",
+                    "fail",
+                    format!("revoked in the held status list {url}"),
+                );
+            }
+            Some(false) => {
+                as_of.push(json!({ "status_list": url, "as_of": list.valid_from, "age_secs": age }))
+            }
+            None => return unknown(format!("index {} is outside the list {url}", entry.index)),
+        }
+    }
+    let detail = as_of
+        .iter()
+        .map(|a| {
+            format!(
+                "{} as of {}",
+                a["status_list"].as_str().unwrap_or(""),
+                a["as_of"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    // One entry is the rule; the first stands for all in the summary.
+    *revocation = as_of.first().cloned().unwrap_or(Value::Null);
+    check(
+        "revocation",
+        "pass",
+        format!("not revoked in the held status list {detail}"),
+    )
 }
 
 fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {

@@ -5,16 +5,15 @@
 //! where the issuer publishes a `CryptographicKey` document. The operator
 //! fetches that document once (while online, or carried on a stick) and adds
 //! it; from then on the node checks those badges without the network. Each
-//! key is one file in [`OB2_KEYS_DIR`], named by the SHA-256 of its URL and
-//! written atomically, so adding a key is all or nothing.
+//! key is one held file (see [`crate::held`]) in [`OB2_KEYS_DIR`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use badgemesh_bake::ob2::RsaPublicKey;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::datadir::{FileError, write_atomic};
+use crate::datadir::FileError;
+use crate::held::{HeldError, HeldFiles};
 
 /// The directory, inside the data directory, that holds the keys.
 pub const OB2_KEYS_DIR: &str = "ob2-keys";
@@ -53,10 +52,10 @@ pub enum Ob2KeyError {
     /// `publicKeyPem` is not an RSA public key.
     #[error("publicKeyPem is not an RSA public key: {0}")]
     BadKey(String),
-    /// The node already holds [`MAX_KEYS`] keys.
-    #[error("the node already holds {MAX_KEYS} OB 2.0 keys")]
-    TooMany,
-    /// The key directory could not be read or written.
+    /// The key could not be stored (too many keys, or the file system).
+    #[error(transparent)]
+    Held(#[from] HeldError),
+    /// The key directory could not be read.
     #[error(transparent)]
     File(#[from] FileError),
 }
@@ -64,14 +63,14 @@ pub enum Ob2KeyError {
 /// The trusted keys of one data directory.
 #[derive(Debug, Clone)]
 pub struct Ob2Keys {
-    dir: PathBuf,
+    files: HeldFiles,
 }
 
 impl Ob2Keys {
     /// The keys kept in `data_dir`.
     pub fn in_data_dir(data_dir: &Path) -> Ob2Keys {
         Ob2Keys {
-            dir: data_dir.join(OB2_KEYS_DIR),
+            files: HeldFiles::new(data_dir, OB2_KEYS_DIR, MAX_KEYS),
         }
     }
 
@@ -97,27 +96,17 @@ impl Ob2Keys {
     /// Adds (or replaces) the key in `document`.
     pub fn add(&self, document: &[u8]) -> Result<TrustedKey, Ob2KeyError> {
         let key = Self::parse(document)?;
-        let path = self.path_of(&key.id);
-        if !path.exists() && self.file_names()?.len() >= MAX_KEYS {
-            return Err(Ob2KeyError::TooMany);
-        }
-        std::fs::create_dir_all(&self.dir).map_err(|source| FileError {
-            path: self.dir.clone(),
-            source,
-        })?;
         let json = serde_json::to_vec_pretty(&key)
             .map_err(|e| Ob2KeyError::NotAKeyDocument(e.to_string()))?;
-        write_atomic(&path, &json, false)?;
+        self.files.put(&key.id, &json)?;
         Ok(key)
     }
 
     /// The key with URL `id`, if the node trusts one.
     pub fn get(&self, id: &str) -> Result<Option<TrustedKey>, Ob2KeyError> {
-        let path = self.path_of(id);
-        match std::fs::read(&path) {
-            Ok(bytes) => Self::parse(&bytes).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(FileError { path, source }.into()),
+        match self.files.get(id)? {
+            Some(bytes) => Self::parse(&bytes).map(Some),
+            None => Ok(None),
         }
     }
 
@@ -125,38 +114,12 @@ impl Ob2Keys {
     /// damaged file must not hide the others.
     pub fn list(&self) -> Result<Vec<TrustedKey>, Ob2KeyError> {
         let mut keys: Vec<TrustedKey> = self
-            .file_names()?
+            .files
+            .all()?
             .iter()
-            .filter_map(|p| std::fs::read(p).ok())
-            .filter_map(|b| Self::parse(&b).ok())
+            .filter_map(|b| Self::parse(b).ok())
             .collect();
         keys.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(keys)
-    }
-
-    fn path_of(&self, id: &str) -> PathBuf {
-        self.dir.join(format!(
-            "{}.json",
-            hex::encode(Sha256::digest(id.as_bytes()))
-        ))
-    }
-
-    fn file_names(&self) -> Result<Vec<PathBuf>, Ob2KeyError> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(FileError {
-                    path: self.dir.clone(),
-                    source,
-                }
-                .into());
-            }
-        };
-        Ok(entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect())
     }
 }

@@ -183,8 +183,37 @@ fn ob3_png_and_svg_badges_verify_here_elsewhere_and_offline() {
         info["api"].as_str().expect("api")
     );
     let mut resp = ureq::get(&url).call().expect("status list");
-    let list: serde_json::Value = resp.body_mut().read_json().expect("json");
+    let text = resp.body_mut().read_to_string().expect("body");
+    let list: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(list["credentialSubject"]["type"], "BitstringStatusList");
+
+    // Carried to a place with no node and no network, the list answers for
+    // the issuer's credentials: ada's award is revoked, bob's is not.
+    std::fs::write(path("list.json"), &text).expect("write");
+    let r = run(nowhere.path(), &["status-list", "add", &path("list.json")]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = run(nowhere.path(), &["verify", &path("ada.json"), "--json"]);
+    assert_eq!(
+        (r.code, r.json()["outcome"].as_str()),
+        (1, Some("revoked")),
+        "{r:?}"
+    );
+    let r = run(nowhere.path(), &["verify", &path("bob.png"), "--json"]);
+    assert_eq!(
+        (r.code, r.json()["outcome"].as_str()),
+        (0, Some("valid")),
+        "{r:?}"
+    );
+    // A list whose bytes were changed does not verify and is not held.
+    let forged = text.replacen("revocation", "suspension", 1);
+    std::fs::write(path("forged.json"), forged).expect("write");
+    let r = run(
+        nowhere.path(),
+        &["status-list", "add", &path("forged.json")],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    let r = run(nowhere.path(), &["status-list", "list", "--json"]);
+    assert_eq!(r.json().as_array().map(Vec::len), Some(1), "{r:?}");
 }
 
 #[test]

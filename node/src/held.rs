@@ -1,0 +1,100 @@
+//! Documents the operator gives the node to hold, one file per URL.
+//!
+//! Outside documents a verifier needs offline (an OB 2.0 issuer's key, an
+//! OB 3.0 issuer's status list) are named by URL. Each is kept as one file
+//! in a subdirectory of the data directory, named by the SHA-256 of its URL
+//! and written atomically, so adding one is all or nothing and a running
+//! node sees it on its next verification.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::datadir::{FileError, write_atomic};
+
+/// One kind of held document in one data directory.
+#[derive(Debug, Clone)]
+pub struct HeldFiles {
+    dir: PathBuf,
+    max_files: usize,
+}
+
+/// Why a held document could not be stored.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeldError {
+    /// The directory already holds the maximum number of documents.
+    #[error("the node already holds {0} of these; remove some from {1}")]
+    Full(usize, PathBuf),
+    /// The file system refused.
+    #[error(transparent)]
+    File(#[from] FileError),
+}
+
+impl HeldFiles {
+    /// The documents in `data_dir/subdir`, at most `max_files` of them.
+    pub fn new(data_dir: &Path, subdir: &str, max_files: usize) -> HeldFiles {
+        HeldFiles {
+            dir: data_dir.join(subdir),
+            max_files,
+        }
+    }
+
+    /// Stores (or replaces) the document for `url`.
+    pub fn put(&self, url: &str, bytes: &[u8]) -> Result<(), HeldError> {
+        let path = self.path_of(url);
+        if !path.exists() && self.files()?.len() >= self.max_files {
+            return Err(HeldError::Full(self.max_files, self.dir.clone()));
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|source| FileError {
+            path: self.dir.clone(),
+            source,
+        })?;
+        write_atomic(&path, bytes, false)?;
+        Ok(())
+    }
+
+    /// The document for `url`, if held.
+    pub fn get(&self, url: &str) -> Result<Option<Vec<u8>>, FileError> {
+        let path = self.path_of(url);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(FileError { path, source }),
+        }
+    }
+
+    /// Every held document that can be read.
+    pub fn all(&self) -> Result<Vec<Vec<u8>>, FileError> {
+        Ok(self
+            .files()?
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .collect())
+    }
+
+    fn path_of(&self, url: &str) -> PathBuf {
+        self.dir.join(format!(
+            "{}.json",
+            hex::encode(Sha256::digest(url.as_bytes()))
+        ))
+    }
+
+    fn files(&self) -> Result<Vec<PathBuf>, FileError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(FileError {
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
+        };
+        Ok(entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect())
+    }
+}
