@@ -10,7 +10,7 @@ use badgemesh_node::node::Node;
 use clap::{Args, Subcommand};
 
 use crate::client::NodeClient;
-use crate::fail::{OK, usage};
+use crate::fail::{OK, storage, usage};
 use crate::output::print_json;
 
 /// Node commands.
@@ -94,9 +94,14 @@ fn run_node(args: RunArgs, data_dir: &Path) -> Result<i32> {
         .build()
         .context("starting the runtime")?;
     runtime.block_on(async move {
-        let node = Node::start(config)
-            .await
-            .map_err(|e| usage(format!("the node could not start: {e}")))?;
+        let node = Node::start(config).await.map_err(|e| {
+            let message = format!("the node could not start: {e}");
+            if e.storage_problem().is_some() {
+                storage(message)
+            } else {
+                usage(message)
+            }
+        })?;
         println!("badgemesh node {}", node.peer_id());
         println!("  data dir  {}", data_dir.display());
         println!("  api       http://{}", node.api_addr());

@@ -72,11 +72,25 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .with_state(state)
 }
 
+/// 200 `ok`, or 503 `degraded` with the reason once the store takes no
+/// writes (a supervisor that restarts unhealthy nodes then restarts it, which
+/// is what recovers the store).
 async fn healthz(State(s): State<AppState>) -> Response {
-    axum::Json(
-        serde_json::json!({ "status": "ok", "peer_id": s.core.client.peer_id().to_string() }),
-    )
-    .into_response()
+    let peer_id = s.core.client.peer_id().to_string();
+    match s.core.ledger.halted() {
+        None => {
+            axum::Json(serde_json::json!({ "status": "ok", "peer_id": peer_id })).into_response()
+        }
+        Some(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({
+                "status": "degraded",
+                "peer_id": peer_id,
+                "storage": reason,
+            })),
+        )
+            .into_response(),
+    }
 }
 
 async fn metrics(State(s): State<AppState>) -> Response {
@@ -117,15 +131,14 @@ async fn node_info(State(s): State<AppState>) -> Result<Response, ApiError> {
         .map(|a| format!("{a}/p2p/{peer_id}"))
         .collect();
     let peers = s.core.client.peers().await.map(|p| p.len()).unwrap_or(0);
-    let counts: serde_json::Map<String, serde_json::Value> = s
-        .core
-        .ledger
-        .store()
-        .counts()
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .into_iter()
-        .map(|(k, n)| (k.name().to_owned(), n.into()))
-        .collect();
+    // After a storage failure the store cannot be read either: the node
+    // still answers, with no counts and the reason.
+    let counts: Option<serde_json::Map<String, serde_json::Value>> =
+        s.core.ledger.store().counts().ok().map(|c| {
+            c.into_iter()
+                .map(|(k, n)| (k.name().to_owned(), n.into()))
+                .collect()
+        });
     let (issuers, pending) = s
         .core
         .ledger
@@ -139,6 +152,7 @@ async fn node_info(State(s): State<AppState>) -> Result<Response, ApiError> {
         "records": counts,
         "pending": pending,
         "local_issuer": s.issuer.id().await,
+        "storage_error": s.core.ledger.halted(),
     }))
     .into_response())
 }
@@ -269,17 +283,12 @@ async fn status_list(
 /// The envelope of an assertion stored on this node (awarded here, or
 /// published to it).
 pub(crate) fn stored_assertion(s: &AppState, id: &RecordId) -> Result<Vec<u8>, ApiError> {
-    s.core
-        .ledger
-        .store()
-        .get(id)
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "unknown_assertion",
-                format!("no assertion {id} on this node"),
-            )
-        })
+    s.core.ledger.store().get(id)?.ok_or_else(|| {
+        ApiError::not_found(
+            "unknown_assertion",
+            format!("no assertion {id} on this node"),
+        )
+    })
 }
 
 /// Parses a record id given by a client; `field` names it in the error.

@@ -351,7 +351,7 @@ async fn rotate(State(s): State<AppState>, body: Bytes) -> Result<Response, ApiE
 
 /// Moves the pre-rotated key off this node: returns it (hex) and forgets it.
 async fn export_next_key(State(s): State<AppState>) -> Result<Response, ApiError> {
-    let seed = s.issuer.export_next_key().await?;
+    let seed = s.issuer.export_next_key(&s.core).await?;
     Ok(Json(json!({ "next_key": hex::encode(seed) })).into_response())
 }
 
@@ -365,11 +365,7 @@ async fn import_record(
     let rec = SignedRecord::decode(&body, MAX_ENVELOPE_BYTES)
         .map_err(|e| ApiError::bad_request("invalid_record", e.to_string()))?;
     let id = rec.id();
-    let ingested = s
-        .core
-        .ingest(rec)
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let ingested = s.core.ingest(rec).await?;
     Ok(Json(json!({ "id": id, "outcome": ingested.outcome.name(), "detail": format!("{:?}", ingested.outcome) })).into_response())
 }
 

@@ -125,11 +125,7 @@ pub(super) async fn import(
     valid.sort_by_key(|(_, r)| r.apply_order());
     let (indices, records): (Vec<usize>, Vec<SignedRecord>) = valid.into_iter().unzip();
     let ids: Vec<String> = records.iter().map(|r| r.id().to_string()).collect();
-    let results = s
-        .core
-        .ingest_batch(records)
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let results = s.core.ingest_batch(records).await?;
     for ((index, id), result) in indices.into_iter().zip(ids).zip(results) {
         report.released += result
             .stored
