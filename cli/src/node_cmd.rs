@@ -18,7 +18,7 @@ use crate::output::print_json;
 pub enum NodeCommand {
     /// Start a node in the foreground (Ctrl-C or SIGTERM stops it cleanly).
     #[command(
-        after_help = "Examples:\n  badgemesh node run\n  badgemesh --data-dir /tmp/b node run --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --bootstrap /ip4/127.0.0.1/tcp/4747 --no-mdns\n\nLogs go to stderr; set RUST_LOG=debug for more."
+        after_help = "Examples:\n  badgemesh node run\n  badgemesh --data-dir /tmp/b node run --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --bootstrap /ip4/127.0.0.1/tcp/4747 --no-mdns\n\nLogs go to stderr; set RUST_LOG=debug for more.\n\nExit status 4 when the data directory cannot be written (disk full, read-only, not this user's); commands that write through the node (issuer, badge, award, revoke, key, import) exit 4 when its storage refuses the write."
     )]
     Run(RunArgs),
     /// Show the running node: peer id, addresses, API, counts.

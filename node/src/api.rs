@@ -6,6 +6,7 @@
 //! `error` code.
 
 mod admin;
+pub mod bodies;
 mod bundle;
 mod error;
 mod page;
@@ -22,10 +23,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use badgemesh_protocol::id::RecordId;
-use badgemesh_protocol::keys::IssuerId;
-use badgemesh_protocol::time::Timestamp;
-use serde::Deserialize;
 
+pub use bodies::VerifyQuery;
+pub(crate) use bodies::{parse_did, parse_id};
 pub use bundle::{ImportReport, Rejected};
 pub use error::ApiError;
 pub use views::{AssertionStatus, VerifyResponse};
@@ -167,17 +167,6 @@ async fn peers(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(axum::Json(peers).into_response())
 }
 
-/// Query parameters of `POST /v1/verify`.
-#[derive(Debug, Deserialize)]
-pub struct VerifyQuery {
-    /// Email or DID to match against the recipient.
-    pub recipient: Option<String>,
-    /// Verify as of this time (RFC 3339) instead of now.
-    pub at: Option<String>,
-    /// Revocation data older than this many seconds gives `indeterminate`.
-    pub max_age: Option<i64>,
-}
-
 async fn verify_handler(
     State(s): State<AppState>,
     query: Result<Query<VerifyQuery>, QueryRejection>,
@@ -185,12 +174,7 @@ async fn verify_handler(
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
     let body = body?;
-    let at = match q.at.as_deref() {
-        Some(t) => t
-            .parse::<Timestamp>()
-            .map_err(|e| ApiError::bad_request("bad_time", e.to_string()))?,
-        None => now(),
-    };
+    let at = q.at()?.unwrap_or_else(now);
     let opts = crate::formats::Options {
         recipient: q.recipient.as_deref(),
         max_age_secs: q.max_age,
@@ -289,16 +273,4 @@ pub(crate) fn stored_assertion(s: &AppState, id: &RecordId) -> Result<Vec<u8>, A
             format!("no assertion {id} on this node"),
         )
     })
-}
-
-/// Parses a record id given by a client; `field` names it in the error.
-pub(crate) fn parse_id(field: &str, text: &str) -> Result<RecordId, ApiError> {
-    text.parse()
-        .map_err(|e| ApiError::bad_request("bad_id", format!("{field} {text}: {e}")))
-}
-
-/// Parses a DID path segment.
-pub(crate) fn parse_did(did: &str) -> Result<IssuerId, ApiError> {
-    did.parse()
-        .map_err(|e| ApiError::bad_request("bad_did", format!("{did}: {e}")))
 }

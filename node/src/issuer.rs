@@ -103,6 +103,23 @@ struct IssuerFile {
     sealed: Option<SealInfo>,
 }
 
+/// One reason for every revoked index (the API takes one reason per
+/// request); public so that the `api_requests` fuzz target signs what the
+/// node would.
+pub fn reasons_for(indices: &[u32], reason: Option<String>) -> Vec<RevocationReason> {
+    reason
+        .map(|r| {
+            indices
+                .iter()
+                .map(|&index| RevocationReason {
+                    index,
+                    reason: r.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The local issuer, if any.
 #[derive(Debug)]
 pub struct LocalIssuer {
@@ -361,17 +378,7 @@ impl LocalIssuer {
         indices: Vec<u32>,
         reason: Option<String>,
     ) -> Result<u64, IssuerOpError> {
-        let reasons: Vec<RevocationReason> = reason
-            .map(|r| {
-                indices
-                    .iter()
-                    .map(|&index| RevocationReason {
-                        index,
-                        reason: r.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let reasons = reasons_for(&indices, reason);
         self.with_issuer(core, |i, t| {
             let rec = i.revoke(indices, reasons, t, t.plus(NEXT_UPDATE_SECS))?;
             Ok((rec, i.revocation_seq()))
