@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use badgemesh_node::datadir::{NodeInfo, TOKEN_FILE, read_secret};
 use serde_json::Value;
 
-use crate::fail::usage;
+use crate::fail::{storage, usage};
 
 /// A node's API.
 pub struct NodeClient {
@@ -35,10 +35,16 @@ impl Answer {
         }
     }
 
-    /// Fails unless the status is 2xx.
+    /// Fails unless the status is 2xx; a storage problem on the node (its
+    /// `error` code starts with `storage_`) exits with [`crate::fail::STORAGE`].
     pub fn ok(self) -> Result<Answer> {
         if (200..300).contains(&self.status) {
             Ok(self)
+        } else if self.json["error"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("storage_"))
+        {
+            Err(storage(self.error_message()))
         } else {
             Err(usage(self.error_message()))
         }

@@ -10,6 +10,10 @@ pub const NOT_VALID: i32 = 1;
 pub const USAGE: i32 = 2;
 /// Indeterminate: issuer or badge class unknown here, or revocation data too old.
 pub const INDETERMINATE: i32 = 3;
+/// The data directory cannot take a write: the disk is full, it is read-only,
+/// or the node's store halted after such a failure. Its own status so that a
+/// script or supervisor can tell "fix the machine" from "fix the input".
+pub const STORAGE: i32 = 4;
 
 /// An error with the exit status it should end the program with.
 #[derive(Debug)]
@@ -32,6 +36,15 @@ impl std::error::Error for Failure {}
 pub fn usage(message: impl Into<String>) -> anyhow::Error {
     Failure {
         code: USAGE,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// An error that exits with [`STORAGE`].
+pub fn storage(message: impl Into<String>) -> anyhow::Error {
+    Failure {
+        code: STORAGE,
         message: message.into(),
     }
     .into()

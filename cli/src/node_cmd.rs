@@ -10,7 +10,7 @@ use badgemesh_node::node::Node;
 use clap::{Args, Subcommand};
 
 use crate::client::NodeClient;
-use crate::fail::{OK, usage};
+use crate::fail::{OK, storage, usage};
 use crate::output::print_json;
 
 /// Node commands.
@@ -18,7 +18,7 @@ use crate::output::print_json;
 pub enum NodeCommand {
     /// Start a node in the foreground (Ctrl-C or SIGTERM stops it cleanly).
     #[command(
-        after_help = "Examples:\n  badgemesh node run\n  badgemesh --data-dir /tmp/b node run --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --bootstrap /ip4/127.0.0.1/tcp/4747 --no-mdns\n\nLogs go to stderr; set RUST_LOG=debug for more."
+        after_help = "Examples:\n  badgemesh node run\n  badgemesh --data-dir /tmp/b node run --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --bootstrap /ip4/127.0.0.1/tcp/4747 --no-mdns\n\nLogs go to stderr; set RUST_LOG=debug for more.\n\nExit status 4 when the data directory cannot be written (disk full, read-only, not this user's); commands that write through the node (issuer, badge, award, revoke, key, import) exit 4 when its storage refuses the write."
     )]
     Run(RunArgs),
     /// Show the running node: peer id, addresses, API, counts.
@@ -94,9 +94,14 @@ fn run_node(args: RunArgs, data_dir: &Path) -> Result<i32> {
         .build()
         .context("starting the runtime")?;
     runtime.block_on(async move {
-        let node = Node::start(config)
-            .await
-            .map_err(|e| usage(format!("the node could not start: {e}")))?;
+        let node = Node::start(config).await.map_err(|e| {
+            let message = format!("the node could not start: {e}");
+            if e.storage_problem().is_some() {
+                storage(message)
+            } else {
+                usage(message)
+            }
+        })?;
         println!("badgemesh node {}", node.peer_id());
         println!("  data dir  {}", data_dir.display());
         println!("  api       http://{}", node.api_addr());

@@ -6,6 +6,7 @@
 //! `error` code.
 
 mod admin;
+pub mod bodies;
 mod bundle;
 mod error;
 mod page;
@@ -22,10 +23,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use badgemesh_protocol::id::RecordId;
-use badgemesh_protocol::keys::IssuerId;
-use badgemesh_protocol::time::Timestamp;
-use serde::Deserialize;
 
+pub use bodies::VerifyQuery;
+pub(crate) use bodies::{parse_did, parse_id};
 pub use bundle::{ImportReport, Rejected};
 pub use error::ApiError;
 pub use views::{AssertionStatus, VerifyResponse};
@@ -72,11 +72,25 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .with_state(state)
 }
 
+/// 200 `ok`, or 503 `degraded` with the reason once the store takes no
+/// writes (a supervisor that restarts unhealthy nodes then restarts it, which
+/// is what recovers the store).
 async fn healthz(State(s): State<AppState>) -> Response {
-    axum::Json(
-        serde_json::json!({ "status": "ok", "peer_id": s.core.client.peer_id().to_string() }),
-    )
-    .into_response()
+    let peer_id = s.core.client.peer_id().to_string();
+    match s.core.ledger.halted() {
+        None => {
+            axum::Json(serde_json::json!({ "status": "ok", "peer_id": peer_id })).into_response()
+        }
+        Some(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({
+                "status": "degraded",
+                "peer_id": peer_id,
+                "storage": reason,
+            })),
+        )
+            .into_response(),
+    }
 }
 
 async fn metrics(State(s): State<AppState>) -> Response {
@@ -117,15 +131,14 @@ async fn node_info(State(s): State<AppState>) -> Result<Response, ApiError> {
         .map(|a| format!("{a}/p2p/{peer_id}"))
         .collect();
     let peers = s.core.client.peers().await.map(|p| p.len()).unwrap_or(0);
-    let counts: serde_json::Map<String, serde_json::Value> = s
-        .core
-        .ledger
-        .store()
-        .counts()
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .into_iter()
-        .map(|(k, n)| (k.name().to_owned(), n.into()))
-        .collect();
+    // After a storage failure the store cannot be read either: the node
+    // still answers, with no counts and the reason.
+    let counts: Option<serde_json::Map<String, serde_json::Value>> =
+        s.core.ledger.store().counts().ok().map(|c| {
+            c.into_iter()
+                .map(|(k, n)| (k.name().to_owned(), n.into()))
+                .collect()
+        });
     let (issuers, pending) = s
         .core
         .ledger
@@ -139,6 +152,7 @@ async fn node_info(State(s): State<AppState>) -> Result<Response, ApiError> {
         "records": counts,
         "pending": pending,
         "local_issuer": s.issuer.id().await,
+        "storage_error": s.core.ledger.halted(),
     }))
     .into_response())
 }
@@ -153,17 +167,6 @@ async fn peers(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(axum::Json(peers).into_response())
 }
 
-/// Query parameters of `POST /v1/verify`.
-#[derive(Debug, Deserialize)]
-pub struct VerifyQuery {
-    /// Email or DID to match against the recipient.
-    pub recipient: Option<String>,
-    /// Verify as of this time (RFC 3339) instead of now.
-    pub at: Option<String>,
-    /// Revocation data older than this many seconds gives `indeterminate`.
-    pub max_age: Option<i64>,
-}
-
 async fn verify_handler(
     State(s): State<AppState>,
     query: Result<Query<VerifyQuery>, QueryRejection>,
@@ -171,12 +174,7 @@ async fn verify_handler(
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
     let body = body?;
-    let at = match q.at.as_deref() {
-        Some(t) => t
-            .parse::<Timestamp>()
-            .map_err(|e| ApiError::bad_request("bad_time", e.to_string()))?,
-        None => now(),
-    };
+    let at = q.at()?.unwrap_or_else(now);
     let opts = crate::formats::Options {
         recipient: q.recipient.as_deref(),
         max_age_secs: q.max_age,
@@ -273,27 +271,10 @@ async fn status_list(
 /// The envelope of an assertion stored on this node (awarded here, or
 /// published to it).
 pub(crate) fn stored_assertion(s: &AppState, id: &RecordId) -> Result<Vec<u8>, ApiError> {
-    s.core
-        .ledger
-        .store()
-        .get(id)
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "unknown_assertion",
-                format!("no assertion {id} on this node"),
-            )
-        })
-}
-
-/// Parses a record id given by a client; `field` names it in the error.
-pub(crate) fn parse_id(field: &str, text: &str) -> Result<RecordId, ApiError> {
-    text.parse()
-        .map_err(|e| ApiError::bad_request("bad_id", format!("{field} {text}: {e}")))
-}
-
-/// Parses a DID path segment.
-pub(crate) fn parse_did(did: &str) -> Result<IssuerId, ApiError> {
-    did.parse()
-        .map_err(|e| ApiError::bad_request("bad_did", format!("{did}: {e}")))
+    s.core.ledger.store().get(id)?.ok_or_else(|| {
+        ApiError::not_found(
+            "unknown_assertion",
+            format!("no assertion {id} on this node"),
+        )
+    })
 }

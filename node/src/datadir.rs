@@ -25,13 +25,70 @@ pub const CONFIG_FILE: &str = "config.toml";
 
 /// An I/O problem with a named file.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {source}")]
+#[error("{path}: {source}{}", hint(source))]
 pub struct FileError {
     /// The file.
     pub path: PathBuf,
     /// Why.
     #[source]
     pub source: std::io::Error,
+}
+
+impl FileError {
+    /// Whether this is a full disk or a read-only data directory.
+    pub fn storage_problem(&self) -> Option<StorageProblem> {
+        StorageProblem::of(&self.source)
+    }
+}
+
+/// Why the data directory cannot take a write, in the terms an operator acts
+/// on. Errors carry one so that the API and the command can answer "disk
+/// full" or "read-only" instead of a bare OS error, and so that scripts can
+/// tell them apart (HTTP 507 or 503, exit status 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StorageProblem {
+    /// No space left, a quota or a file size limit (ENOSPC, EDQUOT, EFBIG).
+    Full,
+    /// A read-only file system or a directory this user may not write (EROFS, EACCES, EPERM).
+    ReadOnly,
+    /// An earlier write failed, so the store takes no more writes until the
+    /// node restarts (redb refuses every operation after an I/O error).
+    Halted,
+}
+
+impl StorageProblem {
+    /// The problem an I/O error stands for, if it is one of these.
+    pub fn of(e: &std::io::Error) -> Option<StorageProblem> {
+        use std::io::ErrorKind as K;
+        match e.kind() {
+            K::StorageFull | K::QuotaExceeded | K::FileTooLarge => Some(StorageProblem::Full),
+            K::ReadOnlyFilesystem | K::PermissionDenied => Some(StorageProblem::ReadOnly),
+            _ => None,
+        }
+    }
+
+    /// What it means and what to do, for error messages.
+    pub fn advice(self) -> &'static str {
+        match self {
+            StorageProblem::Full => {
+                "the disk is full, or a quota or file size limit was reached: free space"
+            }
+            StorageProblem::ReadOnly => {
+                "the data directory is read-only or not writable by this user: fix its permissions or mount, or choose another with --data-dir"
+            }
+            StorageProblem::Halted => {
+                "an earlier write failed: fix its cause, then restart the node"
+            }
+        }
+    }
+}
+
+/// " (advice)" for an I/O error that is a storage problem, else "".
+fn hint(e: &std::io::Error) -> String {
+    StorageProblem::of(e)
+        .map(|p| format!(" ({})", p.advice()))
+        .unwrap_or_default()
 }
 
 fn err(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
@@ -41,15 +98,48 @@ fn err(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
     }
 }
 
-/// Creates the data directory (mode 0700 on Unix).
+/// Creates the data directory (mode 0700 on Unix). An existing directory
+/// that others may enter loses their bits; the owner's bits are left alone,
+/// so a directory made read-only on purpose stays read-only (and
+/// [`check_writable`] then says so) instead of being silently reopened.
 pub fn ensure_dir(dir: &Path) -> Result<(), FileError> {
-    fs::create_dir_all(dir).map_err(err(dir))?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(err(dir))?;
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(err(dir))?;
+        let mode = fs::metadata(dir).map_err(err(dir))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o700)).map_err(err(dir))?;
+        }
     }
+    #[cfg(not(unix))]
+    fs::create_dir_all(dir).map_err(err(dir))?;
     Ok(())
+}
+
+/// The probe file [`check_writable`] writes and removes.
+const PROBE_FILE: &str = ".write-test";
+
+/// Fails unless a file can be created, written and removed in `dir`: a node
+/// checks this before it opens anything, so that a read-only data directory
+/// or a full disk stops it at once with one clear error and nothing in the
+/// directory changed (the store would otherwise be opened and written first,
+/// and `issuer.key` or `node.json` fail later).
+pub fn check_writable(dir: &Path) -> Result<(), FileError> {
+    let probe = dir.join(PROBE_FILE);
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe)
+        .and_then(|mut f| f.write_all(b"badgemesh"));
+    let removed = fs::remove_file(&probe);
+    written.map_err(err(&probe))?;
+    removed.map_err(err(&probe))
 }
 
 /// Writes `bytes` to `path` atomically, readable only by the owner.
@@ -69,10 +159,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<(), FileE
             opts.mode(if secret { 0o600 } else { 0o644 });
         }
         let mut f = opts.open(&tmp).map_err(err(&tmp))?;
-        f.write_all(bytes).map_err(err(&tmp))?;
-        f.sync_all().map_err(err(&tmp))?;
+        if let Err(e) = f.write_all(bytes).and_then(|()| f.sync_all()) {
+            // Leave no half-written temporary file behind (the real file is intact).
+            drop(f);
+            let _ = fs::remove_file(&tmp);
+            return Err(err(&tmp)(e));
+        }
     }
-    fs::rename(&tmp, path).map_err(err(path))?;
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(err(path)(e));
+    }
     if let Some(dir) = path.parent()
         && let Ok(d) = fs::File::open(dir)
     {

@@ -5,9 +5,17 @@
 //! node crashes in between, the record is re-applied from the file at the next
 //! start: a status index or sequence number is never reused, and no chained
 //! record is lost.
+//!
+//! When the file was written but the store refused the record (a full disk),
+//! the in-memory counters still follow the file, and the record is kept as
+//! *unstored*: every later operation first stores it again and signs nothing
+//! new until that works. So the issuer never signs two records for one
+//! sequence number, never chains onto a record it lost, and the one record
+//! in the file is applied at the next start, exactly as after a crash.
 
 use std::path::PathBuf;
 
+use badgemesh_protocol::envelope::RecordKind;
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::issuance::{IssueError, Issuer};
 use badgemesh_protocol::keys::IssuerId;
@@ -48,6 +56,19 @@ pub enum IssuerOpError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The record was signed and written to the issuer file, but the store
+    /// refused it: it is not acknowledged, and it is stored at the next start
+    /// (or by the next operation, which signs nothing new until it is).
+    #[error(
+        "record {id} is signed and kept in issuer.key but not stored: {source}; the next start stores it, and nothing new is signed until then"
+    )]
+    Unstored {
+        /// The record's id.
+        id: RecordId,
+        /// Why the store refused it (boxed: this error is returned a lot
+        /// and rarely this one).
+        source: Box<StoreError>,
+    },
     /// The issuer file could not be written or read.
     #[error(transparent)]
     File(#[from] FileError),
@@ -82,11 +103,31 @@ struct IssuerFile {
     sealed: Option<SealInfo>,
 }
 
+/// One reason for every revoked index (the API takes one reason per
+/// request); public so that the `api_requests` fuzz target signs what the
+/// node would.
+pub fn reasons_for(indices: &[u32], reason: Option<String>) -> Vec<RevocationReason> {
+    reason
+        .map(|r| {
+            indices
+                .iter()
+                .map(|&index| RevocationReason {
+                    index,
+                    reason: r.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The local issuer, if any.
 #[derive(Debug)]
 pub struct LocalIssuer {
     path: PathBuf,
     state: Mutex<Option<Issuer>>,
+    /// A record in the issuer file that the store refused; only touched
+    /// while `state` is locked.
+    unstored: std::sync::Mutex<Option<SignedRecord>>,
     /// Seals the file under the operator's passphrase, when one is set.
     sealer: Option<Sealer>,
 }
@@ -114,6 +155,7 @@ impl LocalIssuer {
             return Ok(LocalIssuer {
                 path,
                 state: Mutex::new(None),
+                unstored: std::sync::Mutex::new(None),
                 sealer,
             });
         };
@@ -146,6 +188,7 @@ impl LocalIssuer {
         let me = LocalIssuer {
             path,
             state: Mutex::new(Some(issuer.clone())),
+            unstored: std::sync::Mutex::new(None),
             sealer,
         };
         if me.sealer.is_some() && file.sealed.is_none() {
@@ -178,20 +221,56 @@ impl LocalIssuer {
         self.state.lock().await.as_ref().map(Issuer::id)
     }
 
-    /// Persists, then submits; fails if the state machine did not store it.
+    /// Persists the counters and the record, makes `guard` follow the file,
+    /// then stores and publishes the record.
     async fn commit(
         &self,
         core: &Core,
-        issuer: &Issuer,
+        guard: &mut Option<Issuer>,
+        issuer: Issuer,
         rec: SignedRecord,
     ) -> Result<RecordId, IssuerOpError> {
-        self.persist(issuer, Some(&rec)).await?;
+        self.persist(&issuer, Some(&rec)).await?;
+        // The file holds the new counters: never sign with the old ones again.
+        *guard = Some(issuer);
+        self.store_own(core, rec).await
+    }
+
+    /// Stores a record already in the issuer file, and publishes it unless
+    /// it is an assertion (who earned what is private); keeps it as unstored
+    /// when the store refuses it.
+    async fn store_own(&self, core: &Core, rec: SignedRecord) -> Result<RecordId, IssuerOpError> {
         let id = rec.id();
-        let ingested = core.submit(rec).await?;
-        match ingested.outcome {
-            o if o.is_stored() || o == Outcome::Duplicate => Ok(id),
-            o => Err(IssuerOpError::NotAccepted(format!("{o:?}"))),
+        let stored = if rec.kind() == RecordKind::Assertion {
+            core.ingest(rec.clone()).await
+        } else {
+            core.submit(rec.clone()).await
+        };
+        match stored {
+            Err(source) => {
+                *self.unstored.lock().unwrap_or_else(|e| e.into_inner()) = Some(rec);
+                Err(IssuerOpError::Unstored {
+                    id,
+                    source: Box::new(source),
+                })
+            }
+            Ok(i) if i.outcome.is_stored() || i.outcome == Outcome::Duplicate => Ok(id),
+            Ok(i) => Err(IssuerOpError::NotAccepted(format!("{:?}", i.outcome))),
         }
+    }
+
+    /// Stores the record the store refused earlier, if any; call with
+    /// `state` locked, before signing anything new.
+    async fn store_unstored(&self, core: &Core) -> Result<(), IssuerOpError> {
+        let pending = self
+            .unstored
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(rec) = pending {
+            self.store_own(core, rec).await?;
+        }
+        Ok(())
     }
 
     /// Creates the issuer: keys (current and pre-rotated next), inception,
@@ -207,14 +286,15 @@ impl LocalIssuer {
         }
         let t = now();
         let (mut issuer, inception) = Issuer::incept(&datadir::random(), &datadir::random(), t)?;
-        self.commit(core, &issuer, inception).await?;
-        *guard = Some(issuer.clone());
+        let id = issuer.id();
+        self.commit(core, &mut guard, issuer.clone(), inception)
+            .await?;
         let profile = issuer.profile(profile, t)?;
-        self.commit(core, &issuer, profile).await?;
-        *guard = Some(issuer.clone());
+        self.commit(core, &mut guard, issuer.clone(), profile)
+            .await?;
         let head = issuer.head(t, t.plus(NEXT_UPDATE_SECS))?;
-        self.commit(core, &issuer, head).await?;
-        Ok(issuer.id())
+        self.commit(core, &mut guard, issuer, head).await?;
+        Ok(id)
     }
 
     async fn with_issuer<T>(
@@ -224,9 +304,9 @@ impl LocalIssuer {
     ) -> Result<(RecordId, T), IssuerOpError> {
         let mut guard = self.state.lock().await;
         let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
+        self.store_unstored(core).await?;
         let (rec, extra) = op(&mut issuer, now())?;
-        let id = self.commit(core, &issuer, rec).await?;
-        *guard = Some(issuer);
+        let id = self.commit(core, &mut guard, issuer, rec).await?;
         Ok((id, extra))
     }
 
@@ -267,16 +347,12 @@ impl LocalIssuer {
         }
         let mut guard = self.state.lock().await;
         let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
+        self.store_unstored(core).await?;
         let rec = issuer.award(badge, recipient, now(), expires, evidence, narrative)?;
         self.persist(&issuer, Some(&rec)).await?;
+        // The file holds the new status index: never hand it out again.
         *guard = Some(issuer);
-        let ingested = core.ingest(rec.clone()).await?;
-        if !ingested.outcome.is_stored() {
-            return Err(IssuerOpError::NotAccepted(format!(
-                "{:?}",
-                ingested.outcome
-            )));
-        }
+        self.store_own(core, rec.clone()).await?;
         Ok(rec)
     }
 
@@ -302,17 +378,7 @@ impl LocalIssuer {
         indices: Vec<u32>,
         reason: Option<String>,
     ) -> Result<u64, IssuerOpError> {
-        let reasons: Vec<RevocationReason> = reason
-            .map(|r| {
-                indices
-                    .iter()
-                    .map(|&index| RevocationReason {
-                        index,
-                        reason: r.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let reasons = reasons_for(&indices, reason);
         self.with_issuer(core, |i, t| {
             let rec = i.revoke(indices, reasons, t, t.plus(NEXT_UPDATE_SECS))?;
             Ok((rec, i.revocation_seq()))
@@ -338,9 +404,11 @@ impl LocalIssuer {
 
     /// Removes the pre-rotated key from this node and returns its seed, for
     /// offline storage. The file no longer holds it once this returns.
-    pub async fn export_next_key(&self) -> Result<[u8; 32], IssuerOpError> {
+    pub async fn export_next_key(&self, core: &Core) -> Result<[u8; 32], IssuerOpError> {
         let mut guard = self.state.lock().await;
         let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
+        // The file is rewritten without a record: the one it holds must be stored first.
+        self.store_unstored(core).await?;
         let seed = issuer
             .export_next()
             .ok_or(IssuerOpError::Issue(IssueError::NextKeyOffline))?;
@@ -355,6 +423,8 @@ impl LocalIssuer {
         let Some(issuer) = guard.as_ref() else {
             return Ok(());
         };
+        // A head names the latest revocation update: store that first.
+        self.store_unstored(core).await?;
         let t = now();
         let head = issuer.head(t, t.plus(NEXT_UPDATE_SECS))?;
         core.submit(head).await?;
@@ -448,6 +518,7 @@ mod tests {
         let me = LocalIssuer {
             path: path.clone(),
             state: Mutex::new(None),
+            unstored: std::sync::Mutex::new(None),
             sealer: None,
         };
         datadir::write_secret(&path, &me.file_bytes(&issuer, None)).expect("write");

@@ -7,15 +7,23 @@
 //! that commits happen in the order the state machine accepted records;
 //! readers (verification, the API, sync responses) take a read lock that is
 //! never held across I/O.
+//!
+//! A failed commit halts the ledger: the state machine has already applied
+//! what the transaction held, redb refuses every later operation after an I/O
+//! error, and the in-memory state is now ahead of the disk. So nothing is
+//! acknowledged, every later write is refused with [`StoreError::Halted`]
+//! (the first failure's reason, so a full disk stays "full"), and a restart
+//! rebuilds the state from what was committed. Reads from memory go on.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::SignedRecord;
 use badgemesh_protocol::state::{EquivocationProof, Outcome, Policy, Registry};
 use badgemesh_protocol::time::Timestamp;
 
+use crate::datadir::StorageProblem;
 use crate::store::{Store, StoreError};
 
 /// What ingesting one record did.
@@ -34,6 +42,8 @@ pub struct Ledger {
     registry: RwLock<Registry>,
     store: Store,
     writer: Mutex<()>,
+    /// The first failed commit, after which nothing more is written.
+    halted: OnceLock<(StorageProblem, String)>,
 }
 
 impl Ledger {
@@ -68,6 +78,7 @@ impl Ledger {
             registry: RwLock::new(registry),
             store,
             writer: Mutex::new(()),
+            halted: OnceLock::new(),
         })
     }
 
@@ -89,6 +100,12 @@ impl Ledger {
         now: Timestamp,
     ) -> Result<Vec<Ingested>, StoreError> {
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((problem, reason)) = self.halted.get() {
+            return Err(StoreError::Halted {
+                problem: *problem,
+                reason: reason.clone(),
+            });
+        }
         let mut results = Vec::with_capacity(records.len());
         let mut writes: Vec<(Arc<SignedRecord>, Option<EquivocationProof>)> = Vec::new();
         {
@@ -118,8 +135,22 @@ impl Ledger {
             .iter()
             .map(|(r, p)| (r.as_ref(), p.as_ref()))
             .collect();
-        self.store.put(&refs)?;
+        if let Err(e) = self.store.put(&refs) {
+            let problem = e.storage_problem().unwrap_or(StorageProblem::Halted);
+            let halted = StoreError::Halted {
+                problem,
+                reason: e.to_string(),
+            };
+            tracing::error!("{halted}");
+            let _ = self.halted.set((problem, e.to_string()));
+            return Err(halted);
+        }
         Ok(results)
+    }
+
+    /// Why writes are refused, once a commit has failed.
+    pub fn halted(&self) -> Option<&str> {
+        self.halted.get().map(|(_, reason)| reason.as_str())
     }
 
     /// Reads the state.

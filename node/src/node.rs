@@ -50,6 +50,21 @@ pub enum NodeError {
     },
 }
 
+impl NodeError {
+    /// Whether the node could not start because of a full disk or a
+    /// read-only data directory (the command exits with its own status).
+    pub fn storage_problem(&self) -> Option<datadir::StorageProblem> {
+        match self {
+            NodeError::File(f) => f.storage_problem(),
+            NodeError::Store(s) => s.storage_problem(),
+            NodeError::Issuer(IssuerOpError::File(f)) => f.storage_problem(),
+            NodeError::Issuer(IssuerOpError::Store(s)) => s.storage_problem(),
+            NodeError::Issuer(IssuerOpError::Unstored { source, .. }) => source.storage_problem(),
+            _ => None,
+        }
+    }
+}
+
 /// A running node.
 #[derive(Debug)]
 pub struct Node {
@@ -69,6 +84,9 @@ impl Node {
     pub async fn start(config: Config) -> Result<Node, NodeError> {
         let dir = config.data_dir.clone();
         datadir::ensure_dir(&dir)?;
+        // Before anything is opened: a read-only or full data directory stops
+        // the node here, with nothing in it changed.
+        datadir::check_writable(&dir)?;
         let seed = datadir::load_or_create_secret(&dir.join(datadir::IDENTITY_FILE), || {
             datadir::random::<32>().to_vec()
         })?;

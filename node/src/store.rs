@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::datadir::StorageProblem;
 use badgemesh_protocol::envelope::RecordKind;
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::record::SignedRecord;
@@ -35,9 +36,28 @@ const EQUIVOCATIONS: TableDefinition<(&[u8], &[u8]), ProofRow> =
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The database file could not be opened, read or written.
-    #[error("database: {0}")]
+    /// The database file could not be opened.
+    #[error("{}: {source}{}", path.display(), db_hint(source))]
+    Open {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: redb::Error,
+    },
+    /// The database file could not be read or written.
+    #[error("database: {0}{hint}", hint = db_hint(.0))]
     Db(#[from] redb::Error),
+    /// A commit failed; the ledger takes no more writes until the node
+    /// restarts (see [`crate::ledger::Ledger`]).
+    #[error(
+        "the store could not commit and takes no more writes until the node restarts: {reason}"
+    )]
+    Halted {
+        /// What the first failure was.
+        problem: StorageProblem,
+        /// The first failure.
+        reason: String,
+    },
     /// The file was written by another schema version.
     #[error(
         "store schema version {found} is not supported (this build reads version {SCHEMA_VERSION}); use a matching badgemesh version"
@@ -55,6 +75,32 @@ fn dberr<E: Into<redb::Error>>(e: E) -> StoreError {
     StoreError::Db(e.into())
 }
 
+fn db_problem(e: &redb::Error) -> Option<StorageProblem> {
+    match e {
+        redb::Error::Io(io) => StorageProblem::of(io),
+        redb::Error::PreviousIo => Some(StorageProblem::Halted),
+        _ => None,
+    }
+}
+
+fn db_hint(e: &redb::Error) -> String {
+    db_problem(e)
+        .map(|p| format!(" ({})", p.advice()))
+        .unwrap_or_default()
+}
+
+impl StoreError {
+    /// Whether this is a full disk, a read-only data directory or a store
+    /// halted by an earlier failure (each has its own API status and exit code).
+    pub fn storage_problem(&self) -> Option<StorageProblem> {
+        match self {
+            StoreError::Db(e) | StoreError::Open { source: e, .. } => db_problem(e),
+            StoreError::Halted { problem, .. } => Some(*problem),
+            _ => None,
+        }
+    }
+}
+
 /// The durable store.
 #[derive(Debug)]
 pub struct Store {
@@ -64,7 +110,15 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store at `path` and checks its schema version.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Store::init(Database::create(path).map_err(dberr)?)
+        let open = |e: redb::Error| StoreError::Open {
+            path: path.to_owned(),
+            source: e,
+        };
+        let db = Database::create(path).map_err(|e| open(e.into()))?;
+        Store::init(db).map_err(|e| match e {
+            StoreError::Db(source) => open(source),
+            other => other,
+        })
     }
 
     /// A store in memory only: for simulations, never for a real node.

@@ -106,6 +106,18 @@ impl NodeProc {
         n
     }
 
+    /// Starts a node on an existing data directory (which it does not own).
+    pub fn start_in(dir: &Path) -> NodeProc {
+        let mut n = NodeProc {
+            dir: dir.to_owned(),
+            child: None,
+            bootstrap: Vec::new(),
+            _tmp: None,
+        };
+        n.spawn();
+        n
+    }
+
     fn spawn(&mut self) {
         let _ = std::fs::remove_file(self.dir.join("node.json"));
         let mut cmd = Command::new(bin());

@@ -8,3 +8,4 @@ mod crash_loop;
 mod harness;
 mod interop;
 mod quickstart;
+mod storage;

@@ -12,15 +12,9 @@ use badgemesh_protocol::record::SignedRecord;
 use badgemesh_protocol::state::Outcome;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, AppState, parse_did};
+use super::bodies::ExportQuery;
+use super::{ApiError, AppState};
 use crate::core::now;
-
-/// Query of `GET /v1/export`: issuers to include (all when empty), comma separated.
-#[derive(Debug, Deserialize)]
-pub struct ExportQuery {
-    /// DIDs, comma separated.
-    pub issuer: Option<String>,
-}
 
 /// Every public record (key events, profile, badge classes, revocation
 /// updates, head, equivocation evidence) of the chosen issuers, as a bundle.
@@ -29,18 +23,7 @@ pub(super) async fn export(
     State(s): State<AppState>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let wanted = q
-        .issuer
-        .as_deref()
-        .map(|list| {
-            list.split(',')
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(parse_did)
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?
-        .unwrap_or_default();
+    let wanted = q.issuers()?;
     let bytes = s.core.ledger.read(|r| {
         let mut recs: Vec<SignedRecord> = Vec::new();
         for st in r
@@ -125,11 +108,7 @@ pub(super) async fn import(
     valid.sort_by_key(|(_, r)| r.apply_order());
     let (indices, records): (Vec<usize>, Vec<SignedRecord>) = valid.into_iter().unzip();
     let ids: Vec<String> = records.iter().map(|r| r.id().to_string()).collect();
-    let results = s
-        .core
-        .ingest_batch(records)
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let results = s.core.ingest_batch(records).await?;
     for ((index, id), result) in indices.into_iter().zip(ids).zip(results) {
         report.released += result
             .stored

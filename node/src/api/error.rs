@@ -5,6 +5,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::datadir::StorageProblem;
+use crate::store::StoreError;
+
 /// An error response.
 #[derive(Debug)]
 pub struct ApiError {
@@ -14,6 +17,9 @@ pub struct ApiError {
     pub code: &'static str,
     /// What went wrong and what to do.
     pub message: String,
+    /// A record signed but not stored (see `IssuerOpError::Unstored`): sent
+    /// as `record`, so a client knows which one the next start will store.
+    pub record: Option<String>,
 }
 
 impl ApiError {
@@ -23,6 +29,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            record: None,
         }
     }
 
@@ -44,11 +51,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": self.code, "message": self.message })),
-        )
-            .into_response()
+        let mut body = json!({ "error": self.code, "message": self.message });
+        if let Some(id) = self.record {
+            body["record"] = id.into();
+        }
+        (self.status, Json(body)).into_response()
     }
 }
 
@@ -83,6 +90,31 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
     }
 }
 
+/// A storage problem as an answer: 507 Insufficient Storage for a full disk
+/// (the request may succeed once there is space), 503 for a read-only data
+/// directory or a store halted by an earlier failure (the node must be fixed
+/// or restarted). `None` when `problem` is not a storage problem.
+fn storage(problem: Option<StorageProblem>, message: String) -> Option<ApiError> {
+    Some(match problem? {
+        StorageProblem::Full => {
+            ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "storage_full", message)
+        }
+        StorageProblem::ReadOnly => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_read_only",
+            message,
+        ),
+        _ => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_failed", message),
+    })
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let message = e.to_string();
+        storage(e.storage_problem(), message.clone()).unwrap_or_else(|| ApiError::internal(message))
+    }
+}
+
 impl From<crate::issuer::IssuerOpError> for ApiError {
     fn from(e: crate::issuer::IssuerOpError) -> Self {
         use crate::issuer::IssuerOpError as E;
@@ -99,6 +131,15 @@ impl From<crate::issuer::IssuerOpError> for ApiError {
             E::NotAccepted(_) => ApiError::bad_request("not_accepted", e.to_string()),
             E::Unknown { .. } => ApiError::not_found("unknown_record", e.to_string()),
             E::Export(_) => ApiError::bad_request("export_failed", e.to_string()),
+            E::Store(store) => store.into(),
+            E::Unstored { id, ref source } => {
+                let mut answer = storage(source.storage_problem(), e.to_string())
+                    .unwrap_or_else(|| ApiError::internal(e.to_string()));
+                answer.record = Some(id.to_string());
+                answer
+            }
+            E::File(ref f) => storage(f.storage_problem(), e.to_string())
+                .unwrap_or_else(|| ApiError::internal(e.to_string())),
             _ => ApiError::internal(e.to_string()),
         }
     }

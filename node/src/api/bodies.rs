@@ -1,0 +1,340 @@
+//! What clients send: the admin JSON bodies, query strings and path
+//! segments, decoded into typed requests. The routes call these functions,
+//! and so does the `api_requests` fuzz target, so that the fuzzer exercises
+//! exactly what a request goes through before it reaches the issuer or the
+//! state machine. Every failure is a 4xx [`ApiError`]; none panics.
+
+use axum::Json;
+use badgemesh_protocol::id::RecordId;
+use badgemesh_protocol::keys::IssuerId;
+use badgemesh_protocol::record::{
+    Alignment, BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, Evidence, IdentityHash, ImageRef,
+    IssuerProfile, Recipient,
+};
+use badgemesh_protocol::time::Timestamp;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::ApiError;
+use crate::datadir;
+
+/// Decodes a JSON body as the routes' `Json` extractor does once it has
+/// checked the content type (the extractor calls this same
+/// `Json::from_bytes`), with the same error mapping.
+pub fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    Ok(Json::<T>::from_bytes(body)?.0)
+}
+
+/// Parses a record id given by a client; `field` names it in the error.
+pub fn parse_id(field: &str, text: &str) -> Result<RecordId, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::bad_request("bad_id", format!("{field} {text}: {e}")))
+}
+
+/// Parses a DID path segment or query value.
+pub fn parse_did(did: &str) -> Result<IssuerId, ApiError> {
+    did.parse()
+        .map_err(|e| ApiError::bad_request("bad_did", format!("{did}: {e}")))
+}
+
+/// Parses an RFC 3339 time given by a client.
+pub fn parse_time(text: &str) -> Result<Timestamp, ApiError> {
+    text.parse::<Timestamp>()
+        .map_err(|e| ApiError::bad_request("bad_time", e.to_string()))
+}
+
+/// Profile fields (`issuer`, `profile`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBody {
+    name: String,
+    url: Option<String>,
+    email: Option<String>,
+    description: Option<String>,
+    image: Option<String>,
+    public_base_url: Option<String>,
+}
+
+impl ProfileBody {
+    /// The profile to sign; issuer, sequence and time are filled in when signing.
+    pub fn into_profile(self) -> IssuerProfile {
+        IssuerProfile {
+            issuer: IssuerId::unset(),
+            seq: 0,
+            name: self.name,
+            url: self.url,
+            email: self.email,
+            description: self.description,
+            image: self.image,
+            at: Timestamp(0),
+            public_base_url: self.public_base_url,
+        }
+    }
+}
+
+/// A badge class to create (`badges`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BadgeBody {
+    name: String,
+    description: String,
+    criteria: Option<String>,
+    criteria_url: Option<String>,
+    image: Option<String>,
+    /// Hex sha2-256 of the image bytes.
+    image_digest: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    alignments: Vec<AlignmentBody>,
+    #[serde(default)]
+    related: Vec<String>,
+}
+
+/// An alignment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlignmentBody {
+    target_name: String,
+    target_url: String,
+    target_description: Option<String>,
+    target_framework: Option<String>,
+    target_code: Option<String>,
+}
+
+impl BadgeBody {
+    /// The badge class to sign; issuer and time are filled in when signing.
+    pub fn into_badge(self) -> Result<BadgeClass, ApiError> {
+        let digest = self
+            .image_digest
+            .as_deref()
+            .map(|h| {
+                hex_digest(h).ok_or_else(|| {
+                    ApiError::bad_request("bad_digest", "image_digest must be 64 hex digits")
+                })
+            })
+            .transpose()?;
+        let related = self
+            .related
+            .iter()
+            .map(|r| parse_id("related", r))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(BadgeClass {
+            issuer: IssuerId::unset(),
+            name: self.name,
+            description: self.description,
+            criteria: Criteria {
+                narrative: self.criteria,
+                url: self.criteria_url,
+            },
+            image: self.image.map(|uri| ImageRef { uri, digest }),
+            alignments: self
+                .alignments
+                .into_iter()
+                .map(|a| Alignment {
+                    target_name: a.target_name,
+                    target_url: a.target_url,
+                    target_description: a.target_description,
+                    target_framework: a.target_framework,
+                    target_code: a.target_code,
+                })
+                .collect(),
+            tags: self.tags,
+            related,
+            at: Timestamp(0),
+        })
+    }
+}
+
+/// 64 hex digits as 32 bytes.
+fn hex_digest(h: &str) -> Option<[u8; 32]> {
+    hex::decode(h).ok()?.try_into().ok()
+}
+
+/// An award to sign (`awards`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardBody {
+    badge: String,
+    /// An email address or a DID.
+    recipient: String,
+    #[serde(default)]
+    evidence: Vec<String>,
+    narrative: Option<String>,
+    /// RFC 3339.
+    expires: Option<String>,
+}
+
+/// A decoded award.
+#[derive(Debug)]
+pub struct AwardRequest {
+    /// The badge class.
+    pub badge: RecordId,
+    /// Who earns it (an email is hashed with a fresh salt).
+    pub recipient: Recipient,
+    /// Until when it is valid.
+    pub expires: Option<Timestamp>,
+    /// Evidence URLs.
+    pub evidence: Vec<Evidence>,
+    /// Free text.
+    pub narrative: Option<String>,
+}
+
+impl AwardBody {
+    /// Checks and types the fields.
+    pub fn into_request(self) -> Result<AwardRequest, ApiError> {
+        Ok(AwardRequest {
+            badge: parse_id("badge", &self.badge)?,
+            expires: self.expires.as_deref().map(parse_time).transpose()?,
+            evidence: self
+                .evidence
+                .into_iter()
+                .map(|url| Evidence {
+                    url: Some(url),
+                    narrative: None,
+                })
+                .collect(),
+            recipient: recipient_of(&self.recipient)?,
+            narrative: self.narrative,
+        })
+    }
+}
+
+/// Turns an email or DID into a recipient; emails are hashed with a fresh salt.
+pub fn recipient_of(who: &str) -> Result<Recipient, ApiError> {
+    let who = who.trim();
+    if who.starts_with("did:") {
+        Ok(Recipient::Did(who.to_owned()))
+    } else if who.contains('@') && !who.contains(char::is_whitespace) {
+        let salt = hex::encode(datadir::random::<16>());
+        Ok(Recipient::Hashed(IdentityHash::new(
+            EMAIL_IDENTITY_TYPE,
+            who,
+            &salt,
+        )))
+    } else {
+        Err(ApiError::bad_request(
+            "bad_recipient",
+            format!("{who:?} is neither an email address nor a DID"),
+        ))
+    }
+}
+
+/// What to revoke: assertion ids (stored on this node) and/or raw indices
+/// (`revocations`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeBody {
+    #[serde(default)]
+    assertions: Vec<String>,
+    #[serde(default)]
+    indices: Vec<u32>,
+    reason: Option<String>,
+}
+
+/// A decoded revocation; the route looks the assertions up.
+#[derive(Debug)]
+pub struct RevokeRequest {
+    /// Assertions whose status indices to revoke.
+    pub assertions: Vec<RecordId>,
+    /// Status indices to revoke.
+    pub indices: Vec<u32>,
+    /// Why, for every index.
+    pub reason: Option<String>,
+}
+
+impl RevokeBody {
+    /// Checks the ids.
+    pub fn into_request(self) -> Result<RevokeRequest, ApiError> {
+        Ok(RevokeRequest {
+            assertions: self
+                .assertions
+                .iter()
+                .map(|a| parse_id("assertion", a))
+                .collect::<Result<_, _>>()?,
+            indices: self.indices,
+            reason: self.reason,
+        })
+    }
+}
+
+/// Optional body of `rotate`: the exported next key, hex.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateBody {
+    next_key: Option<String>,
+}
+
+/// Decodes the body of `rotate` (empty, or JSON whatever its content type):
+/// the offline next key, if given.
+pub fn rotate(body: &[u8]) -> Result<Option<[u8; 32]>, ApiError> {
+    let b: RotateBody = if body.is_empty() {
+        RotateBody::default()
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request("bad_json", e.to_string()))?
+    };
+    b.next_key
+        .as_deref()
+        .map(|k| {
+            hex_digest(k)
+                .ok_or_else(|| ApiError::bad_request("bad_key", "next_key must be 64 hex digits"))
+        })
+        .transpose()
+}
+
+/// Which assertion to export as OB 3.0 (`ob3`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportBody {
+    assertion: String,
+}
+
+impl ExportBody {
+    /// The assertion's id.
+    pub fn assertion(&self) -> Result<RecordId, ApiError> {
+        parse_id("assertion", &self.assertion)
+    }
+}
+
+/// Query parameters of `POST /v1/verify`.
+#[derive(Debug, Deserialize)]
+pub struct VerifyQuery {
+    /// Email or DID to match against the recipient.
+    pub recipient: Option<String>,
+    /// Verify as of this time (RFC 3339) instead of now.
+    pub at: Option<String>,
+    /// Revocation data older than this many seconds gives `indeterminate`.
+    pub max_age: Option<i64>,
+}
+
+impl VerifyQuery {
+    /// The time to verify at, if one was given.
+    pub fn at(&self) -> Result<Option<Timestamp>, ApiError> {
+        self.at.as_deref().map(parse_time).transpose()
+    }
+}
+
+/// Query of `GET /v1/export`: issuers to include (all when empty), comma separated.
+#[derive(Debug, Deserialize)]
+pub struct ExportQuery {
+    /// DIDs, comma separated.
+    pub issuer: Option<String>,
+}
+
+impl ExportQuery {
+    /// The issuers asked for; empty means all.
+    pub fn issuers(&self) -> Result<Vec<IssuerId>, ApiError> {
+        self.issuer
+            .as_deref()
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(parse_did)
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+}
