@@ -44,6 +44,10 @@ pub struct AppState {
     pub token: Arc<String>,
     /// Where the API listens (the status list's URL when no public base URL is set).
     pub api_addr: std::net::SocketAddr,
+    /// Trusted OB 2.0 issuer keys (data directory).
+    pub ob2_keys: crate::ob2_keys::Ob2Keys,
+    /// Other issuers' OB 3.0 status lists (data directory).
+    pub status_lists: crate::status_lists::StatusLists,
 }
 
 /// The router, with the body limit applied.
@@ -175,39 +179,30 @@ async fn verify_handler(
     let Query(q) = query?;
     let body = body?;
     let at = q.at()?.unwrap_or_else(now);
-    let opts = crate::formats::Options {
-        recipient: q.recipient.as_deref(),
-        max_age_secs: q.max_age,
-        ob2_issuer_key_pem: None,
-        ob2_keys: None,
-        status_lists: None,
-    };
     let started = Instant::now();
-    // Native verification takes microseconds; OB 3.0 proofs take milliseconds
-    // of JSON-LD work, so those run on a blocking thread. Both hold the state's
-    // read lock while they run (writers wait up to that long).
     let native = body.first() == Some(&0xd2);
-    let result = if native {
-        s.core
-            .ledger
+    let (keys, lists, core) = (s.ob2_keys.clone(), s.status_lists.clone(), s.core.clone());
+    let run = move || {
+        let opts = crate::formats::Options {
+            recipient: q.recipient.as_deref(),
+            max_age_secs: q.max_age,
+            ob2_issuer_key_pem: None,
+            ob2_keys: Some(&keys),
+            status_lists: Some(&lists),
+        };
+        core.ledger
             .read(|r| crate::formats::verify_any(&body, Some(r), at, &opts))
+    };
+    // Native verification takes microseconds. Other formats may take
+    // milliseconds (the first OB 3.0 credential of a new shape runs the
+    // JSON-LD processor; held status lists and keys are files), so they run
+    // on a blocking thread. Both hold the state's read lock while they run.
+    let result = if native {
+        run()
     } else {
-        let core = s.core.clone();
-        let recipient = q.recipient.clone();
-        let max_age = q.max_age;
-        tokio::task::spawn_blocking(move || {
-            let opts = crate::formats::Options {
-                recipient: recipient.as_deref(),
-                max_age_secs: max_age,
-                ob2_issuer_key_pem: None,
-                ob2_keys: None,
-                status_lists: None,
-            };
-            core.ledger
-                .read(|r| crate::formats::verify_any(&body, Some(r), at, &opts))
-        })
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
+        tokio::task::spawn_blocking(run)
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?
     };
     s.core.metrics.verify_count.inc();
     s.core

@@ -429,3 +429,33 @@ fn a_trusted_ob2_key_in_the_data_dir_verifies_signed_badges_offline() {
     let r = run(&data, &["ob2-key", "list", "--json"]);
     assert_eq!(r.json().as_array().map(Vec::len), Some(1), "{r:?}");
 }
+
+#[test]
+fn a_running_node_uses_the_ob2_keys_added_to_its_data_dir() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bake/tests/fixtures");
+    let node = NodeProc::start(&[]);
+    let jws = node.dir.join("signed.jws");
+    std::fs::write(&jws, signed_ob2()).expect("write");
+    let jws = jws.to_str().expect("path");
+    let r = node.cmd(&["verify", jws, "--json"]);
+    assert_eq!(r.json()["outcome"].as_str(), Some("indeterminate"), "{r:?}");
+    let key = node.dir.join("key.json");
+    std::fs::write(
+        &key,
+        key_document(&fixtures.join("ob2_test_rsa_public.pem")),
+    )
+    .expect("write");
+    node.cmd(&["ob2-key", "add", key.to_str().expect("path")])
+        .ok();
+    // Through the node's API (not the CLI's local check): the node reads
+    // its keys on each verification, no restart needed.
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(node.dir.join("node.json")).expect("node.json"))
+            .expect("json");
+    let url = format!("{}/v1/verify", info["api"].as_str().expect("api"));
+    let mut resp = ureq::post(&url)
+        .send(signed_ob2().as_bytes())
+        .expect("verify");
+    let v: serde_json::Value = resp.body_mut().read_json().expect("json");
+    assert_eq!(v["outcome"], "valid", "{v}");
+}
