@@ -157,29 +157,24 @@ impl ContextSet {
     /// definition carries its own `@context` (a superset of the types with
     /// type-scoped contexts).
     pub(crate) fn type_scoped_terms(&self) -> &HashSet<String> {
-        self.type_scoped.get_or_init(|| {
-            fn walk(v: &Value, out: &mut HashSet<String>) {
-                match v {
-                    Value::Object(m) => {
-                        for (k, v) in m {
-                            if v.get("@context").is_some() {
-                                out.insert(k.clone());
-                            }
-                            walk(v, out);
-                        }
+        self.type_scoped
+            .get_or_init(|| self.keys_where(|v| v.get("@context").is_some()))
+    }
+
+    /// Every key, at any depth of any document in the set, whose value
+    /// passes `keep`.
+    pub(crate) fn keys_where(&self, keep: impl Fn(&Value) -> bool) -> HashSet<String> {
+        let mut out = HashSet::new();
+        for text in self.docs.values() {
+            if let Ok(v) = serde_json::from_str::<Value>(text) {
+                for_each_entry(&v, false, &mut |k, v| {
+                    if keep(v) {
+                        out.insert(k.to_owned());
                     }
-                    Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
-                    _ => {}
-                }
+                });
             }
-            let mut out = HashSet::new();
-            for text in self.docs.values() {
-                if let Ok(v) = serde_json::from_str::<Value>(text) {
-                    walk(&v, &mut out);
-                }
-            }
-            out
-        })
+        }
+        out
     }
 
     /// Whether `url` is in the set.
@@ -193,6 +188,27 @@ impl ContextSet {
         v.sort_unstable();
         v
     }
+}
+
+/// Calls `f` with every key and value of every object in `v`, at any depth;
+/// with `inline_only`, only those inside `@context` objects (a document's
+/// inline contexts).
+pub(crate) fn for_each_entry(v: &Value, inline_only: bool, f: &mut impl FnMut(&str, &Value)) {
+    fn walk(v: &Value, report: bool, f: &mut impl FnMut(&str, &Value)) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    if report {
+                        f(k, v);
+                    }
+                    walk(v, report || k == "@context", f);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, report, f)),
+            _ => {}
+        }
+    }
+    walk(v, !inline_only, f);
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use oxrdf::{GraphName, NamedOrBlankNode, Term};
 use oxrdf_canon as rdf02;
 use serde_json::{Map, Value, json};
 
-use crate::contexts::{CREDENTIALS_V2, ContextSet, DATA_INTEGRITY_V2};
+use crate::contexts::{CREDENTIALS_V2, ContextSet, DATA_INTEGRITY_V2, for_each_entry};
 use crate::limits::MAX_QUADS;
 
 /// The private namespace undefined terms expand to.
@@ -191,27 +191,14 @@ fn check_scoped_types(doc: &Value, contexts: &ContextSet) -> Result<(), RdfError
             _ => Ok(()),
         }
     }
+    // Terms with a scoped context in the document's own inline contexts.
     let mut inline = HashSet::new();
-    collect_inline_scoped(doc, false, &mut inline);
-    walk(doc, contexts.type_scoped_terms(), &inline)
-}
-
-/// Terms with a scoped context in the document's own inline contexts.
-fn collect_inline_scoped(v: &Value, in_context: bool, out: &mut HashSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                if in_context && v.get("@context").is_some() {
-                    out.insert(k.clone());
-                }
-                collect_inline_scoped(v, in_context || k == "@context", out);
-            }
+    for_each_entry(doc, true, &mut |k, v| {
+        if v.get("@context").is_some() {
+            inline.insert(k.to_owned());
         }
-        Value::Array(a) => a
-            .iter()
-            .for_each(|v| collect_inline_scoped(v, in_context, out)),
-        _ => {}
-    }
+    });
+    walk(doc, contexts.type_scoped_terms(), &inline)
 }
 
 pub(crate) fn check_iri(iri: &str) -> Result<(), RdfError> {

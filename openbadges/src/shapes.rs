@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use oxrdf_canon::{GraphName, Literal, NamedNode, Subject, Term};
 use serde_json::{Map, Value};
 
-use crate::contexts::ContextSet;
+use crate::contexts::{ContextSet, for_each_entry};
 use crate::rdf::{RdfError, check_iri};
 
 /// The placeholder prefix; a document containing it anywhere is never
@@ -180,7 +180,9 @@ impl ShapeCache {
             out.push(tq);
         }
         let mut inline_terms = HashSet::new();
-        inline_context_terms(&Value::Object(doc.clone()), false, &mut inline_terms);
+        for_each_entry(&Value::Object(doc.clone()), true, &mut |k, _| {
+            inline_terms.insert(k.to_owned());
+        });
         iri_slots.sort_unstable();
         iri_slots.dedup();
         Entry::Template(Template {
@@ -442,46 +444,7 @@ fn template_quad(q: oxrdf_canon::Quad, iri_slots: &mut Vec<usize>) -> Option<Tem
 /// Keys of every object in every context document of the set, at any depth:
 /// a superset of the terms any of them defines.
 fn pinned_terms(contexts: &ContextSet) -> HashSet<String> {
-    let mut terms = HashSet::new();
-    for url in contexts.urls() {
-        if let Some(text) = contexts.get(url)
-            && let Ok(v) = serde_json::from_str::<Value>(text)
-        {
-            all_keys(&v, &mut terms);
-        }
-    }
-    terms
-}
-
-fn all_keys(v: &Value, out: &mut HashSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                out.insert(k.clone());
-                all_keys(v, out);
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|v| all_keys(v, out)),
-        _ => {}
-    }
-}
-
-/// Keys defined by inline (object) contexts anywhere in the document.
-fn inline_context_terms(v: &Value, in_context: bool, out: &mut HashSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                if in_context {
-                    out.insert(k.clone());
-                }
-                inline_context_terms(v, in_context || k == "@context", out);
-            }
-        }
-        Value::Array(a) => a
-            .iter()
-            .for_each(|v| inline_context_terms(v, in_context, out)),
-        _ => {}
-    }
+    contexts.keys_where(|_| true)
 }
 
 #[cfg(test)]
