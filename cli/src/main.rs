@@ -67,6 +67,9 @@ enum Command {
     /// Hold or list other issuers' OB 3.0 status lists (revocation offline).
     #[command(subcommand, name = "status-list")]
     StatusList(trusting::StatusListCommand),
+    /// Hold or list DID documents of OB 3.0 issuers that do not use did:key.
+    #[command(subcommand)]
+    Did(trusting::DidCommand),
     /// Write the public records of issuers to a bundle file for offline carrying.
     Export(bundles::ExportArgs),
     /// Apply a bundle file: every record is verified on its own.
@@ -111,6 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Key(c) => issuing::key(c, &dir),
         Command::Ob2Key(c) => trusting::ob2_key(c, &dir),
         Command::StatusList(c) => trusting::status_list(c, &dir),
+        Command::Did(c) => trusting::did(c, &dir),
         Command::Export(a) => bundles::export(a, &dir),
         Command::Import(a) => bundles::import(a, &dir),
         Command::Bake(a) => baking::bake(a),

@@ -1,6 +1,6 @@
-//! `badgemesh ob2-key` and `badgemesh status-list`: outside documents the
-//! node holds to verify other issuers' badges offline (OB 2.0 issuer keys,
-//! OB 3.0 status list credentials).
+//! `badgemesh ob2-key`, `badgemesh status-list` and `badgemesh did`:
+//! outside documents the node holds to verify other issuers' badges offline
+//! (OB 2.0 issuer keys, OB 3.0 status list credentials, DID documents).
 //!
 //! They are files in the data directory, read on every verification, so one
 //! added while the node runs applies at once, and no node is needed to add
@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use badgemesh_node::did_documents::DidDocuments;
 use badgemesh_node::ob2_keys::Ob2Keys;
 use badgemesh_node::status_lists::StatusLists;
 use clap::Subcommand;
@@ -129,6 +130,76 @@ pub fn status_list(c: StatusListCommand, dir: &Path) -> Result<i32> {
                         l.id.as_deref().unwrap_or("?"),
                         l.purpose,
                         l.issuer.to_did()
+                    );
+                }
+            }
+        }
+    }
+    Ok(OK)
+}
+
+/// `badgemesh did ...`
+#[derive(Debug, Subcommand)]
+pub enum DidCommand {
+    /// Hold an OB 3.0 issuer's DID document (did:web and other DIDs that
+    /// need the network to resolve): proofs by the keys it lists under
+    /// assertionMethod then verify offline.
+    #[command(
+        after_help = "Example:\n  curl -o did.json https://issuer.example/.well-known/did.json\n  badgemesh did add did.json"
+    )]
+    Add {
+        /// The DID document JSON file.
+        file: PathBuf,
+    },
+    /// List the held DID documents.
+    #[command(after_help = "Example:\n  badgemesh did list --json")]
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a `did` command against the data directory `dir`.
+pub fn did(c: DidCommand, dir: &Path) -> Result<i32> {
+    let dids = DidDocuments::in_data_dir(dir);
+    match c {
+        DidCommand::Add { file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
+            let doc = dids
+                .add(&bytes)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            let keys = doc.methods.iter().filter(|m| m.assertion).count();
+            println!(
+                "holding the DID document of {} ({keys} assertion key(s))",
+                doc.id
+            );
+        }
+        DidCommand::List { json } => {
+            let all = dids.list().map_err(|e| usage(e.to_string()))?;
+            let rows: Vec<serde_json::Value> = all
+                .iter()
+                .map(|d| {
+                    let keys: Vec<&str> = d
+                        .methods
+                        .iter()
+                        .filter(|m| m.assertion)
+                        .map(|m| m.id.as_str())
+                        .collect();
+                    serde_json::json!({ "id": d.id, "assertion_methods": keys })
+                })
+                .collect();
+            if json {
+                print_json(&serde_json::Value::Array(rows));
+            } else if rows.is_empty() {
+                println!("no DID documents are held (add one with: badgemesh did add FILE)");
+            } else {
+                for r in &rows {
+                    println!(
+                        "{}  {}",
+                        r["id"].as_str().unwrap_or(""),
+                        r["assertion_methods"]
                     );
                 }
             }

@@ -100,59 +100,57 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
     } else {
         NodeClient::find(dir)
     };
-    let v = match found {
-        Ok(client) => {
-            let mut query = Vec::new();
-            if let Some(r) = &a.recipient {
-                query.push(("recipient", r.clone()));
-            }
-            if let Some(at) = &a.at {
-                query.push(("at", at.clone()));
-            }
-            if let Some(m) = a.max_age {
-                query.push(("max_age", m.as_secs().to_string()));
-            }
-            let answer = client.post_bytes("/v1/verify", &query, &input)?;
-            if answer.status != 200 {
-                return Err(usage(format!(
-                    "{}: {}",
-                    a.file.display(),
-                    answer.error_message()
-                )));
-            }
-            answer.json
-        }
-        // Self-contained credentials (OB 3.0, OB 2.0, baked images) verify
-        // without a node; revocation then stays unknown.
-        Err(no_node) if input.first() != Some(&0xd2) => {
-            let now = match &a.at {
-                Some(at) => {
-                    at.parse()
-                        .map_err(|e: badgemesh_protocol::time::TimestampParseError| {
-                            usage(e.to_string())
-                        })?
+    let v =
+        match found {
+            Ok(client) => {
+                let mut query = Vec::new();
+                if let Some(r) = &a.recipient {
+                    query.push(("recipient", r.clone()));
                 }
-                None => badgemesh_node::core::now(),
-            };
-            let opts = badgemesh_node::formats::Options {
-                recipient: a.recipient.as_deref(),
-                max_age_secs: a
-                    .max_age
-                    .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
-                ob2_issuer_key_pem: pem.as_deref(),
-                ob2_keys: Some(&badgemesh_node::ob2_keys::Ob2Keys::in_data_dir(dir)),
-                status_lists: Some(&badgemesh_node::status_lists::StatusLists::in_data_dir(dir)),
-            };
-            badgemesh_node::formats::verify_any(&input, None, now, &opts).map_err(|e| {
-                if matches!(e, badgemesh_node::formats::FormatError::Unrecognised) {
-                    no_node
-                } else {
-                    usage(format!("{}: {e}", a.file.display()))
+                if let Some(at) = &a.at {
+                    query.push(("at", at.clone()));
                 }
-            })?
-        }
-        Err(e) => return Err(e),
-    };
+                if let Some(m) = a.max_age {
+                    query.push(("max_age", m.as_secs().to_string()));
+                }
+                let answer = client.post_bytes("/v1/verify", &query, &input)?;
+                if answer.status != 200 {
+                    return Err(usage(format!(
+                        "{}: {}",
+                        a.file.display(),
+                        answer.error_message()
+                    )));
+                }
+                answer.json
+            }
+            // Self-contained credentials (OB 3.0, OB 2.0, baked images) verify
+            // without a node; revocation then stays unknown.
+            Err(no_node) if input.first() != Some(&0xd2) => {
+                let now =
+                    match &a.at {
+                        Some(at) => at.parse().map_err(
+                            |e: badgemesh_protocol::time::TimestampParseError| usage(e.to_string()),
+                        )?,
+                        None => badgemesh_node::core::now(),
+                    };
+                let opts = badgemesh_node::formats::Options {
+                    recipient: a.recipient.as_deref(),
+                    max_age_secs: a
+                        .max_age
+                        .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
+                    ob2_issuer_key_pem: pem.as_deref(),
+                    held: Some(&badgemesh_node::held::HeldDocuments::in_data_dir(dir)),
+                };
+                badgemesh_node::formats::verify_any(&input, None, now, &opts).map_err(|e| {
+                    if matches!(e, badgemesh_node::formats::FormatError::Unrecognised) {
+                        no_node
+                    } else {
+                        usage(format!("{}: {e}", a.file.display()))
+                    }
+                })?
+            }
+            Err(e) => return Err(e),
+        };
     if a.json {
         print_json(&v);
     } else {

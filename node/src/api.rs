@@ -44,10 +44,9 @@ pub struct AppState {
     pub token: Arc<String>,
     /// Where the API listens (the status list's URL when no public base URL is set).
     pub api_addr: std::net::SocketAddr,
-    /// Trusted OB 2.0 issuer keys (data directory).
-    pub ob2_keys: crate::ob2_keys::Ob2Keys,
-    /// Other issuers' OB 3.0 status lists (data directory).
-    pub status_lists: crate::status_lists::StatusLists,
+    /// What the operator gave the node to hold for other issuers (data
+    /// directory).
+    pub held: crate::held::HeldDocuments,
 }
 
 /// The router, with the body limit applied.
@@ -181,14 +180,13 @@ async fn verify_handler(
     let at = q.at()?.unwrap_or_else(now);
     let started = Instant::now();
     let native = body.first() == Some(&0xd2);
-    let (keys, lists, core) = (s.ob2_keys.clone(), s.status_lists.clone(), s.core.clone());
+    let (held, core) = (s.held.clone(), s.core.clone());
     let run = move || {
         let opts = crate::formats::Options {
             recipient: q.recipient.as_deref(),
             max_age_secs: q.max_age,
             ob2_issuer_key_pem: None,
-            ob2_keys: Some(&keys),
-            status_lists: Some(&lists),
+            held: Some(&held),
         };
         core.ledger
             .read(|r| crate::formats::verify_any(&body, Some(r), at, &opts))

@@ -19,8 +19,8 @@ use badgemesh_protocol::verify::{VerifyOptions, verify};
 use serde_json::{Value, json};
 
 use crate::api::VerifyResponse;
+use crate::held::HeldDocuments;
 use crate::ob2_keys::{Ob2Keys, TrustedKey};
-use crate::status_lists::StatusLists;
 
 /// What the caller asks for.
 #[derive(Clone, Copy, Debug, Default)]
@@ -31,12 +31,10 @@ pub struct Options<'a> {
     pub max_age_secs: Option<i64>,
     /// An OB 2.0 issuer's RSA public key (PEM), to check a signed (RS256) badge.
     pub ob2_issuer_key_pem: Option<&'a str>,
-    /// The node's trusted OB 2.0 keys, looked up by the badge's
-    /// `verification.creator` when no key is given.
-    pub ob2_keys: Option<&'a Ob2Keys>,
-    /// The status list credentials the node holds for other issuers' OB 3.0
-    /// credentials.
-    pub status_lists: Option<&'a StatusLists>,
+    /// What the node holds for other issuers: OB 2.0 keys (looked up by the
+    /// badge's `verification.creator` when no key is given), OB 3.0 status
+    /// lists and DID documents.
+    pub held: Option<&'a HeldDocuments>,
 }
 
 /// Input that is not a badge at all.
@@ -178,11 +176,13 @@ fn ob3_verdict(
     now: Timestamp,
     opts: &Options<'_>,
 ) -> Result<Value, FormatError> {
+    let lookup = |did: &str| opts.held.and_then(|h| h.dids.get(did));
     let verdict = ob3::verify_credential(
         bytes,
         now,
         &ob3::VerifyOptions {
             recipient: opts.recipient,
+            dids: Some(&lookup),
         },
     )
     .map_err(|e| FormatError::Credential(e.to_string()))?;
@@ -325,8 +325,8 @@ fn held_status(
     for entry in entries {
         let url = entry.list_url.as_str();
         let held = opts
-            .status_lists
-            .map(|l| l.get(url))
+            .held
+            .map(|h| h.status_lists.get(url))
             .transpose()
             .map(Option::flatten);
         let list = match held {
@@ -397,8 +397,8 @@ fn held_status(
 fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
     use badgemesh_bake::ob2;
     let now_jiff = ob2::Timestamp::from_second(now.secs()).ok();
-    let trusted = match (opts.ob2_issuer_key_pem, opts.ob2_keys) {
-        (None, Some(keys)) => trusted_ob2_key(text, keys),
+    let trusted = match (opts.ob2_issuer_key_pem, opts.held) {
+        (None, Some(held)) => trusted_ob2_key(text, &held.ob2_keys),
         _ => None,
     };
     let v = ob2::verify(

@@ -11,6 +11,31 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::datadir::{FileError, write_atomic};
+use crate::did_documents::DidDocuments;
+use crate::ob2_keys::Ob2Keys;
+use crate::status_lists::StatusLists;
+
+/// Everything the operator gave the node to hold, for verification.
+#[derive(Debug, Clone)]
+pub struct HeldDocuments {
+    /// OB 2.0 issuer keys.
+    pub ob2_keys: Ob2Keys,
+    /// Other issuers' OB 3.0 status lists.
+    pub status_lists: StatusLists,
+    /// DID documents of issuers whose keys are not did:keys.
+    pub dids: DidDocuments,
+}
+
+impl HeldDocuments {
+    /// The documents held in `data_dir`.
+    pub fn in_data_dir(data_dir: &Path) -> HeldDocuments {
+        HeldDocuments {
+            ob2_keys: Ob2Keys::in_data_dir(data_dir),
+            status_lists: StatusLists::in_data_dir(data_dir),
+            dids: DidDocuments::in_data_dir(data_dir),
+        }
+    }
+}
 
 /// One kind of held document in one data directory.
 #[derive(Debug, Clone)]

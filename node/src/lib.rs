@@ -15,6 +15,7 @@ pub mod api;
 pub mod config;
 pub mod core;
 pub mod datadir;
+pub mod did_documents;
 pub mod formats;
 pub mod held;
 pub mod issuer;

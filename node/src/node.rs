@@ -176,8 +176,7 @@ impl Node {
                 issuer: issuer.clone(),
                 token: Arc::new(token.clone()),
                 api_addr,
-                ob2_keys: crate::ob2_keys::Ob2Keys::in_data_dir(&config.data_dir),
-                status_lists: crate::status_lists::StatusLists::in_data_dir(&config.data_dir),
+                held: crate::held::HeldDocuments::in_data_dir(&config.data_dir),
             },
             config.max_body_bytes,
         );

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::contexts::{CREDENTIALS_V1, CREDENTIALS_V2, ContextSet, is_ob_context};
+use crate::did::DidLookup;
 use crate::json::{JsonError, parse_bounded, prepass};
 use crate::proof::{ProofError, ProofOutcome, check_proofs};
 
@@ -31,10 +32,21 @@ pub enum CredentialError {
 }
 
 /// What the caller asks for beyond the defaults.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct VerifyOptions<'a> {
     /// An email or DID to match against the credential subject.
     pub recipient: Option<&'a str>,
+    /// Where to find DID documents for issuers whose keys are not did:keys.
+    pub dids: Option<DidLookup<'a>>,
+}
+
+impl std::fmt::Debug for VerifyOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("recipient", &self.recipient)
+            .field("dids", &self.dids.map(|_| "lookup"))
+            .finish()
+    }
 }
 
 /// The overall answer.
@@ -188,7 +200,7 @@ pub fn verify_credential_with(
         "OB 3.0 credential shape",
     ));
     let issuer = shape.issuer.clone().unwrap_or_default();
-    let mut outcome = match check_proofs(&doc, &issuer, contexts)? {
+    let mut outcome = match check_proofs(&doc, &issuer, contexts, options.dids)? {
         ProofOutcome::Verified {
             cryptosuite,
             legacy,

@@ -7,6 +7,7 @@
 //! - [`canon`]: RDFC-1.0 canonicalization (rdf-canon).
 //! - [`proof`]: `eddsa-rdfc-2022` Data Integrity proofs (sign, verify).
 //! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
+//! - [`did`]: DID documents the verifier holds (keys that are not did:key).
 //! - [`export`]: native assertion to a signed `OpenBadgeCredential`, and
 //!   [`export::native_link`] back.
 //! - [`status_list`]: Bitstring Status Lists and their credentials.
@@ -27,6 +28,7 @@
 pub mod canon;
 pub mod contexts;
 pub mod credential;
+pub mod did;
 pub mod export;
 pub mod json;
 pub mod limits;

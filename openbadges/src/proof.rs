@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::canon::{CanonError, canonicalize};
 use crate::contexts::ContextSet;
+use crate::did::DidLookup;
 use crate::rdf::{RdfError, to_rdf, to_rdf_full};
 
 /// The only cryptosuite this crate signs with.
@@ -264,10 +265,13 @@ fn did_key_of(vm: &str) -> Option<(IssuerId, PublicKey)> {
 
 /// Checks every proof of `doc` against `issuer_id` (the credential's issuer):
 /// returns the first verified proof, or else the most telling failure.
+/// Verification methods that are not `did:key`s are looked up in the DID
+/// documents `dids` finds (none without it).
 pub fn check_proofs(
     doc: &Map<String, Value>,
     issuer_id: &str,
     contexts: &ContextSet,
+    dids: Option<DidLookup<'_>>,
 ) -> Result<ProofOutcome, ProofError> {
     let proofs: Vec<&Map<String, Value>> = match doc.get("proof") {
         Some(Value::Object(p)) => vec![p],
@@ -279,7 +283,7 @@ pub fn check_proofs(
     }
     let mut worst: Option<ProofOutcome> = None;
     for proof in proofs {
-        let outcome = check_one(doc, proof, issuer_id, contexts)?;
+        let outcome = check_one(doc, proof, issuer_id, contexts, dids)?;
         match outcome {
             ProofOutcome::Verified { .. } => return Ok(outcome),
             ProofOutcome::Invalid(_) => worst = Some(outcome),
@@ -298,6 +302,7 @@ fn check_one(
     proof: &Map<String, Value>,
     issuer_id: &str,
     contexts: &ContextSet,
+    dids: Option<DidLookup<'_>>,
 ) -> Result<ProofOutcome, ProofError> {
     let ptype = proof.get("type").and_then(Value::as_str).unwrap_or("");
     let suite = proof
@@ -325,20 +330,31 @@ fn check_one(
     let Some(vm) = proof.get("verificationMethod").and_then(Value::as_str) else {
         return Ok(ProofOutcome::Invalid("no verificationMethod".into()));
     };
-    if !vm.starts_with("did:key:") {
-        return Ok(ProofOutcome::Unsupported(format!(
-            "verification method {vm} is not a did:key and cannot be resolved offline"
-        )));
-    }
-    let Some((controller, key)) = did_key_of(vm) else {
-        return Ok(ProofOutcome::Invalid(format!(
-            "verification method {vm} is not a valid Ed25519 did:key"
-        )));
+    let (controller, key) = if vm.starts_with("did:key:") {
+        let Some((controller, key)) = did_key_of(vm) else {
+            return Ok(ProofOutcome::Invalid(format!(
+                "verification method {vm} is not a valid Ed25519 did:key"
+            )));
+        };
+        (controller.to_did(), key)
+    } else {
+        let did = vm.split('#').next().unwrap_or(vm);
+        let Some(document) = dids.and_then(|find| find(did)) else {
+            return Ok(ProofOutcome::Unsupported(format!(
+                "verification method {vm} is not a did:key, and no DID document for {did} is held \
+                 (it cannot be resolved offline)"
+            )));
+        };
+        let Some(key) = document.assertion_key(vm) else {
+            return Ok(ProofOutcome::Invalid(format!(
+                "the DID document of {did} lists no Ed25519 assertionMethod {vm}"
+            )));
+        };
+        (document.id.clone(), *key)
     };
-    if controller.to_did() != issuer_id {
+    if controller != issuer_id {
         return Ok(ProofOutcome::Invalid(format!(
-            "key controller {} is not the issuer {issuer_id}",
-            controller.to_did()
+            "key controller {controller} is not the issuer {issuer_id}"
         )));
     }
     if !verify_with_key(doc, proof, &key, contexts)? {

@@ -269,7 +269,7 @@ pub fn parse_status_list_credential(bytes: &[u8]) -> Result<VerifiedStatusList, 
         .get("encodedList")
         .and_then(Value::as_str)
         .ok_or_else(|| shape("no encodedList"))?;
-    match check_proofs(&doc, &issuer_text, &ContextSet::pinned())? {
+    match check_proofs(&doc, &issuer_text, &ContextSet::pinned(), None)? {
         ProofOutcome::Verified { .. } => {}
         ProofOutcome::Invalid(why) | ProofOutcome::Unsupported(why) => {
             return Err(StatusListError::BadProof(why));

@@ -459,3 +459,99 @@ fn a_running_node_uses_the_ob2_keys_added_to_its_data_dir() {
     let v: serde_json::Value = resp.body_mut().read_json().expect("json");
     assert_eq!(v["outcome"], "valid", "{v}");
 }
+
+#[test]
+fn a_held_did_document_lets_did_web_credentials_verify_offline() {
+    use badgemesh_openbadges::contexts::ContextSet;
+    use badgemesh_openbadges::proof::{proof_options, sign};
+    use badgemesh_protocol::keys::SecretKey;
+
+    // A credential as badgemesh exports it, re-issued by a did:web issuer.
+    let issuer = NodeProc::start(&[]);
+    issuer
+        .cmd(&["issuer", "init", "--name", "Web Academy"])
+        .ok();
+    let badge = issuer
+        .cmd(&[
+            "badge",
+            "create",
+            "--name",
+            "Web",
+            "--description",
+            "d",
+            "--criteria",
+            "c",
+        ])
+        .ok()
+        .line();
+    let exported = issuer.dir.join("ada.json");
+    let out = exported.to_str().expect("path");
+    issuer
+        .cmd(&[
+            "award",
+            &badge,
+            "--to",
+            "ada@example.org",
+            "--format",
+            "ob3",
+            "--out",
+            out,
+        ])
+        .ok();
+    let mut doc: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&exported).expect("read")).expect("json");
+    let did = "did:web:academy.example";
+    doc["issuer"]["id"] = did.into();
+    let key = SecretKey::from_seed(&[3; 32]).expect("key");
+    let vm = format!("{did}#key-1");
+    sign(
+        &mut doc,
+        proof_options(&vm, "2027-01-15T08:00:00Z"),
+        &key,
+        &ContextSet::pinned(),
+    )
+    .expect("sign");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let credential = dir.path().join("web.json");
+    std::fs::write(&credential, serde_json::to_vec(&doc).expect("json")).expect("write");
+    let credential = credential.to_str().expect("path");
+    let data = dir.path().join("data");
+
+    let r = run(&data, &["verify", credential, "--json"]);
+    assert_eq!(r.json()["outcome"].as_str(), Some("indeterminate"), "{r:?}");
+
+    let did_doc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": [{"id": "#key-1", "type": "Multikey", "controller": did,
+            "publicKeyMultibase": key.public().to_multibase()}],
+        "assertionMethod": ["#key-1"],
+    });
+    let file = dir.path().join("did.json");
+    std::fs::write(&file, did_doc.to_string()).expect("write");
+    let r = run(&data, &["did", "add", file.to_str().expect("path")]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = run(&data, &["verify", credential, "--json"]);
+    // Valid signature; its status list is not held, so the status stays
+    // unknown and the overall answer indeterminate, with the proof passing.
+    let signature = r.json()["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["check"] == "signature")
+        .cloned()
+        .expect("signature check");
+    assert_eq!(signature["status"], "pass", "{r:?}");
+
+    // A document with no assertion key is refused.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        serde_json::json!({"id": "did:web:x.example"}).to_string(),
+    )
+    .expect("write");
+    let r = run(&data, &["did", "add", bad.to_str().expect("path")]);
+    assert_eq!(r.code, 2, "{r:?}");
+    let r = run(&data, &["did", "list", "--json"]);
+    assert_eq!(r.json()[0]["id"].as_str(), Some(did), "{r:?}");
+}

@@ -51,6 +51,7 @@ fn exported_credential_verifies() {
         T0,
         &VerifyOptions {
             recipient: Some("Ada@Example.org"),
+            ..Default::default()
         },
     )
     .expect("run");
@@ -60,6 +61,7 @@ fn exported_credential_verifies() {
         T0,
         &VerifyOptions {
             recipient: Some("eve@example.org"),
+            ..Default::default()
         },
     )
     .expect("run");
@@ -114,6 +116,7 @@ fn did_recipient_and_minimal_badge_verify() {
         T0,
         &VerifyOptions {
             recipient: Some("did:example:ebfeb1f712ebc6f1c276e12ec21"),
+            ..Default::default()
         },
     )
     .expect("run");
