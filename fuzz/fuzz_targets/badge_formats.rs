@@ -14,6 +14,6 @@ fuzz_target!(|data: &[u8]| {
         Ok(Extracted::Baked { baked, .. }) => baked.text,
         _ => return,
     };
-    let _ = verify_credential(text.as_bytes(), now, &VerifyOptions { recipient: Some("a@example.org") });
+    let _ = verify_credential(text.as_bytes(), now, &VerifyOptions { recipient: Some("a@example.org"), ..Default::default() });
     let _ = ob2::verify(&text, &ob2::Ob2Options { now: None, issuer_key_pem: None, recipient: Some("a@example.org") });
 });
