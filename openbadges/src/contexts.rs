@@ -109,8 +109,6 @@ pub struct ContextSet {
     /// Templates are only valid for the contexts they were made with, so each
     /// set has its own.
     shapes: Arc<ShapeCache>,
-    /// Terms that carry a scoped context, computed on first use.
-    type_scoped: Arc<OnceLock<HashSet<String>>>,
 }
 
 impl ContextSet {
@@ -126,7 +124,6 @@ impl ContextSet {
                         .collect(),
                 ),
                 shapes: Arc::default(),
-                type_scoped: Arc::default(),
             })
             .clone()
     }
@@ -139,7 +136,6 @@ impl ContextSet {
         ContextSet {
             docs: Arc::new(docs),
             shapes: Arc::default(),
-            type_scoped: Arc::default(),
         }
     }
 
@@ -151,14 +147,6 @@ impl ContextSet {
     /// The memoised JSON-LD to RDF templates made with this set.
     pub(crate) fn shapes(&self) -> &ShapeCache {
         &self.shapes
-    }
-
-    /// Every term, at any depth of any document in the set, whose
-    /// definition carries its own `@context` (a superset of the types with
-    /// type-scoped contexts).
-    pub(crate) fn type_scoped_terms(&self) -> &HashSet<String> {
-        self.type_scoped
-            .get_or_init(|| self.keys_where(|v| v.get("@context").is_some()))
     }
 
     /// Every key, at any depth of any document in the set, whose value

@@ -9,7 +9,6 @@
 //! other URL is an error, never a fetch. Quads are returned as oxrdf 0.2 values,
 //! the version rdf-canon works on.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
@@ -17,7 +16,7 @@ use oxrdf::{GraphName, NamedOrBlankNode, Term};
 use oxrdf_canon as rdf02;
 use serde_json::{Map, Value, json};
 
-use crate::contexts::{CREDENTIALS_V2, ContextSet, DATA_INTEGRITY_V2, for_each_entry};
+use crate::contexts::{CREDENTIALS_V2, ContextSet, DATA_INTEGRITY_V2};
 use crate::limits::MAX_QUADS;
 
 /// The private namespace undefined terms expand to.
@@ -51,15 +50,6 @@ pub enum RdfError {
     /// RDF 1.2 triple terms are not supported.
     #[error("unsupported RDF term")]
     UnsupportedTerm,
-    /// A node has several types that each bring a type-scoped context.
-    /// oxjsonld 0.2.7 would apply only the last one (its `map_types` starts
-    /// each from the outer context), so the RDF, and so the hash, would not
-    /// be what any conforming processor signed.
-    #[error(
-        "a node with several types that each carry a scoped context ({0}) is not supported \
-         by this JSON-LD processor"
-    )]
-    SeveralScopedTypes(String),
 }
 
 /// Turns a JSON-LD document into RDF quads, strictly (see the module docs),
@@ -82,7 +72,6 @@ pub fn to_rdf_full(
     contexts: &ContextSet,
 ) -> Result<Vec<rdf02::Quad>, RdfError> {
     let ctx = doc.get("@context").ok_or(RdfError::NoContext)?;
-    check_scoped_types(&Value::Object(doc.clone()), contexts)?;
     let items: Vec<Value> = match ctx {
         Value::Array(a) => a.clone(),
         other => vec![other.clone()],
@@ -159,46 +148,6 @@ pub fn to_rdf_full(
         out.push(convert(quad)?);
     }
     Ok(out)
-}
-
-/// Refuses nodes with two or more types that carry type-scoped contexts
-/// (see [`RdfError::SeveralScopedTypes`]). Which types do is read from the
-/// set's context documents and the document's inline contexts, at any depth.
-fn check_scoped_types(doc: &Value, contexts: &ContextSet) -> Result<(), RdfError> {
-    fn walk(v: &Value, scoped: &HashSet<String>, inline: &HashSet<String>) -> Result<(), RdfError> {
-        match v {
-            Value::Object(m) => {
-                for (k, v) in m {
-                    if (k == "type" || k == "@type")
-                        && let Value::Array(types) = v
-                    {
-                        let hits: Vec<&str> = types
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .filter(|t| scoped.contains(*t) || inline.contains(*t))
-                            .collect();
-                        if hits.len() > 1 {
-                            return Err(RdfError::SeveralScopedTypes(hits.join(", ")));
-                        }
-                    }
-                    if k != "@context" {
-                        walk(v, scoped, inline)?;
-                    }
-                }
-                Ok(())
-            }
-            Value::Array(a) => a.iter().try_for_each(|v| walk(v, scoped, inline)),
-            _ => Ok(()),
-        }
-    }
-    // Terms with a scoped context in the document's own inline contexts.
-    let mut inline = HashSet::new();
-    for_each_entry(doc, true, &mut |k, v| {
-        if v.get("@context").is_some() {
-            inline.insert(k.to_owned());
-        }
-    });
-    walk(doc, contexts.type_scoped_terms(), &inline)
 }
 
 pub(crate) fn check_iri(iri: &str) -> Result<(), RdfError> {
