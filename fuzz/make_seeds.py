@@ -16,6 +16,13 @@ FUZZ = Path(__file__).resolve().parent
 VECTORS = FUZZ.parent / "protocol" / "tests" / "vectors" / "records.json"
 SEEDS = FUZZ / "seeds"
 
+# The targets whose seeds this script writes (badge_formats has hand-picked
+# files and is left alone).
+TARGETS = ["envelope", "record", "apply", "verify", "identifiers", "snapshot", "api_requests"]
+
+# The api_requests target's first byte picks what the rest is (see its source).
+ROUTES = ["profile", "badge", "award", "revoke", "rotate", "ob3", "verify_query", "export_query", "path"]
+
 # Index of each kind in RecordKind::ALL (the record target's first byte).
 KINDS = ["key_event", "issuer_profile", "badge_class", "assertion", "revocation_update", "head"]
 
@@ -68,8 +75,9 @@ def write(target, name, data):
 
 def main():
     records = json.loads(VECTORS.read_text())["records"]
-    if SEEDS.exists():
-        shutil.rmtree(SEEDS)
+    for target in TARGETS:
+        if (SEEDS / target).exists():
+            shutil.rmtree(SEEDS / target)
     rng = random.Random(20261128)
 
     for i, r in enumerate(records):
@@ -106,6 +114,50 @@ def main():
     write("snapshot", "two-containers", snapshot(issuer, 3, roaring([7, 65536 + 7, (1 << 24) - 1])))
     write("snapshot", "bad-cookie", snapshot(issuer, 1, b"\x00" * 8))
     write("snapshot", "truncated", snapshot(issuer, 1, roaring([1, 2, 3])[:-2]))
+
+    # api_requests: a route byte, then what a client sends to that route.
+    did = texts[0]
+    ids = [records[3]["id"], records[4]["id"]]
+    requests = {
+        "profile": [
+            {"name": "Example Academy", "url": "https://academy.example", "email": "a@academy.example",
+             "description": "d", "image": "https://academy.example/logo.png",
+             "public_base_url": "https://badges.academy.example"},
+            {"name": ""},
+        ],
+        "badge": [
+            {"name": "Teamwork", "description": "Works well with others", "criteria": "Nominated by peers",
+             "criteria_url": "https://academy.example/teamwork", "image": "https://academy.example/t.png",
+             "image_digest": "00" * 32, "tags": ["soft-skills", "team"],
+             "alignments": [{"target_name": "ESCO", "target_url": "https://esco.ec.europa.eu/x",
+                             "target_description": "t", "target_framework": "ESCO", "target_code": "S1"}],
+             "related": ids},
+            {"name": "x", "description": "y"},
+        ],
+        "award": [
+            {"badge": ids[0], "recipient": "ada@example.org", "evidence": ["https://example.org/e"],
+             "narrative": "did the work", "expires": "2030-01-01T00:00:00Z"},
+            {"badge": ids[0], "recipient": did},
+        ],
+        "revoke": [
+            {"assertions": ids, "indices": [0, 1, 16777215], "reason": "awarded by mistake"},
+            {"indices": [7]},
+        ],
+        "rotate": [{"next_key": "ab" * 32}, {}],
+        "ob3": [{"assertion": ids[0]}],
+    }
+    for route, bodies in requests.items():
+        for i, body in enumerate(bodies):
+            write("api_requests", f"{route}-{i}", bytes([ROUTES.index(route)]) + json.dumps(body).encode())
+    write("api_requests", "rotate-empty", bytes([ROUTES.index("rotate")]))
+    queries = {
+        "verify_query": ["recipient=ada%40example.org&at=2026-11-28T02:43:40Z&max_age=3600", "max_age=-1"],
+        "export_query": [f"issuer={did},{did}", "issuer="],
+        "path": [ids[0], did],
+    }
+    for route, texts_ in queries.items():
+        for i, t in enumerate(texts_):
+            write("api_requests", f"{route}-{i}", bytes([ROUTES.index(route)]) + t.encode())
 
 
 if __name__ == "__main__":

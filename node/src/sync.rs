@@ -173,8 +173,12 @@ impl Default for Scheduler {
 }
 
 impl Scheduler {
-    /// Starts a round with `peer` in the background unless one is queued.
+    /// Starts a round with `peer` in the background unless one is queued,
+    /// or the store takes no writes (what a round fetched would be dropped).
     pub fn start(&self, core: &Core, peer: PeerId) {
+        if core.ledger.halted().is_some() {
+            return;
+        }
         {
             let mut queued = self.queued.lock().unwrap_or_else(|e| e.into_inner());
             if !queued.insert(peer) {

@@ -338,3 +338,45 @@ impl ExportQuery {
             .map(Option::unwrap_or_default)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code<T: std::fmt::Debug>(r: Result<T, ApiError>) -> &'static str {
+        let e = r.expect_err("refused");
+        assert!(e.status.is_client_error(), "{e:?}");
+        e.code
+    }
+
+    #[test]
+    fn bad_bodies_are_client_errors_with_stable_codes() {
+        assert_eq!(code(json::<AwardBody>(b"{")), "bad_json");
+        assert_eq!(
+            code(json::<AwardBody>(
+                br#"{"badge":"x","recipient":"a@b","extra":1}"#
+            )),
+            "bad_json"
+        );
+        let award =
+            json::<AwardBody>(br#"{"badge":"bciqnotreal","recipient":"a@b"}"#).expect("json");
+        assert_eq!(code(award.into_request()), "bad_id");
+        let badge = json::<BadgeBody>(br#"{"name":"n","description":"d","image_digest":"zz"}"#)
+            .expect("json");
+        assert_eq!(code(badge.into_badge()), "bad_digest");
+        assert_eq!(code(recipient_of("not an address")), "bad_recipient");
+        assert_eq!(code(rotate(br#"{"next_key":"00"}"#)), "bad_key");
+        assert_eq!(code(rotate(b"[]")), "bad_json");
+        assert_eq!(rotate(b"").expect("empty body"), None);
+        let q = ExportQuery {
+            issuer: Some(" , did:key:nope".into()),
+        };
+        assert_eq!(code(q.issuers()), "bad_did");
+        let q = VerifyQuery {
+            recipient: None,
+            at: Some("yesterday".into()),
+            max_age: None,
+        };
+        assert_eq!(code(q.at()), "bad_time");
+    }
+}
