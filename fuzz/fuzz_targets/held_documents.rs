@@ -1,0 +1,24 @@
+//! Documents an operator adds for other issuers (DID documents, OB 2.0
+//! CryptographicKeys, OB 3.0 status list credentials), and a credential
+//! verified against a DID document from the same input (split at the first
+//! 0xff byte). Never panics, whatever the bytes.
+#![no_main]
+use badgemesh_node::ob2_keys::Ob2Keys;
+use badgemesh_openbadges::credential::{VerifyOptions, verify_credential};
+use badgemesh_openbadges::did::DidDocument;
+use badgemesh_openbadges::status_list::parse_status_list_credential;
+use badgemesh_protocol::time::Timestamp;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = DidDocument::parse(data);
+    let _ = Ob2Keys::parse(data);
+    let _ = parse_status_list_credential(data);
+    if let Some(cut) = data.iter().position(|&b| b == 0xff) {
+        if let Ok(doc) = DidDocument::parse(&data[..cut]) {
+            let lookup = |_: &str| Some(doc.clone());
+            let options = VerifyOptions { recipient: None, dids: Some(&lookup) };
+            let _ = verify_credential(&data[cut + 1..], Timestamp(1_800_000_000), &options);
+        }
+    }
+});
