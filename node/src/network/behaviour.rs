@@ -25,6 +25,10 @@ pub const KAD_PROTOCOL: StreamProtocol = StreamProtocol::new("/badgemesh/kad/1.0
 /// below it: a payload near this limit is dropped silently by the receiver.
 pub const MAX_TRANSMIT_SIZE: usize = 64 * 1024;
 
+/// Below this gossipsub score a peer is graylisted: everything it sends over
+/// gossipsub is dropped unread (sync is separate and rate limited).
+pub const GRAYLIST_THRESHOLD: f64 = -80.0;
+
 /// Gossip tuning that the configuration can change.
 #[derive(Clone, Copy, Debug)]
 pub struct GossipTuning {
@@ -95,6 +99,9 @@ fn score_params(
     };
     let mut params = gossipsub::PeerScoreParams::default();
     params.topics.insert(topic.hash(), topic_params);
+    // The event loop sets the application score to minus the sender's decayed
+    // penalty for invalid records (`offences.rs`), in score points.
+    params.app_specific_weight = 1.0;
     // Many nodes on one host (tests, simulations, a LAN gateway) must not be
     // punished for sharing an address.
     params.ip_colocation_factor_whitelist = HashSet::from([
@@ -104,7 +111,7 @@ fn score_params(
     let thresholds = gossipsub::PeerScoreThresholds {
         gossip_threshold: -10.0,
         publish_threshold: -50.0,
-        graylist_threshold: -80.0,
+        graylist_threshold: GRAYLIST_THRESHOLD,
         accept_px_threshold: 10.0,
         opportunistic_graft_threshold: 3.0,
     };
