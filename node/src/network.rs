@@ -21,7 +21,10 @@ use badgemesh_protocol::sync::{SyncRequest, SyncResponse};
 use libp2p::{Multiaddr, PeerId, gossipsub, identity};
 use tokio::sync::{mpsc, oneshot};
 
-pub use behaviour::{GRAYLIST_THRESHOLD, GossipTuning, MAX_TRANSMIT_SIZE, RECORDS_TOPIC};
+pub use behaviour::{
+    FLOOD_PUBLISH, GRAYLIST_THRESHOLD, GossipTuning, MAX_TRANSMIT_SIZE, MESH_N, MESH_N_HIGH,
+    MESH_N_LOW, MESH_OUTBOUND_MIN, RECORDS_TOPIC,
+};
 pub use codec::SYNC_PROTOCOL;
 pub use event_loop::EventLoop;
 pub use offences::{INVALID_RECORD_PENALTY, PENALTY_HALF_LIFE};

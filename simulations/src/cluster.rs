@@ -213,6 +213,25 @@ impl Cluster {
         }
     }
 
+    /// Waits until the gossip mesh is formed: every running node has a mesh
+    /// peer and the mesh is one connected whole, so a record pushed anywhere
+    /// reaches everyone without waiting for lazy gossip. (A node may stay
+    /// below gossipsub's `MESH_N_LOW` for a prune backoff, a minute, when the
+    /// peers it has were full; as a leaf it still gets every record.)
+    pub async fn wait_mesh(&self, limit: Duration) -> Result<Duration> {
+        let start = Instant::now();
+        loop {
+            let mesh = crate::measure::mesh_stats(self).await;
+            if mesh.empty == 0 && mesh.components == 1 {
+                return Ok(start.elapsed());
+            }
+            if start.elapsed() > limit {
+                return Err(anyhow!("gossip mesh not formed after {limit:?}: {mesh}"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// When node `i` first stored `id`.
     pub fn seen(&self, i: usize, id: &RecordId) -> Option<Instant> {
         self.nodes[i]

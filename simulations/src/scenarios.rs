@@ -142,9 +142,14 @@ async fn publish(
     Ok(ids)
 }
 
-async fn settle(p: &Params) {
-    // Mesh warm-up: gossipsub grafts peers on its heartbeat.
+/// Mesh warm-up before measuring: every node has grafted mesh peers, then five
+/// more heartbeats pass (gossipsub prunes and regrafts on its heartbeat).
+async fn settle(p: &Params, clusters: &[&Cluster]) -> Result<()> {
+    for c in clusters {
+        c.wait_mesh(Duration::from_secs(60)).await?;
+    }
     tokio::time::sleep(Duration::from_millis(p.settings.heartbeat_ms * 5)).await;
+    Ok(())
 }
 
 /// Two separate clusters of `half` and `p.nodes - half` nodes, each connected
@@ -162,17 +167,26 @@ async fn halves(
     b.grow(p.nodes - half, p.degree, rng, || pb.inc(1)).await?;
     a.wait_connected(Duration::from_secs(60)).await?;
     b.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&a, &b]).await?;
     Ok((a, b))
 }
 
 /// `propagation`: N nodes, one issuer publishing at a steady rate.
 pub async fn propagation(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result<Outcome> {
+    Ok(propagation_with_mesh(p, rng, pb).await?.0)
+}
+
+/// [`propagation`], also returning the gossip mesh as it was at the end.
+async fn propagation_with_mesh(
+    p: &Params,
+    rng: &mut StdRng,
+    pb: &ProgressBar,
+) -> Result<(Outcome, crate::measure::MeshStats)> {
     let mut c = Cluster::new(p.base.join("propagation"), p.settings.clone());
     pb.set_length((p.nodes + p.records) as u64);
     c.grow(p.nodes, p.degree, rng, || pb.inc(1)).await?;
     let connected = c.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&c]).await?;
     let issuer = init_issuer(c.nodes[0].node(), "Propagation Academy").await?;
     let ids = publish(c.nodes[0].node(), issuer, p.records, p.rate, 0, pb).await?;
     let everyone = c.running();
@@ -196,12 +210,15 @@ pub async fn propagation(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Resu
     ];
     let series = vec![(format!("{} nodes", p.nodes), d.latencies_ms.clone())];
     c.shutdown().await;
-    Ok(Outcome {
-        tables: Vec::new(),
-        rows: vec![row],
-        notes,
-        series,
-    })
+    Ok((
+        Outcome {
+            tables: Vec::new(),
+            rows: vec![row],
+            notes,
+            series,
+        },
+        mesh,
+    ))
 }
 
 /// `partition`: two halves take different updates, then heal.
@@ -323,7 +340,7 @@ pub async fn late_join(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result
     let mut c = Cluster::new(p.base.join("late-join"), p.settings.clone());
     c.grow(p.nodes - late, p.degree, rng, || pb.inc(1)).await?;
     c.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&c]).await?;
     let issuer = init_issuer(c.nodes[0].node(), "Late Join Academy").await?;
     let ids = publish(c.nodes[0].node(), issuer, p.records, p.rate, 0, pb).await?;
     let early = c.running();
@@ -373,7 +390,7 @@ pub async fn churn(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result<Out
     let mut c = Cluster::new(p.base.join("churn"), p.settings.clone());
     c.grow(p.nodes, p.degree, rng, || pb.inc(1)).await?;
     c.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&c]).await?;
     let issuer = init_issuer(c.nodes[0].node(), "Churn Academy").await?;
     let mut ids = Vec::new();
     let mut restarts = 0;
@@ -433,7 +450,7 @@ pub async fn forged_flood(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Res
     let mut c = Cluster::new(p.base.join("forged-flood"), p.settings.clone());
     c.grow(p.nodes, p.degree, rng, || pb.inc(1)).await?;
     c.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&c]).await?;
     let issuer = init_issuer(c.nodes[0].node(), "Flood Academy").await?;
     let everyone = c.running();
     let base_ids = publish(c.nodes[0].node(), issuer, p.records, p.rate, 0, pb).await?;
@@ -716,11 +733,14 @@ pub async fn model(
     rng: &mut StdRng,
     pb: &ProgressBar,
 ) -> Result<Outcome> {
-    let real = propagation(p, rng, pb).await?;
+    let (real, mesh) = propagation_with_mesh(p, rng, pb).await?;
     let real_row = real.rows[0].clone();
+    // Gossip travels over the gossipsub mesh, not over every connection: the
+    // model uses the mean mesh degree the real run ended with.
+    let degree = mesh.mean;
     let calib = crate::model::ModelParams {
         nodes: p.nodes,
-        degree: p.degree,
+        degree,
         link_ms: 0.05,
         jitter_ms: 0.0,
         hop_ms: 0.0,
@@ -731,7 +751,7 @@ pub async fn model(
     let (arrival, _) = crate::model::run(check, rng);
     let model_p99 = crate::model::time_to_reach(&arrival, 0.99);
     let mut notes = vec![format!(
-        "calibration: real run of {} nodes, p50 {:.1} ms, p99 {:.1} ms; model mean hop count {mean_hops:.2}, so {hop_ms:.2} ms per hop; the model at the same size gives 99 % reached at {model_p99:.1} ms (real p99 {:.1} ms)",
+        "calibration: real run of {} nodes, p50 {:.1} ms, p99 {:.1} ms, {mesh}; model with mesh degree {degree:.2}: mean hop count {mean_hops:.2}, so {hop_ms:.2} ms per hop; the model at the same size gives 99 % reached at {model_p99:.1} ms (real p99 {:.1} ms)",
         p.nodes, real_row.p50_ms, real_row.p99_ms, real_row.p99_ms
     )];
     let mut rows = vec![real_row];
@@ -740,7 +760,7 @@ pub async fn model(
     while n <= model_nodes {
         let params = crate::model::ModelParams {
             nodes: n,
-            degree: p.degree,
+            degree,
             link_ms,
             jitter_ms: link_ms * 0.2,
             hop_ms,
@@ -762,7 +782,7 @@ pub async fn model(
             crate::measure::Traffic::default(),
             t99,
         ));
-        notes.push(format!("model, {n} nodes, degree {}, {:.0} ± {:.0} ms links: 99 % reached at {t99:.0} ms, mean {hops:.2} hops", p.degree, link_ms, link_ms * 0.2));
+        notes.push(format!("model, {n} nodes, mesh degree {degree:.2}, {:.0} ± {:.0} ms links: 99 % reached at {t99:.0} ms, mean {hops:.2} hops", link_ms, link_ms * 0.2));
         series.push((format!("model {n}"), lat));
         n *= 10;
     }

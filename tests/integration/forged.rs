@@ -72,12 +72,14 @@ async fn forged_replayed_and_garbage_gossip_is_neither_stored_nor_forwarded() {
             .expect("store");
         assert!(stored.is_none());
     }
-    // The score drops below zero at the first rejection; wait for both the
-    // forged record and the garbage to have been rejected.
+    // The messages go out in order and are validated in order, so the first
+    // rejection is the forged record's (the replay is ignored, not rejected).
+    // It graylists the attacker: the garbage after it may be dropped unread,
+    // so only one rejection is certain.
     let metrics = honest.node().core().metrics.clone();
-    wait_until("forged and garbage both rejected", LIMIT, || {
+    wait_until("the forged record rejected", LIMIT, || {
         let m = metrics.clone();
-        async move { m.value("badgemesh_gossip_messages_total{name=\"rejected\"}") >= 2.0 }
+        async move { m.value("badgemesh_gossip_messages_total{name=\"rejected\"}") >= 1.0 }
     })
     .await;
     // The genuine update still gets through afterwards.

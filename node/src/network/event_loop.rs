@@ -75,6 +75,7 @@ impl EventLoop {
         let tuning = GossipTuning {
             heartbeat: config.heartbeat,
             mdns: config.mdns,
+            discovery: config.discovery,
         };
         let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
             .with_tokio()
