@@ -360,7 +360,8 @@ function peersTable(peers) {
     body.append(el("tr", {},
       el("th", { scope: "row" }, code(p.peer_id)),
       el("td", {}, [...new Set(p.addresses || [])].join(", ")),
-      el("td", {}, p.score === null || p.score === undefined ? "–" : p.score.toFixed(1))));
+      el("td", {}, (p.score === null || p.score === undefined ? "–" : p.score.toFixed(1)) +
+        (p.graylisted ? " (graylisted: sent invalid records)" : ""))));
   }
   return el("table", { class: "list" },
     el("thead", {}, el("tr", {},

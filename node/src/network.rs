@@ -12,17 +12,22 @@
 mod behaviour;
 mod codec;
 mod event_loop;
+mod offences;
 mod rate;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use badgemesh_protocol::sync::{SyncRequest, SyncResponse};
 use libp2p::{Multiaddr, PeerId, gossipsub, identity};
 use tokio::sync::{mpsc, oneshot};
 
-pub use behaviour::{GossipTuning, MAX_TRANSMIT_SIZE, RECORDS_TOPIC};
+pub use behaviour::{
+    FLOOD_PUBLISH, GRAYLIST_THRESHOLD, GossipTuning, MAX_TRANSMIT_SIZE, MESH_N, MESH_N_HIGH,
+    MESH_N_LOW, MESH_OUTBOUND_MIN, RECORDS_TOPIC,
+};
 pub use codec::SYNC_PROTOCOL;
 pub use event_loop::EventLoop;
+pub use offences::{INVALID_RECORD_PENALTY, PENALTY_HALF_LIFE};
 
 /// What the network tells the rest of the node.
 #[derive(Debug)]
@@ -35,6 +40,9 @@ pub enum NetEvent {
         message_id: gossipsub::MessageId,
         /// The envelope bytes.
         data: Vec<u8>,
+        /// When the network task received it (to time how fast an invalid
+        /// sender is graylisted); hand it back with [`Client::report`].
+        received: Instant,
     },
     /// A connection to a peer was established (the first one to it).
     Connected(PeerId),
@@ -62,6 +70,17 @@ pub struct PeerInfo {
     pub addresses: Vec<String>,
     /// Its gossipsub score, if scored.
     pub score: Option<f64>,
+    /// Whether it is in this node's gossip mesh for records (it gets every
+    /// record in full; other peers only hear of them in lazy gossip).
+    pub mesh: bool,
+    /// Whether the score is below the graylist threshold (its gossip is
+    /// dropped unread).
+    pub graylisted: bool,
+    /// Invalid records it sent that this node still remembers.
+    pub invalid_records: u64,
+    /// Milliseconds from the first invalid record it sent to its score being
+    /// seen below the graylist threshold.
+    pub time_to_graylist_ms: Option<f64>,
 }
 
 /// What can go wrong talking to the network.
@@ -91,6 +110,7 @@ pub(crate) enum Command {
         message_id: gossipsub::MessageId,
         source: PeerId,
         validation: Validation,
+        received: Instant,
     },
     Request {
         peer: PeerId,
@@ -177,12 +197,14 @@ impl Client {
             .map_err(NetError::Request)
     }
 
-    /// Reports the validation result of a gossip message.
+    /// Reports the validation result of a gossip message (`received` as
+    /// given in [`NetEvent::Gossip`]).
     pub async fn report(
         &self,
         message_id: gossipsub::MessageId,
         source: PeerId,
         validation: Validation,
+        received: Instant,
     ) {
         let _ = self
             .commands
@@ -190,6 +212,7 @@ impl Client {
                 message_id,
                 source,
                 validation,
+                received,
             })
             .await;
     }

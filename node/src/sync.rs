@@ -233,6 +233,7 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
                 source,
                 message_id,
                 data,
+                received,
             } => {
                 // A copy of a record we already hold costs no signature check.
                 let known = Envelope::decode(&data, MAX_ENVELOPE_BYTES)
@@ -274,7 +275,9 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
                     Validation::Reject => "rejected",
                     Validation::Ignore => "ignored",
                 });
-                core.client.report(message_id, source, validation).await;
+                core.client
+                    .report(message_id, source, validation, received)
+                    .await;
             }
         }
     }

@@ -1,19 +1,32 @@
-//! A raw libp2p peer that floods the records topic with forged and malformed
-//! messages, at a given rate, for the forged-flood scenario.
+//! A raw libp2p peer that gossips forged and malformed records on the records
+//! topic: the forged-flood scenario and the integration tests
+//! (`tests/integration/forged.rs`) both use it.
 
 use std::time::Duration;
 
 use badgemesh_node::network::RECORDS_TOPIC;
 use badgemesh_protocol::id::RecordId;
 use futures::StreamExt;
+use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, gossipsub, noise, tcp, yamux};
 
-/// Starts an attacker dialing `targets`; every `every` it publishes the next
-/// message of `messages` (cycling, each made unique by a counter suffix).
+/// What the attacker sends.
+#[derive(Clone, Debug)]
+pub enum Pace {
+    /// Each message once, as given, as soon as a target's subscription arrives.
+    Once,
+    /// Every interval, the next message (cycling), made unique by an 8-byte
+    /// counter appended to it, until the task is aborted.
+    Flood(Duration),
+}
+
+/// Starts an attacker dialing `targets` and sending `messages` at `pace`.
+/// Returns its peer id and the task that keeps its connections (abort it to
+/// stop the attack).
 pub fn spawn(
     targets: Vec<Multiaddr>,
     messages: Vec<Vec<u8>>,
-    every: Duration,
+    pace: Pace,
 ) -> anyhow::Result<(PeerId, tokio::task::JoinHandle<()>)> {
     let mut swarm = libp2p::SwarmBuilder::with_new_identity()
         .with_tokio()
@@ -47,19 +60,39 @@ pub fn spawn(
     }
     let peer = *swarm.local_peer_id();
     let task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        let mut n = 0u64;
-        loop {
-            tokio::select! {
-                _ = swarm.select_next_some() => {}
-                _ = tick.tick() => {
-                    if messages.is_empty() {
-                        continue;
+        match pace {
+            Pace::Once => {
+                let mut sent = false;
+                loop {
+                    if let SwarmEvent::Behaviour(gossipsub::Event::Subscribed { .. }) =
+                        swarm.select_next_some().await
+                        && !sent
+                    {
+                        for m in &messages {
+                            let _ = swarm.behaviour_mut().publish(topic.clone(), m.clone());
+                        }
+                        sent = true;
                     }
-                    let mut m = messages[(n as usize) % messages.len()].clone();
-                    m.extend_from_slice(&n.to_le_bytes());
-                    n += 1;
-                    let _ = swarm.behaviour_mut().publish(topic.clone(), m);
+                }
+            }
+            Pace::Flood(every) => {
+                let mut tick = tokio::time::interval(every);
+                let mut n = 0u64;
+                loop {
+                    tokio::select! {
+                        _ = swarm.select_next_some() => {}
+                        _ = tick.tick() => {
+                            if messages.is_empty() {
+                                continue;
+                            }
+                            let mut m = messages[(n as usize) % messages.len()].clone();
+                            m.extend_from_slice(&n.to_le_bytes());
+                            n += 1;
+                            // Before a target's subscription arrives there is
+                            // nobody to send to; the next tick tries again.
+                            let _ = swarm.behaviour_mut().publish(topic.clone(), m);
+                        }
+                    }
                 }
             }
         }

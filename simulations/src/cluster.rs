@@ -33,6 +33,9 @@ pub struct SimNode {
     /// Its first-seen times.
     pub seen: Seen,
     dir: PathBuf,
+    /// The peers it was started with (a real node keeps its configured
+    /// bootstrap peers across restarts).
+    bootstrap: Vec<Multiaddr>,
 }
 
 impl SimNode {
@@ -105,12 +108,13 @@ impl Cluster {
     pub async fn add(&mut self, bootstrap: Vec<Multiaddr>) -> Result<usize> {
         let i = self.nodes.len();
         let dir = self.base.join(format!("node-{i}"));
-        let node = self.start(dir.clone(), bootstrap, None).await?;
+        let node = self.start(dir.clone(), bootstrap.clone(), None).await?;
         let seen = watch(&node);
         self.nodes.push(SimNode {
             node: Some(node),
             seen,
             dir,
+            bootstrap,
         });
         Ok(i)
     }
@@ -140,9 +144,11 @@ impl Cluster {
         }
     }
 
-    /// Restarts node `i` with an empty state on the address it had (as a real
-    /// node keeps its port), dialing `bootstrap`.
-    pub async fn restart(&mut self, i: usize, bootstrap: Vec<Multiaddr>) -> Result<()> {
+    /// Restarts node `i` with an empty state on the address it had and with
+    /// the bootstrap peers it was started with, as a real node keeps its port
+    /// and its configuration.
+    pub async fn restart(&mut self, i: usize) -> Result<()> {
+        let bootstrap = self.nodes[i].bootstrap.clone();
         let listen: Vec<String> = self.nodes[i]
             .node
             .as_ref()
@@ -213,14 +219,39 @@ impl Cluster {
         }
     }
 
-    /// When node `i` first stored `id`.
+    /// Waits until the gossip mesh is formed: every running node has a mesh
+    /// peer and the mesh is one connected whole, so a record pushed anywhere
+    /// reaches everyone without waiting for lazy gossip. (A node may stay
+    /// below gossipsub's `MESH_N_LOW` for a prune backoff, a minute, when the
+    /// peers it has were full; as a leaf it still gets every record.)
+    pub async fn wait_mesh(&self, limit: Duration) -> Result<Duration> {
+        let start = Instant::now();
+        loop {
+            let mesh = crate::measure::mesh_stats(self).await;
+            if mesh.empty == 0 && mesh.components == 1 {
+                return Ok(start.elapsed());
+            }
+            if start.elapsed() > limit {
+                return Err(anyhow!("gossip mesh not formed after {limit:?}: {mesh}"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// When node `i` first stored `id`. The watcher subscribes to a node's
+    /// stored records only once the node has started, and a restarted node can
+    /// sync records before that: a record the ledger holds but the watcher
+    /// missed counts as stored now (an upper bound of its arrival).
     pub fn seen(&self, i: usize, id: &RecordId) -> Option<Instant> {
-        self.nodes[i]
-            .seen
-            .lock()
-            .expect("seen lock")
-            .get(id)
-            .copied()
+        let mut seen = self.nodes[i].seen.lock().expect("seen lock");
+        if let Some(t) = seen.get(id) {
+            return Some(*t);
+        }
+        let held = self.nodes[i]
+            .node
+            .as_ref()
+            .is_some_and(|n| n.core().ledger.read(|r| r.knows(id)));
+        held.then(|| *seen.entry(*id).or_insert_with(Instant::now))
     }
 
     /// Waits until every node in `who` stored every id, or `limit` passes.

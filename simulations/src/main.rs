@@ -139,6 +139,9 @@ fn main() -> Result<()> {
     let _ = std::fs::remove_dir_all(&params.base);
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     measure::write_csv(&out, &outcome.rows)?;
+    for (file, bytes) in &outcome.tables {
+        std::fs::write(out.join(file), bytes)?;
+    }
     if !outcome.series.is_empty() {
         measure::plot_cdf(&out, &format!("{name}: latency CDF"), &outcome.series)?;
     }

@@ -148,6 +148,95 @@ pub fn traffic(cluster: &Cluster) -> Traffic {
     }
 }
 
+/// The gossipsub mesh as the nodes see it: how many mesh peers each running
+/// node has on the records topic. Copies per message follow the mesh degree,
+/// and a node with an empty mesh only hears of records by lazy gossip (IHAVE
+/// at the next heartbeat) or sync, so both explain the latency tail.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MeshStats {
+    /// Mean mesh peers per node.
+    pub mean: f64,
+    /// Fewest mesh peers of any node.
+    pub min: f64,
+    /// Most mesh peers of any node.
+    pub max: f64,
+    /// Nodes with no mesh peer at all.
+    pub empty: usize,
+    /// Connected parts of the mesh (1 when a record pushed anywhere reaches
+    /// everyone without lazy gossip).
+    pub components: usize,
+    /// Nodes in the largest part.
+    pub largest: usize,
+    /// IWANT requests sent, over all nodes (lazy-gossip repairs).
+    pub iwant: f64,
+}
+
+/// Reads [`MeshStats`] from every running node.
+pub async fn mesh_stats(cluster: &Cluster) -> MeshStats {
+    let running = cluster.running();
+    let ids: std::collections::HashMap<String, usize> = running
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            (
+                cluster.nodes[i].node().core().client.peer_id().to_string(),
+                k,
+            )
+        })
+        .collect();
+    let mut counts = Vec::new();
+    // Union-find over mesh links (either side's view counts as a link).
+    let mut parent: Vec<usize> = (0..running.len()).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (k, &i) in running.iter().enumerate() {
+        let peers = cluster.nodes[i]
+            .node()
+            .core()
+            .client
+            .peers()
+            .await
+            .unwrap_or_default();
+        counts.push(peers.iter().filter(|p| p.mesh).count() as f64);
+        for p in peers.iter().filter(|p| p.mesh) {
+            if let Some(&j) = ids.get(&p.peer_id) {
+                let (a, b) = (root(&mut parent, k), root(&mut parent, j));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut sizes: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for k in 0..running.len() {
+        *sizes.entry(root(&mut parent, k)).or_default() += 1;
+    }
+    let n = counts.len().max(1) as f64;
+    MeshStats {
+        mean: counts.iter().sum::<f64>() / n,
+        min: counts.iter().copied().fold(f64::INFINITY, f64::min),
+        max: counts.iter().copied().fold(0.0, f64::max),
+        empty: counts.iter().filter(|c| **c < 1.0).count(),
+        components: sizes.len(),
+        largest: sizes.values().copied().max().unwrap_or(0),
+        // A sum over no series is -0.
+        iwant: cluster.metric("badgemesh_gossipsub_topic_iwant_msgs_total") + 0.0,
+    }
+}
+
+impl std::fmt::Display for MeshStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "gossipsub mesh peers per node: mean {:.2}, min {:.0}, max {:.0}, {} nodes with an empty mesh; the mesh at the end has {} connected part(s), the largest of {} nodes; {:.0} IWANT requests",
+            self.mean, self.min, self.max, self.empty, self.components, self.largest, self.iwant
+        )
+    }
+}
+
 /// One result row.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Row {

@@ -1,7 +1,8 @@
 //! A discrete-event model of gossip past what one machine can run.
 //!
-//! Each node joins the mesh with `degree / 2` random links (about `degree` per
-//! node); a message reaches a node at the earliest time over any path, where
+//! Each node joins the mesh with `degree / 2` random links on average (so about
+//! `degree` per node; the real gossipsub mesh degree, measured on a real run,
+//! may be fractional); a message reaches a node at the earliest time over any path, where
 //! each hop costs one link latency (drawn per link) plus the per-hop processing
 //! measured on real nodes. Gossipsub forwards to mesh peers as soon as a
 //! message is validated, so first arrival is a shortest path; lazy gossip only
@@ -18,8 +19,8 @@ use rand::rngs::StdRng;
 pub struct ModelParams {
     /// Nodes.
     pub nodes: usize,
-    /// Mesh degree.
-    pub degree: usize,
+    /// Mean mesh degree.
+    pub degree: f64,
     /// Mean link latency, ms.
     pub link_ms: f64,
     /// Link latency spread (uniform ± this), ms.
@@ -32,7 +33,9 @@ pub struct ModelParams {
 pub fn run(p: ModelParams, rng: &mut StdRng) -> (Vec<f64>, f64) {
     let n = p.nodes.max(2);
     let mut adj: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
-    let half = (p.degree / 2).max(1);
+    // Links each node adds: one to a random earlier node, then `extra` more on
+    // average (the fractional part by a coin toss).
+    let extra = (p.degree / 2.0 - 1.0).max(0.0);
     for i in 1..n {
         // A random earlier node keeps the graph connected; the rest are random.
         let mut link = |a: usize, b: usize, rng: &mut StdRng| {
@@ -43,7 +46,11 @@ pub fn run(p: ModelParams, rng: &mut StdRng) -> (Vec<f64>, f64) {
         };
         let first = rng.random_range(0..i);
         link(i, first, rng);
-        for _ in 1..half {
+        let mut more = extra.floor() as usize;
+        if rng.random_bool(extra.fract()) {
+            more += 1;
+        }
+        for _ in 0..more {
             let j = rng.random_range(0..n);
             if j != i {
                 link(i, j, rng);
@@ -98,7 +105,7 @@ mod tests {
     fn a_line_of_hops_adds_up() {
         let p = ModelParams {
             nodes: 2,
-            degree: 2,
+            degree: 2.0,
             link_ms: 10.0,
             jitter_ms: 0.0,
             hop_ms: 1.0,
@@ -109,11 +116,29 @@ mod tests {
     }
 
     #[test]
+    fn a_fractional_degree_gives_that_mean_degree() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let p = ModelParams {
+            nodes: 20_000,
+            degree: 3.0,
+            link_ms: 1.0,
+            jitter_ms: 0.0,
+            hop_ms: 0.0,
+        };
+        let (_, hops3) = run(p, &mut rng);
+        let (_, hops6) = run(ModelParams { degree: 6.0, ..p }, &mut rng);
+        assert!(
+            hops3 > hops6,
+            "a sparser mesh needs more hops: {hops3} vs {hops6}"
+        );
+    }
+
+    #[test]
     fn everyone_is_reached_and_more_nodes_take_longer() {
         let mut rng = StdRng::seed_from_u64(7);
         let p = ModelParams {
             nodes: 1000,
-            degree: 6,
+            degree: 6.0,
             link_ms: 50.0,
             jitter_ms: 10.0,
             hop_ms: 0.5,

@@ -1,6 +1,7 @@
 //! The scenarios. Each builds a cluster, drives it, and returns result rows
 //! and notes for the summary.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
@@ -41,9 +42,34 @@ pub struct Outcome {
     pub notes: Vec<String>,
     /// Latency series for the plot.
     pub series: Vec<(String, Vec<f64>)>,
+    /// Further CSV files: name and contents.
+    pub tables: Vec<(String, Vec<u8>)>,
 }
 
 const CONVERGE: Duration = Duration::from_secs(60);
+/// How often the forged-flood scenario samples attacker scores.
+const SAMPLE_EVERY: Duration = Duration::from_millis(100);
+
+/// One attacker connection in the forged-flood scenario (`graylist.csv`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GraylistRow {
+    /// The attacker's peer id.
+    pub attacker: String,
+    /// The honest node it was connected to.
+    pub node: usize,
+    /// Invalid records from it that the node validated and rejected.
+    pub invalid_records: u64,
+    /// From its first invalid record to its score below the graylist threshold.
+    pub time_to_graylist_ms: Option<f64>,
+    /// The same in gossipsub heartbeats.
+    pub time_to_graylist_heartbeats: Option<f64>,
+    /// Samples taken after its first invalid record.
+    pub samples: u64,
+    /// Share of those samples in which it was graylisted.
+    pub graylisted_fraction: f64,
+    /// Its score at the end of the attack.
+    pub final_score: Option<f64>,
+}
 
 async fn init_issuer(node: &Node, name: &str) -> Result<IssuerId> {
     let profile = IssuerProfile {
@@ -116,9 +142,14 @@ async fn publish(
     Ok(ids)
 }
 
-async fn settle(p: &Params) {
-    // Mesh warm-up: gossipsub grafts peers on its heartbeat.
+/// Mesh warm-up before measuring: every node has grafted mesh peers, then five
+/// more heartbeats pass (gossipsub prunes and regrafts on its heartbeat).
+async fn settle(p: &Params, clusters: &[&Cluster]) -> Result<()> {
+    for c in clusters {
+        c.wait_mesh(Duration::from_secs(60)).await?;
+    }
     tokio::time::sleep(Duration::from_millis(p.settings.heartbeat_ms * 5)).await;
+    Ok(())
 }
 
 /// Two separate clusters of `half` and `p.nodes - half` nodes, each connected
@@ -136,22 +167,32 @@ async fn halves(
     b.grow(p.nodes - half, p.degree, rng, || pb.inc(1)).await?;
     a.wait_connected(Duration::from_secs(60)).await?;
     b.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&a, &b]).await?;
     Ok((a, b))
 }
 
 /// `propagation`: N nodes, one issuer publishing at a steady rate.
 pub async fn propagation(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result<Outcome> {
+    Ok(propagation_with_mesh(p, rng, pb).await?.0)
+}
+
+/// [`propagation`], also returning the gossip mesh as it was at the end.
+async fn propagation_with_mesh(
+    p: &Params,
+    rng: &mut StdRng,
+    pb: &ProgressBar,
+) -> Result<(Outcome, crate::measure::MeshStats)> {
     let mut c = Cluster::new(p.base.join("propagation"), p.settings.clone());
     pb.set_length((p.nodes + p.records) as u64);
     c.grow(p.nodes, p.degree, rng, || pb.inc(1)).await?;
     let connected = c.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&c]).await?;
     let issuer = init_issuer(c.nodes[0].node(), "Propagation Academy").await?;
     let ids = publish(c.nodes[0].node(), issuer, p.records, p.rate, 0, pb).await?;
     let everyone = c.running();
     let complete = c.wait_stored(&everyone, &ids, CONVERGE).await;
     let d = Delivery::measure(&c, 0, &ids, &everyone);
+    let mesh = crate::measure::mesh_stats(&c).await;
     let row = Row::new(
         "propagation",
         "",
@@ -163,16 +204,21 @@ pub async fn propagation(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Resu
     );
     let notes = vec![
         format!("nodes connected {:.0} ms after the last one started; all deliveries complete: {complete}", ms(connected)),
+        mesh.to_string(),
         "`extra` = ms from the last node's start until every node had a peer.".into(),
         "Nodes keep records in memory (`in_memory_store`): latencies exclude the disk sync a real node does per accepted record.".into(),
     ];
     let series = vec![(format!("{} nodes", p.nodes), d.latencies_ms.clone())];
     c.shutdown().await;
-    Ok(Outcome {
-        rows: vec![row],
-        notes,
-        series,
-    })
+    Ok((
+        Outcome {
+            tables: Vec::new(),
+            rows: vec![row],
+            notes,
+            series,
+        },
+        mesh,
+    ))
 }
 
 /// `partition`: two halves take different updates, then heal.
@@ -280,6 +326,7 @@ pub async fn partition(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result
     a.shutdown().await;
     b.shutdown().await;
     Ok(Outcome {
+        tables: Vec::new(),
         rows: vec![row],
         notes,
         series,
@@ -293,7 +340,7 @@ pub async fn late_join(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result
     let mut c = Cluster::new(p.base.join("late-join"), p.settings.clone());
     c.grow(p.nodes - late, p.degree, rng, || pb.inc(1)).await?;
     c.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&c]).await?;
     let issuer = init_issuer(c.nodes[0].node(), "Late Join Academy").await?;
     let ids = publish(c.nodes[0].node(), issuer, p.records, p.rate, 0, pb).await?;
     let early = c.running();
@@ -330,6 +377,7 @@ pub async fn late_join(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result
     let series = vec![("late joiners".to_string(), d.latencies_ms.clone())];
     c.shutdown().await;
     Ok(Outcome {
+        tables: Vec::new(),
         rows: vec![row],
         notes,
         series,
@@ -342,7 +390,7 @@ pub async fn churn(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result<Out
     let mut c = Cluster::new(p.base.join("churn"), p.settings.clone());
     c.grow(p.nodes, p.degree, rng, || pb.inc(1)).await?;
     c.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&c]).await?;
     let issuer = init_issuer(c.nodes[0].node(), "Churn Academy").await?;
     let mut ids = Vec::new();
     let mut restarts = 0;
@@ -353,9 +401,7 @@ pub async fn churn(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result<Out
         // One in ten nodes leaves and rejoins with an empty store.
         for _ in 0..(p.nodes / 10).max(1) {
             let i = rng.random_range(1..p.nodes);
-            let peer = rng.random_range(0..p.nodes);
-            let bootstrap = if peer == i { c.addrs(0) } else { c.addrs(peer) };
-            c.restart(i, bootstrap).await?;
+            c.restart(i).await?;
             restarts += 1;
         }
     }
@@ -387,6 +433,7 @@ pub async fn churn(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Result<Out
     )];
     c.shutdown().await;
     Ok(Outcome {
+        tables: Vec::new(),
         rows: vec![row],
         notes,
         series: vec![],
@@ -401,7 +448,7 @@ pub async fn forged_flood(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Res
     let mut c = Cluster::new(p.base.join("forged-flood"), p.settings.clone());
     c.grow(p.nodes, p.degree, rng, || pb.inc(1)).await?;
     c.wait_connected(Duration::from_secs(60)).await?;
-    settle(p).await;
+    settle(p, &[&c]).await?;
     let issuer = init_issuer(c.nodes[0].node(), "Flood Academy").await?;
     let everyone = c.running();
     let base_ids = publish(c.nodes[0].node(), issuer, p.records, p.rate, 0, pb).await?;
@@ -429,35 +476,88 @@ pub async fn forged_flood(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Res
     let messages = vec![forged, b"\xd2\x84not an envelope".to_vec()];
     let mut tasks = Vec::new();
     let mut peers = Vec::new();
+    let mut watched: Vec<usize> = Vec::new();
     for _ in 0..attackers {
-        let targets: Vec<_> = (0..3)
-            .flat_map(|_| c.addrs(rng.random_range(0..p.nodes)))
-            .collect();
-        let (peer, task) =
-            crate::attacker::spawn(targets, messages.clone(), Duration::from_millis(10))?;
+        let mut picks: Vec<usize> = (0..3).map(|_| rng.random_range(0..p.nodes)).collect();
+        picks.sort_unstable();
+        picks.dedup();
+        let targets: Vec<_> = picks.iter().flat_map(|&i| c.addrs(i)).collect();
+        let (peer, task) = crate::attacker::spawn(
+            targets,
+            messages.clone(),
+            crate::attacker::Pace::Flood(Duration::from_millis(10)),
+        )?;
         peers.push(peer.to_string());
         tasks.push(task);
+        watched.extend(picks);
     }
+    watched.sort_unstable();
+    watched.dedup();
+    // Sample every attacked node's view of its attackers while the attack
+    // lasts: is each attacker below the graylist threshold?
+    let clients: Vec<(usize, badgemesh_node::network::Client)> = watched
+        .iter()
+        .map(|&i| (i, c.nodes[i].node().core().client.clone()))
+        .collect();
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let sampler = {
+        let clients = clients.clone();
+        let peers = peers.clone();
+        tokio::spawn(async move {
+            let mut samples: HashMap<(usize, String), (u64, u64)> = HashMap::new();
+            let mut tick = tokio::time::interval(SAMPLE_EVERY);
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return samples,
+                    _ = tick.tick() => {
+                        for (i, client) in &clients {
+                            for info in client.peers().await.unwrap_or_default() {
+                                // From its first invalid record on.
+                                if peers.contains(&info.peer_id) && info.invalid_records > 0 {
+                                    let e = samples.entry((*i, info.peer_id)).or_default();
+                                    e.0 += 1;
+                                    e.1 += u64::from(info.graylisted);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        })
+    };
     let cpu_before = crate::measure::resources().cpu_secs;
     let attack_ids = publish(c.nodes[0].node(), issuer, p.records, p.rate, p.records, pb).await?;
     c.wait_stored(&everyone, &attack_ids, CONVERGE).await;
     let cpu_attack = crate::measure::resources().cpu_secs - cpu_before;
     let attacked = Delivery::measure(&c, 0, &attack_ids, &everyone);
+    let _ = stop.send(());
+    let samples = sampler.await.unwrap_or_default();
     let mut scores = Vec::new();
-    for &i in &everyone {
-        for info in c.nodes[i]
-            .node()
-            .core()
-            .client
-            .peers()
-            .await
-            .unwrap_or_default()
-        {
-            if peers.contains(&info.peer_id)
-                && let Some(s) = info.score
-            {
+    let mut table = Vec::new();
+    for (i, client) in &clients {
+        for info in client.peers().await.unwrap_or_default() {
+            if !peers.contains(&info.peer_id) {
+                continue;
+            }
+            if let Some(s) = info.score {
                 scores.push(s);
             }
+            let (n, below) = samples
+                .get(&(*i, info.peer_id.clone()))
+                .copied()
+                .unwrap_or_default();
+            table.push(GraylistRow {
+                attacker: info.peer_id.clone(),
+                node: *i,
+                invalid_records: info.invalid_records,
+                time_to_graylist_ms: info.time_to_graylist_ms,
+                time_to_graylist_heartbeats: info
+                    .time_to_graylist_ms
+                    .map(|t| t / p.settings.heartbeat_ms.max(1) as f64),
+                samples: n,
+                graylisted_fraction: if n == 0 { 0.0 } else { below as f64 / n as f64 },
+                final_score: info.score,
+            });
         }
     }
     let mean_score = if scores.is_empty() {
@@ -465,7 +565,8 @@ pub async fn forged_flood(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Res
     } else {
         scores.iter().sum::<f64>() / scores.len() as f64
     };
-    let below = scores.iter().filter(|s| **s < -80.0).count();
+    let threshold = badgemesh_node::network::GRAYLIST_THRESHOLD;
+    let below = scores.iter().filter(|s| **s < threshold).count();
     for t in tasks {
         t.abort();
     }
@@ -479,9 +580,16 @@ pub async fn forged_flood(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Res
         mean_score,
     );
     let rejected = c.metric("badgemesh_gossip_messages_total{name=\"rejected\"}");
+    let times: Vec<f64> = table.iter().filter_map(|r| r.time_to_graylist_ms).collect();
+    let t = crate::measure::percentiles(&times);
+    let graylisted = times.len();
+    let fractions: Vec<f64> = table.iter().map(|r| r.graylisted_fraction).collect();
+    let min_fraction = fractions.iter().copied().fold(1.0_f64, f64::min);
+    let mean_fraction = fractions.iter().sum::<f64>() / fractions.len().max(1) as f64;
+    let invalid: Vec<f64> = table.iter().map(|r| r.invalid_records as f64).collect();
     let notes = vec![
         format!(
-            "{attackers} attackers, each dialing 3 honest nodes and publishing a forged or malformed record every 10 ms"
+            "{attackers} attackers, each dialing 3 random honest nodes and publishing a forged or malformed record every 10 ms"
         ),
         format!(
             "honest delivery under attack {:.4}; p99 {:.1} ms vs {:.1} ms without attack (ratio {:.2})",
@@ -494,19 +602,39 @@ pub async fn forged_flood(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Res
                     .max(0.001)
         ),
         format!(
-            "attacker scores seen by honest nodes: {} connections, mean {mean_score:.1}, {below} below the graylist threshold (-80); `extra` = mean score",
+            "time to graylist (first invalid record received to score below {threshold}), per attacker connection: {graylisted} of {} connections graylisted; median {:.3} ms, max {:.3} ms = {:.5} heartbeats of {} ms (the first invalid record each attacker sent was validated and rejected, and that rejection alone put it below the threshold)",
+            table.len(),
+            t.p50,
+            t.max,
+            t.max / p.settings.heartbeat_ms.max(1) as f64,
+            p.settings.heartbeat_ms
+        ),
+        format!(
+            "graylisted share of samples (every {} ms, from each attacker's first invalid record to the end of the attack): mean {mean_fraction:.4}, worst connection {min_fraction:.4}; invalid records that got through to validation per connection: mean {:.1}, max {:.0} (the rest were dropped unread by gossipsub)",
+            SAMPLE_EVERY.as_millis(),
+            invalid.iter().sum::<f64>() / invalid.len().max(1) as f64,
+            invalid.iter().copied().fold(0.0, f64::max)
+        ),
+        format!(
+            "attacker scores at the end: {} connections, mean {mean_score:.1}, {below} below the graylist threshold ({threshold}); `extra` = mean score; per connection figures in graylist.csv",
             scores.len()
         ),
         format!(
             "CPU seconds of the whole process during the attack phase: {cpu_attack:.2}; rejected gossip messages counted: {rejected:.0}"
         ),
     ];
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    for r in &table {
+        csv.serialize(r)?;
+    }
+    let tables = vec![("graylist.csv".to_string(), csv.into_inner()?)];
     let series = vec![
         ("baseline".to_string(), baseline.latencies_ms),
         ("under attack".to_string(), attacked.latencies_ms),
     ];
     c.shutdown().await;
     Ok(Outcome {
+        tables,
         rows: vec![base_row, attack_row],
         notes,
         series,
@@ -587,6 +715,7 @@ pub async fn equivocation(p: &Params, rng: &mut StdRng, pb: &ProgressBar) -> Res
     a.shutdown().await;
     b.shutdown().await;
     Ok(Outcome {
+        tables: Vec::new(),
         rows: vec![row],
         notes,
         series: vec![("proof held".into(), latencies)],
@@ -602,11 +731,14 @@ pub async fn model(
     rng: &mut StdRng,
     pb: &ProgressBar,
 ) -> Result<Outcome> {
-    let real = propagation(p, rng, pb).await?;
+    let (real, mesh) = propagation_with_mesh(p, rng, pb).await?;
     let real_row = real.rows[0].clone();
+    // Gossip travels over the gossipsub mesh, not over every connection: the
+    // model uses the mean mesh degree the real run ended with.
+    let degree = mesh.mean;
     let calib = crate::model::ModelParams {
         nodes: p.nodes,
-        degree: p.degree,
+        degree,
         link_ms: 0.05,
         jitter_ms: 0.0,
         hop_ms: 0.0,
@@ -617,7 +749,7 @@ pub async fn model(
     let (arrival, _) = crate::model::run(check, rng);
     let model_p99 = crate::model::time_to_reach(&arrival, 0.99);
     let mut notes = vec![format!(
-        "calibration: real run of {} nodes, p50 {:.1} ms, p99 {:.1} ms; model mean hop count {mean_hops:.2}, so {hop_ms:.2} ms per hop; the model at the same size gives 99 % reached at {model_p99:.1} ms (real p99 {:.1} ms)",
+        "calibration: real run of {} nodes, p50 {:.1} ms, p99 {:.1} ms, {mesh}; model with mesh degree {degree:.2}: mean hop count {mean_hops:.2}, so {hop_ms:.2} ms per hop; the model at the same size gives 99 % reached at {model_p99:.1} ms (real p99 {:.1} ms)",
         p.nodes, real_row.p50_ms, real_row.p99_ms, real_row.p99_ms
     )];
     let mut rows = vec![real_row];
@@ -626,7 +758,7 @@ pub async fn model(
     while n <= model_nodes {
         let params = crate::model::ModelParams {
             nodes: n,
-            degree: p.degree,
+            degree,
             link_ms,
             jitter_ms: link_ms * 0.2,
             hop_ms,
@@ -648,12 +780,13 @@ pub async fn model(
             crate::measure::Traffic::default(),
             t99,
         ));
-        notes.push(format!("model, {n} nodes, degree {}, {:.0} ± {:.0} ms links: 99 % reached at {t99:.0} ms, mean {hops:.2} hops", p.degree, link_ms, link_ms * 0.2));
+        notes.push(format!("model, {n} nodes, mesh degree {degree:.2}, {:.0} ± {:.0} ms links: 99 % reached at {t99:.0} ms, mean {hops:.2} hops", link_ms, link_ms * 0.2));
         series.push((format!("model {n}"), lat));
         n *= 10;
     }
     notes.push("`extra` = ms until 99 % of the nodes were reached (model rows).".into());
     Ok(Outcome {
+        tables: Vec::new(),
         rows,
         notes,
         series,
@@ -758,6 +891,7 @@ pub async fn load(p: &Params, clients: usize, secs: u64, pb: &ProgressBar) -> Re
     }
     c.shutdown().await;
     Ok(Outcome {
+        tables: Vec::new(),
         rows,
         notes,
         series: vec![("verify".into(), verify_ms), ("status".into(), status_ms)],

@@ -1,69 +1,15 @@
 //! A raw libp2p peer that gossips a forged record, a replayed revocation and
-//! garbage: honest nodes store and forward none of it, and score it down.
+//! garbage: honest nodes store and forward none of it, and score it down; a
+//! peer that keeps flooding is graylisted at once and stays graylisted.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use badgemesh_node::network::RECORDS_TOPIC;
-use badgemesh_protocol::id::RecordId;
+use badgemesh_node::network::{GRAYLIST_THRESHOLD, PeerInfo};
 use badgemesh_protocol::testkit::Issuer;
+use badgemesh_simulations::attacker::{self, Pace};
 use badgemesh_tests::{TestNode, post_bytes, wait_until};
-use futures::StreamExt;
-use libp2p::swarm::SwarmEvent;
-use libp2p::{Multiaddr, gossipsub, noise, tcp, yamux};
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-/// Runs an attacker that dials `target`, waits for its subscription, and
-/// publishes `messages`. Returns its peer id; the task keeps the connection.
-fn spawn_attacker(
-    target: Multiaddr,
-    messages: Vec<Vec<u8>>,
-) -> (libp2p::PeerId, tokio::task::JoinHandle<()>) {
-    let mut swarm = libp2p::SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .expect("tcp")
-        .with_behaviour(|_| {
-            let config = gossipsub::ConfigBuilder::default()
-                .validation_mode(gossipsub::ValidationMode::Anonymous)
-                .message_id_fn(|m| {
-                    gossipsub::MessageId::from(RecordId::of(&m.data).digest().to_vec())
-                })
-                .heartbeat_interval(Duration::from_millis(200))
-                .build()
-                .expect("config");
-            gossipsub::Behaviour::<gossipsub::IdentityTransform>::new(
-                gossipsub::MessageAuthenticity::Anonymous,
-                config,
-            )
-            .expect("gossipsub")
-        })
-        .expect("behaviour")
-        .build();
-    let topic = gossipsub::IdentTopic::new(RECORDS_TOPIC);
-    swarm.behaviour_mut().subscribe(&topic).expect("subscribe");
-    swarm.dial(target).expect("dial");
-    let peer = *swarm.local_peer_id();
-    let task = tokio::spawn(async move {
-        let mut sent = false;
-        loop {
-            if let SwarmEvent::Behaviour(gossipsub::Event::Subscribed { .. }) =
-                swarm.select_next_some().await
-                && !sent
-            {
-                for m in &messages {
-                    let _ = swarm.behaviour_mut().publish(topic.clone(), m.clone());
-                }
-                sent = true;
-            }
-        }
-    });
-    (peer, task)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_replayed_and_garbage_gossip_is_neither_stored_nor_forwarded() {
@@ -88,10 +34,12 @@ async fn forged_replayed_and_garbage_gossip_is_neither_stored_nor_forwarded() {
     forged[last] ^= 0x01; // the signature no longer verifies
     let garbage = b"\xd2\x84garbage that is not an envelope".to_vec();
 
-    let (attacker, task) = spawn_attacker(
-        honest.addrs()[0].clone(),
+    let (attacker, task) = attacker::spawn(
+        vec![honest.addrs()[0].clone()],
         vec![forged, replayed.bytes().to_vec(), garbage],
-    );
+        Pace::Once,
+    )
+    .expect("attacker");
     let client = honest.node().core().client.clone();
     wait_until("the attacker's score to drop below zero", LIMIT, || async {
         client
@@ -124,12 +72,14 @@ async fn forged_replayed_and_garbage_gossip_is_neither_stored_nor_forwarded() {
             .expect("store");
         assert!(stored.is_none());
     }
-    // The score drops below zero at the first rejection; wait for both the
-    // forged record and the garbage to have been rejected.
+    // The messages go out in order and are validated in order, so the first
+    // rejection is the forged record's (the replay is ignored, not rejected).
+    // It graylists the attacker: the garbage after it may be dropped unread,
+    // so only one rejection is certain.
     let metrics = honest.node().core().metrics.clone();
-    wait_until("forged and garbage both rejected", LIMIT, || {
+    wait_until("the forged record rejected", LIMIT, || {
         let m = metrics.clone();
-        async move { m.value("badgemesh_gossip_messages_total{name=\"rejected\"}") >= 2.0 }
+        async move { m.value("badgemesh_gossip_messages_total{name=\"rejected\"}") >= 1.0 }
     })
     .await;
     // The genuine update still gets through afterwards.
@@ -140,5 +90,67 @@ async fn forged_replayed_and_garbage_gossip_is_neither_stored_nor_forwarded() {
     )
     .await;
     assert_eq!(r.json["outcome"], "accepted");
+    task.abort();
+}
+
+/// Gossipsub's own penalty for invalid messages decays within seconds, and a
+/// graylisted peer's messages are dropped unread, so without the node's
+/// application score a flooding peer came back above the threshold every few
+/// seconds. It must now stay below for as long as it floods.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_peer_is_graylisted_within_a_heartbeat_and_stays_graylisted() {
+    /// Longer than gossipsub's own penalty alone keeps a peer graylisted
+    /// (a few seconds per rejected record at a decay of 0.9 per second).
+    const WATCH: Duration = Duration::from_secs(15);
+    let honest = TestNode::start(vec![]).await;
+    let heartbeat =
+        Duration::from_millis(badgemesh_node::config::Config::loopback(".".into()).heartbeat_ms);
+    let (attacker, task) = attacker::spawn(
+        vec![honest.addrs()[0].clone()],
+        vec![b"\xd2\x84garbage that is not an envelope".to_vec()],
+        Pace::Flood(Duration::from_millis(10)),
+    )
+    .expect("attacker");
+    let attacker = attacker.to_string();
+    let client = honest.node().core().client.clone();
+    let find = |peers: Vec<PeerInfo>| peers.into_iter().find(|p| p.peer_id == attacker);
+    wait_until("the attacker to be graylisted", LIMIT, || async {
+        find(client.peers().await.unwrap_or_default()).is_some_and(|p| p.graylisted)
+    })
+    .await;
+    let info = find(client.peers().await.expect("peers")).expect("attacker connected");
+    let took = info.time_to_graylist_ms.expect("time to graylist recorded");
+    println!(
+        "graylisted {took:.1} ms after its first invalid record ({:.2} heartbeats), score {:?}",
+        took / heartbeat.as_secs_f64() / 1000.0,
+        info.score
+    );
+    assert!(
+        took < 3.0 * heartbeat.as_secs_f64() * 1000.0,
+        "graylisted only after {took:.1} ms"
+    );
+    // It keeps flooding; sample its score for longer than gossipsub alone
+    // would keep it graylisted.
+    let start = Instant::now();
+    let mut samples = 0;
+    while start.elapsed() < WATCH {
+        let p = find(client.peers().await.expect("peers"))
+            .expect("the attacker stays connected (graylisted, not banned)");
+        assert!(
+            p.score.is_some_and(|s| s < GRAYLIST_THRESHOLD),
+            "attacker back above the graylist threshold after {:?}: {:?} ({} invalid records validated)",
+            start.elapsed(),
+            p.score,
+            p.invalid_records
+        );
+        samples += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!task.is_finished(), "the attacker was still running");
+    let end = find(client.peers().await.expect("peers")).expect("attacker");
+    println!(
+        "{samples} samples over {WATCH:?}, all graylisted; {} invalid records validated, final score {:?}",
+        end.invalid_records, end.score
+    );
     task.abort();
 }

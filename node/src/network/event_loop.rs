@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use badgemesh_protocol::sync::{SyncResponse, respond};
 use futures::StreamExt;
@@ -16,7 +16,10 @@ use libp2p::{
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
-use super::behaviour::{Behaviour, BehaviourEvent, GossipTuning, KAD_PROTOCOL, RECORDS_TOPIC};
+use super::behaviour::{
+    Behaviour, BehaviourEvent, GRAYLIST_THRESHOLD, GossipTuning, KAD_PROTOCOL, RECORDS_TOPIC,
+};
+use super::offences::Offences;
 use super::rate::RateLimiter;
 use super::{Command, NetConfig, NetError, NetEvent, PeerInfo, Validation};
 use crate::ledger::Ledger;
@@ -34,6 +37,8 @@ pub struct EventLoop {
     connected: HashMap<PeerId, Vec<Multiaddr>>,
     topic: gossipsub::IdentTopic,
     sync_rate: RateLimiter,
+    /// Senders of invalid records: their application score.
+    offences: Offences,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -70,6 +75,7 @@ impl EventLoop {
         let tuning = GossipTuning {
             heartbeat: config.heartbeat,
             mdns: config.mdns,
+            discovery: config.discovery,
         };
         let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
             .with_tokio()
@@ -111,6 +117,7 @@ impl EventLoop {
             connected: HashMap::new(),
             topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
             sync_rate: RateLimiter::default(),
+            offences: Offences::default(),
         })
     }
 
@@ -119,6 +126,9 @@ impl EventLoop {
         self.redial_bootstrap();
         let mut maintenance = tokio::time::interval(Duration::from_secs(5));
         let mut kad_bootstrap = tokio::time::interval(Duration::from_secs(60));
+        // Gossipsub decays its own counters every second; the offence penalties
+        // are pushed into it at the same pace.
+        let mut decay = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
@@ -135,6 +145,7 @@ impl EventLoop {
                     }
                 },
                 _ = maintenance.tick() => self.redial_bootstrap(),
+                _ = decay.tick() => self.decay_offences(),
                 _ = kad_bootstrap.tick() => {
                     if self.config.discovery {
                         let _ = self.swarm.behaviour_mut().kad.bootstrap();
@@ -161,6 +172,35 @@ impl EventLoop {
             if let Err(e) = self.swarm.dial(addr.clone()) {
                 debug!(%addr, "bootstrap dial failed: {e}");
             }
+        }
+    }
+
+    /// Counts an invalid record from `peer` (received at `received`) in its
+    /// application score, and notes when its score first falls below the
+    /// graylist threshold.
+    fn offence(&mut self, peer: PeerId, received: Instant) {
+        let now = Instant::now();
+        let score = self.offences.invalid(peer, received, now);
+        let gossip = &mut self.swarm.behaviour_mut().gossipsub;
+        gossip.set_application_score(&peer, score);
+        if gossip
+            .peer_score(&peer)
+            .is_some_and(|s| s < GRAYLIST_THRESHOLD)
+        {
+            self.offences.graylisted(&peer, now);
+        }
+    }
+
+    fn decay_offences(&mut self) {
+        if self.offences.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        for (peer, score) in self.offences.decay(now) {
+            self.swarm
+                .behaviour_mut()
+                .gossipsub
+                .set_application_score(&peer, score);
         }
     }
 
@@ -201,6 +241,7 @@ impl EventLoop {
                 message_id,
                 source,
                 validation,
+                received,
             } => {
                 let acceptance = match validation {
                     Validation::Accept => gossipsub::MessageAcceptance::Accept,
@@ -211,6 +252,9 @@ impl EventLoop {
                     .behaviour_mut()
                     .gossipsub
                     .report_message_validation_result(&message_id, &source, acceptance);
+                if validation == Validation::Reject {
+                    self.offence(source, received);
+                }
             }
             Command::Request {
                 peer,
@@ -232,13 +276,25 @@ impl EventLoop {
             }
             Command::Peers { reply } => {
                 let gossip = &self.swarm.behaviour().gossipsub;
+                let topic = self.topic.hash();
+                let mesh: std::collections::HashSet<&PeerId> = gossip.mesh_peers(&topic).collect();
                 let mut peers: Vec<PeerInfo> = self
                     .connected
                     .iter()
-                    .map(|(p, addrs)| PeerInfo {
-                        peer_id: p.to_string(),
-                        addresses: addrs.iter().map(ToString::to_string).collect(),
-                        score: gossip.peer_score(p),
+                    .map(|(p, addrs)| {
+                        let score = gossip.peer_score(p);
+                        let offender = self.offences.get(p);
+                        PeerInfo {
+                            peer_id: p.to_string(),
+                            addresses: addrs.iter().map(ToString::to_string).collect(),
+                            score,
+                            mesh: mesh.contains(p),
+                            graylisted: score.is_some_and(|s| s < GRAYLIST_THRESHOLD),
+                            invalid_records: offender.map_or(0, |o| o.invalid),
+                            time_to_graylist_ms: offender
+                                .and_then(|o| o.time_to_graylist())
+                                .map(|d| d.as_secs_f64() * 1000.0),
+                        }
                     })
                     .collect();
                 peers.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
@@ -262,6 +318,7 @@ impl EventLoop {
                     source: propagation_source,
                     message_id: message_id.clone(),
                     data: message.data,
+                    received: Instant::now(),
                 };
                 if self.events.try_send(event).is_err() {
                     // The ingest worker is saturated: drop without penalty
