@@ -7,10 +7,10 @@
 //! criterion's report, the end prints both rates and their ratio.
 //!
 //! Before shape memoisation (2-core machine, release): OB3 verify 2.86 ms
-//! (~350/s), about Digital Bazaar's speed. With it (2026-11-28, two other
-//! jobs on the machine): exported credential 6,810/s against Digital Bazaar's
-//! 195/s on the same bytes (34.9x); minimal credential 11,827/s against
-//! 247/s (47.9x); native verify 23,641/s in the same run.
+//! (~350/s), about Digital Bazaar's speed. With it (2026-11-28, quiet
+//! machine): exported credential 8,094/s against Digital Bazaar's 299/s on
+//! the same bytes (27.1x); minimal credential 13,087/s against 394/s (33.2x);
+//! native verify 27,665/s in the same run.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
