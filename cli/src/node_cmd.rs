@@ -88,6 +88,8 @@ fn run_node(args: RunArgs, data_dir: &Path) -> Result<i32> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,libp2p_mdns=warn")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal, not for log files and journals.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

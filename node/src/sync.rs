@@ -147,7 +147,7 @@ async fn fetch(
             Ok(all) => {
                 stats.stored += all.iter().map(|i| i.stored.len() as u64).sum::<u64>();
             }
-            Err(e) => warn!("store failed during sync: {e}"),
+            Err(e) => log_store_failure(&e),
         }
     }
     Ok(())
@@ -222,6 +222,17 @@ async fn nudge_others(core: &Core, source: PeerId) {
     }
 }
 
+/// A halted store refuses every record with the same reason, which the
+/// ledger logged once when the commit failed: the rest go to debug, or every
+/// gossip message would log a warning until the restart.
+fn log_store_failure(e: &crate::store::StoreError) {
+    if matches!(e, crate::store::StoreError::Halted { .. }) {
+        debug!("store takes no writes: {e}");
+    } else {
+        warn!("store failed: {e}");
+    }
+}
+
 /// Validates gossip: applies each message to the ledger and tells gossipsub to
 /// forward it only if it was stored. A record waiting for a predecessor makes
 /// the node sync with the peer that sent it.
@@ -264,7 +275,7 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
                                 _ => Validation::Ignore,
                             },
                             Err(e) => {
-                                warn!("store failed: {e}");
+                                log_store_failure(&e);
                                 Validation::Ignore
                             }
                         },
