@@ -87,8 +87,7 @@ pub fn bake(a: BakeArgs) -> Result<i32> {
     let credential = String::from_utf8(read(&a.credential)?)
         .map_err(|_| usage(format!("{} is not UTF-8 text", a.credential.display())))?;
     let baked = bake_image(&image, credential.trim())?;
-    std::fs::write(&a.out, baked)
-        .map_err(|e| usage(format!("cannot write {}: {e}", a.out.display())))?;
+    crate::output::write_output(&a.out, &baked)?;
     println!("baked into {}", a.out.display());
     Ok(OK)
 }

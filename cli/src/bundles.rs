@@ -64,8 +64,7 @@ pub fn export(a: ExportArgs, dir: &Path) -> Result<i32> {
     let count = bundle::read(&answer.bytes)
         .map(|c| c.records.len())
         .unwrap_or(0);
-    std::fs::write(&a.out, &answer.bytes)
-        .map_err(|e| usage(format!("cannot write {}: {e}", a.out.display())))?;
+    crate::output::write_output(&a.out, &answer.bytes)?;
     println!("exported {count} records to {}", a.out.display());
     Ok(OK)
 }

@@ -349,8 +349,7 @@ pub fn award(a: AwardArgs, dir: &Path) -> Result<i32> {
             crate::baking::bake_into(a.format, image.as_deref(), &text)?
         }
     };
-    std::fs::write(&a.out, &bytes)
-        .map_err(|e| usage(format!("cannot write {}: {e}", a.out.display())))?;
+    crate::output::write_output(&a.out, &bytes)?;
     println!("{id}");
     Ok(OK)
 }

@@ -85,3 +85,16 @@ pub fn ago(secs: i64) -> String {
 pub fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
+
+/// Writes a file the user asked for (`--out`): a full disk exits with
+/// [`crate::fail::STORAGE`], like every other storage failure; anything else
+/// (a path that cannot be written) is a usage error.
+pub fn write_output(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).map_err(|e| {
+        let message = format!("cannot write {}: {e}", path.display());
+        match badgemesh_node::datadir::StorageProblem::of(&e) {
+            Some(badgemesh_node::datadir::StorageProblem::Full) => crate::fail::storage(message),
+            _ => crate::fail::usage(message),
+        }
+    })
+}

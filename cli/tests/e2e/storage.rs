@@ -372,38 +372,44 @@ fn a_full_disk_is_refused_clearly_and_loses_nothing_acknowledged() {
     assert!(!indices.contains(&fresh), "index {fresh} reused");
 }
 
-#[test]
-fn node_run_and_issuer_init_on_a_full_disk_fail_in_one_line() {
-    // `node run` with no room at all: nothing is created.
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("data");
+/// Runs the binary with a file size limit of 0 (no file can grow, SIGXFSZ
+/// ignored): a disk with no room at all.
+fn run_with_no_room(args: &[&std::ffi::OsStr]) -> Run {
     let out = Command::new("sh")
         .args([
             "-c",
             r#"trap '' XFSZ; ulimit -f 0 && exec "$0" "$@""#,
             bin(),
         ])
-        .arg("--data-dir")
-        .arg(&dir)
-        .args([
-            "node",
-            "run",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--api",
-            "127.0.0.1:0",
-            "--no-mdns",
-        ])
+        .args(args)
         .env_remove("BADGEMESH_DATA_DIR")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .output()
         .expect("run");
-    let r = Run {
+    Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    }
+}
+
+#[test]
+fn node_run_and_issuer_init_on_a_full_disk_fail_in_one_line() {
+    // `node run` with no room at all: nothing is created.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("data");
+    let r = run_with_no_room(&[
+        "--data-dir".as_ref(),
+        dir.as_os_str(),
+        "node".as_ref(),
+        "run".as_ref(),
+        "--listen".as_ref(),
+        "/ip4/127.0.0.1/tcp/0".as_ref(),
+        "--api".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--no-mdns".as_ref(),
+    ]);
     one_line_error(&r, STORAGE, "disk is full");
     let left: Vec<_> = std::fs::read_dir(&dir)
         .expect("data dir")
@@ -426,6 +432,27 @@ fn node_run_and_issuer_init_on_a_full_disk_fail_in_one_line() {
     node.limit_file_size(rlimit::INFINITY);
     crate::harness::run(&dir, &["issuer", "init", "--name", "Roomy Academy"]).ok();
     node.stop();
+}
+
+#[test]
+fn an_output_file_on_a_full_disk_exits_with_the_storage_status() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bake/tests/fixtures");
+    let credential = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../openbadges/tests/vectors/1edtech-ob3/signed.json");
+    let data = tmp.path().join("data");
+    let baked = tmp.path().join("baked.png");
+    let image = fixtures.join("tiny.png");
+    let r = run_with_no_room(&[
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+        "bake".as_ref(),
+        image.as_os_str(),
+        credential.as_os_str(),
+        "--out".as_ref(),
+        baked.as_os_str(),
+    ]);
+    one_line_error(&r, STORAGE, "cannot write");
 }
 
 /// Every file in a directory with its mode, size, modification time and
