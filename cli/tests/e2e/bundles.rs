@@ -8,19 +8,7 @@ use crate::harness::NodeProc;
 fn issuer_with_award() -> (NodeProc, String) {
     let a = NodeProc::start(&[]);
     a.cmd(&["issuer", "init", "--name", "Offline School"]).ok();
-    let badge = a
-        .cmd(&[
-            "badge",
-            "create",
-            "--name",
-            "Carried",
-            "--description",
-            "d",
-            "--criteria",
-            "c",
-        ])
-        .ok()
-        .line();
+    let badge = a.create_badge("Carried");
     let file = a.dir.join("ada.badge");
     a.cmd(&[
         "award",

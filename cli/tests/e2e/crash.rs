@@ -6,19 +6,7 @@ use crate::harness::NodeProc;
 fn acknowledged_writes_survive_sigkill() {
     let mut n = NodeProc::start(&[]);
     n.cmd(&["issuer", "init", "--name", "Crash Academy"]).ok();
-    let badge = n
-        .cmd(&[
-            "badge",
-            "create",
-            "--name",
-            "Durable",
-            "--description",
-            "d",
-            "--criteria",
-            "c",
-        ])
-        .ok()
-        .line();
+    let badge = n.create_badge("Durable");
     let mut awards = Vec::new();
     for round in 0..3 {
         for k in 0..3 {

@@ -167,6 +167,23 @@ impl NodeProc {
             .collect()
     }
 
+    /// Creates a badge class named `name` on this node's issuer and returns
+    /// its id.
+    pub fn create_badge(&self, name: &str) -> String {
+        self.cmd(&[
+            "badge",
+            "create",
+            "--name",
+            name,
+            "--description",
+            "d",
+            "--criteria",
+            "c",
+        ])
+        .ok()
+        .line()
+    }
+
     /// Runs a command against this node's data directory.
     pub fn cmd(&self, args: &[&str]) -> Run {
         run(&self.dir, args)

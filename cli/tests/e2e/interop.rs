@@ -471,19 +471,7 @@ fn a_held_did_document_lets_did_web_credentials_verify_offline() {
     issuer
         .cmd(&["issuer", "init", "--name", "Web Academy"])
         .ok();
-    let badge = issuer
-        .cmd(&[
-            "badge",
-            "create",
-            "--name",
-            "Web",
-            "--description",
-            "d",
-            "--criteria",
-            "c",
-        ])
-        .ok()
-        .line();
+    let badge = issuer.create_badge("Web");
     let exported = issuer.dir.join("ada.json");
     let out = exported.to_str().expect("path");
     issuer

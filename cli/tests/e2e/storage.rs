@@ -505,19 +505,7 @@ fn a_read_only_data_dir_stops_the_node_at_once_and_changes_nothing() {
     let mut n = NodeProc::start(&[]);
     n.cmd(&["issuer", "init", "--name", "Read Only Academy"])
         .ok();
-    let badge = n
-        .cmd(&[
-            "badge",
-            "create",
-            "--name",
-            "Frozen",
-            "--description",
-            "d",
-            "--criteria",
-            "c",
-        ])
-        .ok()
-        .line();
+    let badge = n.create_badge("Frozen");
     let cred = tools.path().join("cred.json");
     n.cmd(&[
         "award",
