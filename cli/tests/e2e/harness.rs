@@ -55,6 +55,17 @@ fn finish(out: Output) -> Run {
     r
 }
 
+/// `node run` on loopback with ephemeral ports and no mDNS: every test node.
+pub const NODE_RUN: [&str; 7] = [
+    "node",
+    "run",
+    "--listen",
+    "/ip4/127.0.0.1/tcp/0",
+    "--api",
+    "127.0.0.1:0",
+    "--no-mdns",
+];
+
 /// Runs `badgemesh --data-dir DIR ARGS...`.
 pub fn run(dir: &Path, args: &[&str]) -> Run {
     let out = Command::new(bin())
@@ -123,15 +134,7 @@ impl NodeProc {
         let mut cmd = Command::new(bin());
         cmd.arg("--data-dir")
             .arg(&self.dir)
-            .args([
-                "node",
-                "run",
-                "--listen",
-                "/ip4/127.0.0.1/tcp/0",
-                "--api",
-                "127.0.0.1:0",
-                "--no-mdns",
-            ])
+            .args(NODE_RUN)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

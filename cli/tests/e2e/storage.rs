@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::harness::{NodeProc, Run, bin, poll};
+use crate::harness::{NODE_RUN, NodeProc, Run, bin, poll};
 
 /// The nobody user: owns the data directory in the read-only test as root.
 const NOBODY: u32 = 65534;
@@ -107,15 +107,7 @@ impl LimitedNode {
             .args(["-c", r#"trap '' XFSZ; exec "$0" "$@""#, bin()])
             .arg("--data-dir")
             .arg(dir)
-            .args([
-                "node",
-                "run",
-                "--listen",
-                "/ip4/127.0.0.1/tcp/0",
-                "--api",
-                "127.0.0.1:0",
-                "--no-mdns",
-            ])
+            .args(NODE_RUN)
             .env("RUST_LOG", "warn")
             .env_remove("BADGEMESH_DATA_DIR")
             .stdin(Stdio::null())
@@ -399,17 +391,9 @@ fn node_run_and_issuer_init_on_a_full_disk_fail_in_one_line() {
     // `node run` with no room at all: nothing is created.
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("data");
-    let r = run_with_no_room(&[
-        "--data-dir".as_ref(),
-        dir.as_os_str(),
-        "node".as_ref(),
-        "run".as_ref(),
-        "--listen".as_ref(),
-        "/ip4/127.0.0.1/tcp/0".as_ref(),
-        "--api".as_ref(),
-        "127.0.0.1:0".as_ref(),
-        "--no-mdns".as_ref(),
-    ]);
+    let mut args: Vec<&std::ffi::OsStr> = vec!["--data-dir".as_ref(), dir.as_os_str()];
+    args.extend(NODE_RUN.iter().map(std::ffi::OsStr::new));
+    let r = run_with_no_room(&args);
     one_line_error(&r, STORAGE, "disk is full");
     let left: Vec<_> = std::fs::read_dir(&dir)
         .expect("data dir")
@@ -566,15 +550,7 @@ fn a_read_only_data_dir_stops_the_node_at_once_and_changes_nothing() {
     let mut cmd = Command::new(&exe);
     cmd.arg("--data-dir")
         .arg(&dir)
-        .args([
-            "node",
-            "run",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--api",
-            "127.0.0.1:0",
-            "--no-mdns",
-        ])
+        .args(NODE_RUN)
         .env_remove("BADGEMESH_DATA_DIR")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
