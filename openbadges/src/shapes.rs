@@ -1,7 +1,8 @@
 //! JSON-LD to RDF memoised by document shape.
 //!
 //! oxjsonld re-processes the pinned contexts for every document (it keeps no
-//! processed-context cache), which is about 90 % of an OB 3.0 verification.
+//! processed-context cache): 1.6 ms of the 2.9 ms an OB 3.0 verification
+//! took, against 4.5 µs for a memoised document.
 //! But credentials from one issuer or tool share their *shape*: the same
 //! keys, nesting, contexts and types, with different strings in them. So the
 //! full processor runs once per shape, on a copy of the document whose strings
