@@ -1,17 +1,6 @@
 //! Bad input gives a one-line error and the documented exit status, never a panic.
 
-use crate::harness::{NodeProc, run};
-
-fn one_line_error(r: &crate::harness::Run, code: i32, needle: &str) {
-    assert_eq!(r.code, code, "{r:?}");
-    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one line: {:?}", r.stderr);
-    assert!(lines[0].starts_with("error:"), "{lines:?}");
-    assert!(
-        lines[0].contains(needle),
-        "{lines:?} should mention {needle:?}"
-    );
-}
+use crate::harness::{NodeProc, one_line_error, run};
 
 #[test]
 fn commands_without_a_node_say_how_to_start_one() {

@@ -41,7 +41,21 @@ impl Run {
     }
 }
 
-fn finish(out: Output) -> Run {
+/// Asserts that `r` failed with `code` and one line on stderr, `error: ...`,
+/// mentioning `needle`.
+pub fn one_line_error(r: &Run, code: i32, needle: &str) {
+    assert_eq!(r.code, code, "{r:?}");
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line: {:?}", r.stderr);
+    assert!(lines[0].starts_with("error:"), "{lines:?}");
+    assert!(
+        lines[0].contains(needle),
+        "{lines:?} should mention {needle:?}"
+    );
+}
+
+/// The result of a finished process; fails the test if the binary panicked.
+pub fn finish(out: Output) -> Run {
     let r = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

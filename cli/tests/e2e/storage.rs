@@ -22,24 +22,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::harness::{NODE_RUN, NodeProc, Run, bin, poll};
+use crate::harness::{NODE_RUN, NodeProc, Run, bin, finish, one_line_error, poll};
 
 /// The nobody user: owns the data directory in the read-only test as root.
 const NOBODY: u32 = 65534;
 
 /// Exit status for a storage problem (README, `cli/src/fail.rs`).
 const STORAGE: i32 = 4;
-
-fn one_line_error(r: &Run, code: i32, needle: &str) {
-    assert_eq!(r.code, code, "{r:?}");
-    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one line: {:?}", r.stderr);
-    assert!(lines[0].starts_with("error:"), "{lines:?}");
-    assert!(
-        lines[0].contains(needle),
-        "{lines:?} should mention {needle:?}"
-    );
-}
 
 /// The node's HTTP API, straight (the CLI is tested separately).
 struct Api {
@@ -379,11 +368,7 @@ fn run_with_no_room(args: &[&std::ffi::OsStr]) -> Run {
         .stdin(Stdio::null())
         .output()
         .expect("run");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    finish(out)
 }
 
 #[test]
@@ -563,12 +548,7 @@ fn a_read_only_data_dir_stops_the_node_at_once_and_changes_nothing() {
         child.try_wait().expect("try_wait")
     });
     let out = child.wait_with_output().expect("output");
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let r = finish(out);
     one_line_error(&r, STORAGE, "read-only");
     assert!(
         r.stderr.contains(dir.to_str().expect("path")),
