@@ -45,17 +45,23 @@ pub enum RecordKind {
     RevocationUpdate,
     /// The issuer's periodically re-signed revocation head.
     Head,
+    /// A signed change to a trust registry's list of issuers.
+    ListingUpdate,
+    /// A registry's periodically re-signed list head.
+    ListingHead,
 }
 
 impl RecordKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 8] = [
         RecordKind::KeyEvent,
         RecordKind::IssuerProfile,
         RecordKind::BadgeClass,
         RecordKind::Assertion,
         RecordKind::RevocationUpdate,
         RecordKind::Head,
+        RecordKind::ListingUpdate,
+        RecordKind::ListingHead,
     ];
 
     /// The COSE content type of this kind.
@@ -67,6 +73,8 @@ impl RecordKind {
             RecordKind::Assertion => "application/vnd.badgemesh.assertion+cbor",
             RecordKind::RevocationUpdate => "application/vnd.badgemesh.revocation-update+cbor",
             RecordKind::Head => "application/vnd.badgemesh.head+cbor",
+            RecordKind::ListingUpdate => "application/vnd.badgemesh.listing-update+cbor",
+            RecordKind::ListingHead => "application/vnd.badgemesh.listing-head+cbor",
         }
     }
 
@@ -79,6 +87,8 @@ impl RecordKind {
             RecordKind::Assertion => "assertion",
             RecordKind::RevocationUpdate => "revocation_update",
             RecordKind::Head => "head",
+            RecordKind::ListingUpdate => "listing_update",
+            RecordKind::ListingHead => "listing_head",
         }
     }
 

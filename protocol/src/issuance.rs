@@ -12,8 +12,8 @@ use crate::id::RecordId;
 use crate::keys::{IssuerId, KeyParseError, SecretKey};
 use crate::limits::MAX_STATUS_INDEX;
 use crate::record::{
-    Assertion, BadgeClass, Evidence, Head, IssuerProfile, KeyEvent, Recipient, Record, RecordError,
-    RevocationReason, RevocationUpdate, SignedRecord,
+    Assertion, BadgeClass, Evidence, Head, IssuerProfile, KeyEvent, ListingChange, ListingUpdate,
+    Recipient, Record, RecordError, RevocationReason, RevocationUpdate, SignedRecord,
 };
 use crate::time::Timestamp;
 
@@ -68,6 +68,21 @@ struct Stored {
     last_revocation_at: Timestamp,
     #[cbor(n(9), with = "minicbor::bytes")]
     next_digest: Option<[u8; 32]>,
+    /// Trust registries only (absent in older files).
+    #[n(10)]
+    listing: Option<ListingCounters>,
+}
+
+/// The chaining counters of a trust registry's list.
+#[derive(Clone, Copy, Debug, Default, Encode, Decode)]
+#[cbor(map)]
+struct ListingCounters {
+    #[n(0)]
+    seq: u64,
+    #[n(1)]
+    head: Option<RecordId>,
+    #[n(2)]
+    last_at: Option<Timestamp>,
 }
 
 /// An issuer's keys and chaining counters.
@@ -86,6 +101,7 @@ pub struct Issuer {
     revocation_head: Option<RecordId>,
     next_status_index: u32,
     last_revocation_at: Timestamp,
+    listing: ListingCounters,
 }
 
 impl std::fmt::Debug for Issuer {
@@ -129,6 +145,7 @@ impl Issuer {
             revocation_head: None,
             next_status_index: 0,
             last_revocation_at: Timestamp(i64::MIN),
+            listing: ListingCounters::default(),
         };
         Ok((issuer, rec))
     }
@@ -298,6 +315,56 @@ impl Issuer {
         Ok(SignedRecord::sign(Record::Head(head), &self.current)?)
     }
 
+    /// The latest listing sequence number (0 until this issuer lists anyone
+    /// as a trust registry).
+    pub const fn listing_seq(&self) -> u64 {
+        self.listing.seq
+    }
+
+    /// Signs the next update of this identity's list as a trust registry.
+    pub fn list(
+        &mut self,
+        changes: Vec<ListingChange>,
+        now: Timestamp,
+        next_update: Timestamp,
+    ) -> Result<SignedRecord, IssueError> {
+        let at = self.listing.last_at.map_or(now, |t| now.max(t));
+        let update = ListingUpdate {
+            registry: self.id,
+            seq: self.listing.seq + 1,
+            prev: self.listing.head,
+            at,
+            next_update: next_update.max(at),
+            changes,
+        };
+        let rec = SignedRecord::sign(Record::ListingUpdate(update), &self.current)?;
+        self.listing = ListingCounters {
+            seq: self.listing.seq + 1,
+            head: Some(rec.id()),
+            last_at: Some(at),
+        };
+        Ok(rec)
+    }
+
+    /// Signs a list head: "my latest listing update is this one, as of now".
+    pub fn listing_head(
+        &self,
+        now: Timestamp,
+        next_update: Timestamp,
+    ) -> Result<SignedRecord, IssueError> {
+        let head = Head {
+            issuer: self.id,
+            seq: self.listing.seq,
+            latest: self.listing.head,
+            at: now,
+            next_update: next_update.max(now),
+        };
+        Ok(SignedRecord::sign(
+            Record::ListingHead(head),
+            &self.current,
+        )?)
+    }
+
     /// The secrets and counters, for the node to persist (mode 0600).
     pub fn to_bytes(&self) -> Vec<u8> {
         let stored = Stored {
@@ -311,6 +378,7 @@ impl Issuer {
             next_status_index: self.next_status_index,
             last_revocation_at: self.last_revocation_at,
             next_digest: Some(self.next_digest),
+            listing: (self.listing.seq > 0).then_some(self.listing),
         };
         minicbor::to_vec(stored).unwrap_or_default()
     }
@@ -344,6 +412,7 @@ impl Issuer {
             revocation_head: s.revocation_head,
             next_status_index: s.next_status_index,
             last_revocation_at: s.last_revocation_at,
+            listing: s.listing.unwrap_or_default(),
         })
     }
 }

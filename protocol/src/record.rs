@@ -9,6 +9,7 @@ mod assertion;
 mod badge_class;
 mod check;
 mod key_event;
+mod listing;
 mod profile;
 mod revocation;
 
@@ -19,6 +20,7 @@ use minicbor::{Decode, Encode};
 pub use assertion::{Assertion, EMAIL_IDENTITY_TYPE, Evidence, IdentityHash, Recipient};
 pub use badge_class::{Alignment, BadgeClass, Criteria, ImageRef};
 pub use key_event::KeyEvent;
+pub use listing::{Listing, ListingChange, ListingUpdate};
 pub use profile::IssuerProfile;
 pub use revocation::{Head, RevocationReason, RevocationUpdate};
 
@@ -42,6 +44,10 @@ pub enum Record {
     RevocationUpdate(RevocationUpdate),
     /// See [`Head`].
     Head(Head),
+    /// See [`ListingUpdate`].
+    ListingUpdate(ListingUpdate),
+    /// A registry's re-signed list head: a [`Head`] over its listing updates.
+    ListingHead(Head),
 }
 
 /// Why bytes are not a valid signed record.
@@ -82,6 +88,8 @@ impl Record {
             Record::Assertion(_) => RecordKind::Assertion,
             Record::RevocationUpdate(_) => RecordKind::RevocationUpdate,
             Record::Head(_) => RecordKind::Head,
+            Record::ListingUpdate(_) => RecordKind::ListingUpdate,
+            Record::ListingHead(_) => RecordKind::ListingHead,
         }
     }
 
@@ -93,7 +101,8 @@ impl Record {
             Record::BadgeClass(r) => r.issuer,
             Record::Assertion(r) => r.issuer,
             Record::RevocationUpdate(r) => r.issuer,
-            Record::Head(r) => r.issuer,
+            Record::Head(r) | Record::ListingHead(r) => r.issuer,
+            Record::ListingUpdate(r) => r.registry,
         }
     }
 
@@ -105,7 +114,8 @@ impl Record {
             Record::BadgeClass(r) => r.at,
             Record::Assertion(r) => r.issued_on,
             Record::RevocationUpdate(r) => r.at,
-            Record::Head(r) => r.at,
+            Record::Head(r) | Record::ListingHead(r) => r.at,
+            Record::ListingUpdate(r) => r.at,
         }
     }
 
@@ -118,7 +128,8 @@ impl Record {
             Record::BadgeClass(r) => minicbor::to_vec(r),
             Record::Assertion(r) => minicbor::to_vec(r),
             Record::RevocationUpdate(r) => minicbor::to_vec(r),
-            Record::Head(r) => minicbor::to_vec(r),
+            Record::Head(r) | Record::ListingHead(r) => minicbor::to_vec(r),
+            Record::ListingUpdate(r) => minicbor::to_vec(r),
         };
         encoded.unwrap_or_default()
     }
@@ -132,6 +143,8 @@ impl Record {
             RecordKind::Assertion => decode_as(kind, payload).map(Record::Assertion),
             RecordKind::RevocationUpdate => decode_as(kind, payload).map(Record::RevocationUpdate),
             RecordKind::Head => decode_as(kind, payload).map(Record::Head),
+            RecordKind::ListingUpdate => decode_as(kind, payload).map(Record::ListingUpdate),
+            RecordKind::ListingHead => decode_as(kind, payload).map(Record::ListingHead),
         }?;
         record.check_shape().map_err(|message| RecordError::Shape {
             kind: kind.name(),
@@ -147,7 +160,8 @@ impl Record {
             Record::BadgeClass(r) => r.check_shape(),
             Record::Assertion(r) => r.check_shape(),
             Record::RevocationUpdate(r) => r.check_shape(),
-            Record::Head(r) => r.check_shape(),
+            Record::Head(r) | Record::ListingHead(r) => r.check_shape(),
+            Record::ListingUpdate(r) => r.check_shape(),
         }
     }
 }
@@ -227,7 +241,9 @@ impl SignedRecord {
             Record::BadgeClass(_) => (2, 0),
             Record::RevocationUpdate(u) => (3, u.seq),
             Record::Head(h) => (4, h.seq),
-            Record::Assertion(_) => (5, 0),
+            Record::ListingUpdate(u) => (5, u.seq),
+            Record::ListingHead(h) => (6, h.seq),
+            Record::Assertion(_) => (7, 0),
         };
         (rank, seq, r.time().secs())
     }

@@ -19,6 +19,7 @@
 
 mod issuer;
 mod keylog;
+mod listings;
 mod outcome;
 mod pending;
 mod revocations;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 
 pub use issuer::{IssuerFingerprint, IssuerState};
 pub use keylog::KeyValidity;
+pub use listings::ListingState;
 pub use outcome::{EquivocationProof, Gap, Outcome, Rejection};
 pub use revocations::{Freshness, RevocationSnapshot, RevokedEntry, SnapshotError};
 pub use summary::{IssuerSummary, KindSummary, SYNCED_KINDS};
@@ -75,6 +77,19 @@ pub struct Policy {
     pub max_records_per_issuer: usize,
     /// Issuers known at most (followed ones do not count against it).
     pub max_issuers: usize,
+    /// Trust registries the operator follows: only their listing updates and
+    /// list heads are stored and forwarded. A listing is a claim about
+    /// someone else's identity; relaying those of registries nobody here
+    /// believes would only lend them reach.
+    pub registries: HashSet<IssuerId>,
+}
+
+impl Policy {
+    /// Whether this node keeps records of `kind` from `issuer`.
+    pub fn carries(&self, issuer: &IssuerId, kind: RecordKind) -> bool {
+        !matches!(kind, RecordKind::ListingUpdate | RecordKind::ListingHead)
+            || self.registries.contains(issuer)
+    }
 }
 
 impl Default for Policy {
@@ -83,6 +98,7 @@ impl Default for Policy {
             follow: HashSet::new(),
             max_records_per_issuer: 100_000,
             max_issuers: 100_000,
+            registries: HashSet::new(),
         }
     }
 }
@@ -118,6 +134,18 @@ impl Registry {
         &self.policy
     }
 
+    /// Follows a trust registry from now on: its listings are kept. Listings
+    /// refused before are not here; sync fetches them again.
+    pub fn follow_registry(&mut self, registry: IssuerId) {
+        self.policy.registries.insert(registry);
+    }
+
+    /// Stops following a registry. Its listings already held stay (the state
+    /// is a function of the records held); verdicts stop believing them.
+    pub fn unfollow_registry(&mut self, registry: &IssuerId) {
+        self.policy.registries.remove(registry);
+    }
+
     fn over_quota(&self, rec: &SignedRecord) -> bool {
         let issuer = rec.record().issuer();
         if self.policy.follow.contains(&issuer) {
@@ -131,7 +159,7 @@ impl Registry {
                 .count();
             return unfollowed >= self.policy.max_issuers;
         }
-        rec.kind() != RecordKind::Head
+        !matches!(rec.kind(), RecordKind::Head | RecordKind::ListingHead)
             && self.counts.get(&issuer).copied().unwrap_or(0) >= self.policy.max_records_per_issuer
     }
 
@@ -192,6 +220,9 @@ impl Registry {
         if let Some(gap) = self.pending.gap_of(&rec.id()) {
             return Outcome::Pending(gap);
         }
+        if !self.policy.carries(&rec.record().issuer(), rec.kind()) {
+            return Outcome::Rejected(Rejection::NotFollowed);
+        }
         if self.over_quota(&rec) {
             return Outcome::Rejected(Rejection::OverQuota);
         }
@@ -234,6 +265,8 @@ impl Registry {
             }
             RecordKind::RevocationUpdate => self.apply_revocation(rec),
             RecordKind::Head => self.apply_head(rec),
+            RecordKind::ListingUpdate => self.apply_listing(rec),
+            RecordKind::ListingHead => self.apply_listing_head(rec),
             RecordKind::KeyEvent => Outcome::Duplicate,
         }
     }
@@ -363,6 +396,51 @@ impl Registry {
             return Outcome::Duplicate;
         };
         match state.revocations.offer_head(rec) {
+            Ok(true) => Outcome::Accepted,
+            Ok(false) => Outcome::Duplicate,
+            Err(current) => Outcome::Stale { current },
+        }
+    }
+
+    fn apply_listing(&mut self, rec: Arc<SignedRecord>) -> Outcome {
+        let Record::ListingUpdate(u) = rec.record() else {
+            return Outcome::Duplicate;
+        };
+        let (registry, seq) = (u.registry, u.seq);
+        let Some(state) = self.issuers.get(&registry) else {
+            return Outcome::Duplicate;
+        };
+        if let Some(prev_id) = u.prev {
+            let Some(prev) = state.listings.update(&prev_id) else {
+                return self.hold(
+                    rec,
+                    Gap::MissingListing {
+                        registry,
+                        seq: seq - 1,
+                    },
+                );
+            };
+            if prev.seq + 1 != seq {
+                return Outcome::Rejected(Rejection::BrokenChain(prev_id));
+            }
+            if u.at < prev.at {
+                return Outcome::Rejected(Rejection::TimeWentBackwards);
+            }
+        }
+        let conflict = state.listings.at_seq(seq).cloned();
+        if let Some(s) = self.issuers.get_mut(&registry) {
+            s.listings.insert(rec.clone());
+        }
+        self.remember(&rec);
+        self.record_conflict(RecordKind::ListingUpdate, seq, rec, conflict)
+    }
+
+    fn apply_listing_head(&mut self, rec: Arc<SignedRecord>) -> Outcome {
+        let registry = rec.record().issuer();
+        let Some(state) = self.issuers.get_mut(&registry) else {
+            return Outcome::Duplicate;
+        };
+        match state.listings.offer_head(rec) {
             Ok(true) => Outcome::Accepted,
             Ok(false) => Outcome::Duplicate,
             Err(current) => Outcome::Stale { current },

@@ -47,7 +47,7 @@ pub enum SyncRequest {
         /// The kind.
         #[n(1)]
         kind: KindCode,
-        /// For revocation updates: only sequence numbers from this one.
+        /// For revocation and listing updates: only sequence numbers from this one.
         #[n(2)]
         from_seq: u64,
         /// Skip this many (paging).
@@ -227,10 +227,10 @@ pub fn respond(registry: &Registry, request: &SyncRequest) -> SyncResponse {
                     more: false,
                 };
             };
-            let ids = if kind == RecordKind::RevocationUpdate {
-                state.revocation_ids_from(*from_seq)
-            } else {
-                state.ids(kind)
+            let ids = match kind {
+                RecordKind::RevocationUpdate => state.revocation_ids_from(*from_seq),
+                RecordKind::ListingUpdate => state.listing_ids_from(*from_seq),
+                _ => state.ids(kind),
             };
             let offset = usize::try_from(*offset).unwrap_or(usize::MAX);
             let page: Vec<_> = ids.iter().skip(offset).take(MAX_IDS).copied().collect();
@@ -276,7 +276,7 @@ pub struct Want {
     pub issuer: IssuerId,
     /// The kind.
     pub kind: RecordKind,
-    /// For revocation updates, where to start listing.
+    /// For revocation and listing updates, where to start listing.
     pub from_seq: u64,
 }
 
@@ -302,12 +302,16 @@ pub fn plan(local: Option<&IssuerSummary>, remote: &IssuerSummary) -> Vec<Want> 
                 // Revocation updates: when the peer is simply ahead, list only
                 // the new ones; at equal height a different digest is a fork,
                 // so list everything.
-                let from_seq = if kind == RecordKind::RevocationUpdate
-                    && remote.revocation_seq() > local.revocation_seq()
-                {
-                    local.revocation_seq() + 1
-                } else {
-                    0
+                let from_seq = match kind {
+                    RecordKind::RevocationUpdate
+                        if remote.revocation_seq() > local.revocation_seq() =>
+                    {
+                        local.revocation_seq() + 1
+                    }
+                    RecordKind::ListingUpdate if remote.listing_seq() > local.listing_seq() => {
+                        local.listing_seq() + 1
+                    }
+                    _ => 0,
                 };
                 Want {
                     issuer,
@@ -321,6 +325,15 @@ pub fn plan(local: Option<&IssuerSummary>, remote: &IssuerSummary) -> Vec<Want> 
         wants.push(Want {
             issuer,
             kind: RecordKind::Head,
+            from_seq: 0,
+        });
+    }
+    if remote.listing_head_at.is_some()
+        && remote.listing_head_at > local.and_then(|l| l.listing_head_at)
+    {
+        wants.push(Want {
+            issuer,
+            kind: RecordKind::ListingHead,
             from_seq: 0,
         });
     }

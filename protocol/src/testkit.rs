@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 use crate::id::RecordId;
 use crate::issuance::Issuer as RealIssuer;
 use crate::record::{
-    BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, IdentityHash, IssuerProfile, Recipient, SignedRecord,
+    BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, IdentityHash, IssuerProfile, Listing, ListingChange,
+    Recipient, SignedRecord,
 };
 use crate::time::Timestamp;
 
@@ -118,6 +119,41 @@ impl Issuer {
     /// A head as of now.
     pub fn head(&mut self) -> SignedRecord {
         expect(self.inner.head(self.now, self.now.plus(3600)))
+    }
+
+    /// As a trust registry: lists `subject` under `name`.
+    pub fn list(&mut self, subject: &str, name: &str) -> SignedRecord {
+        let listing = Listing {
+            subject: subject.to_owned(),
+            name: name.to_owned(),
+            legal_name: None,
+            domains: vec!["academy.example".into()],
+            country: Some("FR".into()),
+            accreditation: Some("Higher education".into()),
+            accreditation_type: None,
+            valid_from: None,
+            valid_until: None,
+            domain_checked_at: None,
+        };
+        self.change(ListingChange::Listed(listing))
+    }
+
+    /// As a trust registry: de-lists `subject`.
+    pub fn delist(&mut self, subject: &str) -> SignedRecord {
+        self.change(ListingChange::Delisted {
+            subject: subject.to_owned(),
+            reason: Some("accreditation withdrawn".into()),
+        })
+    }
+
+    fn change(&mut self, change: ListingChange) -> SignedRecord {
+        let next = self.now.plus(3600);
+        expect(self.inner.list(vec![change], self.now, next))
+    }
+
+    /// As a trust registry: a list head as of now.
+    pub fn listing_head(&mut self) -> SignedRecord {
+        expect(self.inner.listing_head(self.now, self.now.plus(3600)))
     }
 
     /// A key rotation.

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::keylog::{KeyLog, KeyValidity};
+use super::listings::{self, ListingState, Listings};
 use super::outcome::EquivocationProof;
 use super::revocations::{Freshness, RevocationSnapshot, Revocations, RevokedEntry, as_head};
 use super::summary::{IssuerSummary, KindSummary, SYNCED_KINDS};
@@ -22,6 +23,7 @@ pub struct IssuerState {
     pub(crate) badge_classes: BTreeSet<RecordId>,
     pub(crate) assertions: BTreeSet<RecordId>,
     pub(crate) revocations: Revocations,
+    pub(crate) listings: Listings,
     pub(crate) equivocations: BTreeMap<(RecordId, RecordId), EquivocationProof>,
 }
 
@@ -43,6 +45,10 @@ pub struct IssuerFingerprint {
     pub revoked: Vec<u32>,
     /// The current head.
     pub head: Option<RecordId>,
+    /// Listing updates (when the issuer is a trust registry).
+    pub listings: BTreeSet<RecordId>,
+    /// The current list head.
+    pub listing_head: Option<RecordId>,
     /// Equivocation proofs, as id pairs.
     pub equivocations: BTreeSet<(RecordId, RecordId)>,
 }
@@ -56,6 +62,7 @@ impl IssuerState {
             badge_classes: BTreeSet::new(),
             assertions: BTreeSet::new(),
             revocations: Revocations::default(),
+            listings: Listings::default(),
             equivocations: BTreeMap::new(),
         }
     }
@@ -135,6 +142,34 @@ impl IssuerState {
         !self.equivocations.is_empty()
     }
 
+    /// What this issuer, as a trust registry, currently says about `subject`.
+    pub fn listing(&self, subject: &str) -> Option<&ListingState> {
+        self.listings.entry(subject)
+    }
+
+    /// Every subject this registry has listed or de-listed, with its state.
+    pub fn listings(&self) -> impl Iterator<Item = (&String, &ListingState)> {
+        self.listings.entries()
+    }
+
+    /// How fresh this registry's list is (sequence number, signed at).
+    pub fn listing_freshness(&self) -> Freshness {
+        self.listings.freshness()
+    }
+
+    /// Whether this registry signed two different lists for one sequence
+    /// number: then no entry of its list can be relied on.
+    pub fn listings_disputed(&self) -> bool {
+        self.listings.disputed()
+    }
+
+    /// The latest list head.
+    pub fn listing_head(&self) -> Option<&Head> {
+        self.listings
+            .head_record()
+            .and_then(|r| listings::as_head(r))
+    }
+
     /// The current revocation update at `seq`, for sync.
     pub fn revocation_at(&self, seq: u64) -> Option<&Arc<SignedRecord>> {
         self.revocations.at_seq(seq)
@@ -149,6 +184,8 @@ impl IssuerState {
             .chain(self.profiles.values().flatten())
             .chain(self.revocations.records())
             .chain(self.revocations.head_record())
+            .chain(self.listings.records())
+            .chain(self.listings.head_record())
     }
 
     /// The sorted ids this node holds of one synced kind: every key event,
@@ -170,6 +207,13 @@ impl IssuerState {
                 .map(|r| r.id())
                 .into_iter()
                 .collect(),
+            RecordKind::ListingUpdate => self.listings.ids().copied().collect(),
+            RecordKind::ListingHead => self
+                .listings
+                .head_record()
+                .map(|r| r.id())
+                .into_iter()
+                .collect(),
             RecordKind::Assertion => Vec::new(),
         };
         ids.sort_unstable();
@@ -182,6 +226,12 @@ impl IssuerState {
         self.revocations.ids_from(from)
     }
 
+    /// Ids of listing updates with a sequence number of at least `from`, in
+    /// sequence order.
+    pub fn listing_ids_from(&self, from: u64) -> Vec<RecordId> {
+        self.listings.ids_from(from)
+    }
+
     /// The sync summary.
     pub fn summary(&self) -> IssuerSummary {
         let kinds = SYNCED_KINDS
@@ -192,6 +242,7 @@ impl IssuerState {
                     RecordKind::KeyEvent => self.keys.head().map_or(0, |(s, _)| s),
                     RecordKind::IssuerProfile => self.profile_seq(),
                     RecordKind::RevocationUpdate => self.revocations.max_seq(),
+                    RecordKind::ListingUpdate => self.listings.max_seq(),
                     _ => 0,
                 };
                 KindSummary::of(i as u8, max_seq, &self.ids(*kind))
@@ -202,6 +253,7 @@ impl IssuerState {
             kinds,
             head_at: self.head().map(|h| h.at),
             equivocations: self.equivocations.len() as u64,
+            listing_head_at: self.listing_head().map(|h| h.at),
         }
     }
 
@@ -215,6 +267,8 @@ impl IssuerState {
             revocations: self.revocations.ids().copied().collect(),
             revoked: self.revocations.bitmap().iter().collect(),
             head: self.revocations.head_record().map(|r| r.id()),
+            listings: self.listings.ids().copied().collect(),
+            listing_head: self.listings.head_record().map(|r| r.id()),
             equivocations: self.equivocations.keys().copied().collect(),
         }
     }

@@ -75,6 +75,14 @@ pub enum Gap {
         /// The missing sequence number.
         seq: u64,
     },
+    /// A registry's listing update that this one chains to is missing.
+    #[error("listing update {seq} of registry {registry} is missing")]
+    MissingListing {
+        /// The registry.
+        registry: IssuerId,
+        /// The missing sequence number.
+        seq: u64,
+    },
 }
 
 /// Why a record was rejected.
@@ -111,6 +119,10 @@ pub enum Rejection {
     /// more issuers). Not a sign of forgery: follow the issuer to lift it.
     #[error("over this node's quota for issuers it does not follow")]
     OverQuota,
+    /// A listing of a trust registry this node does not follow: not kept,
+    /// not forwarded (a policy, like the quota; not a verdict on validity).
+    #[error("a listing of a registry this node does not follow")]
+    NotFollowed,
 }
 
 /// Two different, validly signed records of one issuer for the same kind and

@@ -15,11 +15,12 @@ use crate::time::Timestamp;
 
 /// The kinds replicated by sync, in the order they should be fetched.
 /// Assertions are private to their earner and heads are compared by time.
-pub const SYNCED_KINDS: [RecordKind; 4] = [
+pub const SYNCED_KINDS: [RecordKind; 5] = [
     RecordKind::KeyEvent,
     RecordKind::IssuerProfile,
     RecordKind::BadgeClass,
     RecordKind::RevocationUpdate,
+    RecordKind::ListingUpdate,
 ];
 
 /// The set of ids of one kind that a node holds for one issuer.
@@ -73,6 +74,9 @@ pub struct IssuerSummary {
     /// How many equivocation proofs.
     #[n(3)]
     pub equivocations: u64,
+    /// Time of the latest list head, when the issuer is a trust registry.
+    #[n(4)]
+    pub listing_head_at: Option<Timestamp>,
 }
 
 impl IssuerSummary {
@@ -85,6 +89,12 @@ impl IssuerSummary {
     /// Highest revocation update.
     pub fn revocation_seq(&self) -> u64 {
         self.kind(RecordKind::RevocationUpdate)
+            .map_or(0, |k| k.max_seq)
+    }
+
+    /// Highest listing update (trust registries).
+    pub fn listing_seq(&self) -> u64 {
+        self.kind(RecordKind::ListingUpdate)
             .map_or(0, |k| k.max_seq)
     }
 

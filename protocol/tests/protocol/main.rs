@@ -1,6 +1,7 @@
 //! Integration tests of the protocol crate: one binary, one module per subject.
 
 mod golden;
+mod listings;
 mod roundtrip;
 mod state;
 mod verify;

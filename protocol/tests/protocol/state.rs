@@ -359,6 +359,7 @@ fn unfollowed_issuers_are_bounded_and_followed_ones_are_not() {
         follow: [friend.inner().id()].into_iter().collect(),
         max_records_per_issuer: 4,
         max_issuers: 1,
+        ..Policy::default()
     };
     let mut reg = Registry::with_policy(policy);
     apply_all(&mut reg, &spammer.genesis()); // 2 records counted (heads are not)
