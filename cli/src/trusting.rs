@@ -9,9 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use badgemesh_node::did_documents::DidDocuments;
-use badgemesh_node::ob2_keys::Ob2Keys;
-use badgemesh_node::status_lists::StatusLists;
+use badgemesh_node::trust::did_documents::DidDocuments;
+use badgemesh_node::trust::ob2_keys::Ob2Keys;
+use badgemesh_node::trust::status_lists::StatusLists;
 use clap::Subcommand;
 
 use crate::fail::{OK, usage};

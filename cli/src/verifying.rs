@@ -133,16 +133,16 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
                         )?,
                         None => badgemesh_node::core::now(),
                     };
-                let opts = badgemesh_node::formats::Options {
+                let opts = badgemesh_node::verdict::formats::Options {
                     recipient: a.recipient.as_deref(),
                     max_age_secs: a
                         .max_age
                         .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
                     ob2_issuer_key_pem: pem.as_deref(),
-                    held: Some(&badgemesh_node::held::HeldDocuments::in_data_dir(dir)),
+                    held: Some(&badgemesh_node::trust::held::HeldDocuments::in_data_dir(dir)),
                 };
-                badgemesh_node::formats::verify_any(&input, None, now, &opts).map_err(|e| {
-                    if matches!(e, badgemesh_node::formats::FormatError::Unrecognised) {
+                badgemesh_node::verdict::formats::verify_any(&input, None, now, &opts).map_err(|e| {
+                    if matches!(e, badgemesh_node::verdict::formats::FormatError::Unrecognised) {
                         no_node
                     } else {
                         usage(format!("{}: {e}", a.file.display()))

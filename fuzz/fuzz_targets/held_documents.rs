@@ -3,7 +3,7 @@
 //! verified against a DID document from the same input (split at the first
 //! 0xff byte). Never panics, whatever the bytes.
 #![no_main]
-use badgemesh_node::ob2_keys::Ob2Keys;
+use badgemesh_node::trust::ob2_keys::Ob2Keys;
 use badgemesh_openbadges::credential::{VerifyOptions, verify_credential};
 use badgemesh_openbadges::did::DidDocument;
 use badgemesh_openbadges::status_list::parse_status_list_credential;

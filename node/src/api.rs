@@ -10,6 +10,7 @@ pub mod bodies;
 mod bundle;
 mod error;
 mod page;
+mod trust;
 mod views;
 
 use std::sync::Arc;
@@ -28,7 +29,7 @@ pub use bodies::VerifyQuery;
 pub(crate) use bodies::{parse_did, parse_id};
 pub use bundle::{ImportReport, Rejected};
 pub use error::ApiError;
-pub use views::{AssertionStatus, VerifyResponse};
+pub use views::AssertionStatus;
 
 use crate::core::{Core, now};
 use crate::issuer::LocalIssuer;
@@ -46,7 +47,11 @@ pub struct AppState {
     pub api_addr: std::net::SocketAddr,
     /// What the operator gave the node to hold for other issuers (data
     /// directory).
-    pub held: crate::held::HeldDocuments,
+    pub held: crate::trust::held::HeldDocuments,
+    /// Whom this node believes about who issued what.
+    pub trust: Arc<crate::trust::state::TrustState>,
+    /// Sync rounds (started when the followed registries change).
+    pub scheduler: crate::sync::Scheduler,
 }
 
 /// The router, with the body limit applied.
@@ -63,6 +68,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/peers", get(peers))
         .route("/v1/node", get(node_info))
         .route("/v1/export", get(bundle::export))
+        .route("/v1/trust", get(trust::trust))
         .route("/ob3/status/{did}/revocation", get(status_list))
         .merge(admin::routes(state.clone()))
         .merge(page::routes())
@@ -180,16 +186,18 @@ async fn verify_handler(
     let at = q.at()?.unwrap_or_else(now);
     let started = Instant::now();
     let native = body.first() == Some(&0xd2);
-    let (held, core) = (s.held.clone(), s.core.clone());
+    let (held, core, trust) = (s.held.clone(), s.core.clone(), s.trust.clone());
     let run = move || {
-        let opts = crate::formats::Options {
+        let opts = crate::verdict::formats::Options {
             recipient: q.recipient.as_deref(),
             max_age_secs: q.max_age,
             ob2_issuer_key_pem: None,
             held: Some(&held),
+            trust: Some(&trust),
+            require_listed: q.require_listed.unwrap_or(false),
         };
         core.ledger
-            .read(|r| crate::formats::verify_any(&body, Some(r), at, &opts))
+            .read(|r| crate::verdict::formats::verify_any(&body, Some(r), at, &opts))
     };
     // Native verification takes microseconds. Other formats may take
     // milliseconds (the first OB 3.0 credential of a new shape runs the
@@ -210,7 +218,7 @@ async fn verify_handler(
     match result {
         Ok(v) => Ok(axum::Json(v).into_response()),
         Err(e) => {
-            use crate::formats::FormatError as F;
+            use crate::verdict::formats::FormatError as F;
             let code = match &e {
                 F::Unrecognised => "unrecognised_format",
                 F::Unbake(_) => "bad_image",

@@ -41,6 +41,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Issuers (DIDs) this node follows: no storage quota applies to them.
     pub follow: Vec<String>,
+    /// Trust registries this node believes, most authoritative first
+    /// (`[[registries]]` with `did` and `name`); `badgemesh trust follow`
+    /// adds to `trust.json` in the data directory instead.
+    pub registries: Vec<crate::trust::registries::FollowedRegistry>,
     /// Records stored per issuer that is not followed.
     pub max_records_per_issuer: usize,
     /// Issuers stored at most, besides followed ones.
@@ -78,6 +82,7 @@ impl Default for Config {
             head_interval_secs: 600,
             max_body_bytes: 8 * 1024 * 1024,
             follow: vec![],
+            registries: vec![],
             max_records_per_issuer: 100_000,
             max_issuers: 100_000,
             in_memory_store: false,
@@ -213,6 +218,11 @@ impl Config {
             follow,
             max_records_per_issuer: self.max_records_per_issuer,
             max_issuers: self.max_issuers,
+            registries: self
+                .registries
+                .iter()
+                .map(|r| r.did.parse().map_err(|e| bad("followed registry", &r.did, e)))
+                .collect::<Result<_, _>>()?,
         })
     }
 

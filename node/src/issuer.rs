@@ -21,6 +21,7 @@ use badgemesh_protocol::issuance::{IssueError, Issuer};
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{
+    ListingChange,
     BadgeClass, Evidence, IssuerProfile, Recipient, Record, RevocationReason, SignedRecord,
 };
 use badgemesh_protocol::state::Outcome;
@@ -44,6 +45,9 @@ pub const NEXT_UPDATE_SECS: i64 = 3600;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IssuerOpError {
+    /// A domain linkage credential could not be made.
+    #[error("{0}")]
+    Linkage(String),
     /// No issuer has been created on this node.
     #[error("this node has no issuer yet; run `badgemesh issuer init --name NAME` first")]
     NoIssuer,
@@ -137,6 +141,15 @@ fn corrupt(path: &std::path::Path, what: impl std::fmt::Display) -> FileError {
         path: path.to_owned(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string()),
     }
+}
+
+/// The identity named in an issuer file, without opening its keys (sealed
+/// or not): the node needs it before its ledger loads, to keep its own
+/// registry listings.
+pub fn stored_issuer_id(path: &std::path::Path) -> Option<IssuerId> {
+    let bytes = datadir::read_secret(path).ok()??;
+    let file: IssuerFile = serde_json::from_slice(&bytes).ok()?;
+    file.issuer.parse().ok()
 }
 
 impl LocalIssuer {
@@ -417,7 +430,8 @@ impl LocalIssuer {
         Ok(seed)
     }
 
-    /// Re-signs the head: "nothing changed since update N, as of now".
+    /// Re-signs the head: "nothing changed since update N, as of now"; and,
+    /// for an identity that publishes a registry list, the list head too.
     pub async fn heartbeat(&self, core: &Core) -> Result<(), IssuerOpError> {
         let guard = self.state.lock().await;
         let Some(issuer) = guard.as_ref() else {
@@ -428,7 +442,61 @@ impl LocalIssuer {
         let t = now();
         let head = issuer.head(t, t.plus(NEXT_UPDATE_SECS))?;
         core.submit(head).await?;
+        if issuer.listing_seq() > 0 {
+            let head = issuer.listing_head(t, t.plus(NEXT_UPDATE_SECS))?;
+            core.submit(head).await?;
+        }
         Ok(())
+    }
+
+    /// A Domain Linkage Credential (JWT) saying this issuer's DID controls
+    /// `origin`, valid for `valid_secs` from now (DIF Well-Known DID
+    /// Configuration).
+    pub async fn domain_linkage(
+        &self,
+        origin: &str,
+        valid_secs: i64,
+    ) -> Result<String, IssuerOpError> {
+        let guard = self.state.lock().await;
+        let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
+        crate::trust::linkage::sign_dlc(
+            issuer.current_key(),
+            &issuer.id(),
+            origin,
+            now(),
+            valid_secs,
+        )
+        .map_err(|e| IssuerOpError::Linkage(e.to_string()))
+    }
+
+    /// As a trust registry: signs and publishes the next update of this
+    /// identity's list (listings and de-listings), then a list head. Returns
+    /// the list's new sequence number.
+    pub async fn list(
+        &self,
+        core: &Core,
+        changes: Vec<ListingChange>,
+    ) -> Result<u64, IssuerOpError> {
+        if let Some(id) = self.id().await {
+            // A registry always keeps its own list.
+            let mut carried: Vec<IssuerId> =
+                core.ledger.read(|r| r.policy().registries.iter().copied().collect());
+            carried.push(id);
+            core.ledger.carry_registries(carried);
+        }
+        let (_, seq) = self
+            .with_issuer(core, |i, t| {
+                let rec = i.list(changes, t, t.plus(NEXT_UPDATE_SECS))?;
+                Ok((rec, i.listing_seq()))
+            })
+            .await?;
+        let guard = self.state.lock().await;
+        if let Some(issuer) = guard.as_ref() {
+            let t = now();
+            core.submit(issuer.listing_head(t, t.plus(NEXT_UPDATE_SECS))?)
+                .await?;
+        }
+        Ok(seq)
     }
 
     /// Exports a stored assertion of this issuer as a signed Open Badges 3.0

@@ -18,6 +18,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
+use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::SignedRecord;
 use badgemesh_protocol::state::{EquivocationProof, Outcome, Policy, Registry};
@@ -47,6 +48,21 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// Sets the trust registries whose listings this node keeps (those it
+    /// follows, and its own identity's). Listings refused before are fetched
+    /// again by the next sync round.
+    pub fn carry_registries(&self, registries: impl IntoIterator<Item = IssuerId>) {
+        let wanted: std::collections::HashSet<IssuerId> = registries.into_iter().collect();
+        let mut reg = self.registry.write().unwrap_or_else(|e| e.into_inner());
+        let current: Vec<IssuerId> = reg.policy().registries.iter().copied().collect();
+        for id in current.iter().filter(|id| !wanted.contains(id)) {
+            reg.unfollow_registry(id);
+        }
+        for id in wanted {
+            reg.follow_registry(id);
+        }
+    }
+
     /// Opens the store at `path` and rebuilds the state from it.
     pub fn open(path: &Path, now: Timestamp) -> Result<Ledger, StoreError> {
         Ledger::open_with(path, now, Policy::default())

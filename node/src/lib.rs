@@ -9,22 +9,23 @@
 //! - [`api`]: the local HTTP API.
 //! - [`config`] and [`datadir`]: defaults, the TOML file, environment, and the
 //!   files the node keeps (identity, admin token, issuer keys, `node.json`).
+//! - [`verdict`]: one verification entry for every badge format, and the
+//!   verdict it answers; [`trust`]: who issued it (followed registries, local
+//!   listings, domain linkage) and the documents the node holds for other
+//!   issuers (DID documents, OB 2.0 keys, status lists).
 //! - [`node`]: starts all of the above and stops them cleanly.
 
 pub mod api;
 pub mod config;
 pub mod core;
 pub mod datadir;
-pub mod did_documents;
-pub mod formats;
-pub mod held;
 pub mod issuer;
 pub mod ledger;
 pub mod metrics;
 pub mod network;
 pub mod node;
-pub mod ob2_keys;
 pub mod sealed;
-pub mod status_lists;
 pub mod store;
 pub mod sync;
+pub mod trust;
+pub mod verdict;

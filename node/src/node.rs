@@ -40,6 +40,9 @@ pub enum NodeError {
     /// The network.
     #[error(transparent)]
     Net(#[from] NetError),
+    /// The trust anchors (`trust.json`, `[[registries]]`).
+    #[error("trust anchors: {0}")]
+    Trust(String),
     /// The API address.
     #[error("cannot serve the API on {addr}: {source}")]
     Api {
@@ -99,7 +102,16 @@ impl Node {
         })?;
         let token = String::from_utf8_lossy(&token).trim().to_owned();
 
-        let policy = config.policy()?;
+        let trust = Arc::new(
+            crate::trust::state::TrustState::load(&config.data_dir, &config.registries)
+                .map_err(|e| NodeError::Trust(e.to_string()))?,
+        );
+        let mut policy = config.policy()?;
+        // Keep the listings of followed registries, and this node's own.
+        policy.registries.extend(trust.anchors().registry_ids());
+        policy
+            .registries
+            .extend(crate::issuer::stored_issuer_id(&dir.join(datadir::ISSUER_FILE)));
         let ledger = {
             let path = dir.join(datadir::STORE_FILE);
             let in_memory = config.in_memory_store;
@@ -143,6 +155,7 @@ impl Node {
             stored,
         };
         let scheduler = Scheduler::default();
+        let api_scheduler = scheduler.clone();
         tasks.push(tokio::spawn(gossip_worker(
             core.clone(),
             scheduler.clone(),
@@ -176,7 +189,9 @@ impl Node {
                 issuer: issuer.clone(),
                 token: Arc::new(token.clone()),
                 api_addr,
-                held: crate::held::HeldDocuments::in_data_dir(&config.data_dir),
+                held: crate::trust::held::HeldDocuments::in_data_dir(&config.data_dir),
+                trust,
+                scheduler: api_scheduler,
             },
             config.max_body_bytes,
         );

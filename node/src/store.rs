@@ -178,10 +178,16 @@ impl Store {
                 let id = rec.id();
                 let issuer = rec.record().issuer();
                 let kind = KindCode::of(rec.kind()).0;
-                if rec.kind() == RecordKind::Head {
+                if matches!(rec.kind(), RecordKind::Head | RecordKind::ListingHead) {
                     // Only the current head is kept: heads are re-signed often.
+                    // A registry's list head is keyed apart from its
+                    // revocation head.
+                    let mut key = issuer.as_bytes().to_vec();
+                    if rec.kind() == RecordKind::ListingHead {
+                        key.push(kind);
+                    }
                     let old = heads
-                        .insert(issuer.as_bytes().as_slice(), id.digest().as_slice())
+                        .insert(key.as_slice(), id.digest().as_slice())
                         .map_err(dberr)?;
                     if let Some(old) = old.map(|o| o.value().to_vec()) {
                         recs.remove(old.as_slice()).map_err(dberr)?;

@@ -70,7 +70,15 @@ pub async fn round(core: &Core, peer: PeerId) -> Result<RoundStats, NetError> {
             let local = core
                 .ledger
                 .read(|r| r.issuer(&remote.issuer).map(|s| s.summary()));
+            let carried = core.ledger.read(|r| r.policy().registries.contains(&remote.issuer));
             for want in plan(local.as_ref(), remote) {
+                // Listings of registries this node does not follow would be
+                // refused: do not fetch them.
+                if !carried
+                    && matches!(want.kind, RecordKind::ListingUpdate | RecordKind::ListingHead)
+                {
+                    continue;
+                }
                 fetch(core, peer, want, &mut stats).await?;
             }
         }
@@ -106,11 +114,11 @@ async fn fetch(
         offset += ids.len() as u64;
         let head_id = core
             .ledger
-            .read(|r| r.issuer(&want.issuer).map(|s| s.ids(RecordKind::Head)));
+            .read(|r| r.issuer(&want.issuer).map(|s| s.ids(want.kind)));
         missing.extend(core.ledger.read(|r| {
             ids.into_iter()
                 .filter(|id| {
-                    if want.kind == RecordKind::Head {
+                    if matches!(want.kind, RecordKind::Head | RecordKind::ListingHead) {
                         !head_id.as_ref().is_some_and(|h| h.contains(id))
                     } else {
                         !r.knows(id)
@@ -263,6 +271,8 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
                             Ok(i) => match i.outcome {
                                 // Over quota is this node's policy, not the sender's fault.
                                 Outcome::Rejected(Rejection::OverQuota) => Validation::Ignore,
+                                // So is following a registry: the sender may follow it.
+                                Outcome::Rejected(Rejection::NotFollowed) => Validation::Ignore,
                                 Outcome::Rejected(r) => {
                                     debug!(%source, "rejected gossip: {r}");
                                     Validation::Reject

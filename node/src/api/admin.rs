@@ -32,6 +32,9 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/v1/admin/keys/export-next", post(export_next_key))
         .route("/v1/admin/records", post(import_record))
         .route("/v1/admin/import", post(super::bundle::import))
+        .route("/v1/admin/trust/reload", post(super::trust::reload))
+        .route("/v1/admin/listings", post(super::trust::publish_listings))
+        .route("/v1/admin/domain-linkage", post(super::trust::domain_linkage))
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 

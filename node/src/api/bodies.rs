@@ -306,6 +306,9 @@ pub struct VerifyQuery {
     pub at: Option<String>,
     /// Revocation data older than this many seconds gives `indeterminate`.
     pub max_age: Option<i64>,
+    /// An issuer no followed registry lists gives `indeterminate`, a
+    /// de-listed one `invalid`.
+    pub require_listed: Option<bool>,
 }
 
 impl VerifyQuery {

@@ -128,6 +128,7 @@ impl From<crate::issuer::IssuerOpError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "issuer_exists", e.to_string())
             }
             E::Issue(_) => ApiError::bad_request("invalid_record", e.to_string()),
+            E::Linkage(_) => ApiError::bad_request("bad_linkage", e.to_string()),
             E::NotAccepted(_) => ApiError::bad_request("not_accepted", e.to_string()),
             E::Unknown { .. } => ApiError::not_found("unknown_record", e.to_string()),
             E::Export(_) => ApiError::bad_request("export_failed", e.to_string()),

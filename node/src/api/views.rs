@@ -9,38 +9,10 @@ use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{BadgeClass, Record, SignedRecord};
 use badgemesh_protocol::state::{Freshness, IssuerState, Registry, RevokedEntry};
 use badgemesh_protocol::time::Timestamp;
-use badgemesh_protocol::verify::Verdict;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState, parse_did};
-
-/// A verdict with the names a person needs to read it.
-#[derive(Debug, Serialize)]
-pub struct VerifyResponse {
-    /// The verdict.
-    #[serde(flatten)]
-    pub verdict: Verdict,
-    /// The issuer's name, if its profile is known.
-    pub issuer_name: Option<String>,
-    /// The issuer's URL.
-    pub issuer_url: Option<String>,
-    /// The badge class, if known.
-    pub badge: Option<BadgeClass>,
-}
-
-impl VerifyResponse {
-    /// Adds names from `r` to `verdict`.
-    pub fn new(verdict: Verdict, r: &Registry) -> Self {
-        let profile = r.issuer(&verdict.issuer).and_then(IssuerState::profile);
-        VerifyResponse {
-            issuer_name: profile.map(|p| p.name.clone()),
-            issuer_url: profile.and_then(|p| p.url.clone()),
-            badge: r.badge_class(&verdict.badge_class).map(|(b, _)| b.clone()),
-            verdict,
-        }
-    }
-}
 
 /// The revocation status of a stored assertion.
 #[derive(Debug, Serialize)]

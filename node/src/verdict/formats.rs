@@ -18,9 +18,11 @@ use badgemesh_protocol::time::Timestamp;
 use badgemesh_protocol::verify::{VerifyOptions, verify};
 use serde_json::{Value, json};
 
-use crate::api::VerifyResponse;
-use crate::held::HeldDocuments;
-use crate::ob2_keys::{Ob2Keys, TrustedKey};
+use crate::verdict::VerifyResponse;
+use crate::trust::assess::TrustOptions;
+use crate::trust::held::HeldDocuments;
+use crate::trust::state::TrustState;
+use crate::trust::ob2_keys::{Ob2Keys, TrustedKey};
 
 /// What the caller asks for.
 #[derive(Clone, Copy, Debug, Default)]
@@ -35,6 +37,11 @@ pub struct Options<'a> {
     /// badge's `verification.creator` when no key is given), OB 3.0 status
     /// lists and DID documents.
     pub held: Option<&'a HeldDocuments>,
+    /// Whom this node believes about who issued what; without it the
+    /// verdict carries no `trust` object.
+    pub trust: Option<&'a TrustState>,
+    /// Unlisted issuers give `indeterminate`, de-listed ones `invalid`.
+    pub require_listed: bool,
 }
 
 /// Input that is not a badge at all.
@@ -88,6 +95,24 @@ pub fn verify_any(
         Err(badgemesh_bake::UnbakeError::UnknownFormat) => return Err(FormatError::Unrecognised),
         Err(e) => return Err(FormatError::Unbake(e.to_string())),
     };
+    let mut v = verify_extracted(bytes, extracted, registry, now, opts)?;
+    if let Some(trust) = opts.trust {
+        let t = TrustOptions {
+            max_age_secs: opts.max_age_secs,
+            require_listed: opts.require_listed,
+        };
+        trust.assess_verdict(&mut v, registry, now, t);
+    }
+    Ok(v)
+}
+
+fn verify_extracted(
+    bytes: &[u8],
+    extracted: Extracted,
+    registry: Option<&Registry>,
+    now: Timestamp,
+    opts: &Options<'_>,
+) -> Result<Value, FormatError> {
     let (carrier, text) = match extracted {
         Extracted::Native => return native(bytes, registry, now, opts),
         Extracted::Json(t) | Extracted::Jws(t) => (Value::Null, t),

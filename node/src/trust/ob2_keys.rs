@@ -5,7 +5,7 @@
 //! where the issuer publishes a `CryptographicKey` document. The operator
 //! fetches that document once (while online, or carried on a stick) and adds
 //! it; from then on the node checks those badges without the network. Each
-//! key is one held file (see [`crate::held`]) in [`OB2_KEYS_DIR`].
+//! key is one held file (see [`crate::trust::held`]) in [`OB2_KEYS_DIR`].
 
 use std::path::Path;
 
@@ -13,7 +13,7 @@ use badgemesh_bake::ob2::RsaPublicKey;
 use serde::{Deserialize, Serialize};
 
 use crate::datadir::FileError;
-use crate::held::{HeldError, HeldFiles};
+use crate::trust::held::{HeldError, HeldFiles};
 
 /// The directory, inside the data directory, that holds the keys.
 pub const OB2_KEYS_DIR: &str = "ob2-keys";

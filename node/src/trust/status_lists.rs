@@ -14,7 +14,7 @@ use badgemesh_openbadges::status_list::{
 };
 
 use crate::datadir::FileError;
-use crate::held::{HeldError, HeldFiles};
+use crate::trust::held::{HeldError, HeldFiles};
 
 /// The directory, inside the data directory, that holds the lists.
 pub const STATUS_LISTS_DIR: &str = "status-lists";

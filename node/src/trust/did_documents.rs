@@ -10,7 +10,7 @@ use std::path::Path;
 use badgemesh_openbadges::did::{DidDocument, DidError};
 
 use crate::datadir::FileError;
-use crate::held::{HeldError, HeldFiles};
+use crate::trust::held::{HeldError, HeldFiles};
 
 /// The directory, inside the data directory, that holds the documents.
 pub const DID_DOCUMENTS_DIR: &str = "did-documents";

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::datadir::{FileError, write_atomic};
-use crate::did_documents::DidDocuments;
-use crate::ob2_keys::Ob2Keys;
-use crate::status_lists::StatusLists;
+use crate::trust::did_documents::DidDocuments;
+use crate::trust::ob2_keys::Ob2Keys;
+use crate::trust::status_lists::StatusLists;
 
 /// Everything the operator gave the node to hold, for verification.
 #[derive(Debug, Clone)]
