@@ -104,6 +104,8 @@ pub struct Reply {
     pub status: u16,
     /// Body as JSON.
     pub json: Value,
+    /// The body as sent.
+    pub bytes: Vec<u8>,
 }
 
 fn agent() -> ureq::Agent {
@@ -118,20 +120,22 @@ fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     match r {
         Ok(mut resp) => {
             let status = resp.status().as_u16();
-            let text = resp
+            let bytes = resp
                 .body_mut()
                 .with_config()
                 .limit(64 << 20)
-                .read_to_string()
+                .read_to_vec()
                 .unwrap_or_default();
             Reply {
                 status,
-                json: serde_json::from_str(&text).unwrap_or(Value::Null),
+                json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                bytes,
             }
         }
         Err(e) => Reply {
             status: 0,
             json: Value::String(e.to_string()),
+            bytes: Vec::new(),
         },
     }
 }

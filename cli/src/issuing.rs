@@ -40,6 +40,23 @@ pub enum IssuerCommand {
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
     },
+    /// Prove this issuer controls a website: writes the DIF Well-Known DID
+    /// Configuration (a Domain Linkage Credential signed by the issuer's key)
+    /// to publish at <origin>/.well-known/did-configuration.json.
+    #[command(
+        name = "link-domain",
+        after_help = "Example:\n  badgemesh issuer link-domain https://academy.example --out did-configuration.json\n  # then serve it as https://academy.example/.well-known/did-configuration.json"
+    )]
+    LinkDomain {
+        /// The website's origin (https://host).
+        origin: String,
+        /// Where to write the file.
+        #[arg(long, default_value = "did-configuration.json")]
+        out: PathBuf,
+        /// How many days the linkage holds.
+        #[arg(long, default_value_t = 365)]
+        valid_days: u32,
+    },
     /// Show an issuer (this node's by default).
     #[command(after_help = "Example:\n  badgemesh issuer show did:key:z6Mk...")]
     Show {
@@ -184,6 +201,23 @@ pub fn issuer(cmd: IssuerCommand, dir: &Path) -> Result<i32> {
             });
             let v = client.admin("/v1/admin/issuer", &body)?.ok()?.json;
             println!("{}", v["did"].as_str().unwrap_or(""));
+        }
+        IssuerCommand::LinkDomain {
+            origin,
+            out,
+            valid_days,
+        } => {
+            let v = client
+                .admin(
+                    "/v1/admin/domain-linkage",
+                    &json!({ "origin": origin, "valid_days": valid_days }),
+                )?
+                .ok()?
+                .json;
+            let mut text = serde_json::to_vec_pretty(&v).unwrap_or_default();
+            text.push(b'\n');
+            crate::output::write_output(&out, &text)?;
+            println!("{}", out.display());
         }
         IssuerCommand::Show { did, json } => {
             let did = match did {

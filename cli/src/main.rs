@@ -12,6 +12,7 @@ mod fail;
 mod issuing;
 mod node_cmd;
 mod output;
+mod registry_cmd;
 mod trusting;
 mod verifying;
 
@@ -70,6 +71,13 @@ enum Command {
     /// Hold or list DID documents of OB 3.0 issuers that do not use did:key.
     #[command(subcommand)]
     Did(trusting::DidCommand),
+    /// Whom this node believes about who issued what: trust registries,
+    /// local listings, domain checks.
+    #[command(subcommand)]
+    Trust(registry_cmd::TrustCommand),
+    /// Publish this identity's list as a trust registry (vouch for issuers).
+    #[command(subcommand)]
+    Registry(registry_cmd::RegistryCommand),
     /// Write the public records of issuers to a bundle file for offline carrying.
     Export(bundles::ExportArgs),
     /// Apply a bundle file: every record is verified on its own.
@@ -115,6 +123,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ob2Key(c) => trusting::ob2_key(c, &dir),
         Command::StatusList(c) => trusting::status_list(c, &dir),
         Command::Did(c) => trusting::did(c, &dir),
+        Command::Trust(c) => registry_cmd::trust(c, &dir),
+        Command::Registry(c) => registry_cmd::registry(c, &dir),
         Command::Export(a) => bundles::export(a, &dir),
         Command::Import(a) => bundles::import(a, &dir),
         Command::Bake(a) => baking::bake(a),

@@ -21,12 +21,10 @@ pub fn print_verdict(v: &Value) {
     let badge = v["badge"]["name"]
         .as_str()
         .unwrap_or("(badge class not known here)");
-    let issuer = v["issuer_name"]
-        .as_str()
-        .unwrap_or("(issuer not known here)");
     anstream::println!(
-        "{style}{}{style:#}  {badge}, issued by {issuer}",
-        outcome.to_uppercase().replace('_', " ")
+        "{style}{}{style:#}  {badge}, {}",
+        outcome.to_uppercase().replace('_', " "),
+        issuer_line(v)
     );
     let width = 14;
     for c in v["checks"].as_array().into_iter().flatten() {
@@ -70,6 +68,30 @@ pub fn print_verdict(v: &Value) {
         line("freshness", &fresh);
     }
     line("assertion", v["assertion"].as_str().unwrap_or(""));
+}
+
+/// Who issued it, in the words the trust check allows: a listed name is
+/// stated with whose word it is; anything else is a claim, in quotes.
+fn issuer_line(v: &Value) -> String {
+    let t = &v["trust"];
+    let claimed = v["issuer_name"].as_str();
+    let (red, amber, green) = (
+        Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+        Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        Style::new().fg_color(Some(AnsiColor::Green.into())),
+    );
+    match (t["state"].as_str(), t["summary"].as_str()) {
+        (Some("listed"), Some(s)) => format!("issued by {green}{s}{green:#}"),
+        (_, Some(s)) if !t["impersonation"].is_null() => {
+            format!("{red}{}{red:#}", s.to_uppercase())
+        }
+        (Some("delisted"), Some(s)) => format!("{red}{s}{red:#}"),
+        (_, Some(s)) => format!("{amber}{s}{amber:#}"),
+        (_, None) => match claimed {
+            Some(n) => format!("signed by a key that calls itself \u{201c}{n}\u{201d}"),
+            None => "issuer not known here".into(),
+        },
+    }
 }
 
 /// "3 minutes ago" style.

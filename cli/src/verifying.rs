@@ -16,7 +16,7 @@ const MAX_INPUT: u64 = 64 << 20;
 /// `badgemesh verify`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  badgemesh verify ada.badge\n  badgemesh verify ada.badge --recipient ada@example.org --max-age 1h --json\n  cat ada.badge | badgemesh verify -\n\nExit status:\n  0  valid\n  1  revoked, expired, not yet valid, or invalid\n  2  the input could not be read or parsed, no node, or bad usage\n  3  indeterminate: issuer or badge class unknown here, or revocation data older than --max-age"
+    after_help = "Examples:\n  badgemesh verify ada.badge\n  badgemesh verify ada.badge --recipient ada@example.org --max-age 1h --json\n  cat ada.badge | badgemesh verify -\n\nExit status:\n  0  valid\n  1  revoked, expired, not yet valid, or invalid (also: de-listed, with --require-listed)\n  2  the input could not be read or parsed, no node, or bad usage\n  3  indeterminate: issuer or badge class unknown here, revocation data older than --max-age, or (with --require-listed) no registry you follow vouches for the issuer"
 )]
 pub struct VerifyArgs {
     /// The badge file, or - for standard input.
@@ -34,6 +34,10 @@ pub struct VerifyArgs {
     /// (RS256) OB 2.0 badge here, without a node.
     #[arg(long, value_name = "FILE")]
     issuer_key: Option<PathBuf>,
+    /// Require that a registry you follow (or your own list) vouches for the
+    /// issuer: unlisted gives indeterminate (exit 3), de-listed invalid (exit 1).
+    #[arg(long)]
+    require_listed: bool,
     /// Print the verdict as JSON (stable; `outcome` is one of valid, revoked,
     /// expired, not_yet_valid, invalid, indeterminate).
     #[arg(long)]
@@ -100,57 +104,71 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
     } else {
         NodeClient::find(dir)
     };
-    let v =
-        match found {
-            Ok(client) => {
-                let mut query = Vec::new();
-                if let Some(r) = &a.recipient {
-                    query.push(("recipient", r.clone()));
-                }
-                if let Some(at) = &a.at {
-                    query.push(("at", at.clone()));
-                }
-                if let Some(m) = a.max_age {
-                    query.push(("max_age", m.as_secs().to_string()));
-                }
-                let answer = client.post_bytes("/v1/verify", &query, &input)?;
-                if answer.status != 200 {
-                    return Err(usage(format!(
-                        "{}: {}",
-                        a.file.display(),
-                        answer.error_message()
-                    )));
-                }
-                answer.json
+    let v = match found {
+        Ok(client) => {
+            let mut query = Vec::new();
+            if let Some(r) = &a.recipient {
+                query.push(("recipient", r.clone()));
             }
-            // Self-contained credentials (OB 3.0, OB 2.0, baked images) verify
-            // without a node; revocation then stays unknown.
-            Err(no_node) if input.first() != Some(&0xd2) => {
-                let now =
-                    match &a.at {
-                        Some(at) => at.parse().map_err(
-                            |e: badgemesh_protocol::time::TimestampParseError| usage(e.to_string()),
-                        )?,
-                        None => badgemesh_node::core::now(),
-                    };
-                let opts = badgemesh_node::verdict::formats::Options {
-                    recipient: a.recipient.as_deref(),
-                    max_age_secs: a
-                        .max_age
-                        .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
-                    ob2_issuer_key_pem: pem.as_deref(),
-                    held: Some(&badgemesh_node::trust::held::HeldDocuments::in_data_dir(dir)),
-                };
-                badgemesh_node::verdict::formats::verify_any(&input, None, now, &opts).map_err(|e| {
-                    if matches!(e, badgemesh_node::verdict::formats::FormatError::Unrecognised) {
-                        no_node
-                    } else {
-                        usage(format!("{}: {e}", a.file.display()))
-                    }
-                })?
+            if let Some(at) = &a.at {
+                query.push(("at", at.clone()));
             }
-            Err(e) => return Err(e),
-        };
+            if let Some(m) = a.max_age {
+                query.push(("max_age", m.as_secs().to_string()));
+            }
+            if a.require_listed {
+                query.push(("require_listed", "true".into()));
+            }
+            let answer = client.post_bytes("/v1/verify", &query, &input)?;
+            if answer.status != 200 {
+                return Err(usage(format!(
+                    "{}: {}",
+                    a.file.display(),
+                    answer.error_message()
+                )));
+            }
+            answer.json
+        }
+        // Self-contained credentials (OB 3.0, OB 2.0, baked images) verify
+        // without a node; revocation then stays unknown.
+        Err(no_node) if input.first() != Some(&0xd2) => {
+            let now = match &a.at {
+                Some(at) => {
+                    at.parse()
+                        .map_err(|e: badgemesh_protocol::time::TimestampParseError| {
+                            usage(e.to_string())
+                        })?
+                }
+                None => badgemesh_node::core::now(),
+            };
+            // Without a node no registry's list is at hand; local
+            // listings and domain checks in trust.json still count.
+            let trust = badgemesh_node::trust::state::TrustState::load(dir, &[]).ok();
+            let opts = badgemesh_node::verdict::formats::Options {
+                recipient: a.recipient.as_deref(),
+                max_age_secs: a
+                    .max_age
+                    .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
+                ob2_issuer_key_pem: pem.as_deref(),
+                held: Some(&badgemesh_node::trust::held::HeldDocuments::in_data_dir(
+                    dir,
+                )),
+                trust: trust.as_ref(),
+                require_listed: a.require_listed,
+            };
+            badgemesh_node::verdict::formats::verify_any(&input, None, now, &opts).map_err(|e| {
+                if matches!(
+                    e,
+                    badgemesh_node::verdict::formats::FormatError::Unrecognised
+                ) {
+                    no_node
+                } else {
+                    usage(format!("{}: {e}", a.file.display()))
+                }
+            })?
+        }
+        Err(e) => return Err(e),
+    };
     if a.json {
         print_json(&v);
     } else {

@@ -221,7 +221,11 @@ impl Config {
             registries: self
                 .registries
                 .iter()
-                .map(|r| r.did.parse().map_err(|e| bad("followed registry", &r.did, e)))
+                .map(|r| {
+                    r.did
+                        .parse()
+                        .map_err(|e| bad("followed registry", &r.did, e))
+                })
                 .collect::<Result<_, _>>()?,
         })
     }

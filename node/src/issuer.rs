@@ -21,8 +21,8 @@ use badgemesh_protocol::issuance::{IssueError, Issuer};
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{
-    ListingChange,
-    BadgeClass, Evidence, IssuerProfile, Recipient, Record, RevocationReason, SignedRecord,
+    BadgeClass, Evidence, IssuerProfile, ListingChange, Recipient, Record, RevocationReason,
+    SignedRecord,
 };
 use badgemesh_protocol::state::Outcome;
 use badgemesh_protocol::time::Timestamp;
@@ -479,8 +479,9 @@ impl LocalIssuer {
     ) -> Result<u64, IssuerOpError> {
         if let Some(id) = self.id().await {
             // A registry always keeps its own list.
-            let mut carried: Vec<IssuerId> =
-                core.ledger.read(|r| r.policy().registries.iter().copied().collect());
+            let mut carried: Vec<IssuerId> = core
+                .ledger
+                .read(|r| r.policy().registries.iter().copied().collect());
             carried.push(id);
             core.ledger.carry_registries(carried);
         }

@@ -109,9 +109,9 @@ impl Node {
         let mut policy = config.policy()?;
         // Keep the listings of followed registries, and this node's own.
         policy.registries.extend(trust.anchors().registry_ids());
-        policy
-            .registries
-            .extend(crate::issuer::stored_issuer_id(&dir.join(datadir::ISSUER_FILE)));
+        policy.registries.extend(crate::issuer::stored_issuer_id(
+            &dir.join(datadir::ISSUER_FILE),
+        ));
         let ledger = {
             let path = dir.join(datadir::STORE_FILE);
             let in_memory = config.in_memory_store;

@@ -70,12 +70,17 @@ pub async fn round(core: &Core, peer: PeerId) -> Result<RoundStats, NetError> {
             let local = core
                 .ledger
                 .read(|r| r.issuer(&remote.issuer).map(|s| s.summary()));
-            let carried = core.ledger.read(|r| r.policy().registries.contains(&remote.issuer));
+            let carried = core
+                .ledger
+                .read(|r| r.policy().registries.contains(&remote.issuer));
             for want in plan(local.as_ref(), remote) {
                 // Listings of registries this node does not follow would be
                 // refused: do not fetch them.
                 if !carried
-                    && matches!(want.kind, RecordKind::ListingUpdate | RecordKind::ListingHead)
+                    && matches!(
+                        want.kind,
+                        RecordKind::ListingUpdate | RecordKind::ListingHead
+                    )
                 {
                     continue;
                 }

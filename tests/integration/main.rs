@@ -5,3 +5,4 @@ mod api;
 mod forged;
 mod gossip;
 mod support;
+mod trust;

@@ -34,7 +34,10 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/v1/admin/import", post(super::bundle::import))
         .route("/v1/admin/trust/reload", post(super::trust::reload))
         .route("/v1/admin/listings", post(super::trust::publish_listings))
-        .route("/v1/admin/domain-linkage", post(super::trust::domain_linkage))
+        .route(
+            "/v1/admin/domain-linkage",
+            post(super::trust::domain_linkage),
+        )
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 

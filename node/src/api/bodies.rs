@@ -379,6 +379,7 @@ mod tests {
             recipient: None,
             at: Some("yesterday".into()),
             max_age: None,
+            require_listed: None,
         };
         assert_eq!(code(q.at()), "bad_time");
     }

@@ -66,7 +66,10 @@ pub(super) async fn reload(State(s): State<AppState>) -> Result<Response, ApiErr
             }
         }
     }
-    Ok(Json(json!({ "registries": anchors.registries.len(), "local": anchors.local.len() })).into_response())
+    Ok(
+        Json(json!({ "registries": anchors.registries.len(), "local": anchors.local.len() }))
+            .into_response(),
+    )
 }
 
 /// `POST /v1/admin/listings`: changes to this identity's registry list.

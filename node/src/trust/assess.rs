@@ -279,11 +279,15 @@ pub fn assess(
     let impersonation = (state != "listed")
         .then(|| index.lookalike(subject, claimed_name, claimed_url))
         .flatten();
-    let quoted = claimed_name.map_or_else(|| "no name".to_owned(), |n| format!("\u{201c}{n}\u{201d}"));
+    let quoted =
+        claimed_name.map_or_else(|| "no name".to_owned(), |n| format!("\u{201c}{n}\u{201d}"));
     let followed = anchors.registries.len();
     let summary = match (state, &listed, &impersonation) {
         ("listed", Some(l), _) => match l["source"].as_str() {
-            Some("local") => format!("{} (listed on this node's own list)", l["name"].as_str().unwrap_or_default()),
+            Some("local") => format!(
+                "{} (listed on this node's own list)",
+                l["name"].as_str().unwrap_or_default()
+            ),
             _ => format!(
                 "{} (listed by {}, list {} signed {})",
                 l["name"].as_str().unwrap_or_default(),
@@ -297,9 +301,9 @@ pub fn assess(
             i["listed_name"].as_str().unwrap_or_default(),
             i["listed_by"].as_str().unwrap_or_default(),
         ),
-        ("delisted", _, _) => format!(
-            "a key that calls itself {quoted}: de-listed by a registry you follow"
-        ),
+        ("delisted", _, _) => {
+            format!("a key that calls itself {quoted}: de-listed by a registry you follow")
+        }
         ("stale", _, _) => format!(
             "a key that calls itself {quoted}: listed, but the registry's list is older than allowed or disputed"
         ),

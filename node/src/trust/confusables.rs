@@ -65,12 +65,12 @@ mod tests {
     #[test]
     fn look_alikes_are_confusable() {
         for (a, b) in [
-            ("MIT", "ΜΙΤ"),                       // Greek capitals
-            ("paypal", "раypal"),                 // Cyrillic р and а
-            ("Harvard", "harvard"),               // case
-            ("Open Badges", "Open\u{200B} Badges"), // a zero-width space
+            ("MIT", "ΜΙΤ"),                           // Greek capitals
+            ("paypal", "раypal"),                     // Cyrillic р and а
+            ("Harvard", "harvard"),                   // case
+            ("Open Badges", "Open\u{200B} Badges"),   // a zero-width space
             ("Example Academy", "Example  Academy "), // whitespace
-            ("mit.edu", "rnit.edu"),              // rn for m
+            ("mit.edu", "rnit.edu"),                  // rn for m
             ("MIT", "mit"),
         ] {
             assert!(confusable(a, b), "{a:?} and {b:?} should collide");
@@ -90,8 +90,14 @@ mod tests {
 
     #[test]
     fn hosts_compare_without_scheme_port_or_www() {
-        assert_eq!(host_of("https://www.Academy.example:8443/x?y").as_deref(), Some("academy.example"));
-        assert_eq!(host_of("academy.example").as_deref(), Some("academy.example"));
+        assert_eq!(
+            host_of("https://www.Academy.example:8443/x?y").as_deref(),
+            Some("academy.example")
+        );
+        assert_eq!(
+            host_of("academy.example").as_deref(),
+            Some("academy.example")
+        );
         assert_eq!(host_of("https://").as_deref(), None);
     }
 }

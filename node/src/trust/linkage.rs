@@ -60,8 +60,7 @@ pub fn origin_of(input: &str) -> Result<String, LinkageError> {
         None => ("https".to_owned(), input),
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace)
-    {
+    if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
         return Err(bad("no host"));
     }
     let authority = authority.to_ascii_lowercase();
@@ -109,7 +108,8 @@ pub fn sign_dlc(
         "type": ["VerifiableCredential", "DomainLinkageCredential"],
         "credentialSubject": { "id": did_s, "origin": origin },
     });
-    let claims = json!({ "iss": did_s, "sub": did_s, "nbf": now.secs(), "exp": exp.secs(), "vc": vc });
+    let claims =
+        json!({ "iss": did_s, "sub": did_s, "nbf": now.secs(), "exp": exp.secs(), "vc": vc });
     let mut header = Header::new(Algorithm::EdDSA);
     header.typ = None;
     header.kid = Some(did.verification_method());
@@ -153,8 +153,7 @@ pub fn check(bytes: &[u8], origin: &str, now: Timestamp) -> Result<Vec<LinkedDid
     let obj = doc
         .as_object()
         .ok_or_else(|| LinkageError::Resource("not a JSON object".into()))?;
-    if obj.keys().any(|k| k != "@context" && k != "linked_dids") || !obj.contains_key("@context")
-    {
+    if obj.keys().any(|k| k != "@context" && k != "linked_dids") || !obj.contains_key("@context") {
         return Err(LinkageError::Resource(
             "it must have exactly \"@context\" and \"linked_dids\"".into(),
         ));
@@ -212,7 +211,12 @@ fn invalid(why: impl Into<String>) -> Failure {
     ("invalid", why.into())
 }
 
-fn check_jwt_inner(jwt: &str, origin: &str, now: Timestamp, out: &mut LinkedDid) -> Result<(), Failure> {
+fn check_jwt_inner(
+    jwt: &str,
+    origin: &str,
+    now: Timestamp,
+    out: &mut LinkedDid,
+) -> Result<(), Failure> {
     let header_b64 = jwt.split('.').next().unwrap_or_default();
     let header: serde_json::Map<String, Value> = B64URL
         .decode(header_b64)
@@ -220,10 +224,15 @@ fn check_jwt_inner(jwt: &str, origin: &str, now: Timestamp, out: &mut LinkedDid)
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(|| invalid("the JWT header is not base64url JSON"))?;
     if header.len() != 2 || !header.contains_key("alg") || !header.contains_key("kid") {
-        return Err(invalid("the JWT header must have exactly \"alg\" and \"kid\""));
+        return Err(invalid(
+            "the JWT header must have exactly \"alg\" and \"kid\"",
+        ));
     }
     if header["alg"] != "EdDSA" {
-        return Err(("unchecked", format!("algorithm {} is not checked (EdDSA is)", header["alg"])));
+        return Err((
+            "unchecked",
+            format!("algorithm {} is not checked (EdDSA is)", header["alg"]),
+        ));
     }
     let kid = header["kid"].as_str().unwrap_or_default();
     let did = kid.split('#').next().unwrap_or_default();
@@ -250,7 +259,9 @@ fn check_jwt_inner(jwt: &str, origin: &str, now: Timestamp, out: &mut LinkedDid)
         .map(|o| o.keys().map(String::as_str).collect())
         .unwrap_or_default();
     if got != expected {
-        return Err(invalid("the payload must have exactly iss, sub, nbf, exp and vc"));
+        return Err(invalid(
+            "the payload must have exactly iss, sub, nbf, exp and vc",
+        ));
     }
     let vc = &claims["vc"];
     let subject = &vc["credentialSubject"];
@@ -331,12 +342,20 @@ mod tests {
         let jwt = sign_dlc(&k, &id, "academy.example", NOW, 60).expect("signed");
         let mut parts = jwt.split('.');
         let header: Value =
-            serde_json::from_slice(&B64URL.decode(parts.next().expect("h")).expect("b64")).expect("json");
-        assert_eq!(header, json!({ "alg": "EdDSA", "kid": id.verification_method() }));
+            serde_json::from_slice(&B64URL.decode(parts.next().expect("h")).expect("b64"))
+                .expect("json");
+        assert_eq!(
+            header,
+            json!({ "alg": "EdDSA", "kid": id.verification_method() })
+        );
         let payload: Value =
-            serde_json::from_slice(&B64URL.decode(parts.next().expect("p")).expect("b64")).expect("json");
+            serde_json::from_slice(&B64URL.decode(parts.next().expect("p")).expect("b64"))
+                .expect("json");
         assert_eq!(payload["iss"], payload["sub"]);
-        assert_eq!(payload["vc"]["credentialSubject"]["origin"], "https://academy.example");
+        assert_eq!(
+            payload["vc"]["credentialSubject"]["origin"],
+            "https://academy.example"
+        );
         assert_eq!(payload["vc"]["type"][1], "DomainLinkageCredential");
         let r = resource(&[jwt]);
         assert_eq!(r["@context"], DID_CONFIGURATION_CONTEXT);
@@ -351,31 +370,55 @@ mod tests {
         let at = |origin, t| check(&file(&jwt), origin, t).expect("checked")[0].status;
         assert_eq!(at("https://evil.example", NOW), "wrong_origin");
         assert_eq!(at("https://academy.example", NOW.plus(61)), "expired");
-        assert_eq!(at("https://academy.example", NOW.plus(-10)), "not_yet_valid");
+        assert_eq!(
+            at("https://academy.example", NOW.plus(-10)),
+            "not_yet_valid"
+        );
         // Signed by another key, but claiming `id`: the signature fails.
         let forged = sign_dlc(&other, &id, "https://academy.example", NOW, 60);
-        assert!(forged.is_err(), "our signer refuses a key that is not the DID's");
+        assert!(
+            forged.is_err(),
+            "our signer refuses a key that is not the DID's"
+        );
         let (_, other_id) = key(4);
-        let theirs = sign_dlc(&other, &other_id, "https://academy.example", NOW, 60).expect("signed");
+        let theirs =
+            sign_dlc(&other, &other_id, "https://academy.example", NOW, 60).expect("signed");
         let mut pieces: Vec<&str> = jwt.split('.').collect();
         let their_sig = theirs.rsplit('.').next().expect("sig");
         pieces[2] = their_sig;
         let spliced = pieces.join(".");
-        assert_eq!(check(&file(&spliced), "https://academy.example", NOW).expect("checked")[0].status, "invalid");
+        assert_eq!(
+            check(&file(&spliced), "https://academy.example", NOW).expect("checked")[0].status,
+            "invalid"
+        );
     }
 
     #[test]
     fn origins_are_normalised_and_http_is_loopback_only() {
-        assert_eq!(origin_of("academy.example").as_deref(), Ok("https://academy.example"));
-        assert_eq!(origin_of("https://academy.example:443/x").as_deref(), Ok("https://academy.example"));
-        assert_eq!(origin_of("http://127.0.0.1:8080/").as_deref(), Ok("http://127.0.0.1:8080"));
+        assert_eq!(
+            origin_of("academy.example").as_deref(),
+            Ok("https://academy.example")
+        );
+        assert_eq!(
+            origin_of("https://academy.example:443/x").as_deref(),
+            Ok("https://academy.example")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/").as_deref(),
+            Ok("http://127.0.0.1:8080")
+        );
         assert!(origin_of("http://academy.example").is_err());
         assert!(origin_of("ftp://academy.example").is_err());
     }
 
     #[test]
     fn malformed_resources_are_refused() {
-        for bad in [&b"[]"[..], b"{\"linked_dids\": []}", b"{\"@context\": 1, \"linked_dids\": 2}", b"not json"] {
+        for bad in [
+            &b"[]"[..],
+            b"{\"linked_dids\": []}",
+            b"{\"@context\": 1, \"linked_dids\": 2}",
+            b"not json",
+        ] {
             assert!(check(bad, "https://a.example", NOW).is_err());
         }
         let extra = br#"{"@context": "x", "linked_dids": [], "more": 1}"#;

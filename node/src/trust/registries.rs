@@ -239,7 +239,9 @@ impl TrustFile {
 #[non_exhaustive]
 pub enum ImportError {
     /// Not the `dcc-legacy` registry format.
-    #[error("not a DCC issuer registry (expected {{\"registry\": {{DID: {{\"name\": ...}}}}}}): {0}")]
+    #[error(
+        "not a DCC issuer registry (expected {{\"registry\": {{DID: {{\"name\": ...}}}}}}): {0}"
+    )]
     Format(String),
 }
 

@@ -73,7 +73,8 @@ impl TrustState {
         opts: TrustOptions,
     ) {
         let Some(subject) = verdict["issuer"].as_str().map(str::to_owned) else {
-            verdict["trust"] = json!({ "state": "unlisted", "summary": "the issuer is not named", "sources": [] });
+            verdict["trust"] =
+                json!({ "state": "unlisted", "summary": "the issuer is not named", "sources": [] });
             return;
         };
         let anchors = self.anchors();

@@ -18,11 +18,11 @@ use badgemesh_protocol::time::Timestamp;
 use badgemesh_protocol::verify::{VerifyOptions, verify};
 use serde_json::{Value, json};
 
-use crate::verdict::VerifyResponse;
 use crate::trust::assess::TrustOptions;
 use crate::trust::held::HeldDocuments;
-use crate::trust::state::TrustState;
 use crate::trust::ob2_keys::{Ob2Keys, TrustedKey};
+use crate::trust::state::TrustState;
+use crate::verdict::VerifyResponse;
 
 /// What the caller asks for.
 #[derive(Clone, Copy, Debug, Default)]
