@@ -9,3 +9,4 @@ mod harness;
 mod interop;
 mod quickstart;
 mod storage;
+mod trust;
