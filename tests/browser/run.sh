@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Browser end-to-end test of the web page: builds `badgemesh`, starts an
-# issuer node and a verifier node on loopback, issues a badge with two awards,
-# revokes one, tampers with a copy of the other, and checks all three through
-# the verifier's page in headless Chromium (verify_page.mjs).
+# issuer node, a registry node, two more issuers (one unlisted, one with a
+# name confusable with the listed one) and a verifier node on loopback that
+# follows the registry; issues a badge with two awards, revokes one, tampers
+# with a copy of the other, and checks them all through the verifier's page in
+# headless Chromium (verify_page.mjs): valid and listed, unverified,
+# impersonation, revoked, tampered.
 #
 #   bash tests/browser/run.sh [--screenshots DIR]   (after `npm ci` in tests/browser)
 #
@@ -59,10 +62,12 @@ start_node() {
   wait_until "$name API" curl -fsS "$(node_json "$dir" api)/healthz"
 }
 
-echo "== start an issuer node and a verifier node"
+echo "== start an issuer, a registry, two other issuers and a verifier"
 start_node issuer
 issuer="$work/issuer"
-start_node verifier --bootstrap "$(node_json "$issuer" listen)"
+boot="$(node_json "$issuer" listen)"
+for n in registry club fake; do start_node "$n" --bootstrap "$boot"; done
+start_node verifier --bootstrap "$boot"
 verifier="$work/verifier"
 api="$(node_json "$verifier" api)"
 
@@ -75,6 +80,19 @@ bm award "$badge" --to ada@example.org --out "$work/valid.badge" >/dev/null
 revoked_id=$(bm award "$badge" --to ada@example.org --out "$work/revoked.badge")
 bm revoke "$revoked_id" --reason "awarded by mistake" >/dev/null
 
+echo "== a registry lists the academy; the verifier follows it; two unlisted issuers"
+reg() { "$bin" --data-dir "$work/registry" "$@"; }
+reg_did=$(reg issuer init --name "Accreditation Board")
+academy_did=$(bm issuer show --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0)).did)')
+reg registry list "$academy_did" --name "Example Academy" --domain academy.example --country FR >/dev/null
+"$bin" --data-dir "$verifier" trust follow "$reg_did" --name "Accreditation Board" >/dev/null
+for n in club fake; do
+  if [ "$n" = club ]; then name="Community Coding Club"; url=https://club.example; else name="Examp1e Acadеmy"; url=https://academy.example; fi
+  "$bin" --data-dir "$work/$n" issuer init --name "$(printf "$name")" --url "$url" >/dev/null
+  b=$("$bin" --data-dir "$work/$n" badge create --name Teamwork --description "Works well with others" --criteria "Nominated by peers")
+  "$bin" --data-dir "$work/$n" award "$b" --to ada@example.org --out "$work/$n.badge" >/dev/null
+done
+
 # A tampered copy: the last byte (in the signature) flipped.
 node -e 'const fs = require("fs"); const b = fs.readFileSync(process.argv[1]); b[b.length - 1] ^= 0xff; fs.writeFileSync(process.argv[2], b)' \
   "$work/valid.badge" "$work/tampered.badge"
@@ -83,13 +101,20 @@ echo "== wait for the verifier to sync the badge class and the revocation"
 synced() {
   curl -fsS "$api/v1/issuers" | node -e '
     const list = JSON.parse(require("fs").readFileSync(0));
-    process.exit(list.some((i) => i.badge_classes >= 1 && i.revoked >= 1) ? 0 : 1)'
+    process.exit(list.some((i) => i.badge_classes >= 1 && i.revoked >= 1)
+      && list.filter((i) => i.badge_classes >= 1).length >= 3 ? 0 : 1)'
 }
 wait_until "sync" synced
+listed() {
+  curl -fsS "$api/v1/trust" | node -e '
+    const t = JSON.parse(require("fs").readFileSync(0));
+    process.exit(t.registries.some((r) => r.list_seq >= 1) ? 0 : 1)'
+}
+wait_until "the registry's list" listed
 
 echo "== headless Chromium against $api"
 shots="${shots:-$work/screenshots}"
 mkdir -p "$shots"
 node "$here/verify_page.mjs" "$api" "$work/valid.badge" "$work/revoked.badge" \
-  "$work/tampered.badge" "$shots"
+  "$work/tampered.badge" "$shots" "$work/club.badge" "$work/fake.badge"
 echo "screenshots in $shots"

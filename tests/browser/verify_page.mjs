@@ -1,12 +1,14 @@
 // End-to-end test of the node's web page in headless Chromium.
 //
-//   node verify_page.mjs BASE_URL VALID REVOKED TAMPERED SCREENSHOT_DIR
+//   node verify_page.mjs BASE_URL VALID REVOKED TAMPERED SCREENSHOT_DIR UNLISTED IMPERSONATION
 //
 // Opens BASE_URL/, uploads each badge through the file input, waits for the
 // verdict (Playwright auto-waiting, no fixed sleeps), asserts what the page
 // shows, and saves valid.png, revoked.png and tampered.png. Also checks the
 // recipient field, dragging a file onto the drop zone, text that is not a
-// badge, and the /node view (node.png). Exits non-zero on
+// badge, who vouches for the issuer (listed, unverified and impersonation:
+// unverified.png, impersonation.png), and the /node view (node.png). Exits
+// non-zero on
 // the first failure.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -14,9 +16,9 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, validFile, revokedFile, tamperedFile, shots] = process.argv.slice(2);
-if (!shots) {
-  console.error("usage: node verify_page.mjs BASE_URL VALID REVOKED TAMPERED SCREENSHOT_DIR");
+const [base, validFile, revokedFile, tamperedFile, shots, unlistedFile, fakeFile] = process.argv.slice(2);
+if (!fakeFile) {
+  console.error("usage: node verify_page.mjs BASE_URL VALID REVOKED TAMPERED SCREENSHOT_DIR UNLISTED IMPERSONATION");
   process.exit(2);
 }
 
@@ -77,6 +79,11 @@ try {
   assert.equal(await page.locator("#badge-criteria").innerText(), "Nominated by peers");
   assert.equal(await page.locator("#issuer-name").innerText(), "Example Academy");
   assert.equal(await page.locator("#issuer-url").innerText(), "https://academy.example");
+  assert.equal(await page.locator("#issuer-url a").count(), 1, "a listed issuer's website is a link");
+  const trust = page.locator("#issuer-trust");
+  assert.equal(await trust.getAttribute("data-trust"), "listed");
+  assert.match(await trust.innerText(), /Listed.*Example Academy \(listed by Accreditation Board, list \d+/s);
+  assert.match(await row("issuer_trust").innerText(), /Passed/);
   assert.match(await page.locator("#issuer-did").innerText(), /^did:key:z6Mk/);
   assert.match(await page.locator("#issued").innerText(), /\d{4}/);
   assert.equal(await page.locator("#expires").innerText(), "No expiry date");
@@ -117,6 +124,23 @@ try {
   assert.match(await page.locator('#checks tr[data-check="signature"]').innerText(), /forged or tampered/);
   await page.screenshot({ path: join(shots, "tampered.png"), fullPage: true });
 
+  // An issuer no followed registry lists: valid, but its name is a claim.
+  await drop(unlistedFile, "valid");
+  assert.equal(await trust.getAttribute("data-trust"), "unlisted");
+  assert.match(await trust.innerText(), /Unverified.*calls itself “Community Coding Club”.*no registry you follow vouches/s);
+  assert.match(await page.locator("#issuer-name").innerText(), /^“Community Coding Club” \(the name this key gives itself\)$/);
+  assert.equal(await page.locator("#issuer-url a").count(), 0, "a claimed website is not a link");
+  assert.match(await page.locator("#issuer-url").innerText(), /claimed, not verified/);
+  await page.screenshot({ path: join(shots, "unverified.png"), fullPage: true });
+
+  // An issuer whose name is confusable with the listed academy's.
+  await drop(fakeFile, "valid");
+  assert.equal(await trust.getAttribute("data-trust"), "impersonation");
+  assert.match(await trust.getAttribute("class"), /trust-bad/);
+  assert.match(await trust.innerText(), /Likely impersonation.*looks like Example Academy/s);
+  assert.match(await row("issuer_trust").innerText(), /Failed/);
+  await page.screenshot({ path: join(shots, "impersonation.png"), fullPage: true });
+
   // Dragging a file onto the drop zone works like choosing it.
   const bytes = [...readFileSync(validFile)];
   const dt = await page.evaluateHandle((b) => {
@@ -142,6 +166,9 @@ try {
   assert.match(await issuer.innerText(), /up to date: list \d+/);
   assert.match(await issuer.innerText(), /Revoked awards\s+1/);
   await page.locator("#peers table").waitFor();
+  const board = page.locator(`#registries tr[data-registry]`);
+  await board.first().waitFor();
+  assert.match(await board.first().innerText(), /Accreditation Board.*list \d+/s);
   assert.ok((await page.locator("#peers tbody tr").count()) >= 1, "a connected peer is listed");
   await page.screenshot({ path: join(shots, "node.png"), fullPage: true });
 
