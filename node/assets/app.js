@@ -24,6 +24,395 @@ function setText(id, text) {
 
 // ---- time in words -------------------------------------------------------
 
+function ago(secs) {
+  if (secs === null || secs === undefined) return "at an unknown time";
+  const future = secs < 0;
+  let s = Math.abs(secs);
+  const units = [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+  let text = "just now";
+  for (const [name, size] of units) {
+    if (s >= size) {
+      const n = Math.floor(s / size);
+      text = `${n} ${name}${n === 1 ? "" : "s"}`;
+      return future ? `in ${text}` : `${text} ago`;
+    }
+  }
+  return text;
+}
+
+function when(iso) {
+  if (!iso) return null;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return document.createTextNode(iso);
+  const shown = d.toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" });
+  return el("time", { datetime: iso, title: iso }, shown);
+}
+
+function secsSince(iso) {
+  return Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+}
+
+// ---- the verify view -----------------------------------------------------
+
+const OUTCOMES = {
+  valid: { word: "VALID", icon: "✓", tone: "good",
+    text: "This badge is genuine: its signature checks out and it has not been revoked. Who stands behind the issuer is shown below." },
+  revoked: { word: "REVOKED", icon: "✗", tone: "bad",
+    text: "The issuer has revoked this badge. It no longer counts." },
+  expired: { word: "EXPIRED", icon: "✗", tone: "bad",
+    text: "This badge is genuine but its validity period has ended." },
+  not_yet_valid: { word: "NOT YET VALID", icon: "✗", tone: "bad",
+    text: "This badge is dated in the future; it does not count yet." },
+  invalid: { word: "INVALID", icon: "✗", tone: "bad",
+    text: "Do not trust this badge: it is forged, has been tampered with, or was awarded to someone else." },
+  indeterminate: { word: "CANNOT TELL YET", icon: "?", tone: "unsure",
+    text: "This node does not know enough to decide: the issuer or badge class has not reached it yet, or its revocation data is too old. Try again after it syncs." },
+};
+
+const CHECKS = {
+  signature: "Signature",
+  issuer_key: "Issuer's key",
+  badge_class: "Badge class",
+  revocation: "Revocation",
+  validity_period: "Validity period",
+  recipient: "Recipient",
+  issuer_trust: "Who vouches for the issuer",
+};
+
+const STATUSES = {
+  pass: ["✓", "Passed"],
+  fail: ["✗", "Failed"],
+  unknown: ["?", "Unknown"],
+  skipped: ["–", "Not checked"],
+};
+
+// The bytes last checked, so the recipient check can send them again.
+let current = null;
+
+function freshnessText(r) {
+  if (!r) return "No revocation data: this node does not know the issuer yet.";
+  if (!r.as_of) return `No signed revocation list from this issuer yet (list ${r.seq}).`;
+  let text = `Checked against revocation list ${r.seq}, signed ${ago(r.age_secs)}.`;
+  if (r.head_seq !== null && r.head_seq !== undefined && r.head_seq > r.seq) {
+    text += ` The issuer has announced list ${r.head_seq}; this node is still catching up.`;
+  }
+  return text;
+}
+
+function recipientText(data) {
+  const r = data.recipient;
+  if (typeof r === "string" && r) return r;
+  if (r && typeof r === "object") {
+    if (r.did) return r.did;
+    if (r.type === "did" && r.id) return r.id;
+    if (r.identity && !r.hashed) return r.identity;
+  }
+  return "A hashed email address, kept private. Enter an email below to check it.";
+}
+
+function showError(title, message, code) {
+  $("result").hidden = true;
+  $("error").hidden = false;
+  $("error").querySelector("h2").textContent = title;
+  setText("error-message", message);
+  setText("error-code", code || "");
+  $("error").querySelector(".error-code").hidden = !code;
+  setText("status", "");
+}
+
+function renderBadge(badge) {
+  const img = $("badge-image");
+  const uri = badge && badge.image && badge.image.uri;
+  // Only embedded images: the page never fetches anything from elsewhere.
+  if (typeof uri === "string" && uri.startsWith("data:image/")) {
+    img.src = uri;
+    img.alt = `Badge image: ${badge.name}`;
+    img.hidden = false;
+  } else {
+    img.removeAttribute("src");
+    img.hidden = true;
+  }
+  setText("badge-name", badge ? badge.name : "Unknown badge");
+  setText("badge-description", badge ? badge.description : "This node has not seen this badge class yet.");
+  const crit = $("badge-criteria");
+  crit.replaceChildren();
+  if (badge && badge.criteria) {
+    if (badge.criteria.narrative) crit.append(badge.criteria.narrative);
+    if (badge.criteria.url) {
+      if (badge.criteria.narrative) crit.append(" ");
+      crit.append(el("a", { href: badge.criteria.url, rel: "noopener noreferrer" }, "Criteria page"));
+    }
+  } else {
+    crit.append("Not known.");
+  }
+}
+
+function renderChecks(checks) {
+  const body = $("checks").querySelector("tbody");
+  body.replaceChildren();
+  for (const c of checks || []) {
+    const [icon, word] = STATUSES[c.status] || ["?", c.status];
+    body.append(el("tr", { class: `check check-${c.status}`, "data-check": c.check },
+      el("th", { scope: "row" }, CHECKS[c.check] || c.check),
+      el("td", { class: "check-status" }, el("span", { "aria-hidden": "true" }, icon + " "), word),
+      el("td", {}, c.detail)));
+  }
+}
+
+function renderVerdict(data, source) {
+  const o = OUTCOMES[data.outcome] || OUTCOMES.indeterminate;
+  const v = $("verdict");
+  v.className = `verdict tone-${o.tone}`;
+  v.dataset.outcome = data.outcome;
+  v.querySelector(".verdict-icon").textContent = o.icon;
+  v.querySelector(".verdict-word").textContent = o.word;
+  let text = o.text;
+  if (data.issuer_equivocated) text += " Warning: this issuer has signed conflicting records.";
+  if (data.trust && data.trust.impersonation) {
+    text += " Warning: the issuer's name or website looks like that of a listed organisation it is not.";
+  } else if (data.trust && data.trust.state === "delisted") {
+    text += " Warning: a registry you follow has withdrawn its listing of this issuer.";
+  }
+  v.querySelector(".verdict-text").textContent = text;
+  v.querySelector(".verdict-fresh").textContent = freshnessText(data.revocation);
+
+  renderBadge(data.badge);
+  renderTrust(data);
+  setText("issuer-did", data.issuer || "");
+  setText("recipient", recipientText(data));
+  $("issued").replaceChildren(when(data.issued_on) || "Not known");
+  $("expires").replaceChildren(data.expires ? when(data.expires) : "No expiry date");
+  setText("freshness", freshnessText(data.revocation));
+  setText("assertion-id", data.assertion || "");
+  renderChecks(data.checks);
+
+  $("error").hidden = true;
+  $("result").hidden = false;
+  $("result").dataset.source = source;
+  setText("status", "");
+}
+
+// Who issued it. A name is stated as fact only when a registry this node
+// follows (or its own list) vouches for the issuer; otherwise it is the
+// issuer's own claim, in quotes, and its website is not a link.
+function trustTone(t) {
+  if (!t) return ["unsure", "Not checked"];
+  if (t.state === "listed") return ["good", "Listed"];
+  if (t.impersonation) return ["bad", "Likely impersonation"];
+  if (t.state === "delisted") return ["bad", "De-listed"];
+  if (t.state === "stale") return ["unsure", "Listing out of date"];
+  return ["unsure", "Unverified"];
+}
+
+function renderTrust(data) {
+  const t = data.trust;
+  const [tone, word] = trustTone(t);
+  const box = $("issuer-trust");
+  box.dataset.trust = t ? (t.impersonation ? "impersonation" : t.state) : "none";
+  box.className = `trust trust-${tone}`;
+  box.replaceChildren(el("span", { class: `pill ${tone}` }, word), " ", (t && t.summary) || "");
+  const claimed = data.issuer_name;
+  const listed = t && t.state === "listed" && t.name;
+  setText("issuer-name", listed
+    ? t.name
+    : claimed ? `\u201c${claimed}\u201d (the name this key gives itself)` : "Unknown issuer (not seen by this node yet)");
+  const url = $("issuer-url");
+  const link = listed && /^https?:\/\//i.test(data.issuer_url || "");
+  url.replaceChildren(!data.issuer_url ? "Not given"
+    : link ? el("a", { href: data.issuer_url, rel: "noopener noreferrer" }, data.issuer_url)
+    : `${data.issuer_url} (claimed, not verified)`);
+}
+
+function renderRecipient(data, email) {
+  const c = (data.checks || []).find((x) => x.check === "recipient");
+  const out = $("recipient-result");
+  out.className = "";
+  if (!c || c.status === "skipped") {
+    out.textContent = "";
+  } else if (c.status === "pass") {
+    out.className = "ok";
+    out.textContent = `✓ ${email} is the recipient of this badge.`;
+  } else {
+    out.className = "no";
+    out.textContent = `✗ ${email} is not the recipient of this badge (${c.detail}).`;
+  }
+}
+
+async function verifyBytes(bytes, source, email) {
+  if (bytes.byteLength > MAX_BYTES) {
+    showError("This file is too large", "Badges are at most 8 MiB.", "payload_too_large");
+    return;
+  }
+  current = { bytes, source };
+  setText("status", `Checking ${source}…`);
+  const url = email ? `/v1/verify?recipient=${encodeURIComponent(email)}` : "/v1/verify";
+  let res;
+  let data;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      body: bytes,
+      headers: { "Content-Type": "application/octet-stream" },
+    });
+    data = await res.json();
+  } catch (e) {
+    showError("The node did not answer", `Is the node still running? (${e.message})`, "");
+    return;
+  }
+  if (!res.ok) {
+    showError("This could not be checked", data.message || `The node answered ${res.status}.`, data.error);
+    return;
+  }
+  renderVerdict(data, source);
+  renderRecipient(data, email);
+}
+
+async function verifyFile(file) {
+  if (!file) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  $("email").value = "";
+  await verifyBytes(bytes, file.name, null);
+}
+
+function initVerify() {
+  const input = $("file");
+  input.addEventListener("change", () => verifyFile(input.files[0]));
+
+  const drop = $("drop");
+  for (const ev of ["dragenter", "dragover"]) {
+    drop.addEventListener(ev, (e) => {
+      e.preventDefault();
+      drop.classList.add("over");
+    });
+  }
+  for (const ev of ["dragleave", "drop"]) {
+    drop.addEventListener(ev, () => drop.classList.remove("over"));
+  }
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    const f = e.dataTransfer && e.dataTransfer.files[0];
+    if (f) verifyFile(f);
+  });
+
+  $("paste-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = $("paste").value;
+    if (!text.trim()) {
+      setText("status", "Paste a badge first.");
+      return;
+    }
+    $("email").value = "";
+    verifyBytes(new TextEncoder().encode(text), "the pasted text", null);
+  });
+
+  $("recipient-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const email = $("email").value.trim();
+    if (!current) return;
+    verifyBytes(current.bytes, current.source, email || null);
+  });
+}
+
+// ---- the node view -------------------------------------------------------
+
+async function getJson(path) {
+  const res = await fetch(path, { headers: { Accept: "application/json" } });
+  const data = await res.json();
+  if (!res.ok) throw new Error(data.message || `${path}: ${res.status}`);
+  return data;
+}
+
+function facts(dl, rows) {
+  dl.replaceChildren();
+  for (const [k, v] of rows) {
+    dl.append(el("dt", {}, k), el("dd", {}, v));
+  }
+}
+
+function code(text) {
+  return el("code", { class: "id" }, String(text));
+}
+
+function syncState(f) {
+  if (!f.as_of) return el("span", { class: "pill unsure" }, "no revocation data signed yet");
+  if (f.head_seq !== null && f.head_seq !== undefined && f.head_seq > f.seq) {
+    return el("span", { class: "pill bad" },
+      `behind: has list ${f.seq}, the issuer announced list ${f.head_seq}`);
+  }
+  return el("span", { class: "pill good" }, `up to date: list ${f.seq}, signed ${ago(secsSince(f.as_of))}`);
+}
+
+function issuerSection(full, badges) {
+  const name = (full.profile && full.profile.name) || "Unnamed issuer";
+  const f = full.freshness || {};
+  const dl = el("dl", { class: "facts" });
+  const head = full.head
+    ? el("span", {}, `list ${full.head.seq}, signed `, when(full.head.at),
+      full.head.next_update ? el("span", {}, "; next by ", when(full.head.next_update)) : null)
+    : "none yet";
+  facts(dl, [
+    ["DID", code(full.did)],
+    ["Website", full.profile && full.profile.url
+      ? el("a", { href: full.profile.url, rel: "noopener noreferrer" }, full.profile.url) : "Not given"],
+    ["Revocation data", syncState(f)],
+    ["Last signed head", head],
+    ["Revoked awards", String(full.revoked)],
+    ["Keys", String((full.keys || []).length)],
+  ]);
+  const sec = el("article", { class: "card issuer", "data-did": full.did },
+    el("h3", {}, name, full.local ? el("span", { class: "pill good" }, "this node's issuer") : null),
+    dl);
+  if ((full.equivocations || []).length) {
+    sec.append(el("p", { class: "warn", role: "note" },
+      `⚠ This issuer has signed ${full.equivocations.length} pair(s) of conflicting records.`));
+  }
+  sec.append(el("h4", {}, `Badge classes (${badges.length})`));
+  if (badges.length) {
+    const body = el("tbody");
+    for (const b of badges) {
+      body.append(el("tr", {},
+        el("th", { scope: "row" }, b.name),
+        el("td", {}, b.description),
+        el("td", {}, code(b.id))));
+    }
+    sec.append(el("table", { class: "list" },
+      el("thead", {}, el("tr", {},
+        el("th", { scope: "col" }, "Name"), el("th", { scope: "col" }, "Description"),
+        el("th", { scope: "col" }, "Id"))),
+      body));
+  } else {
+    sec.append(el("p", {}, "None known."));
+  }
+  return sec;
+}
+
+function registriesTable(trust) {
+  const regs = trust.registries || [];
+  const parts = [];
+  if (!regs.length) {
+    parts.push(el("p", {}, "No trust registry followed: issuers' names are their own claims. " +
+      "Follow one with `badgemesh trust follow DID --name NAME`."));
+  } else {
+    const body = el("tbody");
+    for (const r of regs) {
+      const fresh = r.list_seq ? `list ${r.list_seq}, signed ${ago(r.age_secs)}` : "no list received yet";
+      body.append(el("tr", { "data-registry": r.did },
+        el("th", { scope: "row" }, r.name),
+        el("td", {}, code(r.did)),
+        el("td", {}, fresh + (r.disputed ? " (disputed: it signed conflicting lists)" : "")),
+        el("td", {}, String(r.listed))));
+    }
+    parts.push(el("table", { class: "list" },
+      el("thead", {}, el("tr", {},
+        el("th", { scope: "col" }, "Registry"), el("th", { scope: "col" }, "DID"),
+        el("th", { scope: "col" }, "Freshness"), el("th", { scope: "col" }, "Entries"))),
+      body));
+  }
+  const local = trust.local || [];
+  if (local.length) parts.push(el("p", {}, `${local.length} issuer(s) on this node's own list.`));
+  return parts;
+}
+
 function peersTable(peers) {
   if (!peers.length) return el("p", {}, "Not connected to any peer.");
   const body = el("tbody");

@@ -41,12 +41,19 @@ async fn verify_over_http_equals_the_protocol_verdict() {
             "assertion",
             "issuer",
             "badge_class",
-            "checks",
             "revocation",
             "checked_at",
         ] {
             assert_eq!(r.json[key], local[key], "{key} differs");
         }
+        // The protocol's checks, then who vouches for the issuer (nobody:
+        // this node follows no registry).
+        let mut checks = r.json["checks"].as_array().cloned().expect("checks");
+        let trust = checks.pop().expect("issuer_trust");
+        assert_eq!(serde_json::Value::Array(checks), local["checks"]);
+        assert_eq!(trust["check"], "issuer_trust");
+        assert_eq!(trust["status"], "unknown");
+        assert_eq!(r.json["trust"]["state"], "unlisted");
         assert_eq!(r.json["outcome"], expected);
         assert_eq!(r.json["issuer_name"], "API Academy");
         assert_eq!(r.json["badge"]["name"], "Curl");
