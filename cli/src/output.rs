@@ -53,6 +53,32 @@ pub fn print_verdict(v: &Value) {
         line("criteria", u);
     }
     line("issuer", v["issuer"].as_str().unwrap_or(""));
+    for s in v["trust"]["sources"].as_array().into_iter().flatten() {
+        let when = match (s["list_signed_at"].as_str(), s["age_secs"].as_i64()) {
+            (Some(t), Some(age)) => format!(", list {} signed {t} ({})", s["list_seq"], ago(age)),
+            _ => String::new(),
+        };
+        line(
+            "vouched",
+            &format!(
+                "{}: {} as {}{when}",
+                s["registry_name"].as_str().unwrap_or(""),
+                s["state"].as_str().unwrap_or("").replace('_', " "),
+                s["name"].as_str().unwrap_or("(no name)"),
+            ),
+        );
+    }
+    for d in v["trust"]["domains"].as_array().into_iter().flatten() {
+        line(
+            "domain",
+            &format!(
+                "{} linked, checked {} by {}",
+                d["origin"].as_str().unwrap_or(""),
+                d["checked_at"].as_str().unwrap_or(""),
+                d["checked_by"].as_str().unwrap_or("")
+            ),
+        );
+    }
     line("issued", v["issued_on"].as_str().unwrap_or(""));
     line("expires", v["expires"].as_str().unwrap_or("never"));
     if let Some(r) = v["revocation"].as_object() {

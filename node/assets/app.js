@@ -211,6 +211,9 @@ function renderTrust(data) {
   box.dataset.trust = t ? (t.impersonation ? "impersonation" : t.state) : "none";
   box.className = `trust trust-${tone}`;
   box.replaceChildren(el("span", { class: `pill ${tone}` }, word), " ", (t && t.summary) || "");
+  for (const d of (t && t.domains) || []) {
+    box.append(el("br"), `Domain ${d.origin} linked, checked ${d.checked_at} by ${d.checked_by}.`);
+  }
   const claimed = data.issuer_name;
   const listed = t && t.state === "listed" && t.name;
   setText("issuer-name", listed

@@ -222,9 +222,15 @@ pub fn assess(
     opts: TrustOptions,
 ) -> Assessment {
     let mut sources = Vec::new();
+    let mut without_data = Vec::new();
     let (mut listed, mut delisted, mut stale_listed) = (None::<Value>, false, false);
     for (id, followed) in &anchors.registries {
-        let Some(state) = registry.and_then(|r| r.issuer(id)) else {
+        let Some(state) = registry
+            .and_then(|r| r.issuer(id))
+            .filter(|s| s.listing_freshness().seq > 0)
+        else {
+            // "Not listed" and "no data" differ: say which registries had none.
+            without_data.push(json!({ "registry": id, "registry_name": followed.name }));
             continue;
         };
         let Some(entry) = state.listing(subject) else {
@@ -330,6 +336,7 @@ pub fn assess(
             "domains": domains,
             "impersonation": impersonation,
             "followed_registries": followed,
+            "registries_without_data": without_data,
             "unicode_version": format!("{}.{}.{}", UNICODE_VERSION.0, UNICODE_VERSION.1, UNICODE_VERSION.2),
             "summary": summary,
         }),

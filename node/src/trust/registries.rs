@@ -290,3 +290,77 @@ pub fn import_dcc(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `dcc-legacy` example of DCC's issuer registry (digitalcredentials/
+    /// issuer-registry `registry.json` layout, as the issuer-registry-client
+    /// reads it), abridged to two entries.
+    const DCC_EXAMPLE: &str = r#"{
+      "meta": {"created": "2020-12-02T02:32:16+0000", "updated": "2025-03-01T23:07:03+0000"},
+      "registry": {
+        "did:key:z6MkpLDL3RoAoMRTwTgo3rs39ZwssfaPKtGdZw7AGRN7CK4W":
+          {"name": "My University", "location": "Cambridge, MA, USA", "url": "https://digitalcredentials.mit.edu"},
+        "did:web:credentials.myschool.ca":
+          {"name": "My School", "location": "Ancaster, ON, Canada", "url": "https://some.domain.ca"}
+      }
+    }"#;
+
+    #[test]
+    fn a_dcc_registry_becomes_local_listings_with_its_source() {
+        let now = Timestamp(1_800_000_000);
+        let got = import_dcc(
+            DCC_EXAMPLE.as_bytes(),
+            "https://example.org/registry.json",
+            now,
+        )
+        .expect("imports");
+        assert_eq!(got.len(), 2);
+        let uni = got
+            .iter()
+            .find(|l| l.subject.starts_with("did:key:"))
+            .expect("the did:key entry");
+        assert_eq!(uni.name, "My University");
+        assert_eq!(uni.domains, ["digitalcredentials.mit.edu"]);
+        assert_eq!(
+            uni.source.as_deref(),
+            Some("imported from https://example.org/registry.json")
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.subject == "did:web:credentials.myschool.ca")
+        );
+        assert!(
+            import_dcc(b"{\"dids\": {}}", "x", now).is_err(),
+            "the obsolete layout is refused"
+        );
+    }
+
+    #[test]
+    fn config_registries_rank_first_and_duplicates_collapse() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = "did:key:z6MkpLDL3RoAoMRTwTgo3rs39ZwssfaPKtGdZw7AGRN7CK4W";
+        let b = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+        let mut f = TrustFile::default();
+        f.follow(b, "B").expect("did");
+        f.follow(a, "A (file)").expect("did");
+        f.write(dir.path()).expect("written");
+        let config = [FollowedRegistry {
+            did: a.into(),
+            name: "A (config)".into(),
+        }];
+        let anchors = Anchors::load(dir.path(), &config).expect("loads");
+        let names: Vec<&str> = anchors
+            .registries
+            .iter()
+            .map(|(_, r)| r.name.as_str())
+            .collect();
+        assert_eq!(names, ["A (config)", "B"]);
+        assert!(
+            f.follow("did:web:example.org", "x").is_err(),
+            "a registry is a did:key identity"
+        );
+    }
+}
