@@ -208,12 +208,20 @@ fn listing_json(
 /// [`super::linkage`]), as verdict entries.
 pub type DomainEvidence = Vec<Value>;
 
-/// The trust object for the issuer `subject` whose profile claims `name` and
-/// `url`, and the `issuer_trust` check.
+/// Who signed, and what it says of itself.
+#[derive(Clone, Copy, Debug)]
+pub struct Claim<'a> {
+    /// The issuer identifier as the badge carries it.
+    pub subject: &'a str,
+    /// The name its profile gives.
+    pub name: Option<&'a str>,
+    /// The home page its profile gives.
+    pub url: Option<&'a str>,
+}
+
+/// The trust object for the issuer of `claim`, and the `issuer_trust` check.
 pub fn assess(
-    subject: &str,
-    claimed_name: Option<&str>,
-    claimed_url: Option<&str>,
+    claim: Claim<'_>,
     registry: Option<&Registry>,
     anchors: &Anchors,
     index: &NameIndex,
@@ -221,6 +229,11 @@ pub fn assess(
     now: Timestamp,
     opts: TrustOptions,
 ) -> Assessment {
+    let Claim {
+        subject,
+        name: claimed_name,
+        url: claimed_url,
+    } = claim;
     let mut sources = Vec::new();
     let mut without_data = Vec::new();
     let (mut listed, mut delisted, mut stale_listed) = (None::<Value>, false, false);

@@ -14,7 +14,7 @@ use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::time::Timestamp;
 use serde_json::{Value, json};
 
-use super::assess::{Assessment, NameIndex, TrustOptions, assess};
+use super::assess::{Assessment, Claim, NameIndex, TrustOptions, assess};
 use super::registries::{AnchorError, Anchors, FollowedRegistry};
 
 /// What this node believes about who issued what.
@@ -95,17 +95,12 @@ impl TrustState {
                 })
             })
             .collect();
-        let a: Assessment = assess(
-            &subject,
-            verdict["issuer_name"].as_str(),
-            verdict["issuer_url"].as_str(),
-            registry,
-            &anchors,
-            &index,
-            domains,
-            now,
-            opts,
-        );
+        let claim = Claim {
+            subject: &subject,
+            name: verdict["issuer_name"].as_str(),
+            url: verdict["issuer_url"].as_str(),
+        };
+        let a: Assessment = assess(claim, registry, &anchors, &index, domains, now, opts);
         a.apply_to(verdict);
     }
 }
