@@ -140,6 +140,7 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
                         .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
                     ob2_issuer_key_pem: pem.as_deref(),
                     held: Some(&badgemesh_node::held::HeldDocuments::in_data_dir(dir)),
+                    cancel: None,
                 };
                 badgemesh_node::formats::verify_any(&input, None, now, &opts).map_err(|e| {
                     if matches!(e, badgemesh_node::formats::FormatError::Unrecognised) {

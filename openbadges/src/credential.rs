@@ -15,6 +15,8 @@
 //! `credentialStatus` entry for the caller to look up (see
 //! [`crate::status_list`] and [`crate::export::native_link`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use badgemesh_protocol::time::Timestamp;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -36,6 +38,9 @@ pub enum CredentialError {
     /// ([`ProofError::TooManyProofs`], [`crate::canon::CanonError`]).
     #[error(transparent)]
     Proof(#[from] ProofError),
+    /// The caller cancelled (see [`VerifyOptions::cancel`]).
+    #[error("verification cancelled")]
+    Cancelled,
     /// More than [`MAX_STATUS_ENTRIES`] `credentialStatus` entries: each
     /// one may cost the caller a status list to read, so none is looked at.
     #[error("{found} credentialStatus entries (at most {MAX_STATUS_ENTRIES} are checked)")]
@@ -52,6 +57,10 @@ pub struct VerifyOptions<'a> {
     pub recipient: Option<&'a str>,
     /// Where to find DID documents for issuers whose keys are not did:keys.
     pub dids: Option<DidLookup<'a>>,
+    /// Set by the caller when nobody waits for the answer any more (an
+    /// abandoned HTTP request): checked between stages and between proofs,
+    /// and the verification stops with [`CredentialError::Cancelled`].
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 impl std::fmt::Debug for VerifyOptions<'_> {
@@ -59,6 +68,7 @@ impl std::fmt::Debug for VerifyOptions<'_> {
         f.debug_struct("VerifyOptions")
             .field("recipient", &self.recipient)
             .field("dids", &self.dids.map(|_| "lookup"))
+            .field("cancel", &self.cancel)
             .finish()
     }
 }
@@ -225,8 +235,14 @@ pub fn verify_credential_with(
         "OB 3.0 credential shape",
     ));
     let issuer = shape.issuer.clone().unwrap_or_default();
+    if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(CredentialError::Cancelled);
+    }
     let (proof_outcome, proofs_checked) =
-        check_proofs_counted(&doc, &issuer, contexts, options.dids)?;
+        match check_proofs_counted(&doc, &issuer, contexts, options.dids, options.cancel) {
+            Err(ProofError::Cancelled) => return Err(CredentialError::Cancelled),
+            other => other?,
+        };
     verdict.proofs_checked = proofs_checked;
     let mut outcome = match proof_outcome {
         ProofOutcome::Verified {

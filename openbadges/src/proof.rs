@@ -8,6 +8,8 @@
 //! its multibase base58btc (`z...`) text. The legacy suite name `eddsa-2022`
 //! (same algorithm) is verified too and reported as legacy.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use badgemesh_protocol::keys::{IssuerId, PublicKey, SecretKey, parse_multikey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -35,6 +37,9 @@ pub enum ProofError {
     /// RDFC-1.0 failed or was refused.
     #[error(transparent)]
     Canon(#[from] CanonError),
+    /// The caller cancelled between proofs.
+    #[error("verification cancelled")]
+    Cancelled,
     /// More than [`MAX_PROOFS`] proofs: refused before any is checked, since
     /// each may cost a canonicalization of its own.
     #[error("{found} proofs (at most {MAX_PROOFS} are checked)")]
@@ -340,17 +345,19 @@ pub fn check_proofs(
     contexts: &ContextSet,
     dids: Option<DidLookup<'_>>,
 ) -> Result<ProofOutcome, ProofError> {
-    check_proofs_counted(doc, issuer_id, contexts, dids).map(|(outcome, _)| outcome)
+    check_proofs_counted(doc, issuer_id, contexts, dids, None).map(|(outcome, _)| outcome)
 }
 
 /// [`check_proofs`], also returning how many signatures it checked (each
 /// one a canonicalization of the proof options; the document's own is
-/// computed once for all of them).
+/// computed once for all of them). When `cancel` is set, it stops before the
+/// next proof with [`ProofError::Cancelled`].
 pub fn check_proofs_counted(
     doc: &Map<String, Value>,
     issuer_id: &str,
     contexts: &ContextSet,
     dids: Option<DidLookup<'_>>,
+    cancel: Option<&AtomicBool>,
 ) -> Result<(ProofOutcome, usize), ProofError> {
     let no_proof = || Ok((ProofOutcome::Invalid("no proof".into()), 0));
     let proofs: Vec<&Map<String, Value>> = match doc.get("proof") {
@@ -368,6 +375,9 @@ pub fn check_proofs_counted(
     let mut checked = 0;
     let mut worst: Option<ProofOutcome> = None;
     for proof in proofs {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(ProofError::Cancelled);
+        }
         let outcome = check_one(&mut document, proof, issuer_id, contexts, dids, &mut checked)?;
         match outcome {
             ProofOutcome::Verified { .. } => return Ok((outcome, checked)),

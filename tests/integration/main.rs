@@ -3,5 +3,6 @@
 
 mod api;
 mod forged;
+mod front_door;
 mod gossip;
 mod support;
