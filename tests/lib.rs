@@ -37,7 +37,10 @@ impl TestNode {
 
     /// Starts a node that dials `bootstrap`, with its configuration
     /// adjusted by `adjust` first.
-    pub async fn start_with(bootstrap: Vec<Multiaddr>, adjust: impl FnOnce(&mut Config)) -> TestNode {
+    pub async fn start_with(
+        bootstrap: Vec<Multiaddr>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestNode {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut c = config(dir.path().to_path_buf(), &bootstrap);
         adjust(&mut c);

@@ -195,7 +195,10 @@ mod tests {
         assert_eq!(next, records.len(), "every record is sent once");
         // Small records still go 256 at a time.
         let small_only: Vec<&[u8]> = vec![&small; 1000];
-        let sizes: Vec<usize> = super::batches(&small_only).iter().map(|(_, c)| c.len()).collect();
+        let sizes: Vec<usize> = super::batches(&small_only)
+            .iter()
+            .map(|(_, c)| c.len())
+            .collect();
         assert_eq!(sizes, [256, 256, 256, 232]);
     }
 }

@@ -546,7 +546,11 @@ mod tests {
         let proof = doc["proof"].clone();
         doc["proof"] = Value::Array(vec![proof; 2_800]);
         let json = serde_json::to_vec(&doc).expect("json");
-        assert!(json.len() > 900 * 1024 && json.len() <= 1024 * 1024, "{}", json.len());
+        assert!(
+            json.len() > 900 * 1024 && json.len() <= 1024 * 1024,
+            "{}",
+            json.len()
+        );
         let png = png_with_compressed_itxt(&json);
         assert!(png.len() < 64 * 1024, "a small file: {} bytes", png.len());
         match verify_any(&png, None, at(), &Options::default()) {

@@ -176,8 +176,7 @@ impl Node {
                 "the API listens on a non-loopback address: anyone who can reach it can read this node's records, peers and metrics and make it verify badges; only the admin routes need the token"
             );
         }
-        let verify_pool =
-            crate::api::VerifyPool::new(config.verify_workers, config.verify_queue);
+        let verify_pool = crate::api::VerifyPool::new(config.verify_workers, config.verify_queue);
         let (stop, mut stopped) = watch::channel(false);
         let app = router(
             AppState {

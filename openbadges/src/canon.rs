@@ -172,7 +172,12 @@ mod tests {
             }
             let t = std::time::Instant::now();
             let r = canonicalize(&heavy);
-            println!("heavy clique {n} ({} quads): {:?} {:?}", heavy.len(), t.elapsed(), r.map(|s| s.len()));
+            println!(
+                "heavy clique {n} ({} quads): {:?} {:?}",
+                heavy.len(),
+                t.elapsed(),
+                r.map(|s| s.len())
+            );
         }
     }
 }

@@ -378,7 +378,14 @@ pub fn check_proofs_counted(
         if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(ProofError::Cancelled);
         }
-        let outcome = check_one(&mut document, proof, issuer_id, contexts, dids, &mut checked)?;
+        let outcome = check_one(
+            &mut document,
+            proof,
+            issuer_id,
+            contexts,
+            dids,
+            &mut checked,
+        )?;
         match outcome {
             ProofOutcome::Verified { .. } => return Ok((outcome, checked)),
             ProofOutcome::Invalid(_) => worst = Some(outcome),

@@ -47,9 +47,19 @@ const NOT_NATIVE: &[u8] = br#"{"@context": []}"#;
 async fn dns_rebinding_hosts_are_refused() {
     let n = TestNode::start(vec![]).await;
     let addr = n.node().api_addr();
-    for path in ["/v1/node", "/v1/peers", "/metrics", "/v1/export", "/healthz"] {
-        let (status, body) =
-            raw_async(addr, format!("GET {path} HTTP/1.1\r\nHost: evil.example"), vec![]).await;
+    for path in [
+        "/v1/node",
+        "/v1/peers",
+        "/metrics",
+        "/v1/export",
+        "/healthz",
+    ] {
+        let (status, body) = raw_async(
+            addr,
+            format!("GET {path} HTTP/1.1\r\nHost: evil.example"),
+            vec![],
+        )
+        .await;
         assert_eq!(status, 403, "{path}: {body}");
         assert!(body.contains("\"unknown_host\""), "{path}: {body}");
         let (status, body) = raw_async(
@@ -107,7 +117,11 @@ async fn a_cross_site_no_cors_post_is_refused_before_any_work() {
     .await;
     assert_eq!(status, 403);
     let stats = n.node().verify_pool().stats();
-    assert_eq!(stats.completed.load(Ordering::Relaxed), 0, "no work was done");
+    assert_eq!(
+        stats.completed.load(Ordering::Relaxed),
+        0,
+        "no work was done"
+    );
     // The page's own requests (same origin) are served.
     let (status, body) = raw_async(
         addr,
@@ -141,10 +155,14 @@ async fn a_full_queue_gets_503_verify_busy() {
     };
     // One runs (held at the gate), one waits for the worker.
     let first = tokio::spawn(post());
-    wait_until("the first verification at the gate", Duration::from_secs(20), || {
-        let p = pool.clone();
-        async move { p.waiting_at_gate() == 1 }
-    })
+    wait_until(
+        "the first verification at the gate",
+        Duration::from_secs(20),
+        || {
+            let p = pool.clone();
+            async move { p.waiting_at_gate() == 1 }
+        },
+    )
     .await;
     let second = tokio::spawn(post());
     wait_until("the second request queued", Duration::from_secs(20), || {
@@ -182,18 +200,26 @@ async fn an_abandoned_request_stops_its_work() {
         stream
     });
     let stream = client.await.expect("client task");
-    wait_until("the verification at the gate", Duration::from_secs(20), || {
-        let p = pool.clone();
-        async move { p.waiting_at_gate() == 1 }
-    })
+    wait_until(
+        "the verification at the gate",
+        Duration::from_secs(20),
+        || {
+            let p = pool.clone();
+            async move { p.waiting_at_gate() == 1 }
+        },
+    )
     .await;
     // The client goes away before the answer.
     stream.shutdown(Shutdown::Both).expect("shutdown");
     drop(stream);
-    wait_until("the request counted as abandoned", Duration::from_secs(20), || {
-        let p = pool.clone();
-        async move { p.stats().abandoned.load(Ordering::Relaxed) == 1 }
-    })
+    wait_until(
+        "the request counted as abandoned",
+        Duration::from_secs(20),
+        || {
+            let p = pool.clone();
+            async move { p.stats().abandoned.load(Ordering::Relaxed) == 1 }
+        },
+    )
     .await;
     pool.set_gate_open(true);
     wait_until("the work stopped", Duration::from_secs(20), || {

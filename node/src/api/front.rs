@@ -63,10 +63,9 @@ impl FrontDoor {
             return false;
         };
         let our_port = port == Some(self.addr.port());
-        let listed = self
-            .names
-            .iter()
-            .any(|(n, p)| n == name && (p.is_some() && *p == port || p.is_none() && (port.is_none() || our_port)));
+        let listed = self.names.iter().any(|(n, p)| {
+            n == name && (p.is_some() && *p == port || p.is_none() && (port.is_none() || our_port))
+        });
         if listed {
             return true;
         }
@@ -172,20 +171,46 @@ mod tests {
     #[test]
     fn hosts() {
         let lo = FrontDoor::new("127.0.0.1:4748".parse().expect("addr"), &[]);
-        for ok in ["127.0.0.1:4748", "localhost:4748", "LOCALHOST:4748", "[::1]:4748", "127.0.0.2:4748"] {
+        for ok in [
+            "127.0.0.1:4748",
+            "localhost:4748",
+            "LOCALHOST:4748",
+            "[::1]:4748",
+            "127.0.0.2:4748",
+        ] {
             assert!(lo.host_allowed(ok), "{ok}");
         }
-        for bad in ["evil.example", "evil.example:4748", "127.0.0.1:80", "127.0.0.1", "", ":4748", "localhost:x", "10.0.0.1:4748"] {
+        for bad in [
+            "evil.example",
+            "evil.example:4748",
+            "127.0.0.1:80",
+            "127.0.0.1",
+            "",
+            ":4748",
+            "localhost:x",
+            "10.0.0.1:4748",
+        ] {
             assert!(!lo.host_allowed(bad), "{bad}");
         }
         let all = FrontDoor::new(
             "0.0.0.0:4748".parse().expect("addr"),
             &["Badges.Example.org".into(), "other.example:8443".into()],
         );
-        for ok in ["10.0.0.1:4748", "badges.example.org", "badges.example.org:4748", "other.example:8443", "localhost:4748"] {
+        for ok in [
+            "10.0.0.1:4748",
+            "badges.example.org",
+            "badges.example.org:4748",
+            "other.example:8443",
+            "localhost:4748",
+        ] {
             assert!(all.host_allowed(ok), "{ok}");
         }
-        for bad in ["evil.example:4748", "other.example", "badges.example.org:9", "10.0.0.1"] {
+        for bad in [
+            "evil.example:4748",
+            "other.example",
+            "badges.example.org:9",
+            "10.0.0.1",
+        ] {
             assert!(!all.host_allowed(bad), "{bad}");
         }
         let public = FrontDoor::new("192.0.2.7:4748".parse().expect("addr"), &[]);
@@ -206,14 +231,59 @@ mod tests {
             front.refusal(&method, &h).map(|e| e.code)
         };
         assert_eq!(req(Method::POST, &[]), None);
-        assert_eq!(req(Method::POST, &[("origin", "http://127.0.0.1:4748"), ("sec-fetch-site", "same-origin")]), None);
-        assert_eq!(req(Method::POST, &[("origin", "https://evil.example")]), Some("cross_site"));
+        assert_eq!(
+            req(
+                Method::POST,
+                &[
+                    ("origin", "http://127.0.0.1:4748"),
+                    ("sec-fetch-site", "same-origin")
+                ]
+            ),
+            None
+        );
+        assert_eq!(
+            req(Method::POST, &[("origin", "https://evil.example")]),
+            Some("cross_site")
+        );
         assert_eq!(req(Method::POST, &[("origin", "null")]), Some("cross_site"));
-        assert_eq!(req(Method::POST, &[("sec-fetch-site", "cross-site")]), Some("cross_site"));
-        assert_eq!(req(Method::POST, &[("sec-fetch-site", "same-site")]), Some("cross_site"));
-        assert_eq!(req(Method::GET, &[("sec-fetch-site", "cross-site"), ("sec-fetch-mode", "no-cors")]), Some("cross_site"));
+        assert_eq!(
+            req(Method::POST, &[("sec-fetch-site", "cross-site")]),
+            Some("cross_site")
+        );
+        assert_eq!(
+            req(Method::POST, &[("sec-fetch-site", "same-site")]),
+            Some("cross_site")
+        );
+        assert_eq!(
+            req(
+                Method::GET,
+                &[
+                    ("sec-fetch-site", "cross-site"),
+                    ("sec-fetch-mode", "no-cors")
+                ]
+            ),
+            Some("cross_site")
+        );
         // A link followed to the page.
-        assert_eq!(req(Method::GET, &[("sec-fetch-site", "cross-site"), ("sec-fetch-mode", "navigate")]), None);
-        assert_eq!(req(Method::POST, &[("sec-fetch-site", "cross-site"), ("sec-fetch-mode", "navigate")]), Some("cross_site"));
+        assert_eq!(
+            req(
+                Method::GET,
+                &[
+                    ("sec-fetch-site", "cross-site"),
+                    ("sec-fetch-mode", "navigate")
+                ]
+            ),
+            None
+        );
+        assert_eq!(
+            req(
+                Method::POST,
+                &[
+                    ("sec-fetch-site", "cross-site"),
+                    ("sec-fetch-mode", "navigate")
+                ]
+            ),
+            Some("cross_site")
+        );
     }
 }

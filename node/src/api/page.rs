@@ -121,7 +121,11 @@ mod tests {
     fn links_are_made_only_for_http_and_https_urls() {
         // Badge data (criteria URL, issuer URL, profile URL) is outside
         // input: one function makes every link, and it checks the scheme.
-        assert_eq!(APP_JS.matches(r#"el("a""#).count(), 1, "links only through link()");
+        assert_eq!(
+            APP_JS.matches(r#"el("a""#).count(),
+            1,
+            "links only through link()"
+        );
         assert_eq!(APP_JS.matches("href:").count(), 1, "one href, in link()");
         let body = APP_JS
             .split("function link(url, text) {")

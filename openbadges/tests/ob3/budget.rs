@@ -3,7 +3,9 @@
 //! not timed).
 
 use badgemesh_openbadges::canon::CanonError;
-use badgemesh_openbadges::credential::{CredentialError, Outcome, VerifyOptions, verify_credential};
+use badgemesh_openbadges::credential::{
+    CredentialError, Outcome, VerifyOptions, verify_credential,
+};
 use badgemesh_openbadges::json::JsonError;
 use badgemesh_openbadges::limits::{MAX_LOOKALIKE_BLANK_NODES, MAX_PROOFS, MAX_STATUS_ENTRIES};
 use badgemesh_openbadges::proof::ProofError;
@@ -42,7 +44,9 @@ fn thousands_of_proofs_are_refused_before_any_is_checked() {
     doc["proof"] = Value::Array(vec![bad; 2_800]);
     assert_eq!(
         run(&doc),
-        Err(CredentialError::Proof(ProofError::TooManyProofs { found: 2_800 }))
+        Err(CredentialError::Proof(ProofError::TooManyProofs {
+            found: 2_800
+        }))
     );
 }
 
