@@ -125,3 +125,46 @@ fn look_alike_blank_nodes_are_refused_with_the_reason() {
         )))
     );
 }
+
+/// Costs of the budget's cases as ratios to one genuine verification, in
+/// the same run (`cargo test --release -p badgemesh-openbadges --test ob3
+/// budget_costs -- --ignored --nocapture`).
+#[test]
+#[ignore = "prints measurements; run by hand in release"]
+fn budget_costs() {
+    let time = |doc: &Value| {
+        let bytes = serde_json::to_vec(doc).expect("json");
+        let _ = verify_credential(&bytes, T0.plus(60), &VerifyOptions::default());
+        let runs = 50;
+        let start = std::time::Instant::now();
+        for _ in 0..runs {
+            let _ = verify_credential(&bytes, T0.plus(60), &VerifyOptions::default());
+        }
+        start.elapsed() / runs
+    };
+    let genuine = exported();
+    let base = time(&genuine);
+    let mut attack = exported();
+    attack["proof"] = Value::Array(vec![broken_proof(&genuine); 2_800]);
+    let mut four = exported();
+    let mut proofs = vec![broken_proof(&genuine); MAX_PROOFS - 1];
+    proofs.push(genuine["proof"].clone());
+    four["proof"] = Value::Array(proofs);
+    let mut lookalikes = exported();
+    let a = lookalikes["credentialSubject"]["achievement"]["alignment"][0].clone();
+    lookalikes["credentialSubject"]["achievement"]["alignment"] =
+        Value::Array(vec![a; MAX_LOOKALIKE_BLANK_NODES + 1]);
+    println!("genuine credential: {base:?}");
+    for (name, doc) in [
+        ("genuine again", &genuine),
+        ("2,800 proofs (refused)", &attack),
+        ("4 proofs, the last good", &four),
+        ("9 look-alike blank nodes (refused)", &lookalikes),
+    ] {
+        let t = time(doc);
+        println!(
+            "{name}: {t:?}, {:.2}x the genuine one",
+            t.as_secs_f64() / base.as_secs_f64()
+        );
+    }
+}
