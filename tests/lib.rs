@@ -35,6 +35,23 @@ impl TestNode {
         }
     }
 
+    /// Starts a node that dials `bootstrap`, with its configuration
+    /// adjusted by `adjust` first.
+    pub async fn start_with(
+        bootstrap: Vec<Multiaddr>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestNode {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = config(dir.path().to_path_buf(), &bootstrap);
+        adjust(&mut c);
+        let node = Node::start(c).await.expect("node starts");
+        TestNode {
+            node: Some(node),
+            dir,
+            bootstrap,
+        }
+    }
+
     /// The running node.
     pub fn node(&self) -> &Node {
         self.node.as_ref().expect("node is running")

@@ -12,8 +12,12 @@ use serde_json::Value;
 use crate::client::NodeClient;
 use crate::fail::{NOT_VALID, OK, usage};
 
-/// Records sent to the node per request on import.
+/// Most records sent to the node per request on import.
 const IMPORT_BATCH: usize = 256;
+/// Most record bytes sent per request on import: half the node's default
+/// 8 MiB body limit, so a batch of large records (256 of the 48 KiB a record
+/// may have would be 12 MiB) never makes the node refuse the whole batch.
+const IMPORT_BATCH_BYTES: usize = 4 * 1024 * 1024;
 /// Largest bundle read.
 const MAX_BUNDLE: u64 = 1 << 30;
 
@@ -69,6 +73,29 @@ pub fn export(a: ExportArgs, dir: &Path) -> Result<i32> {
     Ok(OK)
 }
 
+/// The records in import batches of at most [`IMPORT_BATCH`] records and
+/// [`IMPORT_BATCH_BYTES`] bytes (a record larger than that goes alone), each
+/// with the index of its first record.
+fn batches<'r, 'a>(records: &'r [&'a [u8]]) -> Vec<(usize, &'r [&'a [u8]])> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < records.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < records.len() && end - start < IMPORT_BATCH {
+            let len = records[end].len();
+            if end > start && bytes + len > IMPORT_BATCH_BYTES {
+                break;
+            }
+            bytes += len;
+            end += 1;
+        }
+        out.push((start, &records[start..end]));
+        start = end;
+    }
+    out
+}
+
 /// `badgemesh import`
 pub fn import(a: ImportArgs, dir: &Path) -> Result<i32> {
     let meta = std::fs::metadata(&a.file)
@@ -87,7 +114,7 @@ pub fn import(a: ImportArgs, dir: &Path) -> Result<i32> {
     );
     let mut totals = serde_json::Map::new();
     let mut rejected = Vec::new();
-    for (n, chunk) in contents.records.chunks(IMPORT_BATCH).enumerate() {
+    for (first, chunk) in batches(&contents.records) {
         let batch = bundle::write(chunk, Timestamp(0));
         let report = client.admin_bytes("/v1/admin/import", &batch)?.ok()?.json;
         for key in ["new", "duplicate", "stale", "pending", "released"] {
@@ -97,7 +124,7 @@ pub fn import(a: ImportArgs, dir: &Path) -> Result<i32> {
         }
         for r in report["rejected"].as_array().into_iter().flatten() {
             let mut r = r.clone();
-            let index = r["index"].as_u64().unwrap_or(0) + (n * IMPORT_BATCH) as u64;
+            let index = r["index"].as_u64().unwrap_or(0) + first as u64;
             r["index"] = index.into();
             rejected.push(r);
         }
@@ -143,4 +170,35 @@ pub fn import(a: ImportArgs, dir: &Path) -> Result<i32> {
     } else {
         NOT_VALID
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_batches_stay_under_the_body_limit() {
+        let node_body_limit = 8 * 1024 * 1024;
+        let big = vec![0u8; badgemesh_protocol::limits::MAX_ENVELOPE_BYTES];
+        let small = vec![0u8; 300];
+        let mut records: Vec<&[u8]> = vec![&big; 600];
+        records.extend(std::iter::repeat_n(&small[..], 1000));
+        let batches = batches(&records);
+        let mut next = 0;
+        for (first, chunk) in &batches {
+            assert_eq!(*first, next, "batches are contiguous");
+            assert!(!chunk.is_empty() && chunk.len() <= IMPORT_BATCH);
+            let body = bundle::write(chunk, Timestamp(0));
+            assert!(body.len() < node_body_limit, "{} bytes", body.len());
+            next += chunk.len();
+        }
+        assert_eq!(next, records.len(), "every record is sent once");
+        // Small records still go 256 at a time.
+        let small_only: Vec<&[u8]> = vec![&small; 1000];
+        let sizes: Vec<usize> = super::batches(&small_only)
+            .iter()
+            .map(|(_, c)| c.len())
+            .collect();
+        assert_eq!(sizes, [256, 256, 256, 232]);
+    }
 }

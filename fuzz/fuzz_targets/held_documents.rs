@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     if let Some(cut) = data.iter().position(|&b| b == 0xff) {
         if let Ok(doc) = DidDocument::parse(&data[..cut]) {
             let lookup = |_: &str| Some(doc.clone());
-            let options = VerifyOptions { recipient: None, dids: Some(&lookup) };
+            let options = VerifyOptions { recipient: None, dids: Some(&lookup), cancel: None };
             let _ = verify_credential(&data[cut + 1..], Timestamp(1_800_000_000), &options);
         }
     }

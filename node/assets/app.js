@@ -18,6 +18,22 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// A link to `url` if it is an absolute http or https URL, else the text
+// alone: badge data is outside input, and a `javascript:` or `data:` link
+// would run or show whatever the badge's author chose when clicked.
+function link(url, text) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return document.createTextNode(text);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return document.createTextNode(text);
+  }
+  return el("a", { href: parsed.href, rel: "noopener noreferrer" }, text);
+}
+
 function setText(id, text) {
   $(id).textContent = text;
 }
@@ -140,7 +156,7 @@ function renderBadge(badge) {
     if (badge.criteria.narrative) crit.append(badge.criteria.narrative);
     if (badge.criteria.url) {
       if (badge.criteria.narrative) crit.append(" ");
-      crit.append(el("a", { href: badge.criteria.url, rel: "noopener noreferrer" }, "Criteria page"));
+      crit.append(link(badge.criteria.url, "Criteria page"));
     }
   } else {
     crit.append("Not known.");
@@ -220,9 +236,9 @@ function renderTrust(data) {
     ? t.name
     : claimed ? `\u201c${claimed}\u201d (the name this key gives itself)` : "Unknown issuer (not seen by this node yet)");
   const url = $("issuer-url");
-  const link = listed && /^https?:\/\//i.test(data.issuer_url || "");
+  const listedLink = listed && /^https?:\/\//i.test(data.issuer_url || "");
   url.replaceChildren(!data.issuer_url ? "Not given"
-    : link ? el("a", { href: data.issuer_url, rel: "noopener noreferrer" }, data.issuer_url)
+    : listedLink ? link(data.issuer_url, data.issuer_url)
     : `${data.issuer_url} (claimed, not verified)`);
 }
 
@@ -356,7 +372,7 @@ function issuerSection(full, badges) {
   facts(dl, [
     ["DID", code(full.did)],
     ["Website", full.profile && full.profile.url
-      ? el("a", { href: full.profile.url, rel: "noopener noreferrer" }, full.profile.url) : "Not given"],
+      ? link(full.profile.url, full.profile.url) : "Not given"],
     ["Revocation data", syncState(f)],
     ["Last signed head", head],
     ["Revoked awards", String(full.revoked)],

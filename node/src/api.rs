@@ -9,8 +9,10 @@ mod admin;
 pub mod bodies;
 mod bundle;
 mod error;
+mod front;
 mod page;
 mod trust;
+mod verify_pool;
 mod views;
 
 use std::sync::Arc;
@@ -29,6 +31,8 @@ pub use bodies::VerifyQuery;
 pub(crate) use bodies::{parse_did, parse_id};
 pub use bundle::{ImportReport, Rejected};
 pub use error::ApiError;
+pub use front::FrontDoor;
+pub use verify_pool::{PoolStats, VerifyPool};
 pub use views::AssertionStatus;
 
 use crate::core::{Core, now};
@@ -52,6 +56,10 @@ pub struct AppState {
     pub trust: Arc<crate::trust::state::TrustState>,
     /// Sync rounds (started when the followed registries change).
     pub scheduler: crate::sync::Scheduler,
+    /// Where non-native verifications run (bounded, cancellable).
+    pub verify_pool: VerifyPool,
+    /// Which `Host`s and origins the API answers.
+    pub front: Arc<FrontDoor>,
 }
 
 /// The router, with the body limit applied.
@@ -73,6 +81,12 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .merge(admin::routes(state.clone()))
         .merge(page::routes())
         .layer(DefaultBodyLimit::max(max_body))
+        // Before anything else: refuse other hosts (DNS rebinding) and
+        // cross-site requests.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.front),
+            front::check,
+        ))
         // Every request ends: a client that stalls is cut off.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -187,7 +201,7 @@ async fn verify_handler(
     let started = Instant::now();
     let native = body.first() == Some(&0xd2);
     let (held, core, trust) = (s.held.clone(), s.core.clone(), s.trust.clone());
-    let run = move || {
+    let run = move |cancel: &std::sync::atomic::AtomicBool| {
         let opts = crate::verdict::formats::Options {
             recipient: q.recipient.as_deref(),
             max_age_secs: q.max_age,
@@ -195,6 +209,7 @@ async fn verify_handler(
             held: Some(&held),
             trust: Some(&trust),
             require_listed: q.require_listed.unwrap_or(false),
+            cancel: Some(cancel),
         };
         core.ledger
             .read(|r| crate::verdict::formats::verify_any(&body, Some(r), at, &opts))
@@ -202,13 +217,13 @@ async fn verify_handler(
     // Native verification takes microseconds. Other formats may take
     // milliseconds (the first OB 3.0 credential of a new shape runs the
     // JSON-LD processor; held status lists and keys are files), so they run
-    // on a blocking thread. Both hold the state's read lock while they run.
+    // in the bounded verification pool (503 `verify_busy` when its queue is
+    // full), and stop if the request is abandoned. Both hold the state's read
+    // lock while they run.
     let result = if native {
-        run()
+        run(&std::sync::atomic::AtomicBool::new(false))
     } else {
-        tokio::task::spawn_blocking(run)
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?
+        s.verify_pool.run(run).await?
     };
     s.core.metrics.verify_count.inc();
     s.core
@@ -224,6 +239,7 @@ async fn verify_handler(
                 F::Unbake(_) => "bad_image",
                 F::Native(_) => "not_an_assertion",
                 F::Credential(_) => "bad_credential",
+                F::OverBudget(_) => "over_budget",
                 _ => "unverifiable",
             };
             Err(ApiError::bad_request(code, e.to_string()))

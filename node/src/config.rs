@@ -23,6 +23,14 @@ pub struct Config {
     pub listen: Vec<String>,
     /// HTTP API address; loopback by default.
     pub api: SocketAddr,
+    /// Other names the API answers to (`host` or `host:port`), besides its
+    /// own address (and `localhost` on loopback): a reverse proxy's name,
+    /// say. Requests for any other `Host` are refused (DNS rebinding).
+    pub api_hosts: Vec<String>,
+    /// Verifications (OB 3.0, OB 2.0, baked images) that run at once.
+    pub verify_workers: usize,
+    /// Verifications that may wait for a worker; more get 503 `verify_busy`.
+    pub verify_queue: usize,
     /// Peers to dial at start and redial when disconnected (with or without `/p2p/`).
     pub bootstrap: Vec<String>,
     /// LAN discovery by mDNS.
@@ -73,6 +81,9 @@ impl Default for Config {
                 format!("/ip4/0.0.0.0/udp/{DEFAULT_P2P_PORT}/quic-v1"),
             ],
             api: SocketAddr::from(([127, 0, 0, 1], DEFAULT_API_PORT)),
+            api_hosts: vec![],
+            verify_workers: 2,
+            verify_queue: 16,
             bootstrap: vec![],
             mdns: true,
             discovery: true,
@@ -181,6 +192,9 @@ impl Config {
         }
         if let Some(v) = var("BADGEMESH_MDNS") {
             self.mdns = parse_bool("BADGEMESH_MDNS", &v)?;
+        }
+        if let Some(v) = var("BADGEMESH_API_HOSTS") {
+            self.api_hosts = list(&v);
         }
         if let Some(v) = var("BADGEMESH_FOLLOW") {
             self.follow = list(&v);

@@ -98,23 +98,21 @@ fn err(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
     }
 }
 
-/// Creates the data directory (mode 0700 on Unix). An existing directory
-/// that others may enter loses their bits; the owner's bits are left alone,
-/// so a directory made read-only on purpose stays read-only (and
-/// [`check_writable`] then says so) instead of being silently reopened.
+/// Creates the data directory (mode 0700 on Unix) if it does not exist. An
+/// existing directory keeps its mode: it may be shared (say `/tmp`, given as
+/// `--data-dir` by root), and taking others' bits away from it would break it
+/// for everyone. The secrets in it are files of mode 0600 whatever the
+/// directory's mode, and [`read_secret`] refuses them if others can read
+/// them.
 pub fn ensure_dir(dir: &Path) -> Result<(), FileError> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        use std::os::unix::fs::DirBuilderExt;
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .map_err(err(dir))?;
-        let mode = fs::metadata(dir).map_err(err(dir))?.permissions().mode();
-        if mode & 0o077 != 0 {
-            fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o700)).map_err(err(dir))?;
-        }
     }
     #[cfg(not(unix))]
     fs::create_dir_all(dir).map_err(err(dir))?;
@@ -271,6 +269,26 @@ mod tests {
     use super::*;
 
     #[cfg(unix)]
+    #[test]
+    #[cfg(unix)]
+    fn a_new_directory_is_private_and_an_existing_one_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let new = tmp.path().join("new");
+        ensure_dir(&new).expect("create");
+        let mode = |p: &Path| fs::metadata(p).expect("meta").permissions().mode() & 0o7777;
+        assert_eq!(mode(&new), 0o700);
+        // A shared directory, like /tmp (sticky, everyone may write).
+        let shared = tmp.path().join("shared");
+        fs::create_dir(&shared).expect("mkdir");
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).expect("chmod");
+        ensure_dir(&shared).expect("exists");
+        assert_eq!(mode(&shared), 0o1777);
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o755)).expect("chmod");
+        ensure_dir(&shared).expect("exists");
+        assert_eq!(mode(&shared), 0o755);
+    }
+
     #[test]
     fn secrets_are_private_and_others_readable_ones_refused() {
         use std::os::unix::fs::PermissionsExt;

@@ -74,6 +74,7 @@ pub struct Node {
     core: Core,
     issuer: Arc<LocalIssuer>,
     api_addr: SocketAddr,
+    verify_pool: crate::api::VerifyPool,
     listen: Vec<Multiaddr>,
     token: String,
     config: Config,
@@ -182,6 +183,13 @@ impl Node {
             addr: config.api,
             source,
         })?;
+        if !api_addr.ip().is_loopback() {
+            tracing::warn!(
+                api = %api_addr,
+                "the API listens on a non-loopback address: anyone who can reach it can read this node's records, peers and metrics and make it verify badges; only the admin routes need the token"
+            );
+        }
+        let verify_pool = crate::api::VerifyPool::new(config.verify_workers, config.verify_queue);
         let (stop, mut stopped) = watch::channel(false);
         let app = router(
             AppState {
@@ -192,6 +200,8 @@ impl Node {
                 held: crate::trust::held::HeldDocuments::in_data_dir(&config.data_dir),
                 trust,
                 scheduler: api_scheduler,
+                verify_pool: verify_pool.clone(),
+                front: Arc::new(crate::api::FrontDoor::new(api_addr, &config.api_hosts)),
             },
             config.max_body_bytes,
         );
@@ -213,6 +223,7 @@ impl Node {
             core,
             issuer,
             api_addr,
+            verify_pool,
             listen,
             token,
             config,
@@ -243,6 +254,11 @@ impl Node {
     /// Where the API listens.
     pub fn api_addr(&self) -> SocketAddr {
         self.api_addr
+    }
+
+    /// The pool the API verifies in (its statistics, and a gate for tests).
+    pub fn verify_pool(&self) -> &crate::api::VerifyPool {
+        &self.verify_pool
     }
 
     /// The admin token.

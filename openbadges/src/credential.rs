@@ -5,10 +5,17 @@
 //! Data Integrity proof (the key must be a did:key controlled by the issuer)
 //! and, if asked, the recipient. A credential that fails a check is
 //! `Ok(verdict)` with the failed [`Check`]; `Err` means the checks could not
-//! run (not JSON, too large, an unknown context, an undefined term...).
+//! run (not JSON, too large, an unknown context, an undefined term...) or
+//! would cost more than the verification budget allows (more than
+//! [`crate::limits::MAX_PROOFS`] proofs or
+//! [`crate::limits::MAX_STATUS_ENTRIES`] status entries, blank nodes that
+//! would make RDFC-1.0 exponential): such input is refused before the
+//! expensive work, with the reason.
 //! Revocation is not decided here: the verdict carries the
 //! `credentialStatus` entry for the caller to look up (see
 //! [`crate::status_list`] and [`crate::export::native_link`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use badgemesh_protocol::time::Timestamp;
 use serde_json::{Map, Value};
@@ -17,7 +24,8 @@ use sha2::{Digest, Sha256};
 use crate::contexts::{CREDENTIALS_V1, CREDENTIALS_V2, ContextSet, is_ob_context};
 use crate::did::DidLookup;
 use crate::json::{JsonError, parse_bounded, prepass};
-use crate::proof::{ProofError, ProofOutcome, check_proofs};
+use crate::limits::MAX_STATUS_ENTRIES;
+use crate::proof::{ProofError, ProofOutcome, check_proofs_counted};
 
 /// The credential could not be checked at all.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -26,9 +34,20 @@ pub enum CredentialError {
     /// Not acceptable JSON.
     #[error(transparent)]
     Json(#[from] JsonError),
-    /// JSON-LD or canonicalization failed.
+    /// JSON-LD or canonicalization failed, or the proofs are over budget
+    /// ([`ProofError::TooManyProofs`], [`crate::canon::CanonError`]).
     #[error(transparent)]
     Proof(#[from] ProofError),
+    /// The caller cancelled (see [`VerifyOptions::cancel`]).
+    #[error("verification cancelled")]
+    Cancelled,
+    /// More than [`MAX_STATUS_ENTRIES`] `credentialStatus` entries: each
+    /// one may cost the caller a status list to read, so none is looked at.
+    #[error("{found} credentialStatus entries (at most {MAX_STATUS_ENTRIES} are checked)")]
+    TooManyStatusEntries {
+        /// How many entries `credentialStatus` has.
+        found: usize,
+    },
 }
 
 /// What the caller asks for beyond the defaults.
@@ -38,6 +57,10 @@ pub struct VerifyOptions<'a> {
     pub recipient: Option<&'a str>,
     /// Where to find DID documents for issuers whose keys are not did:keys.
     pub dids: Option<DidLookup<'a>>,
+    /// Set by the caller when nobody waits for the answer any more (an
+    /// abandoned HTTP request): checked between stages and between proofs,
+    /// and the verification stops with [`CredentialError::Cancelled`].
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 impl std::fmt::Debug for VerifyOptions<'_> {
@@ -45,6 +68,7 @@ impl std::fmt::Debug for VerifyOptions<'_> {
         f.debug_struct("VerifyOptions")
             .field("recipient", &self.recipient)
             .field("dids", &self.dids.map(|_| "lookup"))
+            .field("cancel", &self.cancel)
             .finish()
     }
 }
@@ -135,6 +159,9 @@ pub struct Verdict {
     pub valid_until: Option<Timestamp>,
     /// The Bitstring Status List entries, for the caller to check.
     pub status: Vec<StatusEntry>,
+    /// How many proof signatures were checked (the verification budget at
+    /// work: at most [`crate::limits::MAX_PROOFS`]).
+    pub proofs_checked: usize,
 }
 
 impl Verdict {
@@ -175,6 +202,13 @@ pub fn verify_credential_with(
     let Value::Object(doc) = value else {
         return Err(JsonError::NotAnObject.into());
     };
+    if let Some(Value::Array(entries)) = doc.get("credentialStatus")
+        && entries.len() > MAX_STATUS_ENTRIES
+    {
+        return Err(CredentialError::TooManyStatusEntries {
+            found: entries.len(),
+        });
+    }
     let shape = Shape::read(&doc);
     let mut checks = Vec::new();
     let mut verdict = Verdict {
@@ -188,6 +222,7 @@ pub fn verify_credential_with(
         valid_from: shape.valid_from,
         valid_until: shape.valid_until,
         status: status_entries(&doc),
+        proofs_checked: 0,
     };
     if let Some(problem) = &shape.problem {
         checks.push(check(CheckName::Structure, CheckStatus::Fail, problem));
@@ -200,7 +235,16 @@ pub fn verify_credential_with(
         "OB 3.0 credential shape",
     ));
     let issuer = shape.issuer.clone().unwrap_or_default();
-    let mut outcome = match check_proofs(&doc, &issuer, contexts, options.dids)? {
+    if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(CredentialError::Cancelled);
+    }
+    let (proof_outcome, proofs_checked) =
+        match check_proofs_counted(&doc, &issuer, contexts, options.dids, options.cancel) {
+            Err(ProofError::Cancelled) => return Err(CredentialError::Cancelled),
+            other => other?,
+        };
+    verdict.proofs_checked = proofs_checked;
+    let mut outcome = match proof_outcome {
         ProofOutcome::Verified {
             cryptosuite,
             legacy,

@@ -1,14 +1,15 @@
 //! Bounded JSON parsing and the pre-pass that makes oxjsonld behave like the
 //! reference (jsonld.js in safe mode) on what it would otherwise get wrong.
 //!
-//! The pre-pass rejects reserved keys (`@foo`), inline `"@vocab": null` and
-//! `@direction`, and rewrites every number as JavaScript would print the
+//! The pre-pass rejects reserved keys (`@foo`), inline `"@vocab": null`,
+//! `@direction` and the shape memo's placeholder prefix, and rewrites every number as JavaScript would print the
 //! double it parses to (except inside `@json` values), because the reference
 //! signs RDF made from JavaScript numbers.
 
 use serde_json::{Map, Number, Value};
 
 use crate::limits::{MAX_JSON_BYTES, MAX_JSON_DEPTH};
+use crate::shapes::SLOT_PREFIX;
 
 /// JSON that cannot be processed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -35,6 +36,12 @@ pub enum JsonError {
     /// `@direction` is not supported by this processor.
     #[error("@direction is not supported")]
     Direction,
+    /// A key or string holds the shape memo's placeholder prefix
+    /// ([`crate::shapes::SLOT_PREFIX`]), which no credential has a reason to
+    /// contain; refused here so that it cannot be used to force every
+    /// document down the slow path or be confused with a placeholder.
+    #[error("the text {0} is reserved")]
+    ReservedText(&'static str),
 }
 
 /// Keys (terms) whose values are `@json` literals in the pinned contexts.
@@ -121,7 +128,9 @@ pub fn prepass(value: &mut Value) -> Result<(), JsonError> {
 }
 
 fn walk(value: &mut Value, in_json_literal: bool) -> Result<(), JsonError> {
+    let reserved = || JsonError::ReservedText(SLOT_PREFIX);
     match value {
+        Value::String(s) if s.contains(SLOT_PREFIX) => Err(reserved()),
         Value::Number(n) if !in_json_literal => {
             *n = js_number(n);
             Ok(())
@@ -131,6 +140,9 @@ fn walk(value: &mut Value, in_json_literal: bool) -> Result<(), JsonError> {
             let literal_here =
                 in_json_literal || map.get("@type").and_then(Value::as_str) == Some("@json");
             for (key, v) in map.iter_mut() {
+                if key.contains(SLOT_PREFIX) {
+                    return Err(reserved());
+                }
                 if !in_json_literal {
                     if key.starts_with('@') && !KEYWORDS.contains(&key.as_str()) {
                         if key == "@direction" {

@@ -10,3 +10,21 @@ pub const MAX_STATUS_LIST_BYTES: usize = 16 * 1024 * 1024;
 pub const MIN_STATUS_LIST_ENTRIES: usize = 131_072;
 /// Most RDF quads one document may produce.
 pub const MAX_QUADS: usize = 10_000;
+/// Most entries a credential's `proof` may have. Each proof that names the
+/// issuer costs a signature check and, unless its options have the common
+/// fixed shape, a JSON-LD and RDFC-1.0 run of its own; a credential with more
+/// is refused before any of that work (issuers sign once, rarely twice).
+pub const MAX_PROOFS: usize = 4;
+/// Most `credentialStatus` entries a credential may have; each one may make
+/// the caller read and inflate a status list. More are refused.
+pub const MAX_STATUS_ENTRIES: usize = 4;
+/// Most blank nodes in one document whose first-degree hash is not unique
+/// (nodes that look alike to RDFC-1.0, counted over all such groups). Such
+/// nodes are what makes RDFC-1.0 expensive: telling
+/// them apart tries every permutation of each look-alike group, and
+/// rdf-canon's call limit does not count the permutations it skips. Honest
+/// credentials have none or a handful (two identical alignments, say).
+pub const MAX_LOOKALIKE_BLANK_NODES: usize = 8;
+/// Most hash-N-degree-quads calls one canonicalisation may make (rdf-canon's
+/// default is 4,000; a credential without look-alike blank nodes makes none).
+pub const HNDQ_CALL_LIMIT: usize = 256;

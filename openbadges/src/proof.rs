@@ -8,6 +8,8 @@
 //! its multibase base58btc (`z...`) text. The legacy suite name `eddsa-2022`
 //! (same algorithm) is verified too and reported as legacy.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use badgemesh_protocol::keys::{IssuerId, PublicKey, SecretKey, parse_multikey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -15,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::canon::{CanonError, canonicalize};
 use crate::contexts::ContextSet;
 use crate::did::DidLookup;
+use crate::limits::MAX_PROOFS;
 use crate::rdf::{RdfError, to_rdf, to_rdf_full};
 
 /// The only cryptosuite this crate signs with.
@@ -31,9 +34,19 @@ pub enum ProofError {
     /// JSON-LD processing failed (unknown context, undefined term...).
     #[error(transparent)]
     Rdf(#[from] RdfError),
-    /// RDFC-1.0 failed.
+    /// RDFC-1.0 failed or was refused.
     #[error(transparent)]
     Canon(#[from] CanonError),
+    /// The caller cancelled between proofs.
+    #[error("verification cancelled")]
+    Cancelled,
+    /// More than [`MAX_PROOFS`] proofs: refused before any is checked, since
+    /// each may cost a canonicalization of its own.
+    #[error("{found} proofs (at most {MAX_PROOFS} are checked)")]
+    TooManyProofs {
+        /// How many entries `proof` has.
+        found: usize,
+    },
 }
 
 /// The two canonical forms and the message they make, for inspection.
@@ -74,8 +87,39 @@ fn hash_data_inner(
     contexts: &ContextSet,
     template: bool,
 ) -> Result<HashData, ProofError> {
+    let canonical_proof = canonical_proof(doc, proof, contexts, template)?;
+    let canonical_document = canonical_document(doc, contexts, template)?;
+    let mut message = [0u8; 64];
+    message[..32].copy_from_slice(&Sha256::digest(canonical_proof.as_bytes()));
+    message[32..].copy_from_slice(&Sha256::digest(canonical_document.as_bytes()));
+    Ok(HashData {
+        canonical_proof,
+        canonical_document,
+        message,
+    })
+}
+
+/// The canonical N-Quads of `doc` without its `proof`: the half of the
+/// message every proof of one document shares.
+fn canonical_document(
+    doc: &Map<String, Value>,
+    contexts: &ContextSet,
+    template: bool,
+) -> Result<String, ProofError> {
     let mut unsecured = doc.clone();
     unsecured.shift_remove("proof");
+    let rdf = if template { to_rdf } else { to_rdf_full };
+    Ok(canonicalize(&rdf(&unsecured, contexts)?)?)
+}
+
+/// The canonical N-Quads of `proof`'s options (without `proofValue`, under
+/// `doc`'s `@context`).
+fn canonical_proof(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    contexts: &ContextSet,
+    template: bool,
+) -> Result<String, ProofError> {
     let mut options = Map::with_capacity(proof.len() + 1);
     if let Some(ctx) = doc.get("@context") {
         options.insert("@context".into(), ctx.clone());
@@ -85,23 +129,35 @@ fn hash_data_inner(
             options.insert(k.clone(), v.clone());
         }
     }
+    if template && let Some(t) = proof_template(&options, contexts) {
+        return Ok(t);
+    }
     let rdf = if template { to_rdf } else { to_rdf_full };
-    let canonical_proof = match template
-        .then(|| proof_template(&options, contexts))
-        .flatten()
-    {
-        Some(t) => t,
-        None => canonicalize(&rdf(&options, contexts)?)?,
-    };
-    let canonical_document = canonicalize(&rdf(&unsecured, contexts)?)?;
-    let mut message = [0u8; 64];
-    message[..32].copy_from_slice(&Sha256::digest(canonical_proof.as_bytes()));
-    message[32..].copy_from_slice(&Sha256::digest(canonical_document.as_bytes()));
-    Ok(HashData {
-        canonical_proof,
-        canonical_document,
-        message,
-    })
+    Ok(canonicalize(&rdf(&options, contexts)?)?)
+}
+
+/// The SHA-256 of a document's canonical form, computed on first use and
+/// shared by all its proofs (a document with several proofs is
+/// canonicalized once, not once per proof).
+struct DocumentDigest<'a> {
+    doc: &'a Map<String, Value>,
+    digest: Option<[u8; 32]>,
+}
+
+impl<'a> DocumentDigest<'a> {
+    fn new(doc: &'a Map<String, Value>) -> Self {
+        DocumentDigest { doc, digest: None }
+    }
+
+    fn get(&mut self, contexts: &ContextSet) -> Result<[u8; 32], ProofError> {
+        if let Some(d) = self.digest {
+            return Ok(d);
+        }
+        let canonical = canonical_document(self.doc, contexts, true)?;
+        let d: [u8; 32] = Sha256::digest(canonical.as_bytes()).into();
+        self.digest = Some(d);
+        Ok(d)
+    }
 }
 
 /// The canonical N-Quads of fixed-shape proof options, without JSON-LD
@@ -222,8 +278,23 @@ pub fn verify_with_key(
     else {
         return Ok(false);
     };
-    let hd = hash_data(doc, proof, contexts)?;
-    Ok(key.verify(&hd.message, &sig))
+    verify_signature(&mut DocumentDigest::new(doc), proof, key, &sig, contexts)
+}
+
+/// The signature check proper, with the document's digest shared between
+/// proofs.
+fn verify_signature(
+    document: &mut DocumentDigest<'_>,
+    proof: &Map<String, Value>,
+    key: &PublicKey,
+    sig: &[u8; 64],
+    contexts: &ContextSet,
+) -> Result<bool, ProofError> {
+    let canonical_proof = canonical_proof(document.doc, proof, contexts, true)?;
+    let mut message = [0u8; 64];
+    message[..32].copy_from_slice(&Sha256::digest(canonical_proof.as_bytes()));
+    message[32..].copy_from_slice(&document.get(contexts)?);
+    Ok(key.verify(&message, sig))
 }
 
 /// How one embedded proof fared.
@@ -266,26 +337,57 @@ fn did_key_of(vm: &str) -> Option<(IssuerId, PublicKey)> {
 /// Checks every proof of `doc` against `issuer_id` (the credential's issuer):
 /// returns the first verified proof, or else the most telling failure.
 /// Verification methods that are not `did:key`s are looked up in the DID
-/// documents `dids` finds (none without it).
+/// documents `dids` finds (none without it). More than [`MAX_PROOFS`] proofs
+/// is [`ProofError::TooManyProofs`], before any is looked at.
 pub fn check_proofs(
     doc: &Map<String, Value>,
     issuer_id: &str,
     contexts: &ContextSet,
     dids: Option<DidLookup<'_>>,
 ) -> Result<ProofOutcome, ProofError> {
+    check_proofs_counted(doc, issuer_id, contexts, dids, None).map(|(outcome, _)| outcome)
+}
+
+/// [`check_proofs`], also returning how many signatures it checked (each
+/// one a canonicalization of the proof options; the document's own is
+/// computed once for all of them). When `cancel` is set, it stops before the
+/// next proof with [`ProofError::Cancelled`].
+pub fn check_proofs_counted(
+    doc: &Map<String, Value>,
+    issuer_id: &str,
+    contexts: &ContextSet,
+    dids: Option<DidLookup<'_>>,
+    cancel: Option<&AtomicBool>,
+) -> Result<(ProofOutcome, usize), ProofError> {
+    let no_proof = || Ok((ProofOutcome::Invalid("no proof".into()), 0));
     let proofs: Vec<&Map<String, Value>> = match doc.get("proof") {
         Some(Value::Object(p)) => vec![p],
+        Some(Value::Array(ps)) if ps.len() > MAX_PROOFS => {
+            return Err(ProofError::TooManyProofs { found: ps.len() });
+        }
         Some(Value::Array(ps)) => ps.iter().filter_map(Value::as_object).collect(),
-        _ => return Ok(ProofOutcome::Invalid("no proof".into())),
+        _ => return no_proof(),
     };
     if proofs.is_empty() {
-        return Ok(ProofOutcome::Invalid("no proof".into()));
+        return no_proof();
     }
+    let mut document = DocumentDigest::new(doc);
+    let mut checked = 0;
     let mut worst: Option<ProofOutcome> = None;
     for proof in proofs {
-        let outcome = check_one(doc, proof, issuer_id, contexts, dids)?;
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(ProofError::Cancelled);
+        }
+        let outcome = check_one(
+            &mut document,
+            proof,
+            issuer_id,
+            contexts,
+            dids,
+            &mut checked,
+        )?;
         match outcome {
-            ProofOutcome::Verified { .. } => return Ok(outcome),
+            ProofOutcome::Verified { .. } => return Ok((outcome, checked)),
             ProofOutcome::Invalid(_) => worst = Some(outcome),
             ProofOutcome::Unsupported(_) => {
                 if worst.is_none() {
@@ -294,15 +396,17 @@ pub fn check_proofs(
             }
         }
     }
-    Ok(worst.unwrap_or_else(|| ProofOutcome::Invalid("no proof".into())))
+    let outcome = worst.unwrap_or_else(|| ProofOutcome::Invalid("no proof".into()));
+    Ok((outcome, checked))
 }
 
 fn check_one(
-    doc: &Map<String, Value>,
+    document: &mut DocumentDigest<'_>,
     proof: &Map<String, Value>,
     issuer_id: &str,
     contexts: &ContextSet,
     dids: Option<DidLookup<'_>>,
+    checked: &mut usize,
 ) -> Result<ProofOutcome, ProofError> {
     let ptype = proof.get("type").and_then(Value::as_str).unwrap_or("");
     let suite = proof
@@ -357,7 +461,15 @@ fn check_one(
             "key controller {controller} is not the issuer {issuer_id}"
         )));
     }
-    if !verify_with_key(doc, proof, &key, contexts)? {
+    let Some(sig) = proof
+        .get("proofValue")
+        .and_then(Value::as_str)
+        .and_then(decode_proof_value)
+    else {
+        return Ok(ProofOutcome::Invalid("signature does not verify".into()));
+    };
+    *checked += 1;
+    if !verify_signature(document, proof, &key, &sig, contexts)? {
         return Ok(ProofOutcome::Invalid("signature does not verify".into()));
     }
     Ok(ProofOutcome::Verified {

@@ -35,9 +35,11 @@ use serde_json::{Map, Value};
 use crate::contexts::{ContextSet, for_each_entry};
 use crate::rdf::{RdfError, check_iri};
 
-/// The placeholder prefix; a document containing it anywhere is never
-/// memoised, so a placeholder can't be confused with the document's own text.
-const SLOT_PREFIX: &str = "urn:x-badgemesh-slot:";
+/// The placeholder prefix. [`crate::json::prepass`] refuses documents that
+/// contain it, so it is never the document's own text and cannot be used to
+/// send a document down the slow path; a document containing it anyway
+/// (one that skipped the pre-pass) is never memoised.
+pub(crate) const SLOT_PREFIX: &str = "urn:x-badgemesh-slot:";
 /// Shapes larger than this are not memoised (they are rare and would make the
 /// cache large).
 const MAX_SHAPE_BYTES: usize = 16 * 1024;

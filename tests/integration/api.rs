@@ -152,7 +152,7 @@ fn post_huge(addr: std::net::SocketAddr, size: usize) -> String {
         .expect("timeout");
     let mut writer = stream.try_clone().expect("clone");
     let head = format!(
-        "POST /v1/verify HTTP/1.1\r\nHost: localhost\r\nContent-Length: {size}\r\nContent-Type: application/octet-stream\r\n\r\n"
+        "POST /v1/verify HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {size}\r\nContent-Type: application/octet-stream\r\n\r\n"
     );
     let sender = std::thread::spawn(move || {
         if writer.write_all(head.as_bytes()).is_err() {

@@ -3,6 +3,7 @@
 
 mod api;
 mod forged;
+mod front_door;
 mod gossip;
 mod support;
 mod trust;

@@ -116,4 +116,27 @@ mod tests {
         assert!(!APP_JS.contains("http://") && !APP_JS.contains("https://"));
         assert!(!APP_CSS.contains("url("), "no external CSS resources");
     }
+
+    #[test]
+    fn links_are_made_only_for_http_and_https_urls() {
+        // Badge data (criteria URL, issuer URL, profile URL) is outside
+        // input: one function makes every link, and it checks the scheme.
+        assert_eq!(
+            APP_JS.matches(r#"el("a""#).count(),
+            1,
+            "links only through link()"
+        );
+        assert_eq!(APP_JS.matches("href:").count(), 1, "one href, in link()");
+        let body = APP_JS
+            .split("function link(url, text) {")
+            .nth(1)
+            .and_then(|rest| rest.split("\n}\n").next())
+            .expect("link() is defined");
+        assert!(body.contains("new URL(url)"), "{body}");
+        assert!(
+            body.contains(r#"parsed.protocol !== "http:" && parsed.protocol !== "https:""#),
+            "{body}"
+        );
+        assert!(body.contains(r#"el("a", { href: parsed.href"#), "{body}");
+    }
 }

@@ -17,6 +17,7 @@ use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::time::Timestamp;
 use badgemesh_protocol::verify::{VerifyOptions, verify};
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::trust::assess::TrustOptions;
 use crate::trust::held::HeldDocuments;
@@ -42,6 +43,10 @@ pub struct Options<'a> {
     pub trust: Option<&'a TrustState>,
     /// Unlisted issuers give `indeterminate`, de-listed ones `invalid`.
     pub require_listed: bool,
+    /// Set when nobody waits for the answer any more (the API sets it when
+    /// a request is abandoned): checked between stages and between proofs,
+    /// the verification then stops with [`FormatError::Cancelled`].
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 /// Input that is not a badge at all.
@@ -62,6 +67,14 @@ pub enum FormatError {
     /// JSON that is not a credential we can read.
     #[error("{0}")]
     Credential(String),
+    /// The input would cost more than the verification budget allows (too
+    /// many proofs or status entries, a document that would make RDFC-1.0
+    /// exponential): refused before that work, with the reason.
+    #[error("over the verification budget: {0}")]
+    OverBudget(String),
+    /// The caller cancelled the verification (see [`Options::cancel`]).
+    #[error("verification cancelled")]
+    Cancelled,
     /// A native assertion with no node to check it against.
     #[error(
         "native badgemesh assertions are checked against a node's records; start one with `badgemesh node run`"
@@ -126,6 +139,7 @@ fn verify_extracted(
         }
         _ => return Err(FormatError::Unrecognised),
     };
+    cancelled(opts)?;
     let mut v = if looks_like_ob3(&text) {
         ob3_verdict(text.as_bytes(), registry, now, opts)?
     } else {
@@ -133,6 +147,28 @@ fn verify_extracted(
     };
     v["carrier"] = carrier;
     Ok(v)
+}
+
+/// `Err(Cancelled)` once the caller gave up.
+fn cancelled(opts: &Options<'_>) -> Result<(), FormatError> {
+    match opts.cancel {
+        Some(c) if c.load(Ordering::Relaxed) => Err(FormatError::Cancelled),
+        _ => Ok(()),
+    }
+}
+
+/// A credential that could not be checked, sorted into a budget refusal, a
+/// cancellation or a plain failure.
+fn credential_error(e: ob3::CredentialError) -> FormatError {
+    use badgemesh_openbadges::proof::ProofError;
+    match e {
+        ob3::CredentialError::Cancelled => FormatError::Cancelled,
+        ob3::CredentialError::TooManyStatusEntries { .. }
+        | ob3::CredentialError::Proof(ProofError::TooManyProofs { .. } | ProofError::Canon(_)) => {
+            FormatError::OverBudget(e.to_string())
+        }
+        other => FormatError::Credential(other.to_string()),
+    }
 }
 
 fn native(
@@ -208,9 +244,11 @@ fn ob3_verdict(
         &ob3::VerifyOptions {
             recipient: opts.recipient,
             dids: Some(&lookup),
+            cancel: opts.cancel,
         },
     )
-    .map_err(|e| FormatError::Credential(e.to_string()))?;
+    .map_err(credential_error)?;
+    cancelled(opts)?;
     let doc: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
     let mut checks: Vec<Value> = verdict
         .checks
@@ -491,4 +529,76 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
         "signed": v.signed,
         "revocation": Value::Null,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+    use std::sync::atomic::AtomicBool;
+
+    use img_parts::Bytes;
+    use img_parts::png::{Png, PngChunk};
+
+    use super::*;
+
+    const CREDENTIAL: &str =
+        include_str!("../../../openbadges/tests/vectors/exported-credential.json");
+    const TINY_PNG: &[u8] = include_bytes!("../../../bake/tests/fixtures/tiny.png");
+
+    fn at() -> Timestamp {
+        Timestamp(1_800_000_000)
+    }
+
+    /// A PNG carrying `text` in a compressed `openbadgecredential` iTXt.
+    fn png_with_compressed_itxt(text: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(text).expect("compresses");
+        let mut chunk = b"openbadgecredential".to_vec();
+        chunk.extend_from_slice(&[0, 1, 0, 0, 0]);
+        chunk.extend_from_slice(&z.finish().expect("compresses"));
+        let mut png = Png::from_bytes(Bytes::from_static(TINY_PNG)).expect("fixture");
+        png.chunks_mut()
+            .insert(1, PngChunk::new(*b"iTXt", Bytes::from(chunk)));
+        png.encoder().bytes().to_vec()
+    }
+
+    /// The attack file: a PNG of a few KB whose compressed iTXt
+    /// holds about 1 MiB of JSON with 2,800 proofs naming the issuer. It cost
+    /// 13 s of CPU; now it is refused before any proof is checked.
+    #[test]
+    fn the_thousand_proof_png_is_refused_over_budget() {
+        let mut doc: Value = serde_json::from_str(CREDENTIAL).expect("vector");
+        let proof = doc["proof"].clone();
+        doc["proof"] = Value::Array(vec![proof; 2_800]);
+        let json = serde_json::to_vec(&doc).expect("json");
+        assert!(
+            json.len() > 900 * 1024 && json.len() <= 1024 * 1024,
+            "{}",
+            json.len()
+        );
+        let png = png_with_compressed_itxt(&json);
+        assert!(png.len() < 64 * 1024, "a small file: {} bytes", png.len());
+        match verify_any(&png, None, at(), &Options::default()) {
+            Err(FormatError::OverBudget(why)) => {
+                assert!(why.contains("2800 proofs (at most 4"), "{why}")
+            }
+            other => panic!("expected an over-budget refusal, got {other:?}"),
+        }
+        // The genuine credential in the same carrier verifies.
+        let genuine = png_with_compressed_itxt(CREDENTIAL.as_bytes());
+        let v = verify_any(&genuine, None, at(), &Options::default()).expect("verifies");
+        assert_eq!(v["checks"][1]["status"], "pass", "{v}");
+        assert_eq!(v["carrier"], "png");
+    }
+
+    #[test]
+    fn a_cancelled_verification_stops_before_the_proofs() {
+        let cancel = AtomicBool::new(true);
+        let opts = Options {
+            cancel: Some(&cancel),
+            ..Options::default()
+        };
+        let r = verify_any(CREDENTIAL.as_bytes(), None, at(), &opts);
+        assert!(matches!(r, Err(FormatError::Cancelled)), "{r:?}");
+    }
 }

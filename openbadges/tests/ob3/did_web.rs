@@ -53,6 +53,7 @@ fn verify(lookup: Option<DidLookup<'_>>) -> (Outcome, String) {
         &VerifyOptions {
             recipient: None,
             dids: lookup,
+            cancel: None,
         },
     )
     .expect("runs");

@@ -2,6 +2,7 @@
 //! W3C vc-di-eddsa), export/verify round trips, status lists, and the
 //! cross-check with Digital Bazaar's JavaScript implementation.
 
+mod budget;
 mod did_web;
 mod fixtures;
 mod golden;
