@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use badgemesh_protocol::state::Policy;
 use libp2p::Multiaddr;
 use serde::{Deserialize, Serialize};
 
@@ -41,9 +42,15 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Issuers (DIDs) this node follows: no storage quota applies to them.
     pub follow: Vec<String>,
-    /// Records stored per issuer that is not followed.
+    /// Records stored per issuer that is not followed (default 10,000).
     pub max_records_per_issuer: usize,
-    /// Issuers stored at most, besides followed ones.
+    /// Envelope bytes stored per issuer that is not followed (default 4 MiB):
+    /// what one free key can cost this node.
+    pub max_bytes_per_issuer: u64,
+    /// Envelope bytes stored for all issuers that are not followed together
+    /// (default 256 MiB, about twice that in memory with the indexes).
+    pub max_bytes_unfollowed: u64,
+    /// Issuers stored at most, besides followed ones (default 10,000).
     pub max_issuers: usize,
     /// Keep records in memory only (simulations): nothing survives a restart.
     pub in_memory_store: bool,
@@ -78,8 +85,10 @@ impl Default for Config {
             head_interval_secs: 600,
             max_body_bytes: 8 * 1024 * 1024,
             follow: vec![],
-            max_records_per_issuer: 100_000,
-            max_issuers: 100_000,
+            max_records_per_issuer: Policy::DEFAULT_MAX_RECORDS_PER_ISSUER,
+            max_bytes_per_issuer: Policy::DEFAULT_MAX_BYTES_PER_ISSUER,
+            max_bytes_unfollowed: Policy::DEFAULT_MAX_BYTES_UNFOLLOWED,
+            max_issuers: Policy::DEFAULT_MAX_ISSUERS,
             in_memory_store: false,
             passphrase_file: None,
         }
@@ -203,15 +212,17 @@ impl Config {
     }
 
     /// The storage policy for issuers this node does not follow.
-    pub fn policy(&self) -> Result<badgemesh_protocol::state::Policy, ConfigError> {
+    pub fn policy(&self) -> Result<Policy, ConfigError> {
         let follow = self
             .follow
             .iter()
             .map(|d| d.parse().map_err(|e| bad("followed issuer", d, e)))
             .collect::<Result<_, _>>()?;
-        Ok(badgemesh_protocol::state::Policy {
+        Ok(Policy {
             follow,
             max_records_per_issuer: self.max_records_per_issuer,
+            max_bytes_per_issuer: self.max_bytes_per_issuer,
+            max_bytes_unfollowed: self.max_bytes_unfollowed,
             max_issuers: self.max_issuers,
         })
     }
