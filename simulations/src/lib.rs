@@ -6,6 +6,7 @@
 
 pub mod attacker;
 pub mod cluster;
+pub mod liar;
 pub mod measure;
 pub mod model;
 pub mod scenarios;

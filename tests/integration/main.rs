@@ -4,4 +4,6 @@
 mod api;
 mod forged;
 mod gossip;
+mod quota;
 mod support;
+mod sync_liar;
