@@ -4,6 +4,7 @@
 mod api;
 mod forged;
 mod gossip;
+mod pending;
 mod quota;
 mod support;
 mod sync_liar;
