@@ -36,6 +36,9 @@ enum Scenario {
     Model,
     /// Concurrent HTTP clients against one node's verify and status routes.
     Load,
+    /// Every attack of issue #13 at once against a fifth of the nodes while
+    /// an honest issuer publishes, against a run without them.
+    Attacks,
 }
 
 /// Runs a scenario and writes results.csv, latency.svg and summary.md.
@@ -129,6 +132,9 @@ fn main() -> Result<()> {
             Scenario::Churn => scenarios::churn(&params, &mut rng, &pb).await,
             Scenario::ForgedFlood => scenarios::forged_flood(&params, &mut rng, &pb).await,
             Scenario::Equivocation => scenarios::equivocation(&params, &mut rng, &pb).await,
+            Scenario::Attacks => {
+                badgemesh_simulations::attacks::attacks(&params, &mut rng, &pb).await
+            }
             Scenario::Load => scenarios::load(&params, args.clients, args.seconds, &pb).await,
             Scenario::Model => {
                 scenarios::model(&params, args.model_nodes, args.link_ms, &mut rng, &pb).await
