@@ -81,6 +81,9 @@ struct Args {
     /// Load: seconds.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Attacks: which (comma separated; default all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    attack: Vec<badgemesh_simulations::attacks::Attack>,
     /// Output directory (default simulations/out/SCENARIO).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -133,7 +136,13 @@ fn main() -> Result<()> {
             Scenario::ForgedFlood => scenarios::forged_flood(&params, &mut rng, &pb).await,
             Scenario::Equivocation => scenarios::equivocation(&params, &mut rng, &pb).await,
             Scenario::Attacks => {
-                badgemesh_simulations::attacks::attacks(&params, &mut rng, &pb).await
+                use badgemesh_simulations::attacks::{Attack, attacks};
+                let which = if args.attack.is_empty() {
+                    Attack::ALL.to_vec()
+                } else {
+                    args.attack.clone()
+                };
+                attacks(&params, &which, &mut rng, &pb).await
             }
             Scenario::Load => scenarios::load(&params, args.clients, args.seconds, &pb).await,
             Scenario::Model => {

@@ -76,10 +76,14 @@ async fn every_scenario_runs_and_delivers_everything() {
 async fn the_attack_harness_runs_and_loses_nothing() {
     let pb = ProgressBar::hidden();
     let mut rng = StdRng::seed_from_u64(1);
-    let (o, report) =
-        badgemesh_simulations::attacks::attacks_with_report(&params("attacks"), &mut rng, &pb)
-            .await
-            .expect("attacks");
+    let (o, report) = badgemesh_simulations::attacks::attacks_with_report(
+        &params("attacks"),
+        &badgemesh_simulations::attacks::Attack::ALL,
+        &mut rng,
+        &pb,
+    )
+    .await
+    .expect("attacks");
     for note in &o.notes {
         println!("{note}");
     }
