@@ -291,6 +291,30 @@ mod tests {
     }
 
     #[test]
+    fn quotas_default_to_what_a_laptop_survives_and_come_from_the_file() {
+        let d = Config::default().policy().expect("policy");
+        assert_eq!(d.max_bytes_per_issuer, 4 * 1024 * 1024);
+        assert_eq!(d.max_bytes_unfollowed, 256 * 1024 * 1024);
+        assert_eq!(d.max_records_per_issuer, 10_000);
+        assert_eq!(d.max_issuers, 10_000);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "max_bytes_per_issuer = 1024\nmax_bytes_unfollowed = 4096\n",
+        )
+        .expect("write");
+        let p = Config::from_file(&path, true)
+            .expect("parses")
+            .policy()
+            .expect("policy");
+        assert_eq!(
+            (p.max_bytes_per_issuer, p.max_bytes_unfollowed),
+            (1024, 4096)
+        );
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("config.toml");

@@ -28,7 +28,7 @@ pub use behaviour::{
 pub use codec::SYNC_PROTOCOL;
 pub use event_loop::EventLoop;
 pub use offences::{
-    BAD_SYNC_PENALTY, INVALID_RECORD_PENALTY, OVER_QUOTA_PENALTY, Offence, PENALTY_HALF_LIFE,
+    BAD_SYNC_PENALTY, INVALID_RECORD_PENALTY, Offence, PENALTY_HALF_LIFE, UNWANTED_PENALTY,
 };
 
 /// What the network tells the rest of the node.
@@ -61,8 +61,9 @@ pub enum Validation {
     Reject,
     /// Duplicate, stale or pending: drop it without penalty.
     Ignore,
-    /// Valid but over this node's quota: drop it (never forward it) and
-    /// lower the sender's score a little ([`OVER_QUOTA_PENALTY`]).
+    /// Over this node's quota, or waiting for a key nothing binds to its
+    /// issuer: drop it (never forward it) and lower the sender's score a
+    /// little ([`UNWANTED_PENALTY`]).
     Unwanted,
 }
 
@@ -83,8 +84,9 @@ pub struct PeerInfo {
     pub graylisted: bool,
     /// Invalid records it sent that this node still remembers.
     pub invalid_records: u64,
-    /// Records over this node's quota it sent that this node still remembers.
-    pub over_quota_records: u64,
+    /// Unwanted records it sent (over this node's quota, or signed by a key
+    /// nothing binds to their issuer) that this node still remembers.
+    pub unwanted_records: u64,
     /// Sync responses that did not answer the request, still remembered.
     pub bad_sync_responses: u64,
     /// Milliseconds from the first invalid record it sent to its score being

@@ -354,29 +354,32 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
                             debug!(%source, "invalid gossip: {e}");
                             Validation::Reject
                         }
-                        Ok(rec) => match core.ingest(rec).await {
-                            Ok(i) => {
-                                if let Outcome::Pending(gap) = &i.outcome {
-                                    debug!(%source, "gossip waits for {gap}; syncing");
-                                    scheduler.start(&core, source);
+                        Ok(rec) => {
+                            let vouched = core.ledger.read(|r| r.vouches_for(&rec));
+                            match core.ingest(rec).await {
+                                Ok(i) => {
+                                    if let Outcome::Pending(gap) = &i.outcome {
+                                        debug!(%source, "gossip waits for {gap}; syncing");
+                                        scheduler.start(&core, source);
+                                    }
+                                    if let Outcome::Rejected(r) = &i.outcome {
+                                        debug!(%source, "refused gossip: {r}");
+                                    }
+                                    validation_of(&i.outcome, vouched)
                                 }
-                                if let Outcome::Rejected(r) = &i.outcome {
-                                    debug!(%source, "refused gossip: {r}");
+                                Err(e) => {
+                                    log_store_failure(&e);
+                                    Validation::Ignore
                                 }
-                                validation_of(&i.outcome)
                             }
-                            Err(e) => {
-                                log_store_failure(&e);
-                                Validation::Ignore
-                            }
-                        },
+                        }
                     }
                 };
                 core.metrics.gossip(match validation {
                     Validation::Accept => "accepted",
                     Validation::Reject => "rejected",
                     Validation::Ignore => "ignored",
-                    Validation::Unwanted => "over_quota",
+                    Validation::Unwanted => "unwanted",
                 });
                 core.client
                     .report(message_id, source, validation, received)
@@ -386,15 +389,20 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
     }
 }
 
-/// What gossipsub is told about a record this node applied. Only what was
-/// stored is forwarded. A record over quota is valid: it is dropped and costs
-/// its sender a little. A full pending pool is this node's state, not the
-/// sender's fault: an honest peer forwarding a genuine out-of-order record
-/// must not be punished for it.
-pub fn validation_of(outcome: &Outcome) -> Validation {
+/// What gossipsub is told about a record this node applied (`vouched`:
+/// whether its signer was bound to its issuer before it was applied). Only
+/// what was stored is forwarded. A record over quota, or one that waits for
+/// a key nothing binds to its issuer (anyone can make those), is dropped and
+/// costs its sender a little. A full pending pool is this node's state, not
+/// the sender's fault: an honest peer forwarding a genuine out-of-order
+/// record is never rejected for it.
+pub fn validation_of(outcome: &Outcome, vouched: bool) -> Validation {
     match outcome {
         o if o.is_stored() => Validation::Accept,
         Outcome::Rejected(Rejection::OverQuota) => Validation::Unwanted,
+        Outcome::Pending(_) | Outcome::Rejected(Rejection::PendingFull) if !vouched => {
+            Validation::Unwanted
+        }
         Outcome::Rejected(Rejection::PendingFull) => Validation::Ignore,
         Outcome::Rejected(_) => Validation::Reject,
         _ => Validation::Ignore,
@@ -407,19 +415,19 @@ mod tests {
 
     #[test]
     fn a_full_pending_pool_never_rejects_and_over_quota_is_unwanted() {
-        assert_eq!(
-            validation_of(&Outcome::Rejected(Rejection::PendingFull)),
-            Validation::Ignore
-        );
-        assert_eq!(
-            validation_of(&Outcome::Rejected(Rejection::OverQuota)),
-            Validation::Unwanted
-        );
-        assert_eq!(
-            validation_of(&Outcome::Rejected(Rejection::KeyOfOtherIssuer)),
-            Validation::Reject
-        );
-        assert_eq!(validation_of(&Outcome::Accepted), Validation::Accept);
-        assert_eq!(validation_of(&Outcome::Duplicate), Validation::Ignore);
+        let full = Outcome::Rejected(Rejection::PendingFull);
+        assert_eq!(validation_of(&full, true), Validation::Ignore);
+        assert_eq!(validation_of(&full, false), Validation::Unwanted);
+        let over = Outcome::Rejected(Rejection::OverQuota);
+        assert_eq!(validation_of(&over, true), Validation::Unwanted);
+        let waits = Outcome::Pending(badgemesh_protocol::state::Gap::UnknownKey(
+            badgemesh_protocol::keys::IssuerId::unset(),
+        ));
+        assert_eq!(validation_of(&waits, true), Validation::Ignore);
+        assert_eq!(validation_of(&waits, false), Validation::Unwanted);
+        let forged = Outcome::Rejected(Rejection::KeyOfOtherIssuer);
+        assert_eq!(validation_of(&forged, true), Validation::Reject);
+        assert_eq!(validation_of(&Outcome::Accepted, false), Validation::Accept);
+        assert_eq!(validation_of(&Outcome::Duplicate, true), Validation::Ignore);
     }
 }

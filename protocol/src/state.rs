@@ -212,6 +212,13 @@ impl Registry {
         }
     }
 
+    /// Whether the signer of `rec` is already bound to the issuer it claims
+    /// (a key in its log, or one its rotations committed to). A record that
+    /// waits without this could have been made by anyone.
+    pub fn vouches_for(&self, rec: &SignedRecord) -> bool {
+        self.voucher(rec) != Voucher::Unvouched
+    }
+
     /// Which pending pool `rec` may use: only a known issuer's own keys (in
     /// its log, or committed to by a rotation) vouch for a record; anything
     /// else anyone could have made, including a new issuer's records.

@@ -349,7 +349,7 @@ pub async fn attacks_with_report(
     let start = Instant::now();
     let spam_sent = || {
         !which.contains(&Attack::Spam)
-            || metrics.value("badgemesh_gossip_messages_total{name=\"over_quota\"}") >= 1.0
+            || metrics.value("badgemesh_gossip_messages_total{name=\"unwanted\"}") >= 1.0
     };
     while start.elapsed() < WARM_UP
         && (!spam_sent() || liars.iter().any(|s| s.load(Ordering::Relaxed) == 0))
@@ -383,7 +383,7 @@ pub async fn attacks_with_report(
             if attackers.contains(&info.peer_id) {
                 attacker_links += 1;
                 let offences =
-                    info.invalid_records + info.over_quota_records + info.bad_sync_responses;
+                    info.invalid_records + info.unwanted_records + info.bad_sync_responses;
                 if offences > 0 {
                     attackers_penalised += 1;
                 }

@@ -60,7 +60,7 @@ async fn a_spam_issuer_cannot_exceed_the_byte_quota_and_is_not_forwarded() {
     let find = |peers: Vec<PeerInfo>, id: &str| peers.into_iter().find(|p| p.peer_id == id);
     wait_until("the spam to be refused as over quota", LIMIT, || async {
         find(a.client.peers().await.unwrap_or_default(), &attacker)
-            .is_some_and(|p| p.over_quota_records >= 20)
+            .is_some_and(|p| p.unwanted_records >= 20)
     })
     .await;
     // Let gossip and a sync round carry whatever the first node would pass on.

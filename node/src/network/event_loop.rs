@@ -278,7 +278,7 @@ impl EventLoop {
                     .report_message_validation_result(&message_id, &source, acceptance);
                 match validation {
                     Validation::Reject => self.offence(source, Offence::InvalidRecord, received),
-                    Validation::Unwanted => self.offence(source, Offence::OverQuota, received),
+                    Validation::Unwanted => self.offence(source, Offence::Unwanted, received),
                     Validation::Accept | Validation::Ignore => {}
                 }
             }
@@ -318,7 +318,7 @@ impl EventLoop {
                             mesh: mesh.contains(p),
                             graylisted: score.is_some_and(|s| s < GRAYLIST_THRESHOLD),
                             invalid_records: offender.map_or(0, |o| o.invalid),
-                            over_quota_records: offender.map_or(0, |o| o.over_quota),
+                            unwanted_records: offender.map_or(0, |o| o.unwanted),
                             bad_sync_responses: offender.map_or(0, |o| o.bad_sync),
                             time_to_graylist_ms: offender
                                 .and_then(|o| o.time_to_graylist())

@@ -21,10 +21,13 @@
 //! would cut an honest peer's sync too.
 //!
 //! A record over this node's quota is not invalid: an honest peer whose own
-//! quota (or follow list) is larger forwards it in good faith. It costs a
-//! small penalty ([`OVER_QUOTA_PENALTY`]): one such record, or a few, leave
-//! an honest relay well above the graylist threshold, while a spam flood of
-//! a few dozen within a half-life puts its sender below it. A sync response
+//! quota (or follow list) is larger forwards it in good faith. Nor is a
+//! record signed by a key nothing here binds to its issuer yet (an honest
+//! peer may know a rotation this node has not seen). Such *unwanted* records
+//! cost a small penalty ([`UNWANTED_PENALTY`]): one, or a few, leave an
+//! honest relay well above the graylist threshold, while a flood of a few
+//! dozen within a half-life puts its sender below it, after which its gossip
+//! is dropped unread instead of costing a signature check each. A sync response
 //! that does not answer the request (garbage, oversized, more than asked,
 //! records not asked for, forged records) costs as much as an invalid record:
 //! an honest node never sends one.
@@ -38,11 +41,11 @@ use libp2p::PeerId;
 /// graylist threshold (-80), so the sender stays graylisted after gossipsub's
 /// own penalty has decayed.
 pub const INVALID_RECORD_PENALTY: f64 = 100.0;
-/// Application score each record over this node's quota costs: an honest
-/// relay of one is far from the graylist threshold (-80); about 45 within a
-/// half-life (gossipsub's first-delivery bonus is at most +10) graylist the
-/// sender.
-pub const OVER_QUOTA_PENALTY: f64 = 2.0;
+/// Application score each unwanted record (over quota, or waiting for a key
+/// nothing binds to its issuer) costs: an honest relay of one is far from the
+/// graylist threshold (-80); about 45 within a half-life (gossipsub's
+/// first-delivery bonus is at most +10) graylist the sender.
+pub const UNWANTED_PENALTY: f64 = 2.0;
 /// Application score a sync response that does not answer its request costs.
 pub const BAD_SYNC_PENALTY: f64 = 100.0;
 
@@ -51,8 +54,9 @@ pub const BAD_SYNC_PENALTY: f64 = 100.0;
 pub enum Offence {
     /// Gossiped a forged or malformed record.
     InvalidRecord,
-    /// Gossiped a valid record over this node's quota.
-    OverQuota,
+    /// Gossiped a record over this node's quota, or one that waits for a key
+    /// nothing binds to its issuer.
+    Unwanted,
     /// Answered a sync request with garbage, too much, or what was not asked.
     BadSync,
 }
@@ -62,7 +66,7 @@ impl Offence {
     pub const fn penalty(self) -> f64 {
         match self {
             Offence::InvalidRecord => INVALID_RECORD_PENALTY,
-            Offence::OverQuota => OVER_QUOTA_PENALTY,
+            Offence::Unwanted => UNWANTED_PENALTY,
             Offence::BadSync => BAD_SYNC_PENALTY,
         }
     }
@@ -87,8 +91,8 @@ pub struct Offender {
     updated: Instant,
     /// Invalid records counted from this peer.
     pub invalid: u64,
-    /// Records over quota counted from this peer.
-    pub over_quota: u64,
+    /// Unwanted records (over quota, unverifiable) counted from this peer.
+    pub unwanted: u64,
     /// Bad sync responses counted from this peer.
     pub bad_sync: u64,
     /// When the first offence of this peer was received.
@@ -136,7 +140,7 @@ impl Offences {
             penalty: 0.0,
             updated: now,
             invalid: 0,
-            over_quota: 0,
+            unwanted: 0,
             bad_sync: 0,
             first_invalid: received,
             graylisted_at: None,
@@ -145,7 +149,7 @@ impl Offences {
         o.updated = now;
         match offence {
             Offence::InvalidRecord => o.invalid += 1,
-            Offence::OverQuota => o.over_quota += 1,
+            Offence::Unwanted => o.unwanted += 1,
             Offence::BadSync => o.bad_sync += 1,
         }
         o.first_invalid = o.first_invalid.min(received);
@@ -257,24 +261,24 @@ mod tests {
     }
 
     #[test]
-    fn one_record_over_quota_leaves_a_relay_ungraylisted_a_flood_does_not() {
+    fn one_unwanted_record_leaves_a_relay_ungraylisted_a_flood_does_not() {
         /// The most gossipsub's first-delivery bonus adds (cap 10, weight 1).
         const BONUS: f64 = 10.0;
         let mut o = Offences::default();
         let t0 = Instant::now();
         let (relay, flooder) = (PeerId::random(), PeerId::random());
-        let relayed = o.add(relay, Offence::OverQuota, t0, t0);
+        let relayed = o.add(relay, Offence::Unwanted, t0, t0);
         assert!(relayed > GRAYLIST / 10.0, "one costs little: {relayed}");
         let mut score = 0.0;
         for n in 0..100u64 {
             let t = t0 + Duration::from_millis(10 * n);
-            score = o.add(flooder, Offence::OverQuota, t, t);
+            score = o.add(flooder, Offence::Unwanted, t, t);
         }
         assert!(
             score + BONUS < GRAYLIST,
             "a flood of 100 graylists: {score}"
         );
-        assert_eq!(o.get(&flooder).map(|x| x.over_quota), Some(100));
+        assert_eq!(o.get(&flooder).map(|x| x.unwanted), Some(100));
         assert_eq!(o.get(&flooder).map(|x| x.invalid), Some(0));
     }
 
