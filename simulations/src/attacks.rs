@@ -37,7 +37,7 @@ const POISON_RECORDS: usize = 2_000;
 /// Clients posting to `/v1/verify` without pause.
 const VERIFY_CLIENTS: usize = 2;
 /// The longest the attacks get to be under way before the attacked phase.
-const WARM_UP: Duration = Duration::from_secs(15);
+const WARM_UP: Duration = Duration::from_secs(30);
 /// How often `/healthz` is asked.
 const PROBE_EVERY: Duration = Duration::from_millis(20);
 
@@ -312,7 +312,7 @@ pub async fn attacks_with_report(
         ));
     }
     if which.contains(&Attack::Spam) {
-        floods.push((spam(now), Pace::Each(Duration::from_millis(2))));
+        floods.push((spam(now), Pace::Each(Duration::from_millis(10))));
     }
     if which.contains(&Attack::Poison) {
         let claims = template.as_ref().map(poison).unwrap_or_default();
@@ -343,14 +343,13 @@ pub async fn attacks_with_report(
         .map(|_| verify_load(base.clone(), award_bytes.clone(), stop_verify.clone()))
         .collect();
     // Publish once every attack is under way: every liar has been asked and
-    // the spam has reached the quota at the victim (or [`WARM_UP`] passed:
-    // a saturated ingest queue drops gossip, which sync carries later).
-    let metrics = c.nodes[victim].node().core().metrics.clone();
+    // the spam has filled its quota at the victim (or [`WARM_UP`] passed: a
+    // saturated gossip queue drops messages).
+    let ledger = c.nodes[victim].node().core().ledger.clone();
     let start = Instant::now();
-    let spam_sent = || {
-        !which.contains(&Attack::Spam)
-            || metrics.value("badgemesh_gossip_messages_total{name=\"unwanted\"}") >= 1.0
-    };
+    let full = badgemesh_protocol::state::Policy::DEFAULT_MAX_BYTES_PER_ISSUER - 64 * 1024;
+    let spam_sent =
+        || !which.contains(&Attack::Spam) || ledger.read(|r| r.unfollowed_bytes()) >= full;
     while start.elapsed() < WARM_UP
         && (!spam_sent() || liars.iter().any(|s| s.load(Ordering::Relaxed) == 0))
     {
