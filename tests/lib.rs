@@ -24,26 +24,19 @@ pub struct TestNode {
 impl TestNode {
     /// Starts a node that dials `bootstrap`.
     pub async fn start(bootstrap: Vec<Multiaddr>) -> TestNode {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let node = Node::start(config(dir.path().to_path_buf(), &bootstrap))
-            .await
-            .expect("node starts");
-        TestNode {
-            node: Some(node),
-            dir,
-            bootstrap,
-        }
+        TestNode::start_with(bootstrap, |_| {}).await
     }
 
-    /// Starts a node that dials `bootstrap`, with its configuration
-    /// adjusted by `adjust` first.
+    /// Starts a node that dials `bootstrap`, with its test configuration
+    /// changed by `tweak` (quotas, for instance). A restart uses the plain
+    /// test configuration.
     pub async fn start_with(
         bootstrap: Vec<Multiaddr>,
-        adjust: impl FnOnce(&mut Config),
+        tweak: impl FnOnce(&mut Config),
     ) -> TestNode {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut c = config(dir.path().to_path_buf(), &bootstrap);
-        adjust(&mut c);
+        tweak(&mut c);
         let node = Node::start(c).await.expect("node starts");
         TestNode {
             node: Some(node),

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use badgemesh_protocol::state::Policy;
 use libp2p::Multiaddr;
 use serde::{Deserialize, Serialize};
 
@@ -53,9 +54,15 @@ pub struct Config {
     /// (`[[registries]]` with `did` and `name`); `badgemesh trust follow`
     /// adds to `trust.json` in the data directory instead.
     pub registries: Vec<crate::trust::registries::FollowedRegistry>,
-    /// Records stored per issuer that is not followed.
+    /// Records stored per issuer that is not followed (default 10,000).
     pub max_records_per_issuer: usize,
-    /// Issuers stored at most, besides followed ones.
+    /// Envelope bytes stored per issuer that is not followed (default 4 MiB):
+    /// what one free key can cost this node.
+    pub max_bytes_per_issuer: u64,
+    /// Envelope bytes stored for all issuers that are not followed together
+    /// (default 256 MiB, about twice that in memory with the indexes).
+    pub max_bytes_unfollowed: u64,
+    /// Issuers stored at most, besides followed ones (default 10,000).
     pub max_issuers: usize,
     /// Keep records in memory only (simulations): nothing survives a restart.
     pub in_memory_store: bool,
@@ -94,8 +101,10 @@ impl Default for Config {
             max_body_bytes: 8 * 1024 * 1024,
             follow: vec![],
             registries: vec![],
-            max_records_per_issuer: 100_000,
-            max_issuers: 100_000,
+            max_records_per_issuer: Policy::DEFAULT_MAX_RECORDS_PER_ISSUER,
+            max_bytes_per_issuer: Policy::DEFAULT_MAX_BYTES_PER_ISSUER,
+            max_bytes_unfollowed: Policy::DEFAULT_MAX_BYTES_UNFOLLOWED,
+            max_issuers: Policy::DEFAULT_MAX_ISSUERS,
             in_memory_store: false,
             passphrase_file: None,
         }
@@ -222,15 +231,17 @@ impl Config {
     }
 
     /// The storage policy for issuers this node does not follow.
-    pub fn policy(&self) -> Result<badgemesh_protocol::state::Policy, ConfigError> {
+    pub fn policy(&self) -> Result<Policy, ConfigError> {
         let follow = self
             .follow
             .iter()
             .map(|d| d.parse().map_err(|e| bad("followed issuer", d, e)))
             .collect::<Result<_, _>>()?;
-        Ok(badgemesh_protocol::state::Policy {
+        Ok(Policy {
             follow,
             max_records_per_issuer: self.max_records_per_issuer,
+            max_bytes_per_issuer: self.max_bytes_per_issuer,
+            max_bytes_unfollowed: self.max_bytes_unfollowed,
             max_issuers: self.max_issuers,
             registries: self
                 .registries
@@ -305,6 +316,30 @@ mod tests {
         .expect("valid env");
         assert_eq!(c.api.port(), 9999);
         assert_eq!(c.bootstrap_addrs().expect("parse").len(), 2);
+    }
+
+    #[test]
+    fn quotas_default_to_what_a_laptop_survives_and_come_from_the_file() {
+        let d = Config::default().policy().expect("policy");
+        assert_eq!(d.max_bytes_per_issuer, 4 * 1024 * 1024);
+        assert_eq!(d.max_bytes_unfollowed, 256 * 1024 * 1024);
+        assert_eq!(d.max_records_per_issuer, 10_000);
+        assert_eq!(d.max_issuers, 10_000);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "max_bytes_per_issuer = 1024\nmax_bytes_unfollowed = 4096\n",
+        )
+        .expect("write");
+        let p = Config::from_file(&path, true)
+            .expect("parses")
+            .policy()
+            .expect("policy");
+        assert_eq!(
+            (p.max_bytes_per_issuer, p.max_bytes_unfollowed),
+            (1024, 4096)
+        );
     }
 
     #[test]

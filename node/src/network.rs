@@ -27,7 +27,9 @@ pub use behaviour::{
 };
 pub use codec::SYNC_PROTOCOL;
 pub use event_loop::EventLoop;
-pub use offences::{INVALID_RECORD_PENALTY, PENALTY_HALF_LIFE};
+pub use offences::{
+    BAD_SYNC_PENALTY, INVALID_RECORD_PENALTY, Offence, PENALTY_HALF_LIFE, UNWANTED_PENALTY,
+};
 
 /// What the network tells the rest of the node.
 #[derive(Debug)]
@@ -59,6 +61,10 @@ pub enum Validation {
     Reject,
     /// Duplicate, stale or pending: drop it without penalty.
     Ignore,
+    /// Over this node's quota, or waiting for a key nothing binds to its
+    /// issuer: drop it (never forward it) and lower the sender's score a
+    /// little ([`UNWANTED_PENALTY`]).
+    Unwanted,
 }
 
 /// A peer as the API shows it.
@@ -78,6 +84,11 @@ pub struct PeerInfo {
     pub graylisted: bool,
     /// Invalid records it sent that this node still remembers.
     pub invalid_records: u64,
+    /// Unwanted records it sent (over this node's quota, or signed by a key
+    /// nothing binds to their issuer) that this node still remembers.
+    pub unwanted_records: u64,
+    /// Sync responses that did not answer the request, still remembered.
+    pub bad_sync_responses: u64,
     /// Milliseconds from the first invalid record it sent to its score being
     /// seen below the graylist threshold.
     pub time_to_graylist_ms: Option<f64>,
@@ -117,6 +128,10 @@ pub(crate) enum Command {
         request: SyncRequest,
         reply: oneshot::Sender<Result<SyncResponse, NetError>>,
     },
+    Penalise {
+        peer: PeerId,
+        offence: Offence,
+    },
     Dial {
         addr: Multiaddr,
         reply: oneshot::Sender<Result<(), NetError>>,
@@ -145,6 +160,7 @@ impl std::fmt::Debug for Command {
             Command::Publish { .. } => "Publish",
             Command::Report { .. } => "Report",
             Command::Request { .. } => "Request",
+            Command::Penalise { .. } => "Penalise",
             Command::Dial { .. } => "Dial",
             Command::Peers { .. } => "Peers",
             Command::ListenAddrs { .. } => "ListenAddrs",
@@ -229,6 +245,15 @@ impl Client {
             reply,
         })
         .await?
+    }
+
+    /// Counts an offence of `peer` that the network cannot see itself (a sync
+    /// response that does not answer its request, a forged record in one).
+    pub async fn penalise(&self, peer: PeerId, offence: Offence) {
+        let _ = self
+            .commands
+            .send(Command::Penalise { peer, offence })
+            .await;
     }
 
     /// Dials an address (with or without `/p2p/`).

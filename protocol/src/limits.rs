@@ -25,7 +25,20 @@ pub const MAX_STATUS_INDEX: u32 = (1 << 24) - 1;
 /// How far in the future (seconds) a record's own timestamp may lie before it is
 /// rejected: a head dated next year would otherwise freeze every later head as stale.
 pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
-/// Records held while they wait for a predecessor or an issuer key, per issuer.
+/// Records held while they wait for a predecessor or an issuer key, per issuer,
+/// when their signer is bound to the issuer they claim (its inception key, a
+/// key in its log, or the key its last rotation committed to).
 pub const MAX_PENDING_PER_ISSUER: usize = 256;
-/// Records held while they wait, over all issuers.
+/// Such records held while they wait, over all issuers.
 pub const MAX_PENDING_TOTAL: usize = 16 * 1024;
+/// Bytes of such records held: without it 16,384 records of up to 48 KiB
+/// could hold 768 MiB in memory.
+pub const MAX_PENDING_BYTES: usize = 32 * 1024 * 1024;
+/// Records held per claimed issuer whose signer nothing binds to that issuer
+/// yet (anyone can make them: they get a pool of their own, so they never
+/// take the slots of the issuer's genuine records).
+pub const MAX_UNVOUCHED_PER_ISSUER: usize = 32;
+/// Such unvouched records held over all issuers.
+pub const MAX_UNVOUCHED_TOTAL: usize = 4 * 1024;
+/// Bytes of unvouched records held.
+pub const MAX_UNVOUCHED_BYTES: usize = 8 * 1024 * 1024;

@@ -42,7 +42,7 @@ use crate::keys::{IssuerId, PublicKey};
 use crate::limits::MAX_CLOCK_SKEW_SECS;
 use crate::record::{BadgeClass, KeyEvent, Record, SignedRecord};
 use crate::time::Timestamp;
-use pending::Pending;
+use pending::{Pending, Voucher};
 
 /// What applying a record did: its own outcome, and the outcomes of held
 /// records that it released.
@@ -69,12 +69,18 @@ pub struct KeyEntry {
 /// Anyone can make an issuer key, so without a bound an unknown issuer could
 /// make every node store unbounded records. Followed issuers are exempt.
 /// Refusals are [`Rejection::OverQuota`]: a policy, not a verdict on validity.
+/// Usage is counted as records are applied, so a check costs a few lookups,
+/// never a scan of all issuers.
 #[derive(Clone, Debug)]
 pub struct Policy {
     /// Issuers the operator chose; no quota applies to them.
     pub follow: HashSet<IssuerId>,
     /// Records kept per issuer that is not followed.
     pub max_records_per_issuer: usize,
+    /// Envelope bytes kept per issuer that is not followed.
+    pub max_bytes_per_issuer: u64,
+    /// Envelope bytes kept for all issuers that are not followed together.
+    pub max_bytes_unfollowed: u64,
     /// Issuers known at most (followed ones do not count against it).
     pub max_issuers: usize,
     /// Trust registries the operator follows: only their listing updates and
@@ -92,22 +98,53 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// Records per unfollowed issuer by default: more than a busy issuer's
+    /// badge classes, profiles, key events and revocation updates in years.
+    pub const DEFAULT_MAX_RECORDS_PER_ISSUER: usize = 10_000;
+    /// Bytes per unfollowed issuer by default (4 MiB): about 4,000 records of
+    /// a typical kilobyte, so one free key costs a node at most that.
+    pub const DEFAULT_MAX_BYTES_PER_ISSUER: u64 = 4 * 1024 * 1024;
+    /// Bytes for all unfollowed issuers by default (256 MiB): with the
+    /// in-memory indexes about twice that in RAM, which a laptop survives.
+    pub const DEFAULT_MAX_BYTES_UNFOLLOWED: u64 = 256 * 1024 * 1024;
+    /// Unfollowed issuers by default.
+    pub const DEFAULT_MAX_ISSUERS: usize = 10_000;
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {
             follow: HashSet::new(),
-            max_records_per_issuer: 100_000,
-            max_issuers: 100_000,
+            max_records_per_issuer: Policy::DEFAULT_MAX_RECORDS_PER_ISSUER,
+            max_bytes_per_issuer: Policy::DEFAULT_MAX_BYTES_PER_ISSUER,
+            max_bytes_unfollowed: Policy::DEFAULT_MAX_BYTES_UNFOLLOWED,
+            max_issuers: Policy::DEFAULT_MAX_ISSUERS,
             registries: HashSet::new(),
         }
     }
+}
+
+/// Room (bytes) below which [`Registry::is_over_quota`] calls a quota full:
+/// about one typical record.
+pub const QUOTA_ROOM: u64 = 1024;
+
+/// What one issuer's applied records take, for its quota.
+#[derive(Clone, Copy, Debug, Default)]
+struct Usage {
+    records: usize,
+    bytes: u64,
 }
 
 /// All issuers a node knows, their keys and badge classes, and held records.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     policy: Policy,
-    counts: HashMap<IssuerId, usize>,
+    usage: HashMap<IssuerId, Usage>,
+    /// Issuers known that are not followed.
+    unfollowed_issuers: usize,
+    /// Bytes of records applied for issuers that are not followed.
+    unfollowed_bytes: u64,
     issuers: HashMap<IssuerId, IssuerState>,
     keys: HashMap<[u8; 32], KeyEntry>,
     badge_classes: HashMap<RecordId, Arc<SignedRecord>>,
@@ -151,22 +188,79 @@ impl Registry {
         if self.policy.follow.contains(&issuer) {
             return false;
         }
+        let size = rec.bytes().len() as u64;
         if !self.issuers.contains_key(&issuer) {
-            let unfollowed = self
-                .issuers
-                .keys()
-                .filter(|i| !self.policy.follow.contains(i))
-                .count();
-            return unfollowed >= self.policy.max_issuers;
+            return self.unfollowed_issuers >= self.policy.max_issuers
+                || self.unfollowed_bytes + size > self.policy.max_bytes_unfollowed;
         }
-        !matches!(rec.kind(), RecordKind::Head | RecordKind::ListingHead)
-            && self.counts.get(&issuer).copied().unwrap_or(0) >= self.policy.max_records_per_issuer
+        if matches!(rec.kind(), RecordKind::Head | RecordKind::ListingHead) {
+            // A head replaces the previous one; it does not accumulate.
+            return false;
+        }
+        let used = self.usage.get(&issuer).copied().unwrap_or_default();
+        used.records >= self.policy.max_records_per_issuer
+            || used.bytes + size > self.policy.max_bytes_per_issuer
+            || self.unfollowed_bytes + size > self.policy.max_bytes_unfollowed
+    }
+
+    /// Whether new records of `issuer` (other than heads) would be refused
+    /// as over quota: no record slot or less than [`QUOTA_ROOM`] bytes left.
+    /// Sync skips such issuers instead of fetching what it would refuse.
+    pub fn is_over_quota(&self, issuer: &IssuerId) -> bool {
+        if self.policy.follow.contains(issuer) {
+            return false;
+        }
+        let full = |used: u64, max: u64| used.saturating_add(QUOTA_ROOM) > max;
+        let total_full = full(self.unfollowed_bytes, self.policy.max_bytes_unfollowed);
+        if !self.issuers.contains_key(issuer) {
+            return self.unfollowed_issuers >= self.policy.max_issuers || total_full;
+        }
+        let used = self.usage.get(issuer).copied().unwrap_or_default();
+        used.records >= self.policy.max_records_per_issuer
+            || full(used.bytes, self.policy.max_bytes_per_issuer)
+            || total_full
+    }
+
+    /// Envelope bytes applied for issuers this node does not follow.
+    pub fn unfollowed_bytes(&self) -> u64 {
+        self.unfollowed_bytes
     }
 
     /// Marks a record as applied and counts it against its issuer's quota.
     fn remember(&mut self, rec: &SignedRecord) {
         if self.known.insert(rec.id()) {
-            *self.counts.entry(rec.record().issuer()).or_default() += 1;
+            let issuer = rec.record().issuer();
+            let size = rec.bytes().len() as u64;
+            let used = self.usage.entry(issuer).or_default();
+            used.records += 1;
+            used.bytes += size;
+            if !self.policy.follow.contains(&issuer) {
+                self.unfollowed_bytes += size;
+            }
+        }
+    }
+
+    /// Whether the signer of `rec` is already bound to the issuer it claims
+    /// (a key in its log, or one its rotations committed to). A record that
+    /// waits without this could have been made by anyone.
+    pub fn vouches_for(&self, rec: &SignedRecord) -> bool {
+        self.voucher(rec) != Voucher::Unvouched
+    }
+
+    /// Which pending pool `rec` may use: only a known issuer's own keys (in
+    /// its log, or committed to by a rotation) vouch for a record; anything
+    /// else anyone could have made, including a new issuer's records.
+    fn voucher(&self, rec: &SignedRecord) -> Voucher {
+        let issuer = rec.record().issuer();
+        let signer = rec.signer();
+        let bound = self
+            .issuers
+            .get(&issuer)
+            .is_some_and(|s| s.keys.validity_of(signer).is_some() || s.keys.commits_to(signer));
+        match (bound, self.policy.follow.contains(&issuer)) {
+            (false, _) => Voucher::Unvouched,
+            (true, true) => Voucher::Followed,
+            (true, false) => Voucher::Vouched,
         }
     }
 
@@ -272,7 +366,8 @@ impl Registry {
     }
 
     fn hold(&mut self, rec: Arc<SignedRecord>, gap: Gap) -> Outcome {
-        if self.pending.hold(rec, gap) {
+        let voucher = self.voucher(&rec);
+        if self.pending.hold(rec, gap, voucher) {
             Outcome::Pending(gap)
         } else {
             Outcome::Rejected(Rejection::PendingFull)
@@ -308,6 +403,9 @@ impl Registry {
             if e.at < prev.at {
                 return Outcome::Rejected(Rejection::TimeWentBackwards);
             }
+        }
+        if !self.issuers.contains_key(&issuer) && !self.policy.follow.contains(&issuer) {
+            self.unfollowed_issuers += 1;
         }
         let state = self
             .issuers
@@ -496,6 +594,11 @@ impl Registry {
     /// How many records wait for something.
     pub fn pending_len(&self) -> usize {
         self.pending.len()
+    }
+
+    /// Bytes of the records that wait for something.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending.bytes()
     }
 
     /// What the registry is waiting for, one entry per distinct gap.

@@ -9,6 +9,10 @@
 //! we lack in bounded batches and apply them in [`SignedRecord::apply_order`].
 //! A node that was offline, or new, converges by sync alone.
 
+mod check;
+
+pub use check::{Violation, check_response};
+
 use minicbor::{Decode, Encode};
 
 use crate::envelope::RecordKind;

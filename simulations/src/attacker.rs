@@ -18,6 +18,9 @@ pub enum Pace {
     /// Every interval, the next message (cycling), made unique by an 8-byte
     /// counter appended to it, until the task is aborted.
     Flood(Duration),
+    /// Every interval, the next message as given, each once, in order (valid
+    /// records stay valid; a burst would overflow gossipsub's send queue).
+    Each(Duration),
 }
 
 /// Starts an attacker dialing `targets` and sending `messages` at `pace`.
@@ -72,6 +75,26 @@ pub fn spawn(
                             let _ = swarm.behaviour_mut().publish(topic.clone(), m.clone());
                         }
                         sent = true;
+                    }
+                }
+            }
+            Pace::Each(every) => {
+                let mut tick = tokio::time::interval(every);
+                let mut next = 0;
+                loop {
+                    tokio::select! {
+                        _ = swarm.select_next_some() => {}
+                        _ = tick.tick(), if next < messages.len() => {
+                            // Before a target's subscription arrives there is
+                            // nobody to send to; the next tick tries again.
+                            if swarm
+                                .behaviour_mut()
+                                .publish(topic.clone(), messages[next].clone())
+                                .is_ok()
+                            {
+                                next += 1;
+                            }
+                        }
                     }
                 }
             }

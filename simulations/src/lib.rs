@@ -5,7 +5,9 @@
 //! [`model`] extrapolates past one machine with a discrete-event model.
 
 pub mod attacker;
+pub mod attacks;
 pub mod cluster;
+pub mod liar;
 pub mod measure;
 pub mod model;
 pub mod scenarios;

@@ -36,6 +36,9 @@ enum Scenario {
     Model,
     /// Concurrent HTTP clients against one node's verify and status routes.
     Load,
+    /// Every attack of issue #13 at once against a fifth of the nodes while
+    /// an honest issuer publishes, against a run without them.
+    Attacks,
 }
 
 /// Runs a scenario and writes results.csv, latency.svg and summary.md.
@@ -78,6 +81,9 @@ struct Args {
     /// Load: seconds.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Attacks: which (comma separated; default all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    attack: Vec<badgemesh_simulations::attacks::Attack>,
     /// Output directory (default simulations/out/SCENARIO).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -129,6 +135,15 @@ fn main() -> Result<()> {
             Scenario::Churn => scenarios::churn(&params, &mut rng, &pb).await,
             Scenario::ForgedFlood => scenarios::forged_flood(&params, &mut rng, &pb).await,
             Scenario::Equivocation => scenarios::equivocation(&params, &mut rng, &pb).await,
+            Scenario::Attacks => {
+                use badgemesh_simulations::attacks::{Attack, attacks};
+                let which = if args.attack.is_empty() {
+                    Attack::ALL.to_vec()
+                } else {
+                    args.attack.clone()
+                };
+                attacks(&params, &which, &mut rng, &pb).await
+            }
             Scenario::Load => scenarios::load(&params, args.clients, args.seconds, &pb).await,
             Scenario::Model => {
                 scenarios::model(&params, args.model_nodes, args.link_ms, &mut rng, &pb).await

@@ -71,7 +71,7 @@ pub struct GraylistRow {
     pub final_score: Option<f64>,
 }
 
-async fn init_issuer(node: &Node, name: &str) -> Result<IssuerId> {
+pub(crate) async fn init_issuer(node: &Node, name: &str) -> Result<IssuerId> {
     let profile = IssuerProfile {
         issuer: IssuerId::unset(),
         seq: 0,
@@ -86,7 +86,7 @@ async fn init_issuer(node: &Node, name: &str) -> Result<IssuerId> {
     Ok(node.issuer().init(node.core(), profile).await?)
 }
 
-async fn badge(node: &Node, n: usize) -> Result<RecordId> {
+pub(crate) async fn badge(node: &Node, n: usize) -> Result<RecordId> {
     let b = BadgeClass {
         issuer: IssuerId::unset(),
         name: format!("Badge {n}"),
@@ -116,9 +116,24 @@ async fn revocation(node: &Node, issuer: IssuerId, index: u32) -> Result<RecordI
         .ok_or_else(|| anyhow!("revocation {seq} not stored"))
 }
 
+/// An award of badge class `badge_id` by `node`'s issuer: its envelope bytes.
+pub(crate) async fn award(node: &Node, badge_id: RecordId) -> Result<Vec<u8>> {
+    use badgemesh_protocol::record::{EMAIL_IDENTITY_TYPE, IdentityHash, Recipient};
+    let recipient = Recipient::Hashed(IdentityHash::new(
+        EMAIL_IDENTITY_TYPE,
+        "ada@example.org",
+        "salt",
+    ));
+    let award = node
+        .issuer()
+        .award(node.core(), badge_id, recipient, None, vec![], None)
+        .await?;
+    Ok(award.bytes().to_vec())
+}
+
 /// Publishes `count` records (badge classes and revocations alternating) at
 /// `rate` per second from `node`; returns their ids.
-async fn publish(
+pub(crate) async fn publish(
     node: &Node,
     issuer: IssuerId,
     count: usize,
@@ -144,7 +159,7 @@ async fn publish(
 
 /// Mesh warm-up before measuring: every node has grafted mesh peers, then five
 /// more heartbeats pass (gossipsub prunes and regrafts on its heartbeat).
-async fn settle(p: &Params, clusters: &[&Cluster]) -> Result<()> {
+pub(crate) async fn settle(p: &Params, clusters: &[&Cluster]) -> Result<()> {
     for c in clusters {
         c.wait_mesh(Duration::from_secs(60)).await?;
     }

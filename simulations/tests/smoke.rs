@@ -67,3 +67,34 @@ async fn every_scenario_runs_and_delivers_everything() {
         "the model reaches every node"
     );
 }
+
+/// The attack harness at a small size: the honest issuer's records reach
+/// every node under attack, no honest peer is graylisted, attackers are
+/// penalised and the spam stays within its quota. (Latency ratios are
+/// reported, not asserted: they are measurements, not pass/fail.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attack_harness_runs_and_loses_nothing() {
+    let pb = ProgressBar::hidden();
+    let mut rng = StdRng::seed_from_u64(1);
+    let (o, report) = badgemesh_simulations::attacks::attacks_with_report(
+        &params("attacks"),
+        &badgemesh_simulations::attacks::Attack::ALL,
+        &mut rng,
+        &pb,
+    )
+    .await
+    .expect("attacks");
+    for note in &o.notes {
+        println!("{note}");
+    }
+    assert_eq!(o.rows[0].delivery, 1.0, "baseline delivery");
+    assert_eq!(o.rows[1].delivery, 1.0, "delivery under attack");
+    assert_eq!(report.honest_graylisted, 0, "{report:?}");
+    assert!(report.attackers_penalised > 0, "{report:?}");
+    let quota = badgemesh_protocol::state::Policy::DEFAULT_MAX_BYTES_PER_ISSUER;
+    // The spam issuer's quota plus the honest issuer's few records.
+    assert!(
+        report.unfollowed_max_bytes <= quota + 256 * 1024,
+        "{report:?}"
+    );
+}

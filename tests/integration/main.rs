@@ -5,5 +5,8 @@ mod api;
 mod forged;
 mod front_door;
 mod gossip;
+mod pending;
+mod quota;
 mod support;
+mod sync_liar;
 mod trust;

@@ -1,5 +1,8 @@
 //! The sync protocol's request-response codec: one CBOR message per stream,
-//! read with a hard size limit before decoding.
+//! read with a hard size limit before decoding. A response that is too large
+//! or does not decode is `InvalidData`, which the event loop counts against
+//! the peer; a stream closed with no response at all is `UnexpectedEof`,
+//! which it does not.
 
 use badgemesh_protocol::sync::{MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, SyncRequest, SyncResponse};
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -48,7 +51,16 @@ impl libp2p::request_response::Codec for SyncCodec {
     where
         T: AsyncRead + Unpin + Send,
     {
-        SyncResponse::from_bytes(&read_bounded(io, MAX_RESPONSE_BYTES).await?).map_err(invalid)
+        let bytes = read_bounded(io, MAX_RESPONSE_BYTES).await?;
+        if bytes.is_empty() {
+            // A stream closed without an answer: the peer gave up on the
+            // request (or went away), which is not a lie about its contents.
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "no response before the stream closed",
+            ));
+        }
+        SyncResponse::from_bytes(&bytes).map_err(invalid)
     }
 
     async fn write_request<T>(

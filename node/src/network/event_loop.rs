@@ -13,13 +13,14 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{
     Multiaddr, PeerId, Swarm, gossipsub, identify, identity, kad, mdns, noise, tcp, yamux,
 };
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
 use super::behaviour::{
     Behaviour, BehaviourEvent, GRAYLIST_THRESHOLD, GossipTuning, KAD_PROTOCOL, RECORDS_TOPIC,
 };
-use super::offences::Offences;
+use super::offences::{Offence, Offences};
 use super::rate::RateLimiter;
 use super::{Command, NetConfig, NetError, NetEvent, PeerInfo, Validation};
 use crate::ledger::Ledger;
@@ -39,7 +40,13 @@ pub struct EventLoop {
     sync_rate: RateLimiter,
     /// Senders of invalid records: their application score.
     offences: Offences,
+    /// How late the loop's lag ticker fires: how long the loop was busy.
+    lag: Histogram,
 }
+
+/// How often the loop measures its own lag: a tick that fires late means the
+/// loop was busy (or blocked) for that long.
+const LAG_TICK: Duration = Duration::from_millis(100);
 
 impl std::fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -96,6 +103,14 @@ impl EventLoop {
                     .with_dial_concurrency_factor(1.try_into().unwrap_or(std::num::NonZeroU8::MIN))
             })
             .build();
+        // 50 µs to about 15 s, 25 % apart, so a p99 read from the buckets is
+        // within a quarter of the truth.
+        let lag = Histogram::new(exponential_buckets(0.000_05, 1.25, 57));
+        registry.register(
+            "event_loop_lag_seconds",
+            "How late the network event loop's 100 ms ticker fires",
+            lag.clone(),
+        );
         for addr in &config.listen {
             swarm
                 .listen_on(addr.clone())
@@ -118,6 +133,7 @@ impl EventLoop {
             topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
             sync_rate: RateLimiter::default(),
             offences: Offences::default(),
+            lag,
         })
     }
 
@@ -129,6 +145,8 @@ impl EventLoop {
         // Gossipsub decays its own counters every second; the offence penalties
         // are pushed into it at the same pace.
         let mut decay = tokio::time::interval(Duration::from_secs(1));
+        let mut lag = tokio::time::interval(LAG_TICK);
+        lag.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
@@ -146,6 +164,10 @@ impl EventLoop {
                 },
                 _ = maintenance.tick() => self.redial_bootstrap(),
                 _ = decay.tick() => self.decay_offences(),
+                due = lag.tick() => {
+                    let late = tokio::time::Instant::now().saturating_duration_since(due);
+                    self.lag.observe(late.as_secs_f64());
+                }
                 _ = kad_bootstrap.tick() => {
                     if self.config.discovery {
                         let _ = self.swarm.behaviour_mut().kad.bootstrap();
@@ -175,12 +197,12 @@ impl EventLoop {
         }
     }
 
-    /// Counts an invalid record from `peer` (received at `received`) in its
+    /// Counts `offence` of `peer` (received at `received`) in its
     /// application score, and notes when its score first falls below the
     /// graylist threshold.
-    fn offence(&mut self, peer: PeerId, received: Instant) {
+    fn offence(&mut self, peer: PeerId, offence: Offence, received: Instant) {
         let now = Instant::now();
-        let score = self.offences.invalid(peer, received, now);
+        let score = self.offences.add(peer, offence, received, now);
         let gossip = &mut self.swarm.behaviour_mut().gossipsub;
         gossip.set_application_score(&peer, score);
         if gossip
@@ -246,16 +268,21 @@ impl EventLoop {
                 let acceptance = match validation {
                     Validation::Accept => gossipsub::MessageAcceptance::Accept,
                     Validation::Reject => gossipsub::MessageAcceptance::Reject,
-                    Validation::Ignore => gossipsub::MessageAcceptance::Ignore,
+                    Validation::Ignore | Validation::Unwanted => {
+                        gossipsub::MessageAcceptance::Ignore
+                    }
                 };
                 self.swarm
                     .behaviour_mut()
                     .gossipsub
                     .report_message_validation_result(&message_id, &source, acceptance);
-                if validation == Validation::Reject {
-                    self.offence(source, received);
+                match validation {
+                    Validation::Reject => self.offence(source, Offence::InvalidRecord, received),
+                    Validation::Unwanted => self.offence(source, Offence::Unwanted, received),
+                    Validation::Accept | Validation::Ignore => {}
                 }
             }
+            Command::Penalise { peer, offence } => self.offence(peer, offence, Instant::now()),
             Command::Request {
                 peer,
                 request,
@@ -291,6 +318,8 @@ impl EventLoop {
                             mesh: mesh.contains(p),
                             graylisted: score.is_some_and(|s| s < GRAYLIST_THRESHOLD),
                             invalid_records: offender.map_or(0, |o| o.invalid),
+                            unwanted_records: offender.map_or(0, |o| o.unwanted),
+                            bad_sync_responses: offender.map_or(0, |o| o.bad_sync),
                             time_to_graylist_ms: offender
                                 .and_then(|o| o.time_to_graylist())
                                 .map(|d| d.as_secs_f64() * 1000.0),
@@ -447,6 +476,15 @@ impl EventLoop {
                 ..
             } => {
                 debug!(%peer, "sync request failed: {error}");
+                // The codec refuses a response that is too large or does
+                // not decode: the peer answered with something no honest
+                // node sends. (Timeouts and closed connections cost nothing:
+                // slow is not malicious.)
+                if let request_response::OutboundFailure::Io(e) = &error
+                    && e.kind() == std::io::ErrorKind::InvalidData
+                {
+                    self.offence(peer, Offence::BadSync, Instant::now());
+                }
                 if let Some(reply) = self.pending_requests.remove(&request_id) {
                     let _ = reply.send(Err(NetError::Request(error.to_string())));
                 }

@@ -1,5 +1,6 @@
-//! Memory of peers that sent invalid records, fed into gossipsub as the
-//! application-specific score (P5).
+//! Memory of peers that sent invalid records, records over this node's quota
+//! or bad sync responses, fed into gossipsub as the application-specific
+//! score (P5).
 //!
 //! Gossipsub's own penalty for invalid messages (P4) graylists a sender at the
 //! first rejected record, but it decays within seconds and, once a peer is
@@ -18,6 +19,18 @@
 //! on, so no record is lost. Peers are not disconnected or banned: a peer id
 //! is free to make, so a ban would stop nothing a graylist does not, and it
 //! would cut an honest peer's sync too.
+//!
+//! A record over this node's quota is not invalid: an honest peer whose own
+//! quota (or follow list) is larger forwards it in good faith. Nor is a
+//! record signed by a key nothing here binds to its issuer yet (an honest
+//! peer may know a rotation this node has not seen). Such *unwanted* records
+//! cost a small penalty ([`UNWANTED_PENALTY`]): one, or a few, leave an
+//! honest relay well above the graylist threshold, while a flood of a few
+//! dozen within a half-life puts its sender below it, after which its gossip
+//! is dropped unread instead of costing a signature check each. A sync response
+//! that does not answer the request (garbage, oversized, more than asked,
+//! records not asked for, forged records) costs as much as an invalid record:
+//! an honest node never sends one.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -28,6 +41,37 @@ use libp2p::PeerId;
 /// graylist threshold (-80), so the sender stays graylisted after gossipsub's
 /// own penalty has decayed.
 pub const INVALID_RECORD_PENALTY: f64 = 100.0;
+/// Application score each unwanted record (over quota, or waiting for a key
+/// nothing binds to its issuer) costs: an honest relay of one is far from the
+/// graylist threshold (-80); about 45 within a half-life (gossipsub's
+/// first-delivery bonus is at most +10) graylist the sender.
+pub const UNWANTED_PENALTY: f64 = 2.0;
+/// Application score a sync response that does not answer its request costs.
+pub const BAD_SYNC_PENALTY: f64 = 100.0;
+
+/// What a peer did wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offence {
+    /// Gossiped a forged or malformed record.
+    InvalidRecord,
+    /// Gossiped a record over this node's quota, or one that waits for a key
+    /// nothing binds to its issuer.
+    Unwanted,
+    /// Answered a sync request with garbage, too much, or what was not asked.
+    BadSync,
+}
+
+impl Offence {
+    /// Its cost in application score points.
+    pub const fn penalty(self) -> f64 {
+        match self {
+            Offence::InvalidRecord => INVALID_RECORD_PENALTY,
+            Offence::Unwanted => UNWANTED_PENALTY,
+            Offence::BadSync => BAD_SYNC_PENALTY,
+        }
+    }
+}
+
 /// Half-life of the penalty. A peer at -100 (one invalid record) climbs back to
 /// -80 after 0.32 half-lives (96 s); a flooder let in at -80 sends one more
 /// invalid record (-180) and waits 1.17 half-lives (5.8 minutes) for the next.
@@ -47,7 +91,11 @@ pub struct Offender {
     updated: Instant,
     /// Invalid records counted from this peer.
     pub invalid: u64,
-    /// When the first invalid record from this peer was received.
+    /// Unwanted records (over quota, unverifiable) counted from this peer.
+    pub unwanted: u64,
+    /// Bad sync responses counted from this peer.
+    pub bad_sync: u64,
+    /// When the first offence of this peer was received.
     pub first_invalid: Instant,
     /// When its gossipsub score was first seen below the graylist threshold
     /// after that.
@@ -77,7 +125,14 @@ pub struct Offences {
 impl Offences {
     /// Counts an invalid record from `peer`, received at `received`; returns
     /// the application score to give it.
+    #[cfg(test)]
     pub fn invalid(&mut self, peer: PeerId, received: Instant, now: Instant) -> f64 {
+        self.add(peer, Offence::InvalidRecord, received, now)
+    }
+
+    /// Counts `offence` by `peer`, received at `received`; returns the
+    /// application score to give it.
+    pub fn add(&mut self, peer: PeerId, offence: Offence, received: Instant, now: Instant) -> f64 {
         if !self.peers.contains_key(&peer) && self.peers.len() >= MAX_OFFENDERS {
             self.evict(now);
         }
@@ -85,12 +140,18 @@ impl Offences {
             penalty: 0.0,
             updated: now,
             invalid: 0,
+            unwanted: 0,
+            bad_sync: 0,
             first_invalid: received,
             graylisted_at: None,
         });
-        o.penalty = o.penalty(now) + INVALID_RECORD_PENALTY;
+        o.penalty = o.penalty(now) + offence.penalty();
         o.updated = now;
-        o.invalid += 1;
+        match offence {
+            Offence::InvalidRecord => o.invalid += 1,
+            Offence::Unwanted => o.unwanted += 1,
+            Offence::BadSync => o.bad_sync += 1,
+        }
         o.first_invalid = o.first_invalid.min(received);
         -o.penalty
     }
@@ -197,6 +258,28 @@ mod tests {
             o.get(&peer).and_then(Offender::time_to_graylist),
             Some(Duration::from_millis(12))
         );
+    }
+
+    #[test]
+    fn one_unwanted_record_leaves_a_relay_ungraylisted_a_flood_does_not() {
+        /// The most gossipsub's first-delivery bonus adds (cap 10, weight 1).
+        const BONUS: f64 = 10.0;
+        let mut o = Offences::default();
+        let t0 = Instant::now();
+        let (relay, flooder) = (PeerId::random(), PeerId::random());
+        let relayed = o.add(relay, Offence::Unwanted, t0, t0);
+        assert!(relayed > GRAYLIST / 10.0, "one costs little: {relayed}");
+        let mut score = 0.0;
+        for n in 0..100u64 {
+            let t = t0 + Duration::from_millis(10 * n);
+            score = o.add(flooder, Offence::Unwanted, t, t);
+        }
+        assert!(
+            score + BONUS < GRAYLIST,
+            "a flood of 100 graylists: {score}"
+        );
+        assert_eq!(o.get(&flooder).map(|x| x.unwanted), Some(100));
+        assert_eq!(o.get(&flooder).map(|x| x.invalid), Some(0));
     }
 
     #[test]

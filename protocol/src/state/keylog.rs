@@ -89,6 +89,16 @@ impl KeyLog {
             .collect();
     }
 
+    /// Whether some accepted event committed to `key` as the next key: the
+    /// records it signs before its rotation arrives are the issuer's own.
+    pub(crate) fn commits_to(&self, key: &PublicKey) -> bool {
+        let digest = key.digest();
+        self.events
+            .values()
+            .filter_map(|r| as_key_event(r))
+            .any(|e| e.next_key_digest == digest)
+    }
+
     pub(crate) fn validity(&self) -> &[KeyValidity] {
         &self.validity
     }

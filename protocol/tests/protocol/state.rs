@@ -387,3 +387,104 @@ fn unfollowed_issuers_are_bounded_and_followed_ones_are_not() {
         assert_eq!(reg.apply(b, LATER).outcome, Outcome::Accepted);
     }
 }
+
+#[test]
+fn a_spam_issuer_cannot_exceed_its_byte_quota_nor_spammers_the_total() {
+    use badgemesh_protocol::state::Policy;
+    let mut friend = Issuer::new(34, T0);
+    let policy = Policy {
+        follow: [friend.inner().id()].into_iter().collect(),
+        max_bytes_per_issuer: 8 * 1024,
+        max_bytes_unfollowed: 20 * 1024,
+        ..Policy::default()
+    };
+    let mut reg = Registry::with_policy(policy);
+    let mut spammers: Vec<Issuer> = (0..4).map(|n| Issuer::new(40 + n, T0)).collect();
+    for (k, spammer) in spammers.iter_mut().enumerate() {
+        let (mut accepted, mut refused) = (0u64, 0);
+        for r in spammer.genesis() {
+            reg.apply(r, LATER);
+        }
+        for n in 0..200 {
+            let (b, _) = spammer.badge_class(&format!("Spam {n} {}", "x".repeat(200)));
+            let size = b.bytes().len() as u64;
+            match reg.apply(b, LATER).outcome {
+                Outcome::Accepted => accepted += size,
+                Outcome::Rejected(Rejection::OverQuota) => refused += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(refused > 0, "spammer {k} was stopped");
+        assert!(accepted <= 8 * 1024, "spammer {k} stored {accepted} bytes");
+    }
+    assert!(
+        reg.unfollowed_bytes() <= 20 * 1024,
+        "all spammers together: {} bytes",
+        reg.unfollowed_bytes()
+    );
+    assert!(reg.is_over_quota(&spammers[0].inner().id()));
+    // A followed issuer is not limited by bytes either.
+    apply_all(&mut reg, &friend.genesis());
+    for n in 0..200 {
+        let (b, _) = friend.badge_class(&format!("Friend {n} {}", "x".repeat(200)));
+        assert_eq!(reg.apply(b, LATER).outcome, Outcome::Accepted);
+    }
+    assert!(!reg.is_over_quota(&friend.inner().id()));
+}
+
+/// Records that claim issuer X but are signed by fresh keys could once fill
+/// X's 256 pending slots, after which X's own out-of-order records were
+/// refused (and the peers that forwarded them punished).
+#[test]
+fn forged_claims_cannot_take_a_genuine_issuers_pending_slots() {
+    let mut x = Issuer::new(50, T0);
+    let mut reg = Registry::new();
+    apply_all(&mut reg, &x.genesis());
+    let (template, _) = x.badge_class("Claimed");
+    let Record::BadgeClass(badge) = template.record().clone() else {
+        unreachable!()
+    };
+    for n in 0..1_000 {
+        let key = SecretKey::from_seed(&seed("poison", n)).expect("strong");
+        let mut claimed = badge.clone();
+        claimed.name = format!("Forged {n}");
+        let rec = SignedRecord::sign(Record::BadgeClass(claimed), &key).expect("ok");
+        let outcome = reg.apply(rec, LATER).outcome;
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Pending(_) | Outcome::Rejected(Rejection::PendingFull)
+            ),
+            "{outcome:?}"
+        );
+    }
+    // X's genuine updates, out of order: each waits for its predecessor.
+    x.now = x.now.plus(60);
+    let updates: Vec<_> = (0..250).map(|n| x.revoke(&[n])).collect();
+    for (seq, u) in updates.iter().enumerate().skip(1) {
+        assert_eq!(
+            reg.apply(u.clone(), LATER).outcome,
+            Outcome::Pending(Gap::MissingRevocation {
+                issuer: x.inner().id(),
+                seq: seq as u64,
+            }),
+            "genuine update {} was refused",
+            seq + 1
+        );
+    }
+    // A record signed by X's pre-rotated key before the rotation arrives.
+    let mut rotated = x.clone();
+    let rotation = rotated.rotate();
+    rotated.now = rotated.now.plus(1);
+    let (after, _) = rotated.badge_class("After the rotation");
+    assert_eq!(
+        reg.apply(after.clone(), LATER).outcome,
+        Outcome::Pending(Gap::UnknownKey(x.inner().id()))
+    );
+    // The first update releases the others that fit; the rotation the badge.
+    let report = reg.apply(updates[0].clone(), LATER);
+    assert_eq!(report.outcome, Outcome::Accepted);
+    assert_eq!(report.released.len(), 249);
+    assert_eq!(reg.apply(rotation, LATER).outcome, Outcome::Accepted);
+    assert!(reg.knows(&after.id()));
+}
