@@ -21,16 +21,21 @@ mod issuer;
 mod keylog;
 mod outcome;
 mod pending;
+mod prepared;
 mod revocations;
+mod shared;
 mod summary;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use imbl::{HashMap, HashSet as ImHashSet, OrdMap};
 
 use std::sync::Arc;
 
 pub use issuer::{IssuerFingerprint, IssuerState};
 pub use keylog::KeyValidity;
 pub use outcome::{EquivocationProof, Gap, Outcome, Rejection};
+pub use prepared::Prepared;
 pub use revocations::{Freshness, RevocationSnapshot, RevokedEntry, SnapshotError};
 pub use summary::{IssuerSummary, KindSummary, SYNCED_KINDS};
 
@@ -41,6 +46,7 @@ use crate::limits::MAX_CLOCK_SKEW_SECS;
 use crate::record::{BadgeClass, KeyEvent, Record, SignedRecord};
 use crate::time::Timestamp;
 use pending::Pending;
+use shared::Shared;
 
 /// What applying a record did: its own outcome, and the outcomes of held
 /// records that it released.
@@ -88,14 +94,20 @@ impl Default for Policy {
 }
 
 /// All issuers a node knows, their keys and badge classes, and held records.
+///
+/// Cloning is cheap: the collections are persistent (`imbl`) and each
+/// issuer's state is shared until written, so a clone costs a few reference
+/// counts and a later write copies only the paths it changes. The node relies
+/// on this to publish an immutable snapshot after every commit, which readers
+/// (verification, sync answers, the API) use without any lock.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     policy: Policy,
     counts: HashMap<IssuerId, usize>,
-    issuers: HashMap<IssuerId, IssuerState>,
+    issuers: OrdMap<IssuerId, Shared<IssuerState>>,
     keys: HashMap<[u8; 32], KeyEntry>,
     badge_classes: HashMap<RecordId, Arc<SignedRecord>>,
-    known: HashSet<RecordId>,
+    known: ImHashSet<RecordId>,
     pending: Pending,
 }
 
@@ -137,7 +149,7 @@ impl Registry {
 
     /// Marks a record as applied and counts it against its issuer's quota.
     fn remember(&mut self, rec: &SignedRecord) {
-        if self.known.insert(rec.id()) {
+        if self.known.insert(rec.id()).is_none() {
             *self.counts.entry(rec.record().issuer()).or_default() += 1;
         }
     }
@@ -151,6 +163,13 @@ impl Registry {
         let mut released = Vec::new();
         if outcome.is_stored() {
             self.release(issuer, now, &mut released);
+        }
+        if changes_state(&outcome) || !released.is_empty() {
+            // What sync answers from (summary, sorted ids) is rebuilt on the
+            // next request; issuers that did not change keep theirs.
+            if let Some(s) = self.issuers.get_mut(&issuer) {
+                s.changed();
+            }
         }
         ApplyReport { outcome, released }
     }
@@ -279,7 +298,7 @@ impl Registry {
         let state = self
             .issuers
             .entry(issuer)
-            .or_insert_with(|| IssuerState::new(issuer));
+            .or_insert_with(|| Shared::new(IssuerState::new(issuer)));
         let conflict = state.keys.at_seq(e.seq).next().cloned();
         state.keys.insert(rec.clone());
         self.keys
@@ -371,12 +390,27 @@ impl Registry {
 
     /// The state of one issuer.
     pub fn issuer(&self, id: &IssuerId) -> Option<&IssuerState> {
-        self.issuers.get(id)
+        self.issuers.get(id).map(|s| &**s)
     }
 
-    /// Every issuer.
+    /// Every issuer, in issuer order.
     pub fn issuers(&self) -> impl Iterator<Item = &IssuerState> {
-        self.issuers.values()
+        self.issuers.values().map(|s| &**s)
+    }
+
+    /// The issuers after `after` (all of them if `None`), in issuer order:
+    /// a page starts in O(log n) whatever its position.
+    pub fn issuers_after(&self, after: Option<&IssuerId>) -> impl Iterator<Item = &IssuerState> {
+        use std::ops::Bound;
+        let start: Bound<&IssuerId> = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.issuers
+            .range::<_, IssuerId>((start, Bound::Unbounded))
+            .map(|(_, s)| &**s)
+    }
+
+    /// How many issuers are known.
+    pub fn issuer_count(&self) -> usize {
+        self.issuers.len()
     }
 
     /// Who a signing key belongs to.
@@ -409,10 +443,7 @@ impl Registry {
         if kind == RecordKind::BadgeClass {
             return self.badge_classes.get(id).cloned();
         }
-        let s = self.issuers.get(issuer)?;
-        s.records()
-            .find(|r| r.id() == *id && r.kind() == kind)
-            .cloned()
+        self.issuers.get(issuer)?.record(kind, id).cloned()
     }
 
     /// How many records wait for something.
@@ -435,8 +466,15 @@ impl Registry {
 
     /// One summary per issuer, sorted by issuer.
     pub fn summaries(&self) -> Vec<IssuerSummary> {
-        let mut v: Vec<_> = self.issuers.values().map(IssuerState::summary).collect();
-        v.sort_by_key(|s| s.issuer);
-        v
+        self.issuers().map(IssuerState::summary).collect()
     }
+}
+
+/// Whether applying a record with this outcome may have changed its issuer's
+/// state (a stale profile is still kept as a version).
+fn changes_state(outcome: &Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Accepted | Outcome::Equivocation(_) | Outcome::Stale { .. }
+    )
 }

@@ -198,18 +198,22 @@ impl SyncResponse {
 }
 
 /// Answers a request from what `registry` holds.
+///
+/// Anyone connected may ask, so every answer costs bounded work whatever the
+/// registry's size: a `Summaries` page starts in O(log n) in the ordered
+/// issuer map and takes each issuer's prepared summary; `Ids` is a slice of a
+/// prepared sorted list; `Get` finds each id through its kind's index.
+/// Prepared data is rebuilt once per change of an issuer, not per request.
 pub fn respond(registry: &Registry, request: &SyncRequest) -> SyncResponse {
     match request {
         SyncRequest::Summaries { after } => {
-            let all = registry.summaries();
-            let start = after.map_or(0, |a| all.partition_point(|s| s.issuer <= a));
-            let page: Vec<_> = all
-                .iter()
-                .skip(start)
+            let mut issuers = registry.issuers_after(after.as_ref());
+            let page: Vec<_> = issuers
+                .by_ref()
                 .take(MAX_SUMMARIES)
-                .cloned()
+                .map(|s| s.prepared().summary.clone())
                 .collect();
-            let more = start + page.len() < all.len();
+            let more = issuers.next().is_some();
             SyncResponse::Summaries {
                 summaries: page,
                 more,
@@ -227,15 +231,21 @@ pub fn respond(registry: &Registry, request: &SyncRequest) -> SyncResponse {
                     more: false,
                 };
             };
-            let ids = if kind == RecordKind::RevocationUpdate {
-                state.revocation_ids_from(*from_seq)
-            } else {
-                state.ids(kind)
-            };
             let offset = usize::try_from(*offset).unwrap_or(usize::MAX);
-            let page: Vec<_> = ids.iter().skip(offset).take(MAX_IDS).copied().collect();
-            let more = offset.saturating_add(page.len()) < ids.len();
-            SyncResponse::Ids { ids: page, more }
+            let prepared = state.prepared();
+            let (ids, more) = if kind == RecordKind::RevocationUpdate {
+                prepared.revocations_from(*from_seq, offset, MAX_IDS)
+            } else if kind == RecordKind::Head {
+                // Not a synced kind: at most one id, not worth preparing.
+                let ids = state.ids(kind);
+                (ids.into_iter().skip(offset).take(MAX_IDS).collect(), false)
+            } else {
+                let all = prepared.ids(kind);
+                let page = all.get(offset..).unwrap_or(&[]);
+                let page = page.get(..MAX_IDS).unwrap_or(page);
+                (page.to_vec(), offset.saturating_add(page.len()) < all.len())
+            };
+            SyncResponse::Ids { ids, more }
         }
         SyncRequest::Nudge => SyncResponse::Ids {
             ids: vec![],

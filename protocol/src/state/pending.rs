@@ -1,8 +1,11 @@
 //! Records held until what they depend on arrives, bounded per issuer and in
 //! total so that nobody can make a node hold unbounded junk.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+
+// Persistent collections: the registry is cloned per commit (see `Registry`),
+// so the pool must not cost a copy of every held record each time.
+use imbl::{HashMap, Vector as VecDeque};
 
 use super::outcome::Gap;
 use crate::id::RecordId;
