@@ -10,6 +10,7 @@ pub mod bodies;
 mod bundle;
 mod error;
 mod page;
+pub mod paging;
 mod views;
 
 use std::sync::Arc;

@@ -106,7 +106,7 @@ pub struct Registry {
     counts: HashMap<IssuerId, usize>,
     issuers: OrdMap<IssuerId, Shared<IssuerState>>,
     keys: HashMap<[u8; 32], KeyEntry>,
-    badge_classes: HashMap<RecordId, Arc<SignedRecord>>,
+    badge_classes: OrdMap<RecordId, Arc<SignedRecord>>,
     known: ImHashSet<RecordId>,
     pending: Pending,
 }
@@ -424,6 +424,22 @@ impl Registry {
             Record::BadgeClass(b) => Some((b, r)),
             _ => None,
         })
+    }
+
+    /// Badge classes with an id after `after` (all if `None`), in id order,
+    /// with their signed records: a page starts in O(log n).
+    pub fn badge_classes_after(
+        &self,
+        after: Option<&RecordId>,
+    ) -> impl Iterator<Item = (&BadgeClass, &Arc<SignedRecord>)> {
+        use std::ops::Bound;
+        let start: Bound<&RecordId> = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.badge_classes
+            .range::<_, RecordId>((start, Bound::Unbounded))
+            .filter_map(|(_, r)| match r.record() {
+                Record::BadgeClass(b) => Some((b, r)),
+                _ => None,
+            })
     }
 
     /// Whether a record id has been applied (accepted, stored as equivocation, or

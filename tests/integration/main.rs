@@ -4,4 +4,5 @@
 mod api;
 mod forged;
 mod gossip;
+mod snapshots;
 mod support;
