@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use behaviour::{
     FLOOD_PUBLISH, GRAYLIST_THRESHOLD, GossipTuning, MAX_TRANSMIT_SIZE, MESH_N, MESH_N_HIGH,
-    MESH_N_LOW, MESH_OUTBOUND_MIN, RECORDS_TOPIC,
+    KAD_PROTOCOL, MESH_N_LOW, MESH_OUTBOUND_MIN, RECORDS_TOPIC,
 };
 pub use codec::SYNC_PROTOCOL;
 pub use event_loop::EventLoop;

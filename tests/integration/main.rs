@@ -4,5 +4,6 @@
 mod api;
 mod forged;
 mod gossip;
+mod kad_store;
 mod snapshots;
 mod support;
