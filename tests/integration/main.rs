@@ -5,5 +5,6 @@ mod api;
 mod forged;
 mod gossip;
 mod kad_store;
+mod reads;
 mod snapshots;
 mod support;

@@ -111,7 +111,8 @@ impl RateLimiter {
     }
 
     /// How many peers are tracked.
-    pub fn tracked(&self) -> usize {
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
         self.buckets.len()
     }
 }
