@@ -429,6 +429,78 @@ mod tests {
     }
 
     #[test]
+    fn summary_pages_cover_every_issuer_once_and_get_finds_by_id() {
+        let mut reg = Registry::new();
+        let mut issuers: Vec<Issuer> = (0..MAX_SUMMARIES as u64 + 40)
+            .map(|n| Issuer::new(100 + n, T0))
+            .collect();
+        for i in &mut issuers {
+            for r in i.genesis() {
+                reg.apply(r, T0);
+            }
+        }
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let SyncResponse::Summaries { summaries, more } =
+                respond(&reg, &SyncRequest::Summaries { after })
+            else {
+                panic!("summaries")
+            };
+            assert!(summaries.len() <= MAX_SUMMARIES);
+            after = summaries.last().map(|s| s.issuer);
+            seen.extend(summaries);
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(seen, reg.summaries(), "every issuer once, in order");
+
+        let issuer = &mut issuers[3];
+        let mut ids = Vec::new();
+        for n in 0..10u32 {
+            let u = issuer.revoke(&[n]);
+            ids.push(u.id());
+            reg.apply(u, T0);
+        }
+        let id = issuer.inner().id();
+        let kind = KindCode::of(RecordKind::RevocationUpdate);
+        ids.push(crate::id::RecordId::of(b"not a record"));
+        let SyncResponse::Records { records } = respond(
+            &reg,
+            &SyncRequest::Get {
+                issuer: id,
+                kind,
+                ids: ids.clone(),
+            },
+        ) else {
+            panic!("records")
+        };
+        let found: Vec<_> = records
+            .iter()
+            .map(|b| {
+                SignedRecord::decode(b, crate::limits::MAX_ENVELOPE_BYTES)
+                    .expect("valid")
+                    .id()
+            })
+            .collect();
+        assert_eq!(found, ids[..10], "in the order asked, the unknown one left out");
+        let SyncResponse::Ids { ids: listed, more } = respond(
+            &reg,
+            &SyncRequest::Ids {
+                issuer: id,
+                kind,
+                from_seq: 4,
+                offset: 2,
+            },
+        ) else {
+            panic!("ids")
+        };
+        assert!(!more);
+        assert_eq!(listed, ids[5..10], "from sequence 4, skipping 2");
+    }
+
+    #[test]
     fn sync_finds_a_fork_at_equal_height() {
         let mut issuer = Issuer::new(2, T0);
         let mut a = Registry::new();

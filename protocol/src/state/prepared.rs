@@ -60,3 +60,73 @@ impl Prepared {
         (page, end < all.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::envelope::RecordKind;
+    use crate::state::{Registry, SYNCED_KINDS};
+    use crate::testkit::Issuer;
+    use crate::time::Timestamp;
+
+    const T0: Timestamp = Timestamp(1_800_000_000);
+
+    /// What was prepared always equals what the state computes now.
+    fn check(reg: &Registry, issuer: &mut Issuer) {
+        let state = reg.issuer(&issuer.inner().id()).expect("known");
+        assert_eq!(state.summary(), state.compute_summary());
+        for kind in SYNCED_KINDS {
+            assert_eq!(state.prepared().ids(kind), state.ids(kind).as_slice());
+        }
+        let (from_2, _) = state.prepared().revocations_from(2, 0, usize::MAX);
+        assert_eq!(from_2, state.revocation_ids_from(2));
+    }
+
+    #[test]
+    fn prepared_data_follows_every_change() {
+        let mut issuer = Issuer::new(7, T0);
+        let mut reg = Registry::new();
+        for r in issuer.genesis() {
+            reg.apply(r, T0);
+            check(&reg, &mut issuer);
+        }
+        let mut fork = issuer.clone();
+        for n in 0..5u32 {
+            reg.apply(issuer.revoke(&[n]), T0);
+            check(&reg, &mut issuer);
+        }
+        reg.apply(issuer.badge_class("B").0, T0);
+        check(&reg, &mut issuer);
+        reg.apply(issuer.profile("Renamed"), T0);
+        check(&reg, &mut issuer);
+        // An equivocation at revocation 2 changes the digest, not the height.
+        let _ = fork.revoke(&[0]);
+        let outcome = reg.apply(fork.revoke(&[99]), T0).outcome;
+        assert!(matches!(outcome, crate::state::Outcome::Equivocation(_)));
+        check(&reg, &mut issuer);
+        reg.apply(issuer.rotate(), T0);
+        check(&reg, &mut issuer);
+        let state = reg.issuer(&issuer.inner().id()).expect("known");
+        assert!(state.has_equivocated());
+        assert_eq!(state.prepared().ids(RecordKind::RevocationUpdate).len(), 6);
+    }
+
+    #[test]
+    fn a_clone_is_a_snapshot() {
+        let mut issuer = Issuer::new(8, T0);
+        let mut reg = Registry::new();
+        for r in issuer.genesis() {
+            reg.apply(r, T0);
+        }
+        let id = issuer.inner().id();
+        let before = reg.issuer(&id).expect("known").summary();
+        let snapshot = reg.clone();
+        let update = issuer.revoke(&[4]);
+        let update_id = update.id();
+        reg.apply(update, T0);
+        assert!(reg.knows(&update_id) && !snapshot.knows(&update_id));
+        let old = snapshot.issuer(&id).expect("known");
+        assert_eq!(old.summary(), before, "the snapshot's summary did not move");
+        assert!(old.revoked(4).is_none());
+        assert!(reg.issuer(&id).expect("known").revoked(4).is_some());
+    }
+}
