@@ -195,7 +195,7 @@ async fn verify_handler(
     // Native verification takes microseconds. Other formats may take
     // milliseconds (the first OB 3.0 credential of a new shape runs the
     // JSON-LD processor; held status lists and keys are files), so they run
-    // on a blocking thread. Both hold the state's read lock while they run.
+    // on a blocking thread. Both read a snapshot and hold no lock.
     let result = if native {
         run()
     } else {

@@ -484,7 +484,11 @@ mod tests {
                     .id()
             })
             .collect();
-        assert_eq!(found, ids[..10], "in the order asked, the unknown one left out");
+        assert_eq!(
+            found,
+            ids[..10],
+            "in the order asked, the unknown one left out"
+        );
         let SyncResponse::Ids { ids: listed, more } = respond(
             &reg,
             &SyncRequest::Ids {

@@ -48,7 +48,10 @@ async fn finish(
     let run = async {
         loop {
             if let SwarmEvent::Behaviour(kad::Event::OutboundQueryProgressed {
-                id, result, step, ..
+                id,
+                result,
+                step,
+                ..
             }) = swarm.select_next_some().await
                 && id == query
             {

@@ -109,7 +109,11 @@ async fn issuers_badges_and_exports_come_in_pages() {
         })
         .filter_map(|i| i["did"].as_str().map(str::to_owned))
         .collect();
-    assert_eq!(listed, dids.iter().cloned().collect::<Vec<_>>(), "each once, in order");
+    assert_eq!(
+        listed,
+        dids.iter().cloned().collect::<Vec<_>>(),
+        "each once, in order"
+    );
 
     let pages = all_pages(&n, "/v1/badges?limit=3").await;
     assert_eq!(pages.len(), 4, "10 badge classes in pages of 3");
@@ -121,7 +125,11 @@ async fn issuers_badges_and_exports_come_in_pages() {
     assert_eq!(badges.len(), 10);
     let one = dids.iter().next().expect("an issuer");
     let pages = all_pages(&n, &format!("/v1/badges?issuer={one}&limit=1")).await;
-    assert_eq!(pages.len(), 2, "one issuer's two badge classes, one per page");
+    assert_eq!(
+        pages.len(),
+        2,
+        "one issuer's two badge classes, one per page"
+    );
 
     let pages = all_pages(&n, "/v1/export?limit=2").await;
     assert_eq!(pages.len(), 3, "an export of 5 issuers in pages of 2");

@@ -84,7 +84,12 @@ const EXPORT_CHUNK: usize = 256 * 1024;
 
 /// Writes the bundle of `issuers`' public records into `tx`, each issuer's
 /// records in apply order; stops when the receiver is gone.
-fn stream_bundle(r: &Registry, issuers: &[IssuerId], created_at: Timestamp, tx: &mpsc::Sender<Bytes>) {
+fn stream_bundle(
+    r: &Registry,
+    issuers: &[IssuerId],
+    created_at: Timestamp,
+    tx: &mpsc::Sender<Bytes>,
+) {
     let mut buf = Vec::with_capacity(EXPORT_CHUNK + MAX_ENVELOPE_BYTES);
     let mut writer = BundleWriter::new(created_at, &mut buf);
     for id in issuers {
@@ -98,7 +103,9 @@ fn stream_bundle(r: &Registry, issuers: &[IssuerId], created_at: Timestamp, tx: 
         recs.sort_by_key(|x| x.apply_order());
         for rec in recs {
             writer.record(rec.bytes(), &mut buf);
-            if buf.len() >= EXPORT_CHUNK && tx.blocking_send(std::mem::take(&mut buf).into()).is_err() {
+            if buf.len() >= EXPORT_CHUNK
+                && tx.blocking_send(std::mem::take(&mut buf).into()).is_err()
+            {
                 return;
             }
         }

@@ -50,7 +50,13 @@ pub fn page<T, K>(
 
 /// Adds the `Link` header of the next page, if there is one. `path` is the
 /// route, `extra` any other query parameters (already URL-safe).
-pub fn link_next(response: &mut Response, path: &str, extra: &str, next: Option<String>, limit: usize) {
+pub fn link_next(
+    response: &mut Response,
+    path: &str,
+    extra: &str,
+    next: Option<String>,
+    limit: usize,
+) {
     let Some(cursor) = next else { return };
     let value = format!("<{path}?{extra}after={cursor}&limit={limit}>; rel=\"next\"");
     if let Ok(v) = HeaderValue::from_str(&value) {

@@ -35,7 +35,10 @@ struct Bucket {
 
 impl Bucket {
     fn full(burst: f64, now: Instant) -> Self {
-        Bucket { tokens: burst, last: now }
+        Bucket {
+            tokens: burst,
+            last: now,
+        }
     }
 
     /// Refills for the time since the last call; whether a token is there.
@@ -57,7 +60,7 @@ pub enum Limited {
 }
 
 /// Token buckets keyed by peer, plus the node's.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct RateLimiter {
     /// Each peer's bucket and its key in `by_use`.
     buckets: HashMap<PeerId, (Bucket, u64)>,
@@ -67,25 +70,15 @@ pub struct RateLimiter {
     node: Option<Bucket>,
 }
 
-impl Default for RateLimiter {
-    fn default() -> Self {
-        RateLimiter {
-            buckets: HashMap::new(),
-            by_use: BTreeMap::new(),
-            uses: 0,
-            node: None,
-        }
-    }
-}
-
 impl RateLimiter {
     /// Takes a token for one request of `peer` at `now`, from its bucket and
     /// the node's; takes none if either is empty. O(log n).
     pub fn allow(&mut self, peer: PeerId, now: Instant) -> Result<(), Limited> {
-        if !self.buckets.contains_key(&peer) && self.buckets.len() >= MAX_TRACKED {
-            if let Some((_, oldest)) = self.by_use.pop_first() {
-                self.buckets.remove(&oldest);
-            }
+        if !self.buckets.contains_key(&peer)
+            && self.buckets.len() >= MAX_TRACKED
+            && let Some((_, oldest)) = self.by_use.pop_first()
+        {
+            self.buckets.remove(&oldest);
         }
         self.uses += 1;
         let stamp = self.uses;
@@ -134,7 +127,10 @@ mod tests {
             r.allow(p, t + Duration::from_millis(40)).is_ok(),
             "refilled after 1/50 s"
         );
-        assert!(r.allow(PeerId::random(), t).is_ok(), "other peers are not affected");
+        assert!(
+            r.allow(PeerId::random(), t).is_ok(),
+            "other peers are not affected"
+        );
     }
 
     #[test]
@@ -181,7 +177,8 @@ mod tests {
         assert_eq!(answered, NODE_SYNC_BURST as usize);
         assert_eq!(r.allow(PeerId::random(), t), Err(Limited::Node));
         assert!(
-            r.allow(PeerId::random(), t + Duration::from_millis(10)).is_ok(),
+            r.allow(PeerId::random(), t + Duration::from_millis(10))
+                .is_ok(),
             "refilled after 1/500 s"
         );
     }

@@ -101,9 +101,7 @@ impl KeyLog {
 
     /// The highest sequence number and the ids at it.
     pub(crate) fn head(&self) -> Option<(u64, &[RecordId])> {
-        self.by_seq
-            .get_max()
-            .map(|(s, ids)| (*s, ids.as_slice()))
+        self.by_seq.get_max().map(|(s, ids)| (*s, ids.as_slice()))
     }
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {

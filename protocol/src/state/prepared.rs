@@ -49,7 +49,12 @@ impl Prepared {
     /// Ids of revocation updates with a sequence number of at least `from`,
     /// in sequence order, skipping `offset` of them, at most `limit`; and
     /// whether more follow. O(log n + limit).
-    pub fn revocations_from(&self, from: u64, offset: usize, limit: usize) -> (Vec<RecordId>, bool) {
+    pub fn revocations_from(
+        &self,
+        from: u64,
+        offset: usize,
+        limit: usize,
+    ) -> (Vec<RecordId>, bool) {
         let all = &self.revocations_by_seq;
         let start = all
             .partition_point(|(seq, _)| *seq < from)
