@@ -4,7 +4,8 @@
 //! writer pays to publish a new state: clone the registry and apply one
 //! record (the ledger's snapshot per commit).
 //!
-//! Run: `cargo bench -p badgemesh-protocol --bench sync_respond`.
+//! Run: `cargo bench -p badgemesh-protocol --bench sync_respond` (it also
+//! prints how much memory the fixture's registry takes).
 
 use std::hint::black_box;
 
@@ -47,8 +48,22 @@ fn fixture() -> Fixture {
     Fixture { registry, big }
 }
 
+/// Resident memory of this process in bytes (Linux), to report what the
+/// registry of the fixture holds.
+fn rss() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
 fn bench(c: &mut Criterion) {
+    let before = rss();
     let mut f = fixture();
+    eprintln!(
+        "registry of {ISSUERS} issuers: about {} MiB resident",
+        rss().saturating_sub(before) >> 20
+    );
     let issuer = f.big.inner().id();
     let reg = &f.registry;
     let kind = KindCode::of(RecordKind::RevocationUpdate);
