@@ -58,18 +58,33 @@ fn spinner(msg: &str) -> ProgressBar {
 pub fn export(a: ExportArgs, dir: &Path) -> Result<i32> {
     let client = NodeClient::find(dir)?;
     let pb = spinner("exporting");
-    let query: Vec<(&str, String)> = if a.issuer.is_empty() {
-        vec![]
-    } else {
-        vec![("issuer", a.issuer.join(","))]
-    };
-    let answer = client.get_query("/v1/export", &query)?.ok()?;
+    let mut query: Vec<(&str, String)> = vec![("limit", "1000".into())];
+    if !a.issuer.is_empty() {
+        query.push(("issuer", a.issuer.join(",")));
+    }
+    // The node exports a page of issuers at a time; the pages are joined
+    // into one bundle.
+    let mut answer = client.get_query("/v1/export", &query)?.ok()?;
+    let mut records: Vec<Vec<u8>> = Vec::new();
+    let mut created_at = None;
+    loop {
+        let contents = bundle::read(&answer.bytes)
+            .map_err(|e| usage(format!("the node sent a bad bundle: {e}")))?;
+        if let Some(e) = contents.error {
+            return Err(usage(format!("the node sent a bad bundle: {e}")));
+        }
+        created_at.get_or_insert(contents.created_at);
+        records.extend(contents.records.iter().map(|r| r.to_vec()));
+        let Some(next) = answer.next.take() else {
+            break;
+        };
+        answer = client.get(&next)?.ok()?;
+    }
     pb.finish_and_clear();
-    let count = bundle::read(&answer.bytes)
-        .map(|c| c.records.len())
-        .unwrap_or(0);
-    crate::output::write_output(&a.out, &answer.bytes)?;
-    println!("exported {count} records to {}", a.out.display());
+    let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+    let bytes = bundle::write(&refs, created_at.unwrap_or(Timestamp(0)));
+    crate::output::write_output(&a.out, &bytes)?;
+    println!("exported {} records to {}", records.len(), a.out.display());
     Ok(OK)
 }
 

@@ -24,6 +24,9 @@ pub struct Answer {
     pub json: Value,
     /// The raw body.
     pub bytes: Vec<u8>,
+    /// The path of the next page of a paged list (its `Link: <...>;
+    /// rel="next"` header), if more follow.
+    pub next: Option<String>,
 }
 
 impl Answer {
@@ -103,6 +106,11 @@ impl NodeClient {
             ))
         })?;
         let status = resp.status().as_u16();
+        let next = resp
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(next_link);
         let bytes = resp
             .body_mut()
             .with_config()
@@ -114,6 +122,7 @@ impl NodeClient {
             status,
             json,
             bytes,
+            next,
         })
     }
 
@@ -160,5 +169,33 @@ impl NodeClient {
                 .header("Authorization", &format!("Bearer {token}"))
                 .send(body),
         )
+    }
+}
+
+/// The target of the `rel="next"` entry of a `Link` header (RFC 8288), when
+/// it is a path on the same node.
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|entry| {
+        let (target, params) = entry.trim().split_once(';')?;
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        let next = params
+            .split(';')
+            .any(|p| p.trim().eq_ignore_ascii_case("rel=\"next\""));
+        (next && target.starts_with('/')).then(|| target.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::next_link;
+
+    #[test]
+    fn the_next_page_is_found() {
+        assert_eq!(
+            next_link("</v1/badges?after=x&limit=2>; rel=\"next\"").as_deref(),
+            Some("/v1/badges?after=x&limit=2")
+        );
+        assert_eq!(next_link("</a>; rel=\"prev\""), None);
+        assert_eq!(next_link("<https://evil.example/>; rel=\"next\""), None);
     }
 }

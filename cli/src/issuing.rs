@@ -302,8 +302,19 @@ pub fn badge(cmd: BadgeCommand, dir: &Path) -> Result<i32> {
             println!("{}", v["id"].as_str().unwrap_or(""));
         }
         BadgeCommand::List { issuer, json } => {
-            let query: Vec<(&str, String)> = issuer.into_iter().map(|i| ("issuer", i)).collect();
-            let v = client.get_query("/v1/badges", &query)?.ok()?.json;
+            let mut query: Vec<(&str, String)> = vec![("limit", "1000".into())];
+            query.extend(issuer.into_iter().map(|i| ("issuer", i)));
+            // The node answers in pages; follow them all.
+            let mut answer = client.get_query("/v1/badges", &query)?.ok()?;
+            let mut all = Vec::new();
+            loop {
+                all.extend(answer.json.as_array().into_iter().flatten().cloned());
+                let Some(next) = answer.next.take() else {
+                    break;
+                };
+                answer = client.get(&next)?.ok()?;
+            }
+            let v = serde_json::Value::Array(all);
             if json {
                 print_json(&v);
             } else {

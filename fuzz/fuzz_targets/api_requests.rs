@@ -111,6 +111,8 @@ fuzz_target!(|data: &[u8]| {
         7 => {
             if let Some(q) = text.and_then(|t| query::<ExportQuery>("/v1/export", t)) {
                 let _ = ok(q.issuers());
+                let _ = ok(q.after());
+                let _ = q.limit();
             }
         }
         _ => {

@@ -11,6 +11,7 @@ mod bundle;
 mod error;
 mod front;
 mod page;
+pub mod paging;
 mod trust;
 mod verify_pool;
 mod views;
@@ -218,8 +219,8 @@ async fn verify_handler(
     // milliseconds (the first OB 3.0 credential of a new shape runs the
     // JSON-LD processor; held status lists and keys are files), so they run
     // in the bounded verification pool (503 `verify_busy` when its queue is
-    // full), and stop if the request is abandoned. Both hold the state's read
-    // lock while they run.
+    // full), and stop if the request is abandoned. Both read a snapshot and
+    // hold no lock.
     let result = if native {
         run(&std::sync::atomic::AtomicBool::new(false))
     } else {

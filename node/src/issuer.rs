@@ -134,6 +134,43 @@ pub struct LocalIssuer {
     unstored: std::sync::Mutex<Option<SignedRecord>>,
     /// Seals the file under the operator's passphrase, when one is set.
     sealer: Option<Sealer>,
+    /// The last signed status list. Anyone may ask for it, so it is signed
+    /// once per revocation state (and signing key, and base URL), not per
+    /// request; this lock, not the issuer's, is held while signing, so
+    /// concurrent askers wait for one signature and awards do not wait.
+    status_list: Mutex<Option<SignedStatusList>>,
+}
+
+/// A signed status list and what it was signed for.
+#[derive(Debug)]
+struct SignedStatusList {
+    issuer: IssuerId,
+    key: [u8; 32],
+    base_url: String,
+    /// The digest of the set of revocation updates it lists.
+    revocations: [u8; 32],
+    signed_at: Timestamp,
+    json: Vec<u8>,
+}
+
+impl SignedStatusList {
+    /// Whether it answers for this state at `now`. It is re-signed halfway
+    /// through its validity so that no one is served an expired list.
+    fn answers(
+        &self,
+        issuer: IssuerId,
+        key: &[u8; 32],
+        base_url: &str,
+        revocations: &[u8; 32],
+        now: Timestamp,
+    ) -> bool {
+        self.issuer == issuer
+            && self.key == *key
+            && self.base_url == base_url
+            && self.revocations == *revocations
+            && now >= self.signed_at
+            && now < self.signed_at.plus(NEXT_UPDATE_SECS / 2)
+    }
 }
 
 fn corrupt(path: &std::path::Path, what: impl std::fmt::Display) -> FileError {
@@ -170,6 +207,7 @@ impl LocalIssuer {
                 state: Mutex::new(None),
                 unstored: std::sync::Mutex::new(None),
                 sealer,
+                status_list: Mutex::new(None),
             });
         };
         let file: IssuerFile = serde_json::from_slice(&bytes).map_err(|e| corrupt(&path, e))?;
@@ -203,6 +241,7 @@ impl LocalIssuer {
             state: Mutex::new(Some(issuer.clone())),
             unstored: std::sync::Mutex::new(None),
             sealer,
+            status_list: Mutex::new(None),
         };
         if me.sealer.is_some() && file.sealed.is_none() {
             // A passphrase was given for a plain file: seal it now.
@@ -551,27 +590,63 @@ impl LocalIssuer {
 
     /// The issuer's signed `BitstringStatusListCredential` (JSON), listing
     /// every revoked status index, for online OB 3.0 verifiers.
+    ///
+    /// Signed once per revocation state (the digest of the set of updates),
+    /// signing key and base URL, and served from memory until then or until
+    /// half its validity has passed; the issuer's own lock is held only to
+    /// copy its id and key.
     pub async fn status_list(&self, core: &Core, base_url: &str) -> Result<Vec<u8>, IssuerOpError> {
         use badgemesh_openbadges::export::status_list_url;
         use badgemesh_openbadges::status_list::{StatusListInput, build_status_list_credential};
-        let guard = self.state.lock().await;
-        let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
-        let revoked: Vec<u32> = core.ledger.read(|r| {
-            r.issuer(&issuer.id())
-                .map(|s| s.revoked_indices().collect())
-                .unwrap_or_default()
-        });
-        let t = now();
-        let url = status_list_url(base_url, &issuer.id());
-        let input = StatusListInput {
-            url: &url,
-            valid_from: t,
-            valid_until: Some(t.plus(NEXT_UPDATE_SECS)),
+        use badgemesh_protocol::envelope::RecordKind;
+        let (id, key) = {
+            let guard = self.state.lock().await;
+            let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
+            (issuer.id(), issuer.current_key().clone())
         };
-        let doc =
-            build_status_list_credential(&input, revoked.iter().copied(), issuer.current_key())
+        let public = *key.public().as_bytes();
+        let snapshot = core.ledger.snapshot();
+        let state = snapshot.issuer(&id);
+        let revocations = state
+            .and_then(|s| {
+                s.prepared()
+                    .summary
+                    .kind(RecordKind::RevocationUpdate)
+                    .map(|k| k.digest)
+            })
+            .unwrap_or_default();
+        let mut cached = self.status_list.lock().await;
+        let t = now();
+        if let Some(c) = cached.as_ref()
+            && c.answers(id, &public, base_url, &revocations, t)
+        {
+            return Ok(c.json.clone());
+        }
+        let revoked: Vec<u32> = state
+            .map(|s| s.revoked_indices().collect())
+            .unwrap_or_default();
+        let url = status_list_url(base_url, &id);
+        let json = tokio::task::spawn_blocking(move || {
+            let input = StatusListInput {
+                url: &url,
+                valid_from: t,
+                valid_until: Some(t.plus(NEXT_UPDATE_SECS)),
+            };
+            let doc = build_status_list_credential(&input, revoked.iter().copied(), &key)
                 .map_err(|e| IssuerOpError::Export(e.to_string()))?;
-        serde_json::to_vec(&doc).map_err(|e| IssuerOpError::Export(e.to_string()))
+            serde_json::to_vec(&doc).map_err(|e| IssuerOpError::Export(e.to_string()))
+        })
+        .await
+        .map_err(|e| IssuerOpError::Export(e.to_string()))??;
+        *cached = Some(SignedStatusList {
+            issuer: id,
+            key: public,
+            base_url: base_url.to_owned(),
+            revocations,
+            signed_at: t,
+            json: json.clone(),
+        });
+        Ok(json)
     }
 }
 
@@ -589,6 +664,7 @@ mod tests {
             state: Mutex::new(None),
             unstored: std::sync::Mutex::new(None),
             sealer: None,
+            status_list: Mutex::new(None),
         };
         datadir::write_secret(&path, &me.file_bytes(&issuer, None)).expect("write");
         (path, issuer)

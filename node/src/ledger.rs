@@ -4,16 +4,25 @@
 //! goes through [`Ledger::ingest`]: the protocol's state machine decides, and
 //! what it accepts (with any held records it released) is committed to the
 //! store in one transaction before `ingest` returns. Writers are serialised so
-//! that commits happen in the order the state machine accepted records;
-//! readers (verification, the API, sync responses) take a read lock that is
-//! never held across I/O.
+//! that commits happen in the order the state machine accepted records.
 //!
-//! A failed commit halts the ledger: the state machine has already applied
-//! what the transaction held, redb refuses every later operation after an I/O
-//! error, and the in-memory state is now ahead of the disk. So nothing is
-//! acknowledged, every later write is refused with [`StoreError::Halted`]
-//! (the first failure's reason, so a full disk stays "full"), and a restart
-//! rebuilds the state from what was committed. Reads from memory go on.
+//! Readers (verification, the API, sync answers in the event loop) never wait
+//! for a writer and never make one wait: the state is published as an
+//! immutable snapshot (`Arc<Registry>`) after each commit, and a reader takes
+//! the current one and works on it as long as it likes. A writer applies the
+//! next records to a clone of the published state (cheap: the registry's
+//! collections are persistent, so a commit copies only what it changes),
+//! commits, then swaps the pointer. The lock around the pointer is held only
+//! to clone or replace it. So a verification that takes seconds delays no
+//! write, no other reader and not the event loop; it sees the state as of
+//! when it started.
+//!
+//! A failed commit halts the ledger: redb refuses every later operation after
+//! an I/O error. Nothing is acknowledged, the state that failed to commit is
+//! never published (readers keep the last committed state), every later write
+//! is refused with [`StoreError::Halted`] (the first failure's reason, so a
+//! full disk stays "full"), and a restart rebuilds the state from what was
+//! committed. Reads go on.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -40,8 +49,10 @@ pub struct Ingested {
 /// The state machine plus the store.
 #[derive(Debug)]
 pub struct Ledger {
-    registry: RwLock<Registry>,
+    /// The last committed state. Locked only to clone or swap the `Arc`.
+    published: RwLock<Arc<Registry>>,
     store: Store,
+    /// Serialises writers: each applies to a clone of `published`.
     writer: Mutex<()>,
     /// The first failed commit, after which nothing more is written.
     halted: OnceLock<(StorageProblem, String)>,
@@ -53,7 +64,10 @@ impl Ledger {
     /// again by the next sync round.
     pub fn carry_registries(&self, registries: impl IntoIterator<Item = IssuerId>) {
         let wanted: std::collections::HashSet<IssuerId> = registries.into_iter().collect();
-        let mut reg = self.registry.write().unwrap_or_else(|e| e.into_inner());
+        // A writer like any other: apply to a clone of the latest state and
+        // publish it.
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut reg = Registry::clone(&self.snapshot());
         let current: Vec<IssuerId> = reg.policy().registries.iter().copied().collect();
         for id in current.iter().filter(|id| !wanted.contains(id)) {
             reg.unfollow_registry(id);
@@ -61,6 +75,7 @@ impl Ledger {
         for id in wanted {
             reg.follow_registry(id);
         }
+        *self.published.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(reg);
     }
 
     /// Opens the store at `path` and rebuilds the state from it.
@@ -91,7 +106,7 @@ impl Ledger {
             registry.apply(rec, now);
         }
         Ok(Ledger {
-            registry: RwLock::new(registry),
+            published: RwLock::new(Arc::new(registry)),
             store,
             writer: Mutex::new(()),
             halted: OnceLock::new(),
@@ -124,8 +139,10 @@ impl Ledger {
         }
         let mut results = Vec::with_capacity(records.len());
         let mut writes: Vec<(Arc<SignedRecord>, Option<EquivocationProof>)> = Vec::new();
+        // Writers are serialised, so this is the latest state; the clone
+        // shares everything until `apply` writes to it.
+        let mut reg = Registry::clone(&self.snapshot());
         {
-            let mut reg = self.registry.write().unwrap_or_else(|e| e.into_inner());
             for record in records {
                 let record = Arc::new(record);
                 let report = reg.apply((*record).clone(), now);
@@ -161,6 +178,8 @@ impl Ledger {
             let _ = self.halted.set((problem, e.to_string()));
             return Err(halted);
         }
+        // Also when nothing was stored: held records changed the pending pool.
+        *self.published.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(reg);
         Ok(results)
     }
 
@@ -169,9 +188,16 @@ impl Ledger {
         self.halted.get().map(|(_, reason)| reason.as_str())
     }
 
-    /// Reads the state.
+    /// The last committed state. Holding it blocks nobody; it does not
+    /// change (later commits publish new snapshots).
+    pub fn snapshot(&self) -> Arc<Registry> {
+        Arc::clone(&self.published.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Runs `f` on the last committed state, holding no lock while it runs
+    /// (see [`Ledger::snapshot`]).
     pub fn read<R>(&self, f: impl FnOnce(&Registry) -> R) -> R {
-        f(&self.registry.read().unwrap_or_else(|e| e.into_inner()))
+        f(&self.snapshot())
     }
 
     /// The store, for counts and lookups of records the state does not keep.

@@ -22,8 +22,8 @@ use libp2p::{Multiaddr, PeerId, gossipsub, identity};
 use tokio::sync::{mpsc, oneshot};
 
 pub use behaviour::{
-    FLOOD_PUBLISH, GRAYLIST_THRESHOLD, GossipTuning, MAX_TRANSMIT_SIZE, MESH_N, MESH_N_HIGH,
-    MESH_N_LOW, MESH_OUTBOUND_MIN, RECORDS_TOPIC,
+    FLOOD_PUBLISH, GRAYLIST_THRESHOLD, GossipTuning, KAD_PROTOCOL, MAX_TRANSMIT_SIZE, MESH_N,
+    MESH_N_HIGH, MESH_N_LOW, MESH_OUTBOUND_MIN, RECORDS_TOPIC,
 };
 pub use codec::SYNC_PROTOCOL;
 pub use event_loop::EventLoop;

@@ -65,23 +65,54 @@ pub enum BundleError {
 /// Writes a bundle of envelopes.
 pub fn write(records: &[&[u8]], created_at: Timestamp) -> Vec<u8> {
     let mut out = Vec::with_capacity(records.iter().map(|r| r.len() + 4).sum::<usize>() + 96);
-    let header = Header {
-        format: BUNDLE_FORMAT.into(),
-        version: BUNDLE_VERSION,
-        created_at,
-    };
-    let mut digest = Sha256::new();
-    let _ = minicbor::encode(&header, &mut out);
+    let mut writer = BundleWriter::new(created_at, &mut out);
     for r in records {
-        digest.update(r);
-        let _ = minicbor::Encoder::new(&mut out).bytes(r);
+        writer.record(r, &mut out);
     }
-    let trailer = Trailer {
-        count: records.len() as u64,
-        digest: digest.finalize().into(),
-    };
-    let _ = minicbor::encode(&trailer, &mut out);
+    writer.finish(&mut out);
     out
+}
+
+/// Writes a bundle piece by piece, so that a node can stream one without
+/// holding every record in memory: the header when made, each record when
+/// given, the trailer (count and digest, kept running) at the end. The bytes
+/// are those of [`write`] for the same records.
+#[derive(Debug)]
+pub struct BundleWriter {
+    count: u64,
+    digest: Sha256,
+}
+
+impl BundleWriter {
+    /// Starts a bundle: appends the header to `out`.
+    pub fn new(created_at: Timestamp, out: &mut Vec<u8>) -> Self {
+        let header = Header {
+            format: BUNDLE_FORMAT.into(),
+            version: BUNDLE_VERSION,
+            created_at,
+        };
+        let _ = minicbor::encode(&header, &mut *out);
+        BundleWriter {
+            count: 0,
+            digest: Sha256::new(),
+        }
+    }
+
+    /// Appends one envelope to `out`.
+    pub fn record(&mut self, envelope: &[u8], out: &mut Vec<u8>) {
+        self.digest.update(envelope);
+        self.count += 1;
+        let _ = minicbor::Encoder::new(&mut *out).bytes(envelope);
+    }
+
+    /// Ends the bundle: appends the trailer to `out`.
+    pub fn finish(self, out: &mut Vec<u8>) {
+        let trailer = Trailer {
+            count: self.count,
+            digest: self.digest.finalize().into(),
+        };
+        let _ = minicbor::encode(&trailer, &mut *out);
+    }
 }
 
 /// What a bundle held: its records, and whether (and where) it broke.

@@ -22,10 +22,14 @@ mod keylog;
 mod listings;
 mod outcome;
 mod pending;
+mod prepared;
 mod revocations;
+mod shared;
 mod summary;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use imbl::{HashMap, HashSet as ImHashSet, OrdMap};
 
 use std::sync::Arc;
 
@@ -33,6 +37,7 @@ pub use issuer::{IssuerFingerprint, IssuerState};
 pub use keylog::KeyValidity;
 pub use listings::ListingState;
 pub use outcome::{EquivocationProof, Gap, Outcome, Rejection};
+pub use prepared::Prepared;
 pub use revocations::{Freshness, RevocationSnapshot, RevokedEntry, SnapshotError};
 pub use summary::{IssuerSummary, KindSummary, SYNCED_KINDS};
 
@@ -43,6 +48,7 @@ use crate::limits::MAX_CLOCK_SKEW_SECS;
 use crate::record::{BadgeClass, KeyEvent, Record, SignedRecord};
 use crate::time::Timestamp;
 use pending::{Pending, Voucher};
+use shared::Shared;
 
 /// What applying a record did: its own outcome, and the outcomes of held
 /// records that it released.
@@ -137,6 +143,12 @@ struct Usage {
 }
 
 /// All issuers a node knows, their keys and badge classes, and held records.
+///
+/// Cloning is cheap: the collections are persistent (`imbl`) and each
+/// issuer's state is shared until written, so a clone costs a few reference
+/// counts and a later write copies only the paths it changes. The node relies
+/// on this to publish an immutable snapshot after every commit, which readers
+/// (verification, sync answers, the API) use without any lock.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     policy: Policy,
@@ -145,10 +157,10 @@ pub struct Registry {
     unfollowed_issuers: usize,
     /// Bytes of records applied for issuers that are not followed.
     unfollowed_bytes: u64,
-    issuers: HashMap<IssuerId, IssuerState>,
+    issuers: OrdMap<IssuerId, Shared<IssuerState>>,
     keys: HashMap<[u8; 32], KeyEntry>,
-    badge_classes: HashMap<RecordId, Arc<SignedRecord>>,
-    known: HashSet<RecordId>,
+    badge_classes: OrdMap<RecordId, Arc<SignedRecord>>,
+    known: ImHashSet<RecordId>,
     pending: Pending,
 }
 
@@ -228,7 +240,7 @@ impl Registry {
 
     /// Marks a record as applied and counts it against its issuer's quota.
     fn remember(&mut self, rec: &SignedRecord) {
-        if self.known.insert(rec.id()) {
+        if self.known.insert(rec.id()).is_none() {
             let issuer = rec.record().issuer();
             let size = rec.bytes().len() as u64;
             let used = self.usage.entry(issuer).or_default();
@@ -273,6 +285,13 @@ impl Registry {
         let mut released = Vec::new();
         if outcome.is_stored() {
             self.release(issuer, now, &mut released);
+        }
+        if changes_state(&outcome) || !released.is_empty() {
+            // What sync answers from (summary, sorted ids) is rebuilt on the
+            // next request; issuers that did not change keep theirs.
+            if let Some(s) = self.issuers.get_mut(&issuer) {
+                s.changed();
+            }
         }
         ApplyReport { outcome, released }
     }
@@ -410,7 +429,7 @@ impl Registry {
         let state = self
             .issuers
             .entry(issuer)
-            .or_insert_with(|| IssuerState::new(issuer));
+            .or_insert_with(|| Shared::new(IssuerState::new(issuer)));
         let conflict = state.keys.at_seq(e.seq).next().cloned();
         state.keys.insert(rec.clone());
         self.keys
@@ -547,12 +566,27 @@ impl Registry {
 
     /// The state of one issuer.
     pub fn issuer(&self, id: &IssuerId) -> Option<&IssuerState> {
-        self.issuers.get(id)
+        self.issuers.get(id).map(|s| &**s)
     }
 
-    /// Every issuer.
+    /// Every issuer, in issuer order.
     pub fn issuers(&self) -> impl Iterator<Item = &IssuerState> {
-        self.issuers.values()
+        self.issuers.values().map(|s| &**s)
+    }
+
+    /// The issuers after `after` (all of them if `None`), in issuer order:
+    /// a page starts in O(log n) whatever its position.
+    pub fn issuers_after(&self, after: Option<&IssuerId>) -> impl Iterator<Item = &IssuerState> {
+        use std::ops::Bound;
+        let start: Bound<&IssuerId> = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.issuers
+            .range::<_, IssuerId>((start, Bound::Unbounded))
+            .map(|(_, s)| &**s)
+    }
+
+    /// How many issuers are known.
+    pub fn issuer_count(&self) -> usize {
+        self.issuers.len()
     }
 
     /// Who a signing key belongs to.
@@ -566,6 +600,22 @@ impl Registry {
             Record::BadgeClass(b) => Some((b, r)),
             _ => None,
         })
+    }
+
+    /// Badge classes with an id after `after` (all if `None`), in id order,
+    /// with their signed records: a page starts in O(log n).
+    pub fn badge_classes_after(
+        &self,
+        after: Option<&RecordId>,
+    ) -> impl Iterator<Item = (&BadgeClass, &Arc<SignedRecord>)> {
+        use std::ops::Bound;
+        let start: Bound<&RecordId> = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.badge_classes
+            .range::<_, RecordId>((start, Bound::Unbounded))
+            .filter_map(|(_, r)| match r.record() {
+                Record::BadgeClass(b) => Some((b, r)),
+                _ => None,
+            })
     }
 
     /// Whether a record id has been applied (accepted, stored as equivocation, or
@@ -585,10 +635,7 @@ impl Registry {
         if kind == RecordKind::BadgeClass {
             return self.badge_classes.get(id).cloned();
         }
-        let s = self.issuers.get(issuer)?;
-        s.records()
-            .find(|r| r.id() == *id && r.kind() == kind)
-            .cloned()
+        self.issuers.get(issuer)?.record(kind, id).cloned()
     }
 
     /// How many records wait for something.
@@ -616,8 +663,15 @@ impl Registry {
 
     /// One summary per issuer, sorted by issuer.
     pub fn summaries(&self) -> Vec<IssuerSummary> {
-        let mut v: Vec<_> = self.issuers.values().map(IssuerState::summary).collect();
-        v.sort_by_key(|s| s.issuer);
-        v
+        self.issuers().map(IssuerState::summary).collect()
     }
+}
+
+/// Whether applying a record with this outcome may have changed its issuer's
+/// state (a stale profile is still kept as a version).
+fn changes_state(outcome: &Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Accepted | Outcome::Equivocation(_) | Outcome::Stale { .. }
+    )
 }

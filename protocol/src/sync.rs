@@ -202,18 +202,22 @@ impl SyncResponse {
 }
 
 /// Answers a request from what `registry` holds.
+///
+/// Anyone connected may ask, so every answer costs bounded work whatever the
+/// registry's size: a `Summaries` page starts in O(log n) in the ordered
+/// issuer map and takes each issuer's prepared summary; `Ids` is a slice of a
+/// prepared sorted list; `Get` finds each id through its kind's index.
+/// Prepared data is rebuilt once per change of an issuer, not per request.
 pub fn respond(registry: &Registry, request: &SyncRequest) -> SyncResponse {
     match request {
         SyncRequest::Summaries { after } => {
-            let all = registry.summaries();
-            let start = after.map_or(0, |a| all.partition_point(|s| s.issuer <= a));
-            let page: Vec<_> = all
-                .iter()
-                .skip(start)
+            let mut issuers = registry.issuers_after(after.as_ref());
+            let page: Vec<_> = issuers
+                .by_ref()
                 .take(MAX_SUMMARIES)
-                .cloned()
+                .map(|s| s.prepared().summary.clone())
                 .collect();
-            let more = start + page.len() < all.len();
+            let more = issuers.next().is_some();
             SyncResponse::Summaries {
                 summaries: page,
                 more,
@@ -231,15 +235,23 @@ pub fn respond(registry: &Registry, request: &SyncRequest) -> SyncResponse {
                     more: false,
                 };
             };
-            let ids = match kind {
-                RecordKind::RevocationUpdate => state.revocation_ids_from(*from_seq),
-                RecordKind::ListingUpdate => state.listing_ids_from(*from_seq),
-                _ => state.ids(kind),
-            };
             let offset = usize::try_from(*offset).unwrap_or(usize::MAX);
-            let page: Vec<_> = ids.iter().skip(offset).take(MAX_IDS).copied().collect();
-            let more = offset.saturating_add(page.len()) < ids.len();
-            SyncResponse::Ids { ids: page, more }
+            let prepared = state.prepared();
+            let (ids, more) = if kind == RecordKind::RevocationUpdate {
+                prepared.revocations_from(*from_seq, offset, MAX_IDS)
+            } else if kind == RecordKind::ListingUpdate {
+                prepared.listings_from(*from_seq, offset, MAX_IDS)
+            } else if matches!(kind, RecordKind::Head | RecordKind::ListingHead) {
+                // Not a synced kind: at most one id, not worth preparing.
+                let ids = state.ids(kind);
+                (ids.into_iter().skip(offset).take(MAX_IDS).collect(), false)
+            } else {
+                let all = prepared.ids(kind);
+                let page = all.get(offset..).unwrap_or(&[]);
+                let page = page.get(..MAX_IDS).unwrap_or(page);
+                (page.to_vec(), offset.saturating_add(page.len()) < all.len())
+            };
+            SyncResponse::Ids { ids, more }
         }
         SyncRequest::Nudge => SyncResponse::Ids {
             ids: vec![],
@@ -433,6 +445,82 @@ mod tests {
             0,
             "a second round fetches nothing"
         );
+    }
+
+    #[test]
+    fn summary_pages_cover_every_issuer_once_and_get_finds_by_id() {
+        let mut reg = Registry::new();
+        let mut issuers: Vec<Issuer> = (0..MAX_SUMMARIES as u64 + 40)
+            .map(|n| Issuer::new(100 + n, T0))
+            .collect();
+        for i in &mut issuers {
+            for r in i.genesis() {
+                reg.apply(r, T0);
+            }
+        }
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let SyncResponse::Summaries { summaries, more } =
+                respond(&reg, &SyncRequest::Summaries { after })
+            else {
+                panic!("summaries")
+            };
+            assert!(summaries.len() <= MAX_SUMMARIES);
+            after = summaries.last().map(|s| s.issuer);
+            seen.extend(summaries);
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(seen, reg.summaries(), "every issuer once, in order");
+
+        let issuer = &mut issuers[3];
+        let mut ids = Vec::new();
+        for n in 0..10u32 {
+            let u = issuer.revoke(&[n]);
+            ids.push(u.id());
+            reg.apply(u, T0);
+        }
+        let id = issuer.inner().id();
+        let kind = KindCode::of(RecordKind::RevocationUpdate);
+        ids.push(crate::id::RecordId::of(b"not a record"));
+        let SyncResponse::Records { records } = respond(
+            &reg,
+            &SyncRequest::Get {
+                issuer: id,
+                kind,
+                ids: ids.clone(),
+            },
+        ) else {
+            panic!("records")
+        };
+        let found: Vec<_> = records
+            .iter()
+            .map(|b| {
+                SignedRecord::decode(b, crate::limits::MAX_ENVELOPE_BYTES)
+                    .expect("valid")
+                    .id()
+            })
+            .collect();
+        assert_eq!(
+            found,
+            ids[..10],
+            "in the order asked, the unknown one left out"
+        );
+        let SyncResponse::Ids { ids: listed, more } = respond(
+            &reg,
+            &SyncRequest::Ids {
+                issuer: id,
+                kind,
+                from_seq: 4,
+                offset: 2,
+            },
+        ) else {
+            panic!("ids")
+        };
+        assert!(!more);
+        assert_eq!(listed, ids[5..10], "from sequence 4, skipping 2");
     }
 
     #[test]

@@ -318,14 +318,33 @@ impl VerifyQuery {
     }
 }
 
-/// Query of `GET /v1/export`: issuers to include (all when empty), comma separated.
+/// Query of `GET /v1/export`: issuers to include (all when empty), comma
+/// separated, one page of them (see [`super::paging`]).
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
     /// DIDs, comma separated.
     pub issuer: Option<String>,
+    /// Start after this issuer.
+    pub after: Option<String>,
+    /// Issuers per page.
+    pub limit: Option<usize>,
 }
 
 impl ExportQuery {
+    /// The issuer to start after, if any.
+    pub fn after(&self) -> Result<Option<IssuerId>, ApiError> {
+        self.after.as_deref().map(parse_did).transpose()
+    }
+
+    /// Issuers per page.
+    pub fn limit(&self) -> usize {
+        super::paging::PageQuery {
+            after: None,
+            limit: self.limit,
+        }
+        .limit()
+    }
+
     /// The issuers asked for; empty means all.
     pub fn issuers(&self) -> Result<Vec<IssuerId>, ApiError> {
         self.issuer
@@ -373,8 +392,11 @@ mod tests {
         assert_eq!(rotate(b"").expect("empty body"), None);
         let q = ExportQuery {
             issuer: Some(" , did:key:nope".into()),
+            after: Some("nope".into()),
+            limit: None,
         };
         assert_eq!(code(q.issuers()), "bad_did");
+        assert_eq!(code(q.after()), "bad_did");
         let q = VerifyQuery {
             recipient: None,
             at: Some("yesterday".into()),

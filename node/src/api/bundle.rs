@@ -1,52 +1,117 @@
 //! Bundle export (public records) and import (through the same rules as gossip).
 
+use std::convert::Infallible;
+use std::sync::Arc;
+
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use badgemesh_protocol::bundle;
+use badgemesh_protocol::bundle::{self, BundleWriter};
+use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::SignedRecord;
-use badgemesh_protocol::state::Outcome;
+use badgemesh_protocol::state::{Outcome, Registry};
+use badgemesh_protocol::time::Timestamp;
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 
 use super::bodies::ExportQuery;
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, paging};
 use crate::core::now;
 
-/// Every public record (key events, profile, badge classes, revocation
-/// updates, head, equivocation evidence) of the chosen issuers, as a bundle.
-/// Assertions are private to their earners and never exported.
+/// The public records (key events, profile, badge classes, revocation
+/// updates, head, equivocation evidence) of one page of the chosen issuers
+/// (in DID order, `?after=&limit=`; the `Link` header names the next page),
+/// as a bundle. Assertions are private to their earners and never exported.
+///
+/// The bundle is streamed from the last committed snapshot by a blocking
+/// task, a chunk at a time through a bounded channel: no lock is held, the
+/// node holds at most a few chunks of it in memory, a client that stops
+/// reading stops the work, and a page bounds the work of one request.
 pub(super) async fn export(
     State(s): State<AppState>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let wanted = q.issuers()?;
-    let bytes = s.core.ledger.read(|r| {
-        let mut recs: Vec<SignedRecord> = Vec::new();
-        for st in r
-            .issuers()
-            .filter(|st| wanted.is_empty() || wanted.contains(&st.id()))
-        {
-            recs.extend(st.records().map(|x| (**x).clone()));
-            recs.extend(
-                st.badge_classes()
-                    .iter()
-                    .filter_map(|id| r.badge_class(id))
-                    .map(|(_, x)| (**x).clone()),
-            );
-        }
-        badgemesh_protocol::sync::sort_for_apply(&mut recs);
-        let refs: Vec<&[u8]> = recs.iter().map(SignedRecord::bytes).collect();
-        bundle::write(&refs, now())
-    });
-    Ok((
+    let mut wanted = q.issuers()?;
+    wanted.sort_unstable();
+    wanted.dedup();
+    let after = q.after()?;
+    let limit = q.limit();
+    let snapshot = s.core.ledger.snapshot();
+    let (page, next) = if wanted.is_empty() {
+        paging::page(
+            snapshot.issuers_after(after.as_ref()).map(|st| st.id()),
+            limit,
+            ToString::to_string,
+        )
+    } else {
+        paging::page(
+            wanted
+                .into_iter()
+                .filter(|id| after.is_none_or(|a| *id > a) && snapshot.issuer(id).is_some()),
+            limit,
+            ToString::to_string,
+        )
+    };
+    let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+    let created_at = now();
+    tokio::task::spawn_blocking(move || stream_bundle(&snapshot, &page, created_at, &tx));
+    let body = Body::from_stream(futures::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx).map(|chunk| chunk.map(Ok::<_, Infallible>))
+    }));
+    let mut response = (
         [(header::CONTENT_TYPE, "application/vnd.badgemesh.bundle")],
-        bytes,
+        body,
     )
-        .into_response())
+        .into_response();
+    let extra = q
+        .issuer
+        .as_deref()
+        .and_then(|_| q.issuers().ok())
+        .map_or(String::new(), |ids| {
+            let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!("issuer={}&", list.join(","))
+        });
+    paging::link_next(&mut response, "/v1/export", &extra, next, limit);
+    Ok(response)
+}
+
+/// Bytes sent to the client at a time.
+const EXPORT_CHUNK: usize = 256 * 1024;
+
+/// Writes the bundle of `issuers`' public records into `tx`, each issuer's
+/// records in apply order; stops when the receiver is gone.
+fn stream_bundle(
+    r: &Registry,
+    issuers: &[IssuerId],
+    created_at: Timestamp,
+    tx: &mpsc::Sender<Bytes>,
+) {
+    let mut buf = Vec::with_capacity(EXPORT_CHUNK + MAX_ENVELOPE_BYTES);
+    let mut writer = BundleWriter::new(created_at, &mut buf);
+    for id in issuers {
+        let Some(st) = r.issuer(id) else { continue };
+        let badge_classes = st
+            .badge_classes()
+            .iter()
+            .filter_map(|b| r.badge_class(b))
+            .map(|(_, x)| x);
+        let mut recs: Vec<&Arc<SignedRecord>> = st.records().chain(badge_classes).collect();
+        recs.sort_by_key(|x| x.apply_order());
+        for rec in recs {
+            writer.record(rec.bytes(), &mut buf);
+            if buf.len() >= EXPORT_CHUNK
+                && tx.blocking_send(std::mem::take(&mut buf).into()).is_err()
+            {
+                return;
+            }
+        }
+    }
+    writer.finish(&mut buf);
+    let _ = tx.blocking_send(buf.into());
 }
 
 /// One rejected record in an import.

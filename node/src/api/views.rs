@@ -12,6 +12,7 @@ use badgemesh_protocol::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::paging::{self, PageQuery};
 use super::{ApiError, AppState, parse_did};
 
 /// The revocation status of a stored assertion.
@@ -71,13 +72,21 @@ fn issuer_line(s: &IssuerState) -> Value {
     })
 }
 
-pub(super) async fn issuers(State(s): State<AppState>) -> Response {
-    let list = s.core.ledger.read(|r| {
-        let mut v: Vec<_> = r.issuers().map(|s| (s.id(), issuer_line(s))).collect();
-        v.sort_by_key(|(id, _)| *id);
-        v.into_iter().map(|(_, l)| l).collect::<Vec<_>>()
+/// One page of known issuers, in DID order (see [`super::paging`]).
+pub(super) async fn issuers(
+    State(s): State<AppState>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let after = q.after.as_deref().map(parse_did).transpose()?;
+    let limit = q.limit();
+    let snapshot = s.core.ledger.snapshot();
+    let (list, next) = paging::page(snapshot.issuers_after(after.as_ref()), limit, |st| {
+        st.id().to_string()
     });
-    Json(list).into_response()
+    let list: Vec<Value> = list.into_iter().map(issuer_line).collect();
+    let mut response = Json(list).into_response();
+    paging::link_next(&mut response, "/v1/issuers", "", next, limit);
+    Ok(response)
 }
 
 pub(super) async fn issuer(
@@ -121,6 +130,10 @@ pub(super) async fn issuer(
 pub struct BadgesQuery {
     /// Only this issuer's badge classes.
     pub issuer: Option<String>,
+    /// Start after this badge class id (see [`super::paging`]).
+    pub after: Option<String>,
+    /// Items per page.
+    pub limit: Option<usize>,
 }
 
 fn badge_json(id: RecordId, b: &BadgeClass) -> Value {
@@ -136,18 +149,41 @@ pub(super) async fn badges(
     Query(q): Query<BadgesQuery>,
 ) -> Result<Response, ApiError> {
     let filter = q.issuer.as_deref().map(parse_did).transpose()?;
-    let list = s.core.ledger.read(|r| {
-        let mut out = Vec::new();
-        for st in r.issuers().filter(|st| filter.is_none_or(|f| f == st.id())) {
-            for id in st.badge_classes() {
-                if let Some((b, _)) = r.badge_class(id) {
-                    out.push(badge_json(*id, b));
-                }
-            }
+    let after = q
+        .after
+        .as_deref()
+        .map(|a| super::parse_id("badge class", a))
+        .transpose()?;
+    let limit = PageQuery {
+        after: None,
+        limit: q.limit,
+    }
+    .limit();
+    let r = s.core.ledger.snapshot();
+    let (list, next) = match filter {
+        // One issuer: its ordered set of ids, from the cursor on.
+        Some(issuer) => {
+            let ids = r.issuer(&issuer).map(|st| {
+                use std::ops::Bound;
+                let start = after.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
+                st.badge_classes()
+                    .range::<_, RecordId>((start, Bound::Unbounded))
+                    .filter_map(|id| r.badge_class(id).map(|(b, _)| (*id, b)))
+            });
+            paging::page(ids.into_iter().flatten(), limit, |(id, _)| id.to_string())
         }
-        out
-    });
-    Ok(Json(list).into_response())
+        None => paging::page(
+            r.badge_classes_after(after.as_ref())
+                .map(|(b, rec)| (rec.id(), b)),
+            limit,
+            |(id, _)| id.to_string(),
+        ),
+    };
+    let list: Vec<Value> = list.into_iter().map(|(id, b)| badge_json(id, b)).collect();
+    let extra = filter.map_or(String::new(), |i| format!("issuer={i}&"));
+    let mut response = Json(list).into_response();
+    paging::link_next(&mut response, "/v1/badges", &extra, next, limit);
+    Ok(response)
 }
 
 pub(super) async fn badge(

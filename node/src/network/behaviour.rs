@@ -189,6 +189,11 @@ impl Behaviour {
 
         let mut kad_config = kad::Config::new(KAD_PROTOCOL);
         kad_config.set_query_timeout(Duration::from_secs(30));
+        // Kad is for finding peers, not for storing anyone's data: with
+        // filtering on, inbound PUT_VALUE and ADD_PROVIDER requests become
+        // events that the event loop drops, so no peer can put values or
+        // provider records in this node's memory.
+        kad_config.set_record_filtering(kad::StoreInserts::FilterBoth);
         if !tuning.discovery {
             // Without discovery kad only answers others. Left alone it puts
             // every peer it connects to in its routing table, bootstraps by
@@ -201,9 +206,16 @@ impl Behaviour {
         }
         let mut kad =
             kad::Behaviour::with_config(peer_id, kad::store::MemoryStore::new(peer_id), kad_config);
-        // On loopback and LANs no external address is ever confirmed, so kad
-        // would stay a client and find nothing.
-        kad.set_mode(Some(kad::Mode::Server));
+        // With discovery, kad serves others: on loopback and LANs no external
+        // address is ever confirmed, so left alone it would stay a client and
+        // find nothing. Without discovery its routing table stays empty and
+        // answering would help nobody, so it is a client: it does not offer
+        // the protocol and inbound kad streams are refused.
+        kad.set_mode(Some(if tuning.discovery {
+            kad::Mode::Server
+        } else {
+            kad::Mode::Client
+        }));
 
         let identify = identify::Behaviour::new(
             identify::Config::new("/badgemesh/id/1".into(), key.public())

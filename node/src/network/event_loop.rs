@@ -442,12 +442,15 @@ impl EventLoop {
                     if request == badgemesh_protocol::sync::SyncRequest::Nudge {
                         let _ = self.events.try_send(NetEvent::Nudged(peer));
                     }
-                    let response = if self.sync_rate.allow(peer, std::time::Instant::now()) {
-                        self.ledger.read(|r| respond(r, &request))
-                    } else {
-                        debug!(%peer, "sync request rate limited");
-                        SyncResponse::Error {
-                            message: "rate limited: slow down".into(),
+                    // Answered from the last committed snapshot: no lock is
+                    // held, and each answer is bounded work (see `respond`).
+                    let response = match self.sync_rate.allow(peer, Instant::now()) {
+                        Ok(()) => respond(&self.ledger.snapshot(), &request),
+                        Err(limit) => {
+                            debug!(%peer, ?limit, "sync request rate limited");
+                            SyncResponse::Error {
+                                message: "rate limited: slow down".into(),
+                            }
                         }
                     };
                     if self

@@ -1,11 +1,14 @@
 //! Everything a node knows about one issuer.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+
+use imbl::{OrdMap, OrdSet};
 
 use super::keylog::{KeyLog, KeyValidity};
 use super::listings::{self, ListingState, Listings};
 use super::outcome::EquivocationProof;
+use super::prepared::Prepared;
 use super::revocations::{Freshness, RevocationSnapshot, Revocations, RevokedEntry, as_head};
 use super::summary::{IssuerSummary, KindSummary, SYNCED_KINDS};
 use crate::envelope::RecordKind;
@@ -19,12 +22,15 @@ use crate::record::{Head, IssuerProfile, Record, SignedRecord};
 pub struct IssuerState {
     pub(crate) id: IssuerId,
     pub(crate) keys: KeyLog,
-    pub(crate) profiles: BTreeMap<u64, Vec<Arc<SignedRecord>>>,
-    pub(crate) badge_classes: BTreeSet<RecordId>,
-    pub(crate) assertions: BTreeSet<RecordId>,
+    pub(crate) profiles: OrdMap<u64, Vec<Arc<SignedRecord>>>,
+    pub(crate) badge_classes: OrdSet<RecordId>,
+    pub(crate) assertions: OrdSet<RecordId>,
     pub(crate) revocations: Revocations,
     pub(crate) listings: Listings,
-    pub(crate) equivocations: BTreeMap<(RecordId, RecordId), EquivocationProof>,
+    pub(crate) equivocations: OrdMap<(RecordId, RecordId), EquivocationProof>,
+    /// What sync answers from, built on first use and dropped by
+    /// [`IssuerState::changed`]; readers of a snapshot fill it in place.
+    prepared: OnceLock<Arc<Prepared>>,
 }
 
 /// A comparable picture of an issuer's state, for tests and diagnostics: equal
@@ -58,13 +64,26 @@ impl IssuerState {
         IssuerState {
             id,
             keys: KeyLog::default(),
-            profiles: BTreeMap::new(),
-            badge_classes: BTreeSet::new(),
-            assertions: BTreeSet::new(),
+            profiles: OrdMap::new(),
+            badge_classes: OrdSet::new(),
+            assertions: OrdSet::new(),
             revocations: Revocations::default(),
             listings: Listings::default(),
-            equivocations: BTreeMap::new(),
+            equivocations: OrdMap::new(),
+            prepared: OnceLock::new(),
         }
+    }
+
+    /// Drops what was prepared for sync: the state changed.
+    pub(crate) fn changed(&mut self) {
+        self.prepared = OnceLock::new();
+    }
+
+    /// The summary and sorted id lists that sync answers from, built once
+    /// per change of this issuer (so a `Summaries` or `Ids` request costs a
+    /// lookup, not a sort).
+    pub fn prepared(&self) -> &Arc<Prepared> {
+        self.prepared.get_or_init(|| Arc::new(Prepared::of(self)))
     }
 
     /// The issuer.
@@ -89,16 +108,16 @@ impl IssuerState {
 
     fn current_profile_record(&self) -> Option<&Arc<SignedRecord>> {
         self.profiles
-            .last_key_value()
+            .get_max()
             .and_then(|(_, v)| v.iter().min_by_key(|r| r.id()))
     }
 
     pub(crate) fn profile_seq(&self) -> u64 {
-        self.profiles.last_key_value().map_or(0, |(s, _)| *s)
+        self.profiles.get_max().map_or(0, |(s, _)| *s)
     }
 
-    /// Ids of the issuer's badge classes.
-    pub fn badge_classes(&self) -> &BTreeSet<RecordId> {
+    /// Ids of the issuer's badge classes, in id order.
+    pub fn badge_classes(&self) -> &OrdSet<RecordId> {
         &self.badge_classes
     }
 
@@ -188,6 +207,20 @@ impl IssuerState {
             .chain(self.listings.head_record())
     }
 
+    /// One stored record of `kind` by id, found through that kind's index
+    /// (what a sync `Get` asks for). Badge classes are held by the registry.
+    pub fn record(&self, kind: RecordKind, id: &RecordId) -> Option<&Arc<SignedRecord>> {
+        match kind {
+            RecordKind::KeyEvent => self.keys.record(id),
+            RecordKind::IssuerProfile => self.profiles.values().flatten().find(|r| r.id() == *id),
+            RecordKind::RevocationUpdate => self.revocations.record(id),
+            RecordKind::Head => self.revocations.head_record().filter(|r| r.id() == *id),
+            RecordKind::ListingUpdate => self.listings.record(id),
+            RecordKind::ListingHead => self.listings.head_record().filter(|r| r.id() == *id),
+            RecordKind::BadgeClass | RecordKind::Assertion => None,
+        }
+    }
+
     /// The sorted ids this node holds of one synced kind: every key event,
     /// the current profile version (superseded ones are not stored), every
     /// badge class and every revocation update.
@@ -196,7 +229,7 @@ impl IssuerState {
             RecordKind::KeyEvent => self.keys.ids().copied().collect(),
             RecordKind::IssuerProfile => self
                 .profiles
-                .last_key_value()
+                .get_max()
                 .map(|(_, v)| v.iter().map(|r| r.id()).collect())
                 .unwrap_or_default(),
             RecordKind::BadgeClass => self.badge_classes.iter().copied().collect(),
@@ -232,8 +265,13 @@ impl IssuerState {
         self.listings.ids_from(from)
     }
 
-    /// The sync summary.
+    /// The sync summary, as prepared (built on first use after a change).
     pub fn summary(&self) -> IssuerSummary {
+        self.prepared().summary.clone()
+    }
+
+    /// Computes the sync summary from the state.
+    pub(crate) fn compute_summary(&self) -> IssuerSummary {
         let kinds = SYNCED_KINDS
             .iter()
             .enumerate()
@@ -263,7 +301,7 @@ impl IssuerState {
             key_events: self.keys.ids().copied().collect(),
             profiles: self.profiles.values().flatten().map(|r| r.id()).collect(),
             current_profile: self.current_profile_record().map(|r| r.id()),
-            badge_classes: self.badge_classes.clone(),
+            badge_classes: self.badge_classes.iter().copied().collect(),
             revocations: self.revocations.ids().copied().collect(),
             revoked: self.revocations.bitmap().iter().collect(),
             head: self.revocations.head_record().map(|r| r.id()),

@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use imbl::OrdMap;
+
 use crate::id::RecordId;
 use crate::keys::PublicKey;
 use crate::record::{KeyEvent, Record, SignedRecord};
@@ -35,8 +37,8 @@ impl KeyValidity {
 /// The accepted key events of one issuer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeyLog {
-    events: BTreeMap<RecordId, Arc<SignedRecord>>,
-    by_seq: BTreeMap<u64, Vec<RecordId>>,
+    events: OrdMap<RecordId, Arc<SignedRecord>>,
+    by_seq: OrdMap<u64, Vec<RecordId>>,
     validity: Vec<KeyValidity>,
 }
 
@@ -109,9 +111,7 @@ impl KeyLog {
 
     /// The highest sequence number and the ids at it.
     pub(crate) fn head(&self) -> Option<(u64, &[RecordId])> {
-        self.by_seq
-            .last_key_value()
-            .map(|(s, ids)| (*s, ids.as_slice()))
+        self.by_seq.get_max().map(|(s, ids)| (*s, ids.as_slice()))
     }
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {
@@ -120,5 +120,10 @@ impl KeyLog {
 
     pub(crate) fn records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
         self.events.values()
+    }
+
+    /// One key event's signed record by id.
+    pub(crate) fn record(&self, id: &RecordId) -> Option<&Arc<SignedRecord>> {
+        self.events.get(id)
     }
 }

@@ -174,6 +174,17 @@ impl Listings {
         }
     }
 
+    pub(crate) fn record(&self, id: &RecordId) -> Option<&Arc<SignedRecord>> {
+        self.updates.get(id)
+    }
+
+    /// Every update as (sequence number, id), in sequence order.
+    pub(crate) fn seq_ids(&self) -> impl Iterator<Item = (u64, RecordId)> + '_ {
+        self.by_seq
+            .iter()
+            .flat_map(|(seq, ids)| ids.iter().map(move |id| (*seq, *id)))
+    }
+
     pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {
         self.updates.keys()
     }

@@ -12,8 +12,11 @@
 //! issuers the operator follows have a pool of their own too, so a spam
 //! issuer's vouched records cannot evict them either.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+
+// Persistent collections: the registry is cloned per commit (see `Registry`),
+// so the pool must not cost a copy of every held record each time.
+use imbl::{HashMap, Vector as VecDeque};
 
 use super::outcome::Gap;
 use crate::id::RecordId;

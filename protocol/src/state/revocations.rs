@@ -5,12 +5,14 @@
 //! received, whatever their order, and makes equivocation fail safe: an index
 //! revoked in either branch is revoked.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+use imbl::{HashMap, OrdMap};
 
 use minicbor::{Decode, Encode};
 use roaring::RoaringBitmap;
 
+use super::shared::Shared;
 use crate::id::RecordId;
 use crate::keys::IssuerId;
 use crate::record::{Head, Record, RevocationUpdate, SignedRecord};
@@ -68,9 +70,9 @@ pub(crate) fn as_head(r: &SignedRecord) -> Option<&Head> {
 /// The revocation registry of one issuer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Revocations {
-    updates: HashMap<RecordId, Arc<SignedRecord>>,
-    by_seq: BTreeMap<u64, Vec<RecordId>>,
-    revoked: RoaringBitmap,
+    updates: OrdMap<RecordId, Arc<SignedRecord>>,
+    by_seq: OrdMap<u64, Vec<RecordId>>,
+    revoked: Shared<RoaringBitmap>,
     entries: HashMap<u32, RevokedEntry>,
     head: Option<Arc<SignedRecord>>,
 }
@@ -147,7 +149,7 @@ impl Revocations {
     }
 
     pub(crate) fn max_seq(&self) -> u64 {
-        self.by_seq.last_key_value().map_or(0, |(s, _)| *s)
+        self.by_seq.get_max().map_or(0, |(s, _)| *s)
     }
 
     pub(crate) fn freshness(&self) -> Freshness {
@@ -190,6 +192,18 @@ impl Revocations {
 
     pub(crate) fn records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
         self.updates.values()
+    }
+
+    /// One update by id.
+    pub(crate) fn record(&self, id: &RecordId) -> Option<&Arc<SignedRecord>> {
+        self.updates.get(id)
+    }
+
+    /// Every update's sequence number and id, in sequence order.
+    pub(crate) fn seq_ids(&self) -> impl Iterator<Item = (u64, RecordId)> + '_ {
+        self.by_seq
+            .iter()
+            .flat_map(|(seq, ids)| ids.iter().map(|id| (*seq, *id)))
     }
 
     pub(crate) fn bitmap(&self) -> &RoaringBitmap {
