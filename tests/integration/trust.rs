@@ -72,7 +72,7 @@ async fn a_listing_reaches_followers_by_gossip_sync_and_bundle_and_a_delisting_f
     let school = TestNode::start(registry.addrs()).await;
     let school_did = init_issuer(&school, "Example Academy").await;
     let badge = create_badge(&school, "Teamwork").await;
-    let (_, _, bytes) = award(&school, &badge, "ada@example.org").await;
+    let (assertion, _, bytes) = award(&school, &badge, "ada@example.org").await;
     let follower = TestNode::start(registry.addrs()).await;
     let bystander = TestNode::start(registry.addrs()).await;
     follow(&follower, &reg_did, "Board (followed)").await;
@@ -113,6 +113,15 @@ async fn a_listing_reaches_followers_by_gossip_sync_and_bundle_and_a_delisting_f
         c.iter()
             .any(|c| c["check"] == "issuer_trust" && c["status"] == "pass")
     }));
+
+    // The same award as an Open Badges 3.0 credential: its issuer id is the
+    // same did:key, so the same listing vouches for it.
+    let r = admin(&school, "/v1/admin/ob3", json!({ "assertion": assertion })).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let ob3 = verdict(&follower, &r.bytes, true).await;
+    assert_eq!(ob3["format"], "ob3");
+    assert_eq!(ob3["trust"]["state"], "listed", "{ob3}");
+    assert_eq!(ob3["trust"]["name"], "Example Academy");
 
     // A node that does not follow the registry is unaffected and keeps none of it.
     assert_eq!(trust_state(&bystander, &bytes).await, "unlisted");
