@@ -77,85 +77,7 @@ pub(super) async fn reload(State(s): State<AppState>) -> Result<Response, ApiErr
 pub struct ListingsBody {
     /// Listings and de-listings, as `{"change": "listed", "subject": ..., "name": ...}`
     /// or `{"change": "delisted", "subject": ..., "reason": ...}`.
-    pub changes: Vec<ListingChangeBody>,
-}
-
-/// One change, as JSON.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "change", rename_all = "snake_case")]
-pub enum ListingChangeBody {
-    /// List a subject.
-    Listed {
-        /// The issuer identifier.
-        subject: String,
-        /// The organisation's name.
-        name: String,
-        /// Legal name.
-        #[serde(default)]
-        legal_name: Option<String>,
-        /// Domains.
-        #[serde(default)]
-        domains: Vec<String>,
-        /// ISO 3166-1 alpha-2.
-        #[serde(default)]
-        country: Option<String>,
-        /// What for.
-        #[serde(default)]
-        accreditation: Option<String>,
-        /// A kind of recognition.
-        #[serde(default)]
-        accreditation_type: Option<String>,
-        /// RFC 3339.
-        #[serde(default)]
-        valid_from: Option<badgemesh_protocol::time::Timestamp>,
-        /// RFC 3339.
-        #[serde(default)]
-        valid_until: Option<badgemesh_protocol::time::Timestamp>,
-        /// When the domain linkage was seen to verify.
-        #[serde(default)]
-        domain_checked_at: Option<badgemesh_protocol::time::Timestamp>,
-    },
-    /// De-list a subject.
-    Delisted {
-        /// The issuer identifier.
-        subject: String,
-        /// Why.
-        #[serde(default)]
-        reason: Option<String>,
-    },
-}
-
-impl From<ListingChangeBody> for ListingChange {
-    fn from(b: ListingChangeBody) -> Self {
-        match b {
-            ListingChangeBody::Listed {
-                subject,
-                name,
-                legal_name,
-                domains,
-                country,
-                accreditation,
-                accreditation_type,
-                valid_from,
-                valid_until,
-                domain_checked_at,
-            } => ListingChange::Listed(badgemesh_protocol::record::Listing {
-                subject,
-                name,
-                legal_name,
-                domains,
-                country,
-                accreditation,
-                accreditation_type,
-                valid_from,
-                valid_until,
-                domain_checked_at,
-            }),
-            ListingChangeBody::Delisted { subject, reason } => {
-                ListingChange::Delisted { subject, reason }
-            }
-        }
-    }
+    pub changes: Vec<ListingChange>,
 }
 
 pub(super) async fn publish_listings(
@@ -163,8 +85,7 @@ pub(super) async fn publish_listings(
     body: Result<Json<ListingsBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
-    let changes = body.changes.into_iter().map(ListingChange::from).collect();
-    let seq = s.issuer.list(&s.core, changes).await?;
+    let seq = s.issuer.list(&s.core, body.changes).await?;
     Ok((StatusCode::CREATED, Json(json!({ "list_seq": seq }))).into_response())
 }
 

@@ -27,6 +27,17 @@ pub(crate) fn opt_url(field: &str, s: &Option<String>) -> Result<(), String> {
     s.as_deref().map_or(Ok(()), |s| bounded(field, s, MAX_URL))
 }
 
+/// The chaining rule of numbered updates: 1, 2, 3, ..., each after the first
+/// naming its predecessor.
+pub(crate) fn chained<T>(what: &str, seq: u64, prev: Option<T>) -> Result<(), String> {
+    match (seq, prev.is_some()) {
+        (0, _) => Err(format!("{what} sequence starts at 1")),
+        (1, true) => Err(format!("the first {what} update has no predecessor")),
+        (n, false) if n > 1 => Err("update must name its predecessor".into()),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn list<T>(field: &str, items: &[T]) -> Result<(), String> {
     if items.len() > MAX_LIST {
         return Err(format!(

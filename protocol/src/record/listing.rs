@@ -16,14 +16,15 @@
 
 use minicbor::{Decode, Encode};
 
-use super::check::{list, long_text, opt_short_text, opt_url, short_text};
+use super::check::{chained, list, long_text, opt_short_text, opt_url, short_text};
 use crate::id::RecordId;
 use crate::keys::IssuerId;
 use crate::limits::{MAX_LIST, MAX_URL};
 use crate::time::Timestamp;
 
-/// What a registry says about one subject it vouches for.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+/// What a registry says about one subject it vouches for (in JSON, absent
+/// optional fields are null and absent domains empty).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize)]
 #[cbor(map)]
 pub struct Listing {
     /// The issuer identifier vouched for, exactly as badges carry it.
@@ -37,6 +38,7 @@ pub struct Listing {
     pub legal_name: Option<String>,
     /// Domains the registry checked belong to the organisation (host names).
     #[n(3)]
+    #[serde(default)]
     pub domains: Vec<String>,
     /// ISO 3166-1 alpha-2 country code.
     #[n(4)]
@@ -59,8 +61,9 @@ pub struct Listing {
     pub domain_checked_at: Option<Timestamp>,
 }
 
-/// One change to a registry's list.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+/// One change to a registry's list (in JSON: `{"change": "listed", ...}` or
+/// `{"change": "delisted", "subject": ..., "reason": ...}`).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum ListingChange {
     /// The subject is listed (or its listing replaced).
@@ -158,12 +161,7 @@ impl Listing {
 
 impl ListingUpdate {
     pub(crate) fn check_shape(&self) -> Result<(), String> {
-        match (self.seq, self.prev) {
-            (0, _) => return Err("listing sequence starts at 1".into()),
-            (1, Some(_)) => return Err("the first listing update has no predecessor".into()),
-            (n, None) if n > 1 => return Err("update must name its predecessor".into()),
-            _ => {}
-        }
+        chained("listing", self.seq, self.prev)?;
         if self.changes.is_empty() || self.changes.len() > MAX_LIST {
             return Err(format!("an update makes 1 to {MAX_LIST} changes"));
         }

@@ -7,7 +7,7 @@
 
 use minicbor::{Decode, Encode};
 
-use super::check::short_text;
+use super::check::{chained, short_text};
 use crate::id::RecordId;
 use crate::keys::IssuerId;
 use crate::limits::{MAX_REASONS_PER_UPDATE, MAX_REVOKED_PER_UPDATE, MAX_STATUS_INDEX};
@@ -54,12 +54,7 @@ pub struct RevocationUpdate {
 
 impl RevocationUpdate {
     pub(crate) fn check_shape(&self) -> Result<(), String> {
-        match (self.seq, self.prev) {
-            (0, _) => return Err("revocation sequence starts at 1".into()),
-            (1, Some(_)) => return Err("the first update has no predecessor".into()),
-            (n, None) if n > 1 => return Err("update must name its predecessor".into()),
-            _ => {}
-        }
+        chained("revocation", self.seq, self.prev)?;
         if self.revoked.is_empty() || self.revoked.len() > MAX_REVOKED_PER_UPDATE {
             return Err(format!(
                 "an update revokes 1 to {MAX_REVOKED_PER_UPDATE} indices"

@@ -112,21 +112,7 @@ impl Listings {
 
     /// Offers a list head; `Err(current seq)` when it is older than the one held.
     pub(crate) fn offer_head(&mut self, rec: Arc<SignedRecord>) -> Result<bool, u64> {
-        let Some(h) = as_head(&rec) else {
-            return Ok(false);
-        };
-        if let Some(cur) = self.head.as_ref() {
-            if cur.id() == rec.id() {
-                return Ok(false);
-            }
-            if let Some(c) = as_head(cur)
-                && (c.at, c.seq, cur.id()) >= (h.at, h.seq, rec.id())
-            {
-                return Err(c.seq);
-            }
-        }
-        self.head = Some(rec);
-        Ok(true)
+        super::heads::offer(&mut self.head, rec, as_head)
     }
 
     pub(crate) fn head_record(&self) -> Option<&Arc<SignedRecord>> {
@@ -161,17 +147,9 @@ impl Listings {
             .into_iter()
             .flatten()
             .filter_map(|id| self.update(id))
-            .max_by_key(|u| u.at);
-        let head = self.head.as_deref().and_then(as_head);
-        let covering = head.filter(|h| h.seq <= seq);
-        Freshness {
-            seq,
-            as_of: latest.map(|u| u.at).max(covering.map(|h| h.at)),
-            head_seq: head.map(|h| h.seq),
-            next_update: latest
-                .map(|u| u.next_update)
-                .max(covering.map(|h| h.next_update)),
-        }
+            .max_by_key(|u| u.at)
+            .map(|u| (u.at, u.next_update));
+        super::heads::freshness(seq, latest, self.head.as_deref().and_then(as_head))
     }
 
     pub(crate) fn record(&self, id: &RecordId) -> Option<&Arc<SignedRecord>> {
