@@ -334,6 +334,51 @@ fn did_key_of(vm: &str) -> Option<(IssuerId, PublicKey)> {
     Some((IssuerId::from_key(&key), key))
 }
 
+/// Why a verification method can never resolve, if it cannot: no scheme
+/// (`z6Mk...`), a scheme with nothing after it (`xxx:`), or the reserved
+/// example DID method (`did:example:`), as 1EdTech's validator and Digital
+/// Bazaar's verifier treat them: the proof is invalid, not undecided.
+fn malformed_method(vm: &str) -> Option<&'static str> {
+    let Some((scheme, rest)) = vm.split_once(':') else {
+        return Some("not a URL or DID (it has no scheme)");
+    };
+    let scheme_ok = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok || rest.is_empty() || vm.chars().any(char::is_whitespace) {
+        return Some("not a URL or DID");
+    }
+    if vm.starts_with("did:example:") {
+        return Some("in the did:example method, which names no real key");
+    }
+    if scheme == "did"
+        && rest
+            .split_once(':')
+            .is_none_or(|(m, id)| m.is_empty() || id.is_empty())
+    {
+        return Some("not a DID (did:METHOD:ID)");
+    }
+    None
+}
+
+/// The key an `https` verification method carries in its fragment, as
+/// 1EdTech's examples do (`https://example.edu/issuers/565049#z6Mk...`): the
+/// Ed25519 multikey, controlled by the URL without its fragment. The key is
+/// taken at its word for the signature; whether that URL belongs to whom it
+/// names is the issuer-trust question, not this one.
+fn url_key_of(vm: &str) -> Option<(String, PublicKey)> {
+    let (url, fragment) = vm.split_once('#')?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) || !fragment.starts_with('z') {
+        return None;
+    }
+    let key = parse_multikey(fragment).ok()?;
+    Some((url.to_owned(), key))
+}
+
 /// Checks every proof of `doc` against `issuer_id` (the credential's issuer):
 /// returns the first verified proof, or else the most telling failure.
 /// Verification methods that are not `did:key`s are looked up in the DID
@@ -441,6 +486,16 @@ fn check_one(
             )));
         };
         (controller.to_did(), key)
+    } else if let Some(form) = malformed_method(vm) {
+        return Ok(ProofOutcome::Invalid(format!(
+            "verification method {vm:?} is {form}"
+        )));
+    } else if let Some((controller, key)) = url_key_of(vm) {
+        (controller, key)
+    } else if !vm.starts_with("did:") {
+        return Ok(ProofOutcome::Unsupported(format!(
+            "verification method {vm} names no key in its fragment, and fetching it is not done offline"
+        )));
     } else {
         let did = vm.split('#').next().unwrap_or(vm);
         let Some(document) = dids.and_then(|find| find(did)) else {

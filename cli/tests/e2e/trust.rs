@@ -210,3 +210,37 @@ fn domain_linkage_written_by_link_domain_is_checked_with_its_results() {
     *body.lock().expect("lock") = serde_json::to_vec(&linkage::resource(&[old])).expect("json");
     assert_eq!(check(&origin), (1, "expired".into()));
 }
+
+#[test]
+fn one_edtech_credential_verifies_offline_and_a_local_listing_vouches_for_its_url_issuer() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let credential = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../openbadges/tests/vectors/1edtech-ob3/signed.json");
+    let credential = credential.to_str().expect("utf-8");
+    // No node runs: OB 3.0 verifies from the file alone. The key is the
+    // multikey in the issuer URL's fragment, as in 1EdTech's example.
+    let v = crate::harness::run(dir, &["verify", credential, "--json"])
+        .ok()
+        .json();
+    assert_eq!(v["outcome"], "valid", "{v}");
+    assert_eq!(v["trust"]["state"], "unlisted");
+    let strict = crate::harness::run(dir, &["verify", credential, "--require-listed"]);
+    assert_eq!(strict.code, 3);
+    crate::harness::run(
+        dir,
+        &[
+            "trust",
+            "add",
+            "https://example.edu/issuers/565049",
+            "--name",
+            "Example University",
+        ],
+    )
+    .ok();
+    let v = crate::harness::run(dir, &["verify", credential, "--require-listed", "--json"])
+        .ok()
+        .json();
+    assert_eq!(v["trust"]["state"], "listed");
+    assert_eq!(v["trust"]["sources"][0]["source"], "local");
+}
