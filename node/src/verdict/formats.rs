@@ -157,6 +157,36 @@ fn cancelled(opts: &Options<'_>) -> Result<(), FormatError> {
     }
 }
 
+/// The verdict on a credential that was read but that JSON-LD processing
+/// refuses (an unknown context, an undefined term or type): no proof over it
+/// can verify, so it is invalid, as Digital Bazaar's verifier and 1EdTech's
+/// validator say, not unreadable.
+fn refused_by_json_ld(bytes: &[u8], now: Timestamp, why: &str) -> Value {
+    let doc: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    let issuer = doc["issuer"]["id"]
+        .as_str()
+        .or_else(|| doc["issuer"].as_str());
+    json!({
+        "format": "ob3",
+        "outcome": "invalid",
+        "checks": [check(
+            "signature",
+            "fail",
+            format!("JSON-LD processing refuses the credential, so no proof over it verifies: {why}"),
+        )],
+        "assertion": doc["id"],
+        "issuer": issuer,
+        "issuer_name": doc["issuer"]["name"],
+        "issuer_url": doc["issuer"]["url"],
+        "badge": { "name": doc["credentialSubject"]["achievement"]["name"] },
+        "issued_on": doc["validFrom"].as_str().or_else(|| doc["issuanceDate"].as_str()),
+        "expires": doc["validUntil"].as_str().or_else(|| doc["expirationDate"].as_str()),
+        "checked_at": now,
+        "revocation": null,
+        "recipient": ob3_recipient(&doc),
+    })
+}
+
 /// A credential that could not be checked, sorted into a budget refusal, a
 /// cancellation or a plain failure.
 fn credential_error(e: ob3::CredentialError) -> FormatError {
@@ -238,7 +268,7 @@ fn ob3_verdict(
     opts: &Options<'_>,
 ) -> Result<Value, FormatError> {
     let lookup = |did: &str| opts.held.and_then(|h| h.dids.get(did));
-    let verdict = ob3::verify_credential(
+    let verdict = match ob3::verify_credential(
         bytes,
         now,
         &ob3::VerifyOptions {
@@ -246,8 +276,12 @@ fn ob3_verdict(
             dids: Some(&lookup),
             cancel: opts.cancel,
         },
-    )
-    .map_err(credential_error)?;
+    ) {
+        Err(ob3::CredentialError::Proof(badgemesh_openbadges::proof::ProofError::Rdf(e))) => {
+            return Ok(refused_by_json_ld(bytes, now, &e.to_string()));
+        }
+        other => other.map_err(credential_error)?,
+    };
     cancelled(opts)?;
     let doc: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
     let mut checks: Vec<Value> = verdict
@@ -589,6 +623,35 @@ mod tests {
         let v = verify_any(&genuine, None, at(), &Options::default()).expect("verifies");
         assert_eq!(v["checks"][1]["status"], "pass", "{v}");
         assert_eq!(v["carrier"], "png");
+    }
+
+    #[test]
+    fn a_credential_json_ld_refuses_is_invalid_not_unreadable() {
+        let base: Value = serde_json::from_str(CREDENTIAL).expect("json");
+        let mut unknown_context = base.clone();
+        if let Some(c) = unknown_context["@context"].as_array_mut() {
+            c.push(json!("https://example.org/contexts/unknown/v1"));
+        }
+        let mut undefined_term = base.clone();
+        undefined_term["madeUpTerm"] = json!("x");
+        for doc in [unknown_context, undefined_term] {
+            let bytes = serde_json::to_vec(&doc).expect("json");
+            let v = verify_any(&bytes, None, at(), &Options::default()).expect("a verdict");
+            assert_eq!(v["outcome"], "invalid", "{v}");
+            assert_eq!(v["checks"][0]["check"], "signature");
+            assert_eq!(v["checks"][0]["status"], "fail");
+            assert_eq!(v["issuer"], base["issuer"]["id"]);
+        }
+        // Not JSON at all is still unreadable.
+        assert!(
+            verify_any(
+                b"{\"@context\": [\"https://www.w3.org/ns/credentials/v2\"",
+                None,
+                at(),
+                &Options::default()
+            )
+            .is_err()
+        );
     }
 
     #[test]
