@@ -142,27 +142,25 @@ impl Ledger {
         // Writers are serialised, so this is the latest state; the clone
         // shares everything until `apply` writes to it.
         let mut reg = Registry::clone(&self.snapshot());
-        {
-            for record in records {
-                let record = Arc::new(record);
-                let report = reg.apply((*record).clone(), now);
-                let mut stored = Vec::new();
-                let own = std::iter::once((record, report.outcome.clone()));
-                for (rec, outcome) in own.chain(report.released) {
-                    if outcome.is_stored() {
-                        let proof = match outcome {
-                            Outcome::Equivocation(p) => Some(p),
-                            _ => None,
-                        };
-                        writes.push((rec.clone(), proof));
-                        stored.push(rec);
-                    }
+        for record in records {
+            let record = Arc::new(record);
+            let report = reg.apply((*record).clone(), now);
+            let mut stored = Vec::new();
+            let own = std::iter::once((record, report.outcome.clone()));
+            for (rec, outcome) in own.chain(report.released) {
+                if outcome.is_stored() {
+                    let proof = match outcome {
+                        Outcome::Equivocation(p) => Some(p),
+                        _ => None,
+                    };
+                    writes.push((rec.clone(), proof));
+                    stored.push(rec);
                 }
-                results.push(Ingested {
-                    outcome: report.outcome,
-                    stored,
-                });
             }
+            results.push(Ingested {
+                outcome: report.outcome,
+                stored,
+            });
         }
         let refs: Vec<_> = writes
             .iter()
@@ -179,7 +177,12 @@ impl Ledger {
             return Err(halted);
         }
         // Also when nothing was stored: held records changed the pending pool.
-        *self.published.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(reg);
+        // The version replaced is dropped after the lock is released.
+        let replaced = std::mem::replace(
+            &mut *self.published.write().unwrap_or_else(|e| e.into_inner()),
+            Arc::new(reg),
+        );
+        drop(replaced);
         Ok(results)
     }
 
