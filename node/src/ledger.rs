@@ -75,7 +75,17 @@ impl Ledger {
         for id in wanted {
             reg.follow_registry(id);
         }
-        *self.published.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(reg);
+        self.publish(reg);
+    }
+
+    /// Makes `reg` the state readers see. The version replaced is dropped
+    /// after the lock is released (dropping a large one takes time).
+    fn publish(&self, reg: Registry) {
+        let replaced = std::mem::replace(
+            &mut *self.published.write().unwrap_or_else(|e| e.into_inner()),
+            Arc::new(reg),
+        );
+        drop(replaced);
     }
 
     /// Opens the store at `path` and rebuilds the state from it.
@@ -177,12 +187,7 @@ impl Ledger {
             return Err(halted);
         }
         // Also when nothing was stored: held records changed the pending pool.
-        // The version replaced is dropped after the lock is released.
-        let replaced = std::mem::replace(
-            &mut *self.published.write().unwrap_or_else(|e| e.into_inner()),
-            Arc::new(reg),
-        );
-        drop(replaced);
+        self.publish(reg);
         Ok(results)
     }
 
