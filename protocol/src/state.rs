@@ -196,9 +196,17 @@ impl Registry {
         self.policy.registries.remove(registry);
     }
 
+    /// Issuers no quota applies to: those the operator follows, and the
+    /// trust registries it follows (their lists grow with what they vouch
+    /// for). Their bytes still count in the total, which errs on the safe
+    /// side when a registry is followed later.
+    fn exempt(&self, issuer: &IssuerId) -> bool {
+        self.policy.follow.contains(issuer) || self.policy.registries.contains(issuer)
+    }
+
     fn over_quota(&self, rec: &SignedRecord) -> bool {
         let issuer = rec.record().issuer();
-        if self.policy.follow.contains(&issuer) {
+        if self.exempt(&issuer) {
             return false;
         }
         let size = rec.bytes().len() as u64;
@@ -220,7 +228,7 @@ impl Registry {
     /// as over quota: no record slot or less than [`QUOTA_ROOM`] bytes left.
     /// Sync skips such issuers instead of fetching what it would refuse.
     pub fn is_over_quota(&self, issuer: &IssuerId) -> bool {
-        if self.policy.follow.contains(issuer) {
+        if self.exempt(issuer) {
             return false;
         }
         let full = |used: u64, max: u64| used.saturating_add(QUOTA_ROOM) > max;

@@ -227,3 +227,35 @@ proptest! {
         prop_assert_eq!(entries(&in_order), entries(&shuffled));
     }
 }
+
+#[test]
+fn a_followed_registry_is_not_held_to_the_quota_of_unfollowed_issuers() {
+    let mut r = Issuer::new(79, T0);
+    let mut recs = r.genesis();
+    for n in 0..6 {
+        r.now = r.now.plus(1);
+        recs.push(r.list(&format!("https://{n}.example"), "Some College"));
+    }
+    let policy = Policy {
+        max_records_per_issuer: 4,
+        ..Policy::default()
+    };
+    let mut capped = Registry::with_policy(policy.clone());
+    capped.follow_registry(r.inner().id());
+    assert!(
+        apply(&mut capped, &recs)
+            .iter()
+            .all(|o| *o == Outcome::Accepted)
+    );
+    // An issuer that is neither followed nor a followed registry is capped.
+    let mut other = Issuer::new(80, T0);
+    let mut spam = other.genesis();
+    for n in 0..6 {
+        spam.push(other.revoke(&[n]));
+    }
+    let outcomes = apply(&mut capped, &spam);
+    assert!(
+        outcomes.contains(&Outcome::Rejected(Rejection::OverQuota)),
+        "{outcomes:?}"
+    );
+}
