@@ -37,7 +37,7 @@ pub enum JsonError {
     #[error("@direction is not supported")]
     Direction,
     /// A key or string holds the shape memo's placeholder prefix
-    /// ([`crate::shapes::SLOT_PREFIX`]), which no credential has a reason to
+    /// (`urn:x-badgemesh-slot:`), which no credential has a reason to
     /// contain; refused here so that it cannot be used to force every
     /// document down the slow path or be confused with a placeholder.
     #[error("the text {0} is reserved")]

@@ -230,3 +230,19 @@ async fn an_abandoned_request_stops_its_work() {
     assert_eq!(pool.stats().completed.load(Ordering::Relaxed), 0);
     assert_eq!(pool.in_flight(), 0, "its permits are back");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_over_budget_credential_gets_400_over_budget() {
+    let n = TestNode::start(vec![]).await;
+    let mut doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../openbadges/tests/vectors/exported-credential.json"
+    ))
+    .expect("vector");
+    doc["proof"] = serde_json::Value::Array(vec![doc["proof"].clone(); 2_800]);
+    let body = serde_json::to_vec(&doc).expect("json");
+    let r = badgemesh_tests::post_bytes(n.url("/v1/verify"), None, body).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    assert_eq!(r.json["error"], "over_budget");
+    let message = r.json["message"].as_str().unwrap_or_default();
+    assert!(message.contains("2800 proofs (at most 4"), "{message}");
+}
