@@ -159,12 +159,14 @@ impl Registry {
     pub fn apply(&mut self, record: SignedRecord, now: Timestamp) -> ApplyReport {
         let record = Arc::new(record);
         let issuer = record.record().issuer();
+        // Assertions are not synced: an award leaves the summary as it is.
+        let synced = record.kind() != RecordKind::Assertion;
         let outcome = self.apply_one(record, now);
         let mut released = Vec::new();
         if outcome.is_stored() {
             self.release(issuer, now, &mut released);
         }
-        if changes_state(&outcome) || !released.is_empty() {
+        if (synced && changes_state(&outcome)) || !released.is_empty() {
             // What sync answers from (summary, sorted ids) is rebuilt on the
             // next request; issuers that did not change keep theirs.
             if let Some(s) = self.issuers.get_mut(&issuer) {
