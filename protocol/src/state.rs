@@ -28,7 +28,7 @@ mod summary;
 
 use std::collections::{BTreeMap, HashSet};
 
-use imbl::{HashMap, HashSet as ImHashSet, OrdMap};
+use imbl::{OrdMap, OrdSet};
 
 use std::sync::Arc;
 
@@ -103,11 +103,11 @@ impl Default for Policy {
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     policy: Policy,
-    counts: HashMap<IssuerId, usize>,
+    counts: OrdMap<IssuerId, usize>,
     issuers: OrdMap<IssuerId, Shared<IssuerState>>,
-    keys: HashMap<[u8; 32], KeyEntry>,
+    keys: OrdMap<[u8; 32], KeyEntry>,
     badge_classes: OrdMap<RecordId, Arc<SignedRecord>>,
-    known: ImHashSet<RecordId>,
+    known: OrdSet<RecordId>,
     pending: Pending,
 }
 
