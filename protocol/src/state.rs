@@ -30,7 +30,7 @@ mod summary;
 
 use std::collections::{BTreeMap, HashSet};
 
-use imbl::{HashMap, HashSet as ImHashSet, OrdMap};
+use imbl::{OrdMap, OrdSet};
 
 use std::sync::Arc;
 
@@ -153,15 +153,15 @@ struct Usage {
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     policy: Policy,
-    usage: HashMap<IssuerId, Usage>,
+    usage: OrdMap<IssuerId, Usage>,
     /// Issuers known that are not followed.
     unfollowed_issuers: usize,
     /// Bytes of records applied for issuers that are not followed.
     unfollowed_bytes: u64,
     issuers: OrdMap<IssuerId, Shared<IssuerState>>,
-    keys: HashMap<[u8; 32], KeyEntry>,
+    keys: OrdMap<[u8; 32], KeyEntry>,
     badge_classes: OrdMap<RecordId, Arc<SignedRecord>>,
-    known: ImHashSet<RecordId>,
+    known: OrdSet<RecordId>,
     pending: Pending,
 }
 
@@ -290,12 +290,14 @@ impl Registry {
     pub fn apply(&mut self, record: SignedRecord, now: Timestamp) -> ApplyReport {
         let record = Arc::new(record);
         let issuer = record.record().issuer();
+        // Assertions are not synced: an award leaves the summary as it is.
+        let synced = record.kind() != RecordKind::Assertion;
         let outcome = self.apply_one(record, now);
         let mut released = Vec::new();
         if outcome.is_stored() {
             self.release(issuer, now, &mut released);
         }
-        if changes_state(&outcome) || !released.is_empty() {
+        if (synced && changes_state(&outcome)) || !released.is_empty() {
             // What sync answers from (summary, sorted ids) is rebuilt on the
             // next request; issuers that did not change keep theirs.
             if let Some(s) = self.issuers.get_mut(&issuer) {

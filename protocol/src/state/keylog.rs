@@ -9,8 +9,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use imbl::OrdMap;
-
 use crate::id::RecordId;
 use crate::keys::PublicKey;
 use crate::record::{KeyEvent, Record, SignedRecord};
@@ -37,8 +35,11 @@ impl KeyValidity {
 /// The accepted key events of one issuer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeyLog {
-    events: OrdMap<RecordId, Arc<SignedRecord>>,
-    by_seq: OrdMap<u64, Vec<RecordId>>,
+    // Plain maps, not persistent ones: a key log holds a few events (one per
+    // rotation), so copying it when its issuer's state is copied on write
+    // costs less than the fixed size of persistent nodes for every issuer.
+    events: BTreeMap<RecordId, Arc<SignedRecord>>,
+    by_seq: BTreeMap<u64, Vec<RecordId>>,
     validity: Vec<KeyValidity>,
 }
 
@@ -111,7 +112,9 @@ impl KeyLog {
 
     /// The highest sequence number and the ids at it.
     pub(crate) fn head(&self) -> Option<(u64, &[RecordId])> {
-        self.by_seq.get_max().map(|(s, ids)| (*s, ids.as_slice()))
+        self.by_seq
+            .last_key_value()
+            .map(|(s, ids)| (*s, ids.as_slice()))
     }
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {

@@ -117,7 +117,15 @@ mod tests {
             reg.apply(issuer.revoke(&[n]), T0);
             check(&reg, &mut issuer);
         }
-        reg.apply(issuer.badge_class("B").0, T0);
+        let (badge, _) = issuer.badge_class("B");
+        reg.apply(badge.clone(), T0);
+        check(&reg, &mut issuer);
+        // An award does not drop what was prepared: assertions are not synced.
+        let before =
+            std::sync::Arc::clone(reg.issuer(&issuer.inner().id()).expect("known").prepared());
+        reg.apply(issuer.award(&badge, "ada@example.org"), T0);
+        let after = reg.issuer(&issuer.inner().id()).expect("known").prepared();
+        assert!(std::sync::Arc::ptr_eq(&before, after));
         check(&reg, &mut issuer);
         reg.apply(issuer.profile("Renamed"), T0);
         check(&reg, &mut issuer);

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use imbl::{HashMap, OrdMap};
+use imbl::OrdMap;
 
 use minicbor::{Decode, Encode};
 use roaring::RoaringBitmap;
@@ -73,7 +73,7 @@ pub(crate) struct Revocations {
     updates: OrdMap<RecordId, Arc<SignedRecord>>,
     by_seq: OrdMap<u64, Vec<RecordId>>,
     revoked: Shared<RoaringBitmap>,
-    entries: HashMap<u32, RevokedEntry>,
+    entries: OrdMap<u32, RevokedEntry>,
     head: Option<Arc<SignedRecord>>,
 }
 
