@@ -30,6 +30,7 @@ pub mod contexts;
 pub mod credential;
 pub mod did;
 pub mod export;
+pub mod jcs;
 pub mod json;
 pub mod limits;
 pub mod proof;

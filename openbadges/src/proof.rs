@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::canon::{CanonError, canonicalize};
 use crate::contexts::ContextSet;
 use crate::did::DidLookup;
+use crate::jcs::EDDSA_JCS_2022;
 use crate::limits::MAX_PROOFS;
 use crate::rdf::{RdfError, to_rdf, to_rdf_full};
 
@@ -463,6 +464,7 @@ fn check_one(
     // Ed25519); only the proof's type names it instead of a cryptosuite.
     let (suite, legacy) = match (ptype, suite) {
         ("DataIntegrityProof", EDDSA_RDFC_2022) => (EDDSA_RDFC_2022, false),
+        ("DataIntegrityProof", EDDSA_JCS_2022) => (EDDSA_JCS_2022, false),
         ("DataIntegrityProof", EDDSA_2022) => (EDDSA_2022, true),
         (ED25519_SIGNATURE_2020, "") => (ED25519_SIGNATURE_2020, true),
         _ => {
@@ -524,7 +526,15 @@ fn check_one(
         return Ok(ProofOutcome::Invalid("signature does not verify".into()));
     };
     *checked += 1;
-    if !verify_signature(document, proof, &key, &sig, contexts)? {
+    let verified = if suite == EDDSA_JCS_2022 {
+        match crate::jcs::hash_data(document.doc, proof) {
+            Ok(hd) => key.verify(&hd.message, &sig),
+            Err(e) => return Ok(ProofOutcome::Invalid(e.to_string())),
+        }
+    } else {
+        verify_signature(document, proof, &key, &sig, contexts)?
+    };
+    if !verified {
         return Ok(ProofOutcome::Invalid("signature does not verify".into()));
     }
     Ok(ProofOutcome::Verified {

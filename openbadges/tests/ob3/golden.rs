@@ -213,3 +213,52 @@ fn w3c_eddsa_rdfc_2022_alumni_vector_reproduced() {
 fn w3c_eddsa_rdfc_2022_employment_vector_reproduced() {
     check_w3c("w3c-eddsa-rdfc-2022/eddsa-rdfc-2022/employ", "DataInt");
 }
+
+/// The W3C vc-di-eddsa `eddsa-jcs-2022` vector: the same canonical forms,
+/// hash and signature, byte for byte; through `check_proofs` it verifies
+/// for its key's controller; altered, or with a proof context the document
+/// does not start with, it does not.
+#[test]
+fn w3c_eddsa_jcs_2022_vector_reproduced() {
+    use badgemesh_openbadges::jcs::{EDDSA_JCS_2022, hash_data as jcs_hash_data};
+    use badgemesh_openbadges::proof::{ProofOutcome, check_proofs, decode_proof_value};
+    let dir = "w3c-eddsa-rdfc-2022/eddsa-jcs-2022";
+    let file = |f: &str| read(&format!("{dir}/{f}")).trim_end().to_owned();
+    let signed = doc(&read(&format!("{dir}/signedJCS.json")));
+    let proof = signed["proof"].as_object().expect("proof").clone();
+    let hd = jcs_hash_data(&signed, &proof).expect("hash data");
+    assert_eq!(hd.canonical_document, file("canonDocJCS.txt"));
+    assert_eq!(hd.canonical_proof, file("proofCanonJCS.txt"));
+    assert_eq!(hex::encode(hd.message), file("combinedHashJCS.txt"));
+    let sig = decode_proof_value(proof["proofValue"].as_str().expect("proofValue")).expect("sig");
+    assert_eq!(hex::encode(sig), file("sigHexJCS.txt"));
+    let key_pair: Value =
+        serde_json::from_str(&read("w3c-eddsa-rdfc-2022/keyPair.json")).expect("json");
+    let public = badgemesh_protocol::keys::parse_multikey(
+        key_pair["publicKeyMultibase"].as_str().expect("key"),
+    )
+    .expect("multikey");
+    assert!(public.verify(&hd.message, &sig));
+
+    let controller = badgemesh_protocol::keys::IssuerId::from_key(&public).to_did();
+    let contexts = w3c_contexts();
+    match check_proofs(&signed, &controller, &contexts, None).expect("checked") {
+        ProofOutcome::Verified { cryptosuite, .. } => assert_eq!(cryptosuite, EDDSA_JCS_2022),
+        other => panic!("expected verified, got {other:?}"),
+    }
+    let mut altered = signed.clone();
+    altered["name"] = Value::from("Altered Credential");
+    assert!(matches!(
+        check_proofs(&altered, &controller, &contexts, None).expect("checked"),
+        ProofOutcome::Invalid(_)
+    ));
+    let mut other_context = signed.clone();
+    other_context["proof"]["@context"] = serde_json::json!([
+        "https://www.w3.org/ns/credentials/v2",
+        "https://example.org/other"
+    ]);
+    assert!(matches!(
+        check_proofs(&other_context, &controller, &contexts, None).expect("checked"),
+        ProofOutcome::Invalid(why) if why.contains("@context")
+    ));
+}
