@@ -57,7 +57,7 @@ pub struct AppState {
     pub trust: Arc<crate::trust::state::TrustState>,
     /// Sync rounds (started when the followed registries change).
     pub scheduler: crate::sync::Scheduler,
-    /// Where non-native verifications run (bounded, cancellable).
+    /// Where verifications run (bounded, cancellable).
     pub verify_pool: VerifyPool,
     /// Which `Host`s and origins the API answers.
     pub front: Arc<FrontDoor>,
@@ -200,7 +200,6 @@ async fn verify_handler(
     let body = body?;
     let at = q.at()?.unwrap_or_else(now);
     let started = Instant::now();
-    let native = body.first() == Some(&0xd2);
     let (held, core, trust) = (s.held.clone(), s.core.clone(), s.trust.clone());
     let run = move |cancel: &std::sync::atomic::AtomicBool| {
         let opts = crate::verdict::formats::Options {
@@ -215,17 +214,14 @@ async fn verify_handler(
         core.ledger
             .read(|r| crate::verdict::formats::verify_any(&body, Some(r), at, &opts))
     };
-    // Native verification takes microseconds. Other formats may take
-    // milliseconds (the first OB 3.0 credential of a new shape runs the
-    // JSON-LD processor; held status lists and keys are files), so they run
-    // in the bounded verification pool (503 `verify_busy` when its queue is
-    // full), and stop if the request is abandoned. Both read a snapshot and
-    // hold no lock.
-    let result = if native {
-        run(&std::sync::atomic::AtomicBool::new(false))
-    } else {
-        s.verify_pool.run(run).await?
-    };
+    // Every verification runs in the bounded verification pool (503
+    // `verify_busy` when its queue is full), and stops if the request is
+    // abandoned. Native ones take microseconds, other formats milliseconds;
+    // either way clients that never pause could otherwise take every core
+    // from gossip and sync, so the pool (one worker less than the cores by
+    // default) is the one place verification spends CPU. It reads a
+    // snapshot and holds no lock.
+    let result = s.verify_pool.run(run).await?;
     s.core.metrics.verify_count.inc();
     s.core
         .metrics

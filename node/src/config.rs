@@ -28,7 +28,10 @@ pub struct Config {
     /// own address (and `localhost` on loopback): a reverse proxy's name,
     /// say. Requests for any other `Host` are refused (DNS rebinding).
     pub api_hosts: Vec<String>,
-    /// Verifications (OB 3.0, OB 2.0, baked images) that run at once.
+    /// Verifications that run at once. The default, one less than the cores
+    /// (at least one), leaves a core to gossip, sync and the rest of the API
+    /// however hard clients push `/v1/verify` (the attacks scenario: within
+    /// 2x of its baseline with it, up to 2.2x without).
     pub verify_workers: usize,
     /// Verifications that may wait for a worker; more get 503 `verify_busy`.
     pub verify_queue: usize,
@@ -89,7 +92,8 @@ impl Default for Config {
             ],
             api: SocketAddr::from(([127, 0, 0, 1], DEFAULT_API_PORT)),
             api_hosts: vec![],
-            verify_workers: 2,
+            verify_workers: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             verify_queue: 16,
             bootstrap: vec![],
             mdns: true,
