@@ -17,7 +17,7 @@
 //! away is rejected when the rotation is already known, but accepted if it
 //! arrives first. Key rotation protects the future, not records already accepted.
 
-mod heads;
+mod chain;
 mod issuer;
 mod keylog;
 mod listings;

@@ -7,9 +7,11 @@
 //! as proof, and [`ListingState::disputed`] tells verifiers not to rely on
 //! either branch.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use imbl::OrdMap;
+
+use super::chain::Chain;
 use super::revocations::Freshness;
 use crate::id::RecordId;
 use crate::record::{Head, Listing, ListingChange, ListingUpdate, Record, SignedRecord};
@@ -57,34 +59,32 @@ pub(crate) fn as_head(r: &SignedRecord) -> Option<&Head> {
 /// A registry's listing updates, current entries and list head.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Listings {
-    updates: HashMap<RecordId, Arc<SignedRecord>>,
-    by_seq: BTreeMap<u64, Vec<RecordId>>,
-    current: HashMap<String, ListingState>,
+    chain: Chain,
+    current: OrdMap<String, ListingState>,
     /// The (seq, id) of the last update folded into `current`.
     folded: Option<(u64, RecordId)>,
-    head: Option<Arc<SignedRecord>>,
+}
+
+fn times(r: &SignedRecord) -> Option<(Timestamp, Timestamp)> {
+    as_update(r).map(|u| (u.at, u.next_update))
 }
 
 impl Listings {
     /// The update with this id.
     pub(crate) fn update(&self, id: &RecordId) -> Option<&ListingUpdate> {
-        self.updates.get(id).and_then(|r| as_update(r))
+        self.chain.record(id).and_then(|r| as_update(r))
     }
 
     /// The first update held for `seq` (the one a conflict is reported against).
     pub(crate) fn at_seq(&self, seq: u64) -> Option<&Arc<SignedRecord>> {
-        self.by_seq
-            .get(&seq)
-            .and_then(|ids| ids.first())
-            .and_then(|id| self.updates.get(id))
+        self.chain.at_seq(seq)
     }
 
     /// Adds an accepted update and brings the current entries up to date.
     pub(crate) fn insert(&mut self, rec: Arc<SignedRecord>) {
         let Some(u) = as_update(&rec) else { return };
         let key = (u.seq, rec.id());
-        self.by_seq.entry(u.seq).or_default().push(rec.id());
-        self.updates.insert(rec.id(), rec.clone());
+        self.chain.push(u.seq, rec.clone());
         if self.folded.is_none_or(|f| f < key) {
             // The common case: the newest update. Fold it on top.
             fold(&mut self.current, u);
@@ -94,29 +94,27 @@ impl Listings {
         }
     }
 
+    /// Folds every update again in (sequence, id) order: after a fork.
     fn refold(&mut self) {
-        self.current.clear();
-        self.folded = None;
-        for (seq, ids) in &self.by_seq {
-            let mut ids = ids.clone();
-            ids.sort_unstable();
-            for id in ids {
-                if let Some(u) = self.update(&id) {
-                    let u = u.clone();
-                    fold(&mut self.current, &u);
-                }
-                self.folded = Some((*seq, id));
+        let mut order: Vec<(u64, RecordId)> = self.chain.seq_ids().collect();
+        order.sort_unstable();
+        let mut current = OrdMap::new();
+        for (_, id) in &order {
+            if let Some(u) = self.update(id) {
+                fold(&mut current, u);
             }
         }
+        self.current = current;
+        self.folded = order.last().copied();
     }
 
     /// Offers a list head; `Err(current seq)` when it is older than the one held.
     pub(crate) fn offer_head(&mut self, rec: Arc<SignedRecord>) -> Result<bool, u64> {
-        super::heads::offer(&mut self.head, rec, as_head)
+        self.chain.offer_head(rec, as_head)
     }
 
     pub(crate) fn head_record(&self) -> Option<&Arc<SignedRecord>> {
-        self.head.as_ref()
+        self.chain.head_record()
     }
 
     /// What the registry currently says about `subject`.
@@ -130,56 +128,42 @@ impl Listings {
     }
 
     pub(crate) fn max_seq(&self) -> u64 {
-        self.by_seq.last_key_value().map_or(0, |(s, _)| *s)
+        self.chain.max_seq()
     }
 
     /// Whether the registry signed two updates for one sequence number.
     pub(crate) fn disputed(&self) -> bool {
-        self.by_seq.values().any(|ids| ids.len() > 1)
+        self.chain.forked()
     }
 
     /// How fresh the list is: its latest update, and the head if newer.
     pub(crate) fn freshness(&self) -> Freshness {
-        let seq = self.max_seq();
-        let latest = self
-            .by_seq
-            .get(&seq)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.update(id))
-            .max_by_key(|u| u.at)
-            .map(|u| (u.at, u.next_update));
-        super::heads::freshness(seq, latest, self.head.as_deref().and_then(as_head))
+        self.chain.freshness(times, as_head)
     }
 
     pub(crate) fn record(&self, id: &RecordId) -> Option<&Arc<SignedRecord>> {
-        self.updates.get(id)
+        self.chain.record(id)
     }
 
     /// Every update as (sequence number, id), in sequence order.
     pub(crate) fn seq_ids(&self) -> impl Iterator<Item = (u64, RecordId)> + '_ {
-        self.by_seq
-            .iter()
-            .flat_map(|(seq, ids)| ids.iter().map(move |id| (*seq, *id)))
+        self.chain.seq_ids()
     }
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {
-        self.updates.keys()
+        self.chain.ids()
     }
 
     pub(crate) fn ids_from(&self, from: u64) -> Vec<RecordId> {
-        self.by_seq
-            .range(from..)
-            .flat_map(|(_, ids)| ids.iter().copied())
-            .collect()
+        self.chain.ids_from(from)
     }
 
     pub(crate) fn records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
-        self.updates.values()
+        self.chain.records()
     }
 }
 
-fn fold(current: &mut HashMap<String, ListingState>, u: &ListingUpdate) {
+fn fold(current: &mut OrdMap<String, ListingState>, u: &ListingUpdate) {
     for change in &u.changes {
         let state = match change {
             ListingChange::Listed(l) => ListingState::Listed {

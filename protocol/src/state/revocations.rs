@@ -12,6 +12,7 @@ use imbl::OrdMap;
 use minicbor::{Decode, Encode};
 use roaring::RoaringBitmap;
 
+use super::chain::Chain;
 use super::shared::Shared;
 use crate::id::RecordId;
 use crate::keys::IssuerId;
@@ -70,23 +71,22 @@ pub(crate) fn as_head(r: &SignedRecord) -> Option<&Head> {
 /// The revocation registry of one issuer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Revocations {
-    updates: OrdMap<RecordId, Arc<SignedRecord>>,
-    by_seq: OrdMap<u64, Vec<RecordId>>,
+    chain: Chain,
     revoked: Shared<RoaringBitmap>,
     entries: OrdMap<u32, RevokedEntry>,
-    head: Option<Arc<SignedRecord>>,
+}
+
+fn times(r: &SignedRecord) -> Option<(Timestamp, Timestamp)> {
+    as_update(r).map(|u| (u.at, u.next_update))
 }
 
 impl Revocations {
     pub(crate) fn update(&self, id: &RecordId) -> Option<&RevocationUpdate> {
-        self.updates.get(id).and_then(|r| as_update(r))
+        self.chain.record(id).and_then(|r| as_update(r))
     }
 
     pub(crate) fn at_seq(&self, seq: u64) -> Option<&Arc<SignedRecord>> {
-        self.by_seq
-            .get(&seq)
-            .and_then(|ids| ids.first())
-            .and_then(|id| self.updates.get(id))
+        self.chain.at_seq(seq)
     }
 
     pub(crate) fn insert(&mut self, rec: Arc<SignedRecord>) {
@@ -113,17 +113,16 @@ impl Revocations {
                 self.entries.insert(index, candidate);
             }
         }
-        self.by_seq.entry(u.seq).or_default().push(id);
-        self.updates.insert(id, rec);
+        self.chain.push(u.seq, rec.clone());
     }
 
     /// Replaces the head if `rec` is newer; returns whether it did.
     pub(crate) fn offer_head(&mut self, rec: Arc<SignedRecord>) -> Result<bool, u64> {
-        super::heads::offer(&mut self.head, rec, as_head)
+        self.chain.offer_head(rec, as_head)
     }
 
     pub(crate) fn head_record(&self) -> Option<&Arc<SignedRecord>> {
-        self.head.as_ref()
+        self.chain.head_record()
     }
 
     pub(crate) fn is_revoked(&self, index: u32) -> Option<&RevokedEntry> {
@@ -135,20 +134,11 @@ impl Revocations {
     }
 
     pub(crate) fn max_seq(&self) -> u64 {
-        self.by_seq.get_max().map_or(0, |(s, _)| *s)
+        self.chain.max_seq()
     }
 
     pub(crate) fn freshness(&self) -> Freshness {
-        let seq = self.max_seq();
-        let latest = self
-            .by_seq
-            .get(&seq)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.update(id))
-            .max_by_key(|u| u.at)
-            .map(|u| (u.at, u.next_update));
-        super::heads::freshness(seq, latest, self.head.as_deref().and_then(as_head))
+        self.chain.freshness(times, as_head)
     }
 
     pub(crate) fn revoked_count(&self) -> u64 {
@@ -156,30 +146,25 @@ impl Revocations {
     }
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {
-        self.updates.keys()
+        self.chain.ids()
     }
 
     pub(crate) fn ids_from(&self, from: u64) -> Vec<RecordId> {
-        self.by_seq
-            .range(from..)
-            .flat_map(|(_, ids)| ids.iter().copied())
-            .collect()
+        self.chain.ids_from(from)
     }
 
     pub(crate) fn records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
-        self.updates.values()
+        self.chain.records()
     }
 
     /// One update by id.
     pub(crate) fn record(&self, id: &RecordId) -> Option<&Arc<SignedRecord>> {
-        self.updates.get(id)
+        self.chain.record(id)
     }
 
     /// Every update's sequence number and id, in sequence order.
     pub(crate) fn seq_ids(&self) -> impl Iterator<Item = (u64, RecordId)> + '_ {
-        self.by_seq
-            .iter()
-            .flat_map(|(seq, ids)| ids.iter().map(|id| (*seq, *id)))
+        self.chain.seq_ids()
     }
 
     pub(crate) fn bitmap(&self) -> &RoaringBitmap {
