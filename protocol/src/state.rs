@@ -387,10 +387,8 @@ impl Registry {
                 }
                 Outcome::Accepted
             }
-            RecordKind::RevocationUpdate => self.apply_revocation(rec),
-            RecordKind::Head => self.apply_head(rec),
-            RecordKind::ListingUpdate => self.apply_listing(rec),
-            RecordKind::ListingHead => self.apply_listing_head(rec),
+            RecordKind::RevocationUpdate | RecordKind::ListingUpdate => self.apply_chained(rec),
+            RecordKind::Head | RecordKind::ListingHead => self.apply_head(rec),
             RecordKind::KeyEvent => Outcome::Duplicate,
         }
     }
@@ -485,90 +483,77 @@ impl Registry {
         }
     }
 
-    fn apply_revocation(&mut self, rec: Arc<SignedRecord>) -> Outcome {
-        let Record::RevocationUpdate(u) = rec.record() else {
-            return Outcome::Duplicate;
+    /// A revocation update or a listing update: a numbered update that names
+    /// its predecessor in one chain of its issuer's.
+    fn apply_chained(&mut self, rec: Arc<SignedRecord>) -> Outcome {
+        let (kind, issuer, seq, prev, at) = match rec.record() {
+            Record::RevocationUpdate(u) => {
+                (RecordKind::RevocationUpdate, u.issuer, u.seq, u.prev, u.at)
+            }
+            Record::ListingUpdate(u) => {
+                (RecordKind::ListingUpdate, u.registry, u.seq, u.prev, u.at)
+            }
+            _ => return Outcome::Duplicate,
         };
-        let (issuer, seq) = (u.issuer, u.seq);
         let Some(state) = self.issuers.get(&issuer) else {
             return Outcome::Duplicate;
         };
-        if let Some(prev_id) = u.prev {
-            let Some(prev) = state.revocations.update(&prev_id) else {
-                return self.hold(
-                    rec,
+        let revocations = kind == RecordKind::RevocationUpdate;
+        if let Some(prev_id) = prev {
+            let held = if revocations {
+                state.revocations.update(&prev_id).map(|p| (p.seq, p.at))
+            } else {
+                state.listings.update(&prev_id).map(|p| (p.seq, p.at))
+            };
+            let Some((prev_seq, prev_at)) = held else {
+                let gap = if revocations {
                     Gap::MissingRevocation {
                         issuer,
                         seq: seq - 1,
-                    },
-                );
+                    }
+                } else {
+                    Gap::MissingListing {
+                        registry: issuer,
+                        seq: seq - 1,
+                    }
+                };
+                return self.hold(rec, gap);
             };
-            if prev.seq + 1 != seq {
+            if prev_seq + 1 != seq {
                 return Outcome::Rejected(Rejection::BrokenChain(prev_id));
             }
-            if u.at < prev.at {
+            if at < prev_at {
                 return Outcome::Rejected(Rejection::TimeWentBackwards);
             }
         }
-        let conflict = state.revocations.at_seq(seq).cloned();
+        let conflict = if revocations {
+            state.revocations.at_seq(seq).cloned()
+        } else {
+            state.listings.at_seq(seq).cloned()
+        };
         if let Some(s) = self.issuers.get_mut(&issuer) {
-            s.revocations.insert(rec.clone());
+            if revocations {
+                s.revocations.insert(rec.clone());
+            } else {
+                s.listings.insert(rec.clone());
+            }
         }
         self.remember(&rec);
-        self.record_conflict(RecordKind::RevocationUpdate, seq, rec, conflict)
+        self.record_conflict(kind, seq, rec, conflict)
     }
 
+    /// A revocation head or a list head: kept if newer than the one held.
     fn apply_head(&mut self, rec: Arc<SignedRecord>) -> Outcome {
         let issuer = rec.record().issuer();
         let Some(state) = self.issuers.get_mut(&issuer) else {
             return Outcome::Duplicate;
         };
-        match state.revocations.offer_head(rec) {
-            Ok(true) => Outcome::Accepted,
-            Ok(false) => Outcome::Duplicate,
-            Err(current) => Outcome::Stale { current },
-        }
-    }
-
-    fn apply_listing(&mut self, rec: Arc<SignedRecord>) -> Outcome {
-        let Record::ListingUpdate(u) = rec.record() else {
-            return Outcome::Duplicate;
+        let offered = if rec.kind() == RecordKind::ListingHead {
+            state.listings.offer_head(rec)
+        } else {
+            state.revocations.offer_head(rec)
         };
-        let (registry, seq) = (u.registry, u.seq);
-        let Some(state) = self.issuers.get(&registry) else {
-            return Outcome::Duplicate;
-        };
-        if let Some(prev_id) = u.prev {
-            let Some(prev) = state.listings.update(&prev_id) else {
-                return self.hold(
-                    rec,
-                    Gap::MissingListing {
-                        registry,
-                        seq: seq - 1,
-                    },
-                );
-            };
-            if prev.seq + 1 != seq {
-                return Outcome::Rejected(Rejection::BrokenChain(prev_id));
-            }
-            if u.at < prev.at {
-                return Outcome::Rejected(Rejection::TimeWentBackwards);
-            }
-        }
-        let conflict = state.listings.at_seq(seq).cloned();
-        if let Some(s) = self.issuers.get_mut(&registry) {
-            s.listings.insert(rec.clone());
-        }
-        self.remember(&rec);
-        self.record_conflict(RecordKind::ListingUpdate, seq, rec, conflict)
-    }
-
-    fn apply_listing_head(&mut self, rec: Arc<SignedRecord>) -> Outcome {
-        let registry = rec.record().issuer();
-        let Some(state) = self.issuers.get_mut(&registry) else {
-            return Outcome::Duplicate;
-        };
-        match state.listings.offer_head(rec) {
+        match offered {
             Ok(true) => Outcome::Accepted,
             Ok(false) => Outcome::Duplicate,
             Err(current) => Outcome::Stale { current },
