@@ -23,13 +23,15 @@
 //! workspace.
 
 mod claims;
+mod hosted;
 mod jws;
 mod recipient;
 
 pub use claims::{
-    Assertion, BadgeClass, BadgeRef, IdentityObject, IssuerRef, Profile, Verification,
-    VerificationKind, parse,
+    Assertion, BadgeClass, BadgeRef, HostingPolicy, IdentityObject, IssuerRef, Profile,
+    Verification, VerificationKind, parse, parse_badge_class, parse_profile,
 };
+pub use hosted::{Documents, Fetched, Source};
 pub use jws::{Jws, KeyError, RsaPublicKey, decode_jws};
 pub use recipient::{RecipientMatch, recipient_matches};
 
@@ -41,9 +43,8 @@ use crate::Limits;
 /// The JSON-LD context of OB 2.0.
 pub const CONTEXT_V2: &str = "https://w3id.org/openbadges/v2";
 
-/// The reason given for every hosted badge.
-pub const HOSTED_REASON: &str =
-    "a hosted OB 2.0 badge can only be verified by fetching its URL; badgemesh verifies offline";
+/// The reason given for a hosted badge checked without fetched documents.
+pub const HOSTED_REASON: &str = "a hosted OB 2.0 badge is verified against its issuer's site: verify it online once (`--online`, or `fetch = true`), then it verifies offline";
 
 /// The reason given for a signed badge checked without a key.
 pub const NO_KEY_REASON: &str = "issuer key not available locally";
@@ -116,6 +117,15 @@ pub struct Ob2Verdict {
     pub signed: bool,
     /// The recipient check, if a recipient was given and the claims read.
     pub recipient: Option<RecipientMatch>,
+    /// The BadgeClass, embedded or from a fetched document.
+    pub badge: Option<BadgeClass>,
+    /// The issuer Profile, embedded or from a fetched document.
+    pub issuer: Option<Profile>,
+    /// The fetched documents the verdict rests on, with their times.
+    pub sources: Vec<Source>,
+    /// URLs that were needed but not held: fetching them (online) lets the
+    /// verification go further.
+    pub missing: Vec<String>,
 }
 
 /// What [`verify`] is told by its caller. Everything is optional.
@@ -129,13 +139,17 @@ pub struct Ob2Options<'a> {
     pub issuer_key_pem: Option<&'a str>,
     /// The expected recipient (an email address, for `type: email`).
     pub recipient: Option<&'a str>,
+    /// Documents fetched from issuers' sites: with them, a hosted badge is
+    /// checked against its hosted copy, BadgeClass and Profile; without
+    /// them it is `Indeterminate` ([`HOSTED_REASON`]).
+    pub documents: Option<Documents<'a>>,
 }
 
 /// Verifies an OB 2.0 badge given as assertion JSON or as a compact JWS.
 ///
 /// Never fails: parse errors and failed checks are `Invalid`, things that
 /// need the network or a missing key are `Indeterminate` (a hosted badge is
-/// always `Indeterminate`, with [`HOSTED_REASON`], and still returns its
+/// `Indeterminate` without fetched documents, with [`HOSTED_REASON`], and still returns its
 /// claims).
 pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
     let mut v = Findings::default();
@@ -177,6 +191,25 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
         }
     };
 
+    let mut resolved = hosted::Resolved::default();
+    let assertion = match (assertion.verification.kind, &jws, options.documents) {
+        (VerificationKind::Hosted, None, Some(docs)) => {
+            resolved = hosted::resolve(&assertion, docs);
+            v.invalid.append(&mut resolved.invalid);
+            v.indeterminate.append(&mut resolved.indeterminate);
+            // The hosted copy is authoritative (dates, revocation).
+            resolved.assertion.take().unwrap_or(assertion)
+        }
+        (_, _, Some(docs)) => {
+            hosted::resolve_badge(&assertion.badge, docs, &mut resolved);
+            // A signed badge's names may come from fetched documents, but
+            // nothing about its validity depends on them here.
+            resolved.indeterminate.clear();
+            v.invalid.append(&mut resolved.invalid);
+            assertion
+        }
+        _ => assertion,
+    };
     if assertion.revoked {
         let why = assertion
             .revocation_reason
@@ -204,6 +237,7 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
     }
 
     match (assertion.verification.kind, &jws) {
+        (VerificationKind::Hosted, None) if options.documents.is_some() => {}
         (VerificationKind::Hosted, None) => v.indeterminate(HOSTED_REASON.into()),
         (VerificationKind::Hosted, Some(_)) => {
             v.invalid("a JWS-signed assertion declares hosted verification".into());
@@ -219,7 +253,12 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
             "the issuer's revocation list was not consulted (it is only available online)".into(),
         );
     }
-    v.finish(Some(assertion), signed, recipient)
+    let mut verdict = v.finish(Some(assertion), signed, recipient);
+    verdict.badge = resolved.badge;
+    verdict.issuer = resolved.issuer;
+    verdict.sources = resolved.sources;
+    verdict.missing = resolved.missing;
+    verdict
 }
 
 fn check_signature(v: &mut Findings, jws: &Jws, options: &Ob2Options<'_>) {
@@ -280,6 +319,10 @@ impl Findings {
             assertion,
             signed,
             recipient,
+            badge: None,
+            issuer: None,
+            sources: Vec::new(),
+            missing: Vec::new(),
         }
     }
 }

@@ -81,6 +81,20 @@ pub struct Profile {
     pub public_keys: Vec<String>,
     /// Its revocation list IRI, if any.
     pub revocation_list: Option<String>,
+    /// Where its hosted assertions may live (`verification` on the
+    /// Profile): when absent, on the Profile id's own host.
+    pub hosting: HostingPolicy,
+}
+
+/// An issuer's rule for where its hosted assertions may live (the
+/// Profile's VerificationObject).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostingPolicy {
+    /// `allowedOrigins`: host names (optionally with a port) an assertion
+    /// id may be on. Empty means the Profile id's host.
+    pub allowed_origins: Vec<String>,
+    /// `startsWith`: URL prefixes an assertion id must begin with, if any.
+    pub starts_with: Vec<String>,
 }
 
 /// An OB 2.0 IdentityObject.
@@ -285,5 +299,69 @@ fn profile(obj: &Map<String, Value>) -> Result<Profile, Ob2Error> {
         email: optional_str(obj, "email")?,
         public_keys,
         revocation_list: iri_or_id(obj, "revocationList")?,
+        hosting: match obj.get("verification") {
+            Some(Value::Object(v)) => HostingPolicy {
+                allowed_origins: strings(v.get("allowedOrigins"), "allowedOrigins")?,
+                starts_with: strings(v.get("startsWith"), "startsWith")?,
+            },
+            None | Some(Value::Null) => HostingPolicy::default(),
+            Some(_) => return Err(Ob2Error::Invalid("verification")),
+        },
     })
+}
+
+/// At most this many entries of a policy list are read.
+const MAX_POLICY_ENTRIES: usize = 64;
+
+/// A string or an array of strings (a policy list).
+fn strings(value: Option<&Value>, key: &'static str) -> Result<Vec<String>, Ob2Error> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(Value::Array(items)) if items.len() <= MAX_POLICY_ENTRIES => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned).ok_or(Ob2Error::Invalid(key)))
+            .collect(),
+        Some(_) => Err(Ob2Error::Invalid(key)),
+    }
+}
+
+/// Parses a BadgeClass fetched on its own (a hosted badge's `badge` IRI).
+///
+/// # Errors
+///
+/// An [`Ob2Error`] naming the first problem.
+pub fn parse_badge_class(json: &str) -> Result<BadgeClass, Ob2Error> {
+    let obj = document(json, &["BadgeClass"])?;
+    badge_class(&obj)
+}
+
+/// Parses an issuer Profile fetched on its own (a BadgeClass's `issuer` IRI).
+///
+/// # Errors
+///
+/// An [`Ob2Error`] naming the first problem.
+pub fn parse_profile(json: &str) -> Result<Profile, Ob2Error> {
+    let obj = document(json, &["Issuer", "Profile"])?;
+    profile(&obj)
+}
+
+/// A bounded JSON object whose `type` is one of `types` (the context is not
+/// required of documents fetched on their own: issuers often omit it).
+fn document(json: &str, types: &[&'static str]) -> Result<Map<String, Value>, Ob2Error> {
+    let max = Limits::DEFAULT.max_text;
+    if json.len() > max {
+        return Err(Ob2Error::TooLarge {
+            len: json.len(),
+            max,
+        });
+    }
+    let value: Value = serde_json::from_str(json).map_err(|e| Ob2Error::NotJson(e.to_string()))?;
+    let Value::Object(obj) = value else {
+        return Err(Ob2Error::NotAnObject(types[0]));
+    };
+    if !types.iter().any(|t| names(obj.get("type"), t)) {
+        return Err(Ob2Error::Invalid("type"));
+    }
+    Ok(obj)
 }

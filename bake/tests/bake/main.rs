@@ -1,6 +1,7 @@
 //! Integration tests of `badgemesh-bake`: one binary, one module per area.
 
 mod ob2_assertions;
+mod ob2_hosted;
 mod png_carrier;
 mod robustness;
 mod svg_carrier;
