@@ -160,6 +160,24 @@ impl NodeClient {
         )
     }
 
+    /// POST raw bytes with a query and the admin token (an open route asked
+    /// for what only the operator may ask, such as an online verification).
+    pub fn post_bytes_as_admin(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        body: &[u8],
+    ) -> Result<Answer> {
+        let token = self.token()?;
+        self.answer(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .query_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
+                .header("Authorization", &format!("Bearer {token}"))
+                .send(body),
+        )
+    }
+
     /// POST raw bytes to an admin route.
     pub fn admin_bytes(&self, path: &str, body: &[u8]) -> Result<Answer> {
         let token = self.token()?;

@@ -41,6 +41,20 @@ pub fn print_verdict(v: &Value) {
             c["detail"].as_str().unwrap_or("")
         );
     }
+    for f in v["fetched"].as_array().into_iter().flatten() {
+        let status = f["status"].as_str().unwrap_or("");
+        let (mark, colour) = match status {
+            "failed" => ("??", AnsiColor::Yellow),
+            _ => ("ok", AnsiColor::Green),
+        };
+        let s = Style::new().fg_color(Some(colour.into()));
+        anstream::println!(
+            "  {s}{mark:>4}{s:#}  {:<width$} {} {}",
+            "fetch",
+            f["url"].as_str().unwrap_or(""),
+            f["detail"].as_str().unwrap_or(status)
+        );
+    }
     let dim = Style::new().dimmed();
     let line = |label: &str, value: &str| anstream::println!("  {dim}{label:<10}{dim:#} {value}");
     if let Some(d) = v["badge"]["description"].as_str() {

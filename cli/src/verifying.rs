@@ -38,6 +38,11 @@ pub struct VerifyArgs {
     /// issuer: unlisted gives indeterminate (exit 3), de-listed invalid (exit 1).
     #[arg(long)]
     require_listed: bool,
+    /// Fetch what the badge needs from its issuer's site first (a hosted
+    /// OB 2.0 badge's assertion, BadgeClass and Profile) and keep it, so
+    /// later verifications work offline. Only https (and http to loopback).
+    #[arg(long)]
+    online: bool,
     /// Print the verdict as JSON (stable; `outcome` is one of valid, revoked,
     /// expired, not_yet_valid, invalid, indeterminate).
     #[arg(long)]
@@ -104,72 +109,88 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
     } else {
         NodeClient::find(dir)
     };
-    let v = match found {
-        Ok(client) => {
-            let mut query = Vec::new();
-            if let Some(r) = &a.recipient {
-                query.push(("recipient", r.clone()));
-            }
-            if let Some(at) = &a.at {
-                query.push(("at", at.clone()));
-            }
-            if let Some(m) = a.max_age {
-                query.push(("max_age", m.as_secs().to_string()));
-            }
-            if a.require_listed {
-                query.push(("require_listed", "true".into()));
-            }
-            let answer = client.post_bytes("/v1/verify", &query, &input)?;
-            if answer.status != 200 {
-                return Err(usage(format!(
-                    "{}: {}",
-                    a.file.display(),
-                    answer.error_message()
-                )));
-            }
-            answer.json
-        }
-        // Self-contained credentials (OB 3.0, OB 2.0, baked images) verify
-        // without a node; revocation then stays unknown.
-        Err(no_node) if input.first() != Some(&0xd2) => {
-            let now = match &a.at {
-                Some(at) => {
-                    at.parse()
-                        .map_err(|e: badgemesh_protocol::time::TimestampParseError| {
-                            usage(e.to_string())
-                        })?
+    let v =
+        match found {
+            Ok(client) => {
+                let mut query = Vec::new();
+                if let Some(r) = &a.recipient {
+                    query.push(("recipient", r.clone()));
                 }
-                None => badgemesh_node::core::now(),
-            };
-            // Without a node no registry's list is at hand; local
-            // listings and domain checks in trust.json still count.
-            let trust = badgemesh_node::trust::state::TrustState::load(dir, &[]).ok();
-            let opts = badgemesh_node::verdict::formats::Options {
-                recipient: a.recipient.as_deref(),
-                max_age_secs: a
-                    .max_age
-                    .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
-                ob2_issuer_key_pem: pem.as_deref(),
-                held: Some(&badgemesh_node::trust::held::HeldDocuments::in_data_dir(
-                    dir,
-                )),
-                trust: trust.as_ref(),
-                require_listed: a.require_listed,
-                cancel: None,
-            };
-            badgemesh_node::verdict::formats::verify_any(&input, None, now, &opts).map_err(|e| {
-                if matches!(
-                    e,
-                    badgemesh_node::verdict::formats::FormatError::Unrecognised
-                ) {
-                    no_node
+                if let Some(at) = &a.at {
+                    query.push(("at", at.clone()));
+                }
+                if let Some(m) = a.max_age {
+                    query.push(("max_age", m.as_secs().to_string()));
+                }
+                if a.require_listed {
+                    query.push(("require_listed", "true".into()));
+                }
+                let answer = if a.online {
+                    query.push(("online", "true".into()));
+                    client.post_bytes_as_admin("/v1/verify", &query, &input)?
                 } else {
-                    usage(format!("{}: {e}", a.file.display()))
+                    client.post_bytes("/v1/verify", &query, &input)?
+                };
+                if answer.status != 200 {
+                    return Err(usage(format!(
+                        "{}: {}",
+                        a.file.display(),
+                        answer.error_message()
+                    )));
                 }
-            })?
-        }
-        Err(e) => return Err(e),
-    };
+                answer.json
+            }
+            // Self-contained credentials (OB 3.0, OB 2.0, baked images) verify
+            // without a node; revocation then stays unknown.
+            Err(no_node) if input.first() != Some(&0xd2) => {
+                let now =
+                    match &a.at {
+                        Some(at) => at.parse().map_err(
+                            |e: badgemesh_protocol::time::TimestampParseError| usage(e.to_string()),
+                        )?,
+                        None => badgemesh_node::core::now(),
+                    };
+                // Without a node no registry's list is at hand; local
+                // listings and domain checks in trust.json still count.
+                let trust = badgemesh_node::trust::state::TrustState::load(dir, &[]).ok();
+                let held = badgemesh_node::trust::held::HeldDocuments::in_data_dir(dir);
+                let fetched = a.online.then(|| {
+                    badgemesh_node::verdict::online::prefetch(
+                        &input,
+                        &held.fetched,
+                        &badgemesh_node::fetch::Fetcher::default(),
+                        now,
+                    )
+                });
+                let opts = badgemesh_node::verdict::formats::Options {
+                    recipient: a.recipient.as_deref(),
+                    max_age_secs: a
+                        .max_age
+                        .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
+                    ob2_issuer_key_pem: pem.as_deref(),
+                    held: Some(&held),
+                    trust: trust.as_ref(),
+                    require_listed: a.require_listed,
+                    cancel: None,
+                };
+                let mut v = badgemesh_node::verdict::formats::verify_any(&input, None, now, &opts)
+                    .map_err(|e| {
+                        if matches!(
+                            e,
+                            badgemesh_node::verdict::formats::FormatError::Unrecognised
+                        ) {
+                            no_node
+                        } else {
+                            usage(format!("{}: {e}", a.file.display()))
+                        }
+                    })?;
+                if let Some(notes) = fetched {
+                    v["fetched"] = serde_json::to_value(notes).unwrap_or_default();
+                }
+                v
+            }
+            Err(e) => return Err(e),
+        };
     if a.json {
         print_json(&v);
     } else {

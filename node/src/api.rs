@@ -61,6 +61,8 @@ pub struct AppState {
     pub verify_pool: VerifyPool,
     /// Which `Host`s and origins the API answers.
     pub front: Arc<FrontDoor>,
+    /// Fetching issuers' documents before a verification, when allowed.
+    pub online: crate::verdict::online::Online,
 }
 
 /// The router, with the body limit applied.
@@ -193,6 +195,7 @@ async fn peers(State(s): State<AppState>) -> Result<Response, ApiError> {
 
 async fn verify_handler(
     State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
     query: Result<Query<VerifyQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -200,6 +203,31 @@ async fn verify_handler(
     let body = body?;
     let at = q.at()?.unwrap_or_else(now);
     let started = Instant::now();
+    // Online mode fetches before the verification and outside its pool, so
+    // a slow issuer site holds up only this request.
+    let online = match q.online {
+        Some(true) if !s.online.for_everyone && !admin::bearer_ok(&headers, &s.token) => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "fetch_not_allowed",
+                "this node fetches issuers' documents only for its operator (the admin token) unless its config says `fetch = true`",
+            ));
+        }
+        Some(online) => online,
+        None => s.online.for_everyone,
+    };
+    let fetched = if online {
+        let notes = s
+            .online
+            .prefetch(Arc::from(&body[..]), s.held.fetched.clone(), at)
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "fetch_busy", e.to_string())
+            })?;
+        Some(notes)
+    } else {
+        None
+    };
     let (held, core, trust) = (s.held.clone(), s.core.clone(), s.trust.clone());
     let run = move |cancel: &std::sync::atomic::AtomicBool| {
         let opts = crate::verdict::formats::Options {
@@ -228,7 +256,12 @@ async fn verify_handler(
         .verify_latency
         .observe(started.elapsed().as_secs_f64());
     match result {
-        Ok(v) => Ok(axum::Json(v).into_response()),
+        Ok(mut v) => {
+            if let Some(notes) = fetched {
+                v["fetched"] = serde_json::to_value(notes).unwrap_or_default();
+            }
+            Ok(axum::Json(v).into_response())
+        }
         Err(e) => {
             use crate::verdict::formats::FormatError as F;
             let code = match &e {

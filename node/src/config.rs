@@ -35,6 +35,13 @@ pub struct Config {
     pub verify_workers: usize,
     /// Verifications that may wait for a worker; more get 503 `verify_busy`.
     pub verify_queue: usize,
+    /// Fetch what a verification needs from issuers' sites (hosted OB 2.0
+    /// badges, their BadgeClasses and Profiles) for every caller, and keep
+    /// it. Off by default: verification is offline, and the admin token's
+    /// holder can still ask for one online verification (`verify --online`).
+    pub fetch: bool,
+    /// The deadline of one fetch, seconds.
+    pub fetch_timeout_secs: u64,
     /// Peers to dial at start and redial when disconnected (with or without `/p2p/`).
     pub bootstrap: Vec<String>,
     /// LAN discovery by mDNS.
@@ -95,6 +102,8 @@ impl Default for Config {
             verify_workers: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             verify_queue: 16,
+            fetch: false,
+            fetch_timeout_secs: 10,
             bootstrap: vec![],
             mdns: true,
             discovery: true,

@@ -13,12 +13,15 @@
 //!   verdict it answers; [`trust`]: who issued it (followed registries, local
 //!   listings, domain linkage) and the documents the node holds for other
 //!   issuers (DID documents, OB 2.0 keys, status lists).
+//! - [`fetch`]: bounded HTTP GETs of issuers' documents, only when the
+//!   operator allows network access.
 //! - [`node`]: starts all of the above and stops them cleanly.
 
 pub mod api;
 pub mod config;
 pub mod core;
 pub mod datadir;
+pub mod fetch;
 pub mod issuer;
 pub mod ledger;
 pub mod metrics;

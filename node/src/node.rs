@@ -202,6 +202,12 @@ impl Node {
                 scheduler: api_scheduler,
                 verify_pool: verify_pool.clone(),
                 front: Arc::new(crate::api::FrontDoor::new(api_addr, &config.api_hosts)),
+                online: crate::verdict::online::Online::new(
+                    crate::fetch::Fetcher::new(std::time::Duration::from_secs(
+                        config.fetch_timeout_secs,
+                    )),
+                    config.fetch,
+                ),
             },
             config.max_body_bytes,
         );

@@ -14,11 +14,13 @@
 //!   Domain Linkage Credential, and checking a domain's file once.
 //! - [`held`] with [`did_documents`], [`ob2_keys`] and [`status_lists`]:
 //!   outside documents the operator gives the node so that other issuers'
-//!   badges verify offline.
+//!   badges verify offline; [`fetched`]: those the node fetched itself when
+//!   allowed online, kept with their time.
 
 pub mod assess;
 pub mod confusables;
 pub mod did_documents;
+pub mod fetched;
 pub mod held;
 pub mod linkage;
 pub mod ob2_keys;

@@ -3,12 +3,14 @@
 //! (the HTTP API, the CLI without a node, the web page).
 //!
 //! - [`formats`]: one verification entry for every badge format.
+//! - [`online`]: fetching what a verification needs first, when allowed.
 //! - [`VerifyResponse`]: a native verdict with the names a person reads.
 //!
 //! Who issued it is the [`crate::trust`] layer's answer, added to every
 //! verdict as its `trust` object.
 
 pub mod formats;
+pub mod online;
 
 use badgemesh_protocol::record::BadgeClass;
 use badgemesh_protocol::state::{IssuerState, Registry};

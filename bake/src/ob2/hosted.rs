@@ -93,7 +93,9 @@ impl Resolved {
             None => {
                 self.missing.push(url.to_owned());
                 self.indeterminate
-                    .push(format!("{url} has not been fetched (verify online once)"));
+                    .push(format!(
+                    "the issuer's hosted document {url} has not been fetched (verify online once: --online)"
+                ));
                 None
             }
             Some(f) => {

@@ -41,14 +41,18 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
-async fn require_token(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    let given = req
-        .headers()
+/// Whether `headers` carry the admin token (compared in constant time).
+pub(super) fn bearer_ok(headers: &axum::http::HeaderMap, token: &str) -> bool {
+    let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if bool::from(given.as_bytes().ct_eq(s.token.as_bytes())) && !given.is_empty() {
+    !given.is_empty() && bool::from(given.as_bytes().ct_eq(token.as_bytes()))
+}
+
+async fn require_token(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    if bearer_ok(req.headers(), &s.token) {
         next.run(req).await
     } else {
         ApiError::new(

@@ -309,6 +309,9 @@ pub struct VerifyQuery {
     /// An issuer no followed registry lists gives `indeterminate`, a
     /// de-listed one `invalid`.
     pub require_listed: Option<bool>,
+    /// Fetch what the verification needs from issuers' sites first (only
+    /// with the admin token, unless the node has `fetch = true`).
+    pub online: Option<bool>,
 }
 
 impl VerifyQuery {
@@ -402,6 +405,7 @@ mod tests {
             at: Some("yesterday".into()),
             max_age: None,
             require_listed: None,
+            online: None,
         };
         assert_eq!(code(q.at()), "bad_time");
     }

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::datadir::{FileError, write_atomic};
 use crate::trust::did_documents::DidDocuments;
+use crate::trust::fetched::FetchedDocuments;
 use crate::trust::ob2_keys::Ob2Keys;
 use crate::trust::status_lists::StatusLists;
 
@@ -24,6 +25,8 @@ pub struct HeldDocuments {
     pub status_lists: StatusLists,
     /// DID documents of issuers whose keys are not did:keys.
     pub dids: DidDocuments,
+    /// Documents fetched from issuers' sites (online mode), with their time.
+    pub fetched: FetchedDocuments,
 }
 
 impl HeldDocuments {
@@ -33,6 +36,7 @@ impl HeldDocuments {
             ob2_keys: Ob2Keys::in_data_dir(data_dir),
             status_lists: StatusLists::in_data_dir(data_dir),
             dids: DidDocuments::in_data_dir(data_dir),
+            fetched: FetchedDocuments::in_data_dir(data_dir),
         }
     }
 }

@@ -255,7 +255,8 @@ fn ob3_recipient(doc: &Value) -> Value {
     }
 }
 
-fn looks_like_ob3(text: &str) -> bool {
+/// Whether `text` is a VC (OB 3.0) rather than an OB 2.0 assertion.
+pub(crate) fn looks_like_ob3(text: &str) -> bool {
     let head: String = text.chars().take(4096).collect();
     head.contains("https://www.w3.org/ns/credentials/")
         || head.contains("https://www.w3.org/2018/credentials/v1")
@@ -498,6 +499,12 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
         (None, Some(held)) => trusted_ob2_key(text, &held.ob2_keys),
         _ => None,
     };
+    // Documents fetched from issuers' sites (online mode) and kept.
+    let lookup = |url: &str| {
+        opts.held
+            .and_then(|h| h.fetched.get(url))
+            .and_then(|k| k.to_fetched())
+    };
     let v = ob2::verify(
         text,
         &ob2::Ob2Options {
@@ -506,6 +513,7 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
                 .ob2_issuer_key_pem
                 .or(trusted.as_ref().map(|k| k.public_key_pem.as_str())),
             recipient: opts.recipient,
+            documents: opts.held.map(|_| ob2::Documents(&lookup)),
         },
     );
     let outcome = match v.outcome {
@@ -539,15 +547,43 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
         ));
     }
     checks.extend(v.notes.iter().map(|n| check("note", "skipped", n.clone())));
+    if !v.sources.is_empty() {
+        let list = v
+            .sources
+            .iter()
+            .map(|s| format!("{} as fetched on {}", s.url, s.fetched_at))
+            .collect::<Vec<_>>()
+            .join(", ");
+        checks.push(check(
+            "issuer_site",
+            if v.outcome == ob2::Outcome::Valid {
+                "pass"
+            } else {
+                "unknown"
+            },
+            format!("checked against the issuer's site: {list}"),
+        ));
+    }
     let a = v.assertion.as_ref();
-    let badge = a.and_then(|a| match &a.badge {
-        ob2::BadgeRef::Embedded(b) => Some(b.as_ref()),
-        ob2::BadgeRef::Iri(_) => None,
+    // The resolved BadgeClass and Profile (fetched ones replace embedded
+    // copies of a hosted badge, as the OB 2.0 verification rules say).
+    let badge = v.badge.as_ref().or_else(|| {
+        a.and_then(|a| match &a.badge {
+            ob2::BadgeRef::Embedded(b) => Some(b.as_ref()),
+            ob2::BadgeRef::Iri(_) => None,
+        })
     });
-    let issuer = badge.and_then(|b| match &b.issuer {
-        ob2::IssuerRef::Embedded(p) => Some(p),
-        ob2::IssuerRef::Iri(_) => None,
+    let issuer = v.issuer.as_ref().or_else(|| {
+        badge.and_then(|b| match &b.issuer {
+            ob2::IssuerRef::Embedded(p) => Some(p),
+            ob2::IssuerRef::Iri(_) => None,
+        })
     });
+    let sources: Vec<Value> = v
+        .sources
+        .iter()
+        .map(|s| json!({ "url": s.url, "fetched_at": s.fetched_at.to_string() }))
+        .collect();
     json!({
         "format": "ob2",
         "outcome": outcome,
@@ -562,6 +598,8 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
         "checked_at": now,
         "signed": v.signed,
         "revocation": Value::Null,
+        "sources": sources,
+        "missing": v.missing,
     })
 }
 

@@ -1,0 +1,182 @@
+//! Online mode: before a verification runs (offline, as always), fetch the
+//! issuers' documents it needs and keep them.
+//!
+//! Only when the operator allows it (`verify --online`, or `fetch = true`
+//! in the config). The verification says what it lacks (a hosted OB 2.0
+//! badge names the hosted assertion, then its BadgeClass, then the issuer
+//! Profile); those URLs are fetched and kept with their time, and the loop
+//! runs again until nothing new is missing. A hosted assertion kept more
+//! than [`REFETCH_AFTER_SECS`] ago is fetched again, since its hosted copy
+//! is its revocation status. The work is bounded: at most
+//! [`MAX_DOCUMENTS`] fetches and [`BUDGET`] of time per verification.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use badgemesh_bake::ob2;
+use badgemesh_bake::{Extracted, Limits};
+use badgemesh_protocol::time::Timestamp;
+use serde::Serialize;
+
+use crate::fetch::Fetcher;
+use crate::trust::fetched::FetchedDocuments;
+
+/// Documents fetched for one verification, at most.
+pub const MAX_DOCUMENTS: usize = 8;
+/// Time spent fetching for one verification, at most (the API answers
+/// within 30 s whatever happens).
+pub const BUDGET: Duration = Duration::from_secs(20);
+/// A kept document older than this is fetched again when online.
+pub const REFETCH_AFTER_SECS: i64 = 3600;
+
+/// What happened to one URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchNote {
+    /// The URL.
+    pub url: String,
+    /// `fetched`, `gone` (410) or `failed`.
+    pub status: &'static str,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Online verifications that fetch at once, at most: each may wait on slow
+/// servers, and none of them may take a verification worker.
+pub const MAX_CONCURRENT: usize = 4;
+
+/// The node's online mode: who may fetch, with which client, how many at
+/// once.
+#[derive(Debug, Clone)]
+pub struct Online {
+    /// The bounded client.
+    pub fetcher: Fetcher,
+    /// `fetch = true`: every verification fetches what it lacks.
+    pub for_everyone: bool,
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
+/// Every online slot is taken.
+#[derive(Debug, thiserror::Error)]
+#[error("{MAX_CONCURRENT} online verifications are already fetching; try again shortly")]
+pub struct OnlineBusy;
+
+impl Online {
+    /// Online mode with `fetcher`, for everyone or only when asked by the
+    /// operator.
+    pub fn new(fetcher: Fetcher, for_everyone: bool) -> Online {
+        Online {
+            fetcher,
+            for_everyone,
+            slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT)),
+        }
+    }
+
+    /// [`prefetch`] on a blocking thread, if a slot is free.
+    pub async fn prefetch(
+        &self,
+        bytes: Arc<[u8]>,
+        kept: FetchedDocuments,
+        now: Timestamp,
+    ) -> Result<Vec<FetchNote>, OnlineBusy> {
+        let permit = Arc::clone(&self.slots)
+            .try_acquire_owned()
+            .map_err(|_| OnlineBusy)?;
+        let fetcher = self.fetcher.clone();
+        let notes = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            prefetch(&bytes, &kept, &fetcher, now)
+        })
+        .await
+        .unwrap_or_default();
+        Ok(notes)
+    }
+}
+
+/// Fetches and keeps what verifying `bytes` needs. Blocking: run it on a
+/// blocking thread, never in the verification pool.
+pub fn prefetch(
+    bytes: &[u8],
+    kept: &FetchedDocuments,
+    fetcher: &Fetcher,
+    now: Timestamp,
+) -> Vec<FetchNote> {
+    let Some(text) = ob2_text(bytes) else {
+        return Vec::new();
+    };
+    let started = Instant::now();
+    let mut notes: Vec<FetchNote> = Vec::new();
+    let mut tried: HashSet<String> = HashSet::new();
+    let now_jiff = ob2::Timestamp::from_second(now.secs()).ok();
+    loop {
+        let lookup = |url: &str| {
+            let k = kept.get(url)?;
+            let fresh = now.since(k.fetched_at) < REFETCH_AFTER_SECS;
+            (fresh || tried.contains(url))
+                .then(|| k.to_fetched())
+                .flatten()
+        };
+        let v = ob2::verify(
+            &text,
+            &ob2::Ob2Options {
+                now: now_jiff,
+                documents: Some(ob2::Documents(&lookup)),
+                ..ob2::Ob2Options::default()
+            },
+        );
+        let wanted: Vec<String> = v
+            .missing
+            .into_iter()
+            .filter(|u| !tried.contains(u))
+            .collect();
+        if wanted.is_empty() {
+            return notes;
+        }
+        for url in wanted {
+            if notes.len() >= MAX_DOCUMENTS || started.elapsed() >= BUDGET {
+                notes.push(FetchNote {
+                    url,
+                    status: "failed",
+                    detail: Some(format!(
+                        "not fetched: at most {MAX_DOCUMENTS} documents and {} s per verification",
+                        BUDGET.as_secs()
+                    )),
+                });
+                return notes;
+            }
+            tried.insert(url.clone());
+            let note = match fetcher.get(&url) {
+                Ok(resp) => match kept.put(&resp, now) {
+                    Ok(()) => FetchNote {
+                        url,
+                        status: if resp.gone { "gone" } else { "fetched" },
+                        detail: None,
+                    },
+                    Err(e) => FetchNote {
+                        url,
+                        status: "failed",
+                        detail: Some(format!("fetched but not kept: {e}")),
+                    },
+                },
+                Err(e) => FetchNote {
+                    url,
+                    status: "failed",
+                    detail: Some(e.to_string()),
+                },
+            };
+            notes.push(note);
+        }
+    }
+}
+
+/// The OB 2.0 text in `bytes`, if that is what they hold (OB 3.0 and native
+/// badges need nothing fetched here).
+fn ob2_text(bytes: &[u8]) -> Option<String> {
+    let text = match badgemesh_bake::unbake(bytes, &Limits::default()).ok()? {
+        Extracted::Json(t) | Extracted::Jws(t) => t,
+        Extracted::Baked { baked, .. } => baked.text,
+        _ => return None,
+    };
+    (!super::formats::looks_like_ob3(&text)).then_some(text)
+}
