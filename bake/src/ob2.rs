@@ -246,7 +246,31 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
             "a signed OB 2.0 badge given as bare JSON: its JWS is needed to check the signature"
                 .into(),
         ),
-        (VerificationKind::Signed, Some(jws)) => check_signature(&mut v, jws, options),
+        (VerificationKind::Signed, Some(jws)) => {
+            // Without a key from the caller, the one the issuer's hosted
+            // Profile lists, if documents were fetched.
+            let fetched_key = match (options.issuer_key_pem, options.documents) {
+                (None, Some(docs)) => {
+                    let mut found = hosted::Resolved::default();
+                    let pem =
+                        assertion.verification.creator.as_deref().and_then(|c| {
+                            hosted::issuer_key(c, &assertion.badge, docs, &mut found)
+                        });
+                    v.invalid.append(&mut found.invalid);
+                    resolved.missing.append(&mut found.missing);
+                    for s in found.sources {
+                        if !resolved.sources.contains(&s) {
+                            resolved.sources.push(s);
+                        }
+                    }
+                    v.indeterminate.append(&mut found.indeterminate);
+                    pem
+                }
+                _ => None,
+            };
+            let key = options.issuer_key_pem.or(fetched_key.as_deref());
+            check_signature(&mut v, jws, key);
+        }
     }
     if signed {
         v.notes.push(
@@ -261,7 +285,7 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
     verdict
 }
 
-fn check_signature(v: &mut Findings, jws: &Jws, options: &Ob2Options<'_>) {
+fn check_signature(v: &mut Findings, jws: &Jws, key: Option<&str>) {
     if jws.alg != "RS256" {
         v.indeterminate(format!(
             "JWS algorithm `{}` is not supported offline (only RS256)",
@@ -269,7 +293,7 @@ fn check_signature(v: &mut Findings, jws: &Jws, options: &Ob2Options<'_>) {
         ));
         return;
     }
-    let Some(pem) = options.issuer_key_pem else {
+    let Some(pem) = key else {
         v.indeterminate(NO_KEY_REASON.into());
         return;
     };

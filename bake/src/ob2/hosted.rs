@@ -221,6 +221,83 @@ pub(super) fn resolve_badge(badge: &BadgeRef, docs: Documents<'_>, r: &mut Resol
     r.issuer = profile;
 }
 
+/// The PEM of a signed badge's key (`verification.creator`), when the
+/// issuer's hosted Profile lists it under `publicKey` and the key document
+/// names that Profile as its `owner` (OB 2.0 verification, step 4: a key
+/// in an embedded Profile is not to be trusted without the hosted one).
+pub(super) fn issuer_key(
+    creator: &str,
+    badge: &BadgeRef,
+    docs: Documents<'_>,
+    r: &mut Resolved,
+) -> Option<String> {
+    let issuer_ref = match badge {
+        BadgeRef::Embedded(b) => &b.issuer,
+        BadgeRef::Iri(_) => &r.badge.as_ref()?.issuer,
+    };
+    let issuer = match issuer_ref {
+        IssuerRef::Iri(i) => i.clone(),
+        IssuerRef::Embedded(p) => p.id.clone(),
+    };
+    if host_of(&issuer).is_none() {
+        r.indeterminate.push(format!(
+            "the issuer {issuer} has no hosted Profile to say which keys are its own"
+        ));
+        return None;
+    }
+    let profile = match r.text(&issuer, docs)? {
+        Ok(text) => match parse_profile(&text) {
+            Ok(p) if p.id == issuer => p,
+            _ => {
+                r.invalid.push(format!(
+                    "the document at {issuer} is not the issuer's Profile"
+                ));
+                return None;
+            }
+        },
+        Err(()) => {
+            r.invalid
+                .push(format!("the issuer Profile {issuer} is gone (410 Gone)"));
+            return None;
+        }
+    };
+    if !profile.public_keys.iter().any(|k| k == creator) {
+        r.invalid.push(format!(
+            "the issuer's hosted Profile {issuer} does not list the signing key {creator}"
+        ));
+        return None;
+    }
+    let text = match r.text(creator, docs)? {
+        Ok(text) => text,
+        Err(()) => {
+            r.invalid
+                .push(format!("revoked key: {creator} answered 410 Gone"));
+            return None;
+        }
+    };
+    let key: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let field = |k: &str| key.get(k).and_then(serde_json::Value::as_str);
+    if field("id") != Some(creator) {
+        r.invalid.push(format!(
+            "the document at {creator} is not that CryptographicKey"
+        ));
+        return None;
+    }
+    if field("owner").is_some_and(|o| o != issuer) {
+        r.invalid.push(format!(
+            "the key {creator} belongs to {}, not the issuer {issuer}",
+            field("owner").unwrap_or_default()
+        ));
+        return None;
+    }
+    let Some(pem) = field("publicKeyPem") else {
+        r.invalid
+            .push(format!("the key document {creator} has no publicKeyPem"));
+        return None;
+    };
+    Some(pem.to_owned())
+}
+
 /// The first claim on which the given badge and the hosted copy disagree.
 fn disagreement(given: &Assertion, hosted: &Assertion) -> Option<&'static str> {
     let badge_id = |b: &BadgeRef| match b {

@@ -9,9 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::OB2_JSON;
 
 const PRIVATE_PK8: &[u8] = include_bytes!("../fixtures/ob2_test_rsa_private.pk8");
-const PUBLIC_PEM: &str = include_str!("../fixtures/ob2_test_rsa_public.pem");
+pub(crate) const PUBLIC_PEM: &str = include_str!("../fixtures/ob2_test_rsa_public.pem");
 const PUBLIC_PKCS1_PEM: &str = include_str!("../fixtures/ob2_test_rsa_public_pkcs1.pem");
-const OTHER_PEM: &str = include_str!("../fixtures/ob2_other_rsa_public.pem");
+pub(crate) const OTHER_PEM: &str = include_str!("../fixtures/ob2_other_rsa_public.pem");
 const ED25519_PEM: &str = include_str!("../fixtures/ob2_ed25519_public.pem");
 
 /// A signed assertion with an embedded BadgeClass and issuer Profile.
@@ -68,7 +68,7 @@ fn sign(header: &str, payload: &str) -> String {
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
-fn signed_jws() -> String {
+pub(crate) fn signed_jws() -> String {
     sign(r#"{"alg":"RS256"}"#, &signed_assertion().to_string())
 }
 

@@ -218,3 +218,69 @@ fn the_hosted_copy_decides_the_dates() {
     assert_eq!(v.outcome, Outcome::Invalid);
     assert!(v.reasons[0].contains("expired"), "{:?}", v.reasons);
 }
+
+/// The issuer site of the signed test badge: its hosted Profile listing
+/// the key, and the key document.
+fn signing_site(key_pem: &str, listed: bool, owner: &str) -> Site {
+    let mut s = Site(HashMap::new());
+    let keys = if listed {
+        json!(["https://example.org/keys/1"])
+    } else {
+        json!([])
+    };
+    s.serve(
+        "https://example.org/issuer",
+        &json!({
+            "@context": "https://w3id.org/openbadges/v2",
+            "type": "Issuer",
+            "id": "https://example.org/issuer",
+            "name": "Example Maker Society",
+            "publicKey": keys,
+        })
+        .to_string(),
+    );
+    s.serve(
+        "https://example.org/keys/1",
+        &json!({
+            "@context": "https://w3id.org/openbadges/v2",
+            "type": "CryptographicKey",
+            "id": "https://example.org/keys/1",
+            "owner": owner,
+            "publicKeyPem": key_pem,
+        })
+        .to_string(),
+    );
+    s
+}
+
+#[test]
+fn a_signed_badge_verifies_with_the_key_its_hosted_profile_lists() {
+    use crate::ob2_assertions::{OTHER_PEM, PUBLIC_PEM, signed_jws};
+    let jws = signed_jws();
+    let v = signing_site(PUBLIC_PEM, true, "https://example.org/issuer").verify(&jws);
+    assert_eq!(v.outcome, Outcome::Valid, "{:?}", v.reasons);
+    let urls: Vec<&str> = v.sources.iter().map(|s| s.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        ["https://example.org/issuer", "https://example.org/keys/1"]
+    );
+
+    // Not listed by the hosted Profile, another owner, another key: refused.
+    let v = signing_site(PUBLIC_PEM, false, "https://example.org/issuer").verify(&jws);
+    assert_eq!(v.outcome, Outcome::Invalid);
+    assert!(
+        v.reasons[0].contains("does not list the signing key"),
+        "{:?}",
+        v.reasons
+    );
+    let v = signing_site(PUBLIC_PEM, true, "https://evil.example/issuer").verify(&jws);
+    assert_eq!(v.outcome, Outcome::Invalid);
+    assert!(v.reasons[0].contains("belongs to"), "{:?}", v.reasons);
+    let v = signing_site(OTHER_PEM, true, "https://example.org/issuer").verify(&jws);
+    assert_eq!(v.outcome, Outcome::Invalid);
+
+    // Nothing fetched yet: undecided, naming the Profile to fetch first.
+    let v = Site(HashMap::new()).verify(&jws);
+    assert_eq!(v.outcome, Outcome::Indeterminate);
+    assert_eq!(v.missing, ["https://example.org/issuer"]);
+}
