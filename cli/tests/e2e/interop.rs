@@ -543,3 +543,78 @@ fn a_held_did_document_lets_did_web_credentials_verify_offline() {
     let r = run(&data, &["did", "list", "--json"]);
     assert_eq!(r.json()[0]["id"].as_str(), Some(did), "{r:?}");
 }
+
+/// A one-thread loopback web server answering the routes `site` makes from
+/// its base URL (path to JSON), 404 otherwise, until the test ends.
+fn serve(site: impl FnOnce(&str) -> std::collections::HashMap<String, String>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let routes = site(&base);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+            // The rest of the request head.
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let reply = match routes.get(&path) {
+                Some(body) => format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/ld+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ),
+                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .into(),
+            };
+            let _ = (&stream).write_all(reply.as_bytes());
+        }
+    });
+    base
+}
+
+#[test]
+fn verify_online_without_a_node_fetches_a_hosted_badge_then_works_offline() {
+    let spec =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bake/tests/fixtures/ob2-spec");
+    let read = |f: &str| std::fs::read_to_string(spec.join(f)).expect("fixture");
+    let mut assertion = String::new();
+    serve(|base| {
+        let moved = |f: &str| read(f).replace("https://example.org", base);
+        assertion = moved("assertion.json");
+        [
+            ("/beths-robotics-badge.json", moved("assertion.json")),
+            ("/robotics-badge.json", moved("badgeclass.json")),
+            ("/organization.json", moved("issuer.json")),
+        ]
+        .into_iter()
+        .map(|(p, d)| (p.to_owned(), d))
+        .collect()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("hosted.json");
+    std::fs::write(&file, assertion).expect("write");
+    let path = file.to_str().expect("path");
+    let at = ["--at", "2017-01-15T00:00:00Z", "--json"];
+    let offline = run(dir.path(), &[&["verify", path][..], &at].concat());
+    assert_eq!(offline.code, 3, "{offline:?}");
+    let online = run(
+        dir.path(),
+        &[&["verify", path, "--online"][..], &at].concat(),
+    );
+    assert_eq!(
+        (online.code, online.json()["outcome"].as_str()),
+        (0, Some("valid")),
+        "{online:?}"
+    );
+    assert_eq!(online.json()["fetched"].as_array().map(Vec::len), Some(3));
+    // Offline again: what was fetched is kept in the data directory.
+    let again = run(dir.path(), &[&["verify", path][..], &at].concat());
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stdout.contains("as fetched on"), "{}", again.stdout);
+}
