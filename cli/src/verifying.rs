@@ -157,7 +157,7 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
                 let fetched = a.online.then(|| {
                     badgemesh_node::verdict::online::prefetch(
                         &input,
-                        &held.fetched,
+                        &held,
                         &badgemesh_node::fetch::Fetcher::default(),
                         now,
                     )

@@ -219,7 +219,7 @@ async fn verify_handler(
     let fetched = if online {
         let notes = s
             .online
-            .prefetch(Arc::from(&body[..]), s.held.fetched.clone(), at)
+            .prefetch(Arc::from(&body[..]), s.held.clone(), at)
             .await
             .map_err(|e| {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "fetch_busy", e.to_string())

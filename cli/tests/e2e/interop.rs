@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::harness::{NodeProc, poll, run};
+use crate::harness::{NodeProc, Run, poll, run};
 
 /// A small valid PNG, shared with the bake crate's tests.
 const PNG: &[u8] = include_bytes!("../../../bake/tests/fixtures/tiny.png");
@@ -617,4 +617,67 @@ fn verify_online_without_a_node_fetches_a_hosted_badge_then_works_offline() {
     let again = run(dir.path(), &[&["verify", path][..], &at].concat());
     assert_eq!(again.code, 0, "{again:?}");
     assert!(again.stdout.contains("as fetched on"), "{}", again.stdout);
+}
+
+#[test]
+fn verify_online_fetches_a_did_web_issuers_document() {
+    use badgemesh_openbadges::contexts::ContextSet;
+    use badgemesh_openbadges::proof::{proof_options, sign};
+    use badgemesh_protocol::keys::SecretKey;
+
+    let vector = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../openbadges/tests/vectors/exported-credential.json");
+    let mut doc: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(vector).expect("vector")).expect("json");
+    let key = SecretKey::from_seed(&[5; 32]).expect("key");
+    // The issuer is the loopback site's did:web (port encoded as %3A).
+    serve(|base| {
+        let did = format!(
+            "did:web:{}",
+            base.trim_start_matches("http://").replace(':', "%3A")
+        );
+        doc["issuer"]["id"] = did.clone().into();
+        sign(
+            &mut doc,
+            proof_options(&format!("{did}#key-1"), "2027-01-15T08:00:00Z"),
+            &key,
+            &ContextSet::pinned(),
+        )
+        .expect("sign");
+        let did_doc = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+            "id": did,
+            "verificationMethod": [{"id": "#key-1", "type": "Multikey", "controller": did,
+                "publicKeyMultibase": key.public().to_multibase()}],
+            "assertionMethod": ["#key-1"],
+        });
+        [("/.well-known/did.json".to_owned(), did_doc.to_string())]
+            .into_iter()
+            .collect()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let credential = dir.path().join("web.json");
+    std::fs::write(&credential, serde_json::to_vec(&doc).expect("json")).expect("write");
+    let credential = credential.to_str().expect("path");
+    let signature = |r: &Run| {
+        r.json()["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["check"] == "signature")
+            .map(|c| c["status"].as_str().unwrap_or("").to_owned())
+    };
+    let r = run(dir.path(), &["verify", credential, "--json"]);
+    assert_ne!(signature(&r).as_deref(), Some("pass"), "{r:?}");
+    let r = run(dir.path(), &["verify", credential, "--online", "--json"]);
+    assert_eq!(signature(&r).as_deref(), Some("pass"), "{r:?}");
+    assert_eq!(r.json()["fetched"][0]["status"], "fetched", "{r:?}");
+    // Held from now on: offline, and nothing fetched again.
+    let r = run(dir.path(), &["verify", credential, "--online", "--json"]);
+    assert_eq!(signature(&r).as_deref(), Some("pass"), "{r:?}");
+    assert_eq!(
+        r.json()["fetched"].as_array().map(Vec::len),
+        Some(0),
+        "{r:?}"
+    );
 }

@@ -5,7 +5,9 @@
 //! in the config). The verification says what it lacks (a hosted OB 2.0
 //! badge names the hosted assertion, then its BadgeClass, then the issuer
 //! Profile); those URLs are fetched and kept with their time, and the loop
-//! runs again until nothing new is missing. A hosted assertion kept more
+//! runs again until nothing new is missing. An OB 3.0 credential whose
+//! issuer or proof names a `did:web` DID the node does not hold gets that
+//! DID's document (kept with the held DID documents). A hosted assertion kept more
 //! than [`REFETCH_AFTER_SECS`] ago is fetched again, since its hosted copy
 //! is its revocation status. The work is bounded: at most
 //! [`MAX_DOCUMENTS`] fetches and [`BUDGET`] of time per verification.
@@ -20,7 +22,8 @@ use badgemesh_protocol::time::Timestamp;
 use serde::Serialize;
 
 use crate::fetch::Fetcher;
-use crate::trust::fetched::FetchedDocuments;
+use crate::trust::did_documents::did_web_url;
+use crate::trust::held::HeldDocuments;
 
 /// Documents fetched for one verification, at most.
 pub const MAX_DOCUMENTS: usize = 8;
@@ -77,7 +80,7 @@ impl Online {
     pub async fn prefetch(
         &self,
         bytes: Arc<[u8]>,
-        kept: FetchedDocuments,
+        held: HeldDocuments,
         now: Timestamp,
     ) -> Result<Vec<FetchNote>, OnlineBusy> {
         let permit = Arc::clone(&self.slots)
@@ -86,7 +89,7 @@ impl Online {
         let fetcher = self.fetcher.clone();
         let notes = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            prefetch(&bytes, &kept, &fetcher, now)
+            prefetch(&bytes, &held, &fetcher, now)
         })
         .await
         .unwrap_or_default();
@@ -98,13 +101,17 @@ impl Online {
 /// blocking thread, never in the verification pool.
 pub fn prefetch(
     bytes: &[u8],
-    kept: &FetchedDocuments,
+    held: &HeldDocuments,
     fetcher: &Fetcher,
     now: Timestamp,
 ) -> Vec<FetchNote> {
-    let Some(text) = ob2_text(bytes) else {
+    let Some(text) = badge_text(bytes) else {
         return Vec::new();
     };
+    if super::formats::looks_like_ob3(&text) {
+        return prefetch_dids(&text, held, fetcher);
+    }
+    let kept = &held.fetched;
     let started = Instant::now();
     let mut notes: Vec<FetchNote> = Vec::new();
     let mut tried: HashSet<String> = HashSet::new();
@@ -170,13 +177,64 @@ pub fn prefetch(
     }
 }
 
-/// The OB 2.0 text in `bytes`, if that is what they hold (OB 3.0 and native
-/// badges need nothing fetched here).
-fn ob2_text(bytes: &[u8]) -> Option<String> {
-    let text = match badgemesh_bake::unbake(bytes, &Limits::default()).ok()? {
-        Extracted::Json(t) | Extracted::Jws(t) => t,
-        Extracted::Baked { baked, .. } => baked.text,
-        _ => return None,
+/// The `did:web` documents an OB 3.0 credential's issuer and proofs name,
+/// fetched if not held.
+fn prefetch_dids(text: &str, held: &HeldDocuments, fetcher: &Fetcher) -> Vec<FetchNote> {
+    let Ok(doc) = badgemesh_openbadges::json::parse_bounded(text.as_bytes()) else {
+        return Vec::new();
     };
-    (!super::formats::looks_like_ob3(&text)).then_some(text)
+    let issuer = doc.get("issuer").and_then(|i| i.get("id").or(Some(i)));
+    let proofs = match doc.get("proof") {
+        Some(serde_json::Value::Array(p)) => p.iter().collect(),
+        Some(p) => vec![p],
+        None => Vec::new(),
+    };
+    let methods = proofs
+        .into_iter()
+        .filter_map(|p| p.get("verificationMethod"))
+        .take(badgemesh_openbadges::limits::MAX_PROOFS);
+    let mut dids: Vec<String> = issuer
+        .into_iter()
+        .chain(methods)
+        .filter_map(serde_json::Value::as_str)
+        .filter(|d| d.starts_with("did:web:"))
+        .map(|d| d.split('#').next().unwrap_or(d).to_owned())
+        .collect();
+    dids.sort();
+    dids.dedup();
+    let mut notes = Vec::new();
+    for did in dids.into_iter().take(MAX_DOCUMENTS) {
+        if held.dids.get(&did).is_some() {
+            continue;
+        }
+        let Some(url) = did_web_url(&did) else {
+            notes.push(FetchNote {
+                url: did,
+                status: "failed",
+                detail: Some("not a resolvable did:web DID".into()),
+            });
+            continue;
+        };
+        let result = fetcher.get(&url).map_err(|e| e.to_string()).and_then(|r| {
+            held.dids
+                .add_for(&did, r.text.as_bytes())
+                .map_err(|e| e.to_string())
+        });
+        notes.push(FetchNote {
+            url,
+            status: if result.is_ok() { "fetched" } else { "failed" },
+            detail: result.err(),
+        });
+    }
+    notes
+}
+
+/// The badge text in `bytes` (JSON, a JWS, or what an image carries);
+/// native badges need nothing fetched.
+fn badge_text(bytes: &[u8]) -> Option<String> {
+    match badgemesh_bake::unbake(bytes, &Limits::default()).ok()? {
+        Extracted::Json(t) | Extracted::Jws(t) => Some(t),
+        Extracted::Baked { baked, .. } => Some(baked.text),
+        _ => None,
+    }
 }
