@@ -41,6 +41,15 @@ pub fn print_verdict(v: &Value) {
             c["detail"].as_str().unwrap_or("")
         );
     }
+    for w in v["warnings"].as_array().into_iter().flatten() {
+        let s = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+        anstream::println!(
+            "  {s}{:>4}{s:#}  {:<width$} {}",
+            "!",
+            "warning",
+            w.as_str().unwrap_or("")
+        );
+    }
     for f in v["fetched"].as_array().into_iter().flatten() {
         let status = f["status"].as_str().unwrap_or("");
         let (mark, colour) = match status {

@@ -175,6 +175,12 @@ function renderChecks(checks) {
   }
 }
 
+function renderWarnings(warnings) {
+  const list = $("warnings");
+  list.replaceChildren(...(warnings || []).map((w) => el("li", {}, w)));
+  $("warnings-card").hidden = !(warnings && warnings.length);
+}
+
 function renderVerdict(data, source) {
   const o = OUTCOMES[data.outcome] || OUTCOMES.indeterminate;
   const v = $("verdict");
@@ -201,6 +207,7 @@ function renderVerdict(data, source) {
   setText("freshness", freshnessText(data.revocation));
   setText("assertion-id", data.assertion || "");
   renderChecks(data.checks);
+  renderWarnings(data.warnings);
 
   $("error").hidden = true;
   $("result").hidden = false;
