@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use oxrdf_canon::{Quad, Subject, Term};
 use rdf_canon::{CanonicalizationOptions, issue_quads_with, relabel_quads};
-use sha2_canon::Sha256;
+use sha2_canon::{Sha256, Sha384};
 
 use crate::limits::{HNDQ_CALL_LIMIT, MAX_LOOKALIKE_BLANK_NODES};
 
@@ -42,6 +42,17 @@ pub enum CanonError {
 /// skips building a second indexed dataset (a third of the time for a
 /// credential). Equal quads are one quad in a dataset, hence the `dedup`.
 pub fn canonicalize(quads: &[Quad]) -> Result<String, CanonError> {
+    canonicalize_with::<Sha256>(quads)
+}
+
+/// [`canonicalize`] with SHA-384 as RDFC-1.0's hash function, which
+/// `ecdsa-rdfc-2019` uses with P-384 keys: it can issue different blank node
+/// labels than SHA-256 does.
+pub fn canonicalize_sha384(quads: &[Quad]) -> Result<String, CanonError> {
+    canonicalize_with::<Sha384>(quads)
+}
+
+fn canonicalize_with<D: sha2_canon::Digest>(quads: &[Quad]) -> Result<String, CanonError> {
     let found = lookalike_blank_nodes(quads);
     if found > MAX_LOOKALIKE_BLANK_NODES {
         return Err(CanonError::TooManyLookalikes { found });
@@ -49,8 +60,8 @@ pub fn canonicalize(quads: &[Quad]) -> Result<String, CanonError> {
     let options = CanonicalizationOptions {
         hndq_call_limit: Some(HNDQ_CALL_LIMIT),
     };
-    let labels = issue_quads_with::<Sha256>(quads, &options)
-        .map_err(|e| CanonError::Failed(e.to_string()))?;
+    let labels =
+        issue_quads_with::<D>(quads, &options).map_err(|e| CanonError::Failed(e.to_string()))?;
     let relabelled =
         relabel_quads(quads, &labels).map_err(|e| CanonError::Failed(e.to_string()))?;
     let mut lines: Vec<String> = relabelled.iter().map(|q| format!("{q} .\n")).collect();

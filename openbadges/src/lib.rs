@@ -7,7 +7,10 @@
 //! - [`canon`]: RDFC-1.0 canonicalization (rdf-canon).
 //! - [`proof`]: `eddsa-rdfc-2022` Data Integrity proofs (sign, verify).
 //! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
-//! - [`did`]: DID documents the verifier holds (keys that are not did:key).
+//! - [`did`]: DID documents the verifier holds (keys that are not did:key),
+//!   and did:key resolution.
+//! - [`keys`]: verification keys (Ed25519, P-256, P-384, RSA) from
+//!   Multikeys and JWKs.
 //! - [`export`]: native assertion to a signed `OpenBadgeCredential`, and
 //!   [`export::native_link`] back.
 //! - [`status_list`]: Bitstring Status Lists and their credentials.
@@ -32,6 +35,7 @@ pub mod did;
 pub mod export;
 pub mod jcs;
 pub mod json;
+pub mod keys;
 pub mod limits;
 pub mod proof;
 pub mod rdf;

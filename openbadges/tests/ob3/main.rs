@@ -4,6 +4,7 @@
 
 mod budget;
 mod did_web;
+mod ecdsa;
 mod fixtures;
 mod golden;
 mod interop;
