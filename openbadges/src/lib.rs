@@ -7,6 +7,8 @@
 //! - [`canon`]: RDFC-1.0 canonicalization (rdf-canon).
 //! - [`proof`]: `eddsa-rdfc-2022` Data Integrity proofs (sign, verify).
 //! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
+//! - [`jwt`]: OB 3.0 credentials as VC-JWTs:
+//!   [`jwt::verify_jwt_credential`], [`jwt::sign_jwt`], [`jwt::looks_like_jwt`].
 //! - [`did`]: DID documents the verifier holds (keys that are not did:key),
 //!   and did:key resolution.
 //! - [`keys`]: verification keys (Ed25519, P-256, P-384, RSA) from
@@ -35,6 +37,7 @@ pub mod did;
 pub mod export;
 pub mod jcs;
 pub mod json;
+pub mod jwt;
 pub mod keys;
 pub mod limits;
 pub mod proof;

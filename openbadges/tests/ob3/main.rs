@@ -8,5 +8,6 @@ mod ecdsa;
 mod fixtures;
 mod golden;
 mod interop;
+mod jwt;
 mod round_trip;
 mod status;
