@@ -1,5 +1,6 @@
 //! Integration tests of `badgemesh-bake`: one binary, one module per area.
 
+mod jwt_kind;
 mod ob2_assertions;
 mod png_carrier;
 mod robustness;
