@@ -381,3 +381,33 @@ fn unreadable_tokens_are_errors_not_verdicts() {
         );
     }
 }
+
+mod mutations {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any one character of a signed token changed, removed or
+        /// repeated: an error or a verdict that is not valid, never a panic.
+        #[test]
+        fn a_changed_token_never_verifies(index in 0usize..4096, c in "[A-Za-z0-9_.=-]", op in 0u8..3) {
+            let (doc, key) = credential(26);
+            let kid = IssuerId::from_key(key.public()).verification_method();
+            let token = sign_jwt(&doc, &key, &kid).expect("sign");
+            let i = index % token.len();
+            let mut changed = token.clone();
+            match op {
+                0 => changed.replace_range(i..=i, &c),
+                1 => { changed.remove(i); }
+                _ => changed.insert_str(i, &c),
+            }
+            prop_assume!(changed != token);
+            if let Ok(v) = verify_jwt_credential(&changed, T0.plus(60), &VerifyOptions::default()) {
+                prop_assert_ne!(v.outcome, Outcome::Valid, "{}", changed);
+            }
+        }
+    }
+}
