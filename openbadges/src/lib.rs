@@ -5,7 +5,9 @@
 //! - [`rdf`]: JSON-LD to RDF (oxjsonld) with the safe-mode checks.
 //! - [`shapes`]: JSON-LD to RDF memoised by document shape (the fast path).
 //! - [`canon`]: RDFC-1.0 canonicalization (rdf-canon).
-//! - [`proof`]: `eddsa-rdfc-2022` Data Integrity proofs (sign, verify).
+//! - [`proof`]: Data Integrity proofs: `eddsa-rdfc-2022` (sign, verify),
+//!   `eddsa-jcs-2022`, `ecdsa-rdfc-2019`, `ecdsa-jcs-2019` and, through [`sd`],
+//!   `ecdsa-sd-2023` derived proofs (verify).
 //! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
 //! - [`jwt`]: OB 3.0 credentials as VC-JWTs:
 //!   [`jwt::verify_jwt_credential`], [`jwt::sign_jwt`], [`jwt::looks_like_jwt`].
@@ -42,5 +44,6 @@ pub mod keys;
 pub mod limits;
 pub mod proof;
 pub mod rdf;
+pub mod sd;
 pub mod shapes;
 pub mod status_list;

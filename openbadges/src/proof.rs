@@ -10,9 +10,10 @@
 //! Ed25519 (checked with `verify_strict`) or ECDSA over `hashData` as IEEE
 //! P1363 `r || s`, and `proofValue` is its multibase base58btc (`z...`)
 //! text. The legacy suite name `eddsa-2022` (same algorithm) is verified too
-//! and reported as legacy. `ecdsa-sd-2023` (selective disclosure) is not
-//! verified: it is reported as unsupported, so the credential is
-//! indeterminate.
+//! and reported as legacy. `ecdsa-sd-2023` derived proofs (selective
+//! disclosure, P-256) are verified by [`crate::sd`]; each canonicalizes the
+//! disclosed document on its own, since its blank node labels are the
+//! issuer's.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -36,8 +37,8 @@ pub const EDDSA_2022: &str = "eddsa-2022";
 pub const ED25519_SIGNATURE_2020: &str = "Ed25519Signature2020";
 /// ECDSA with RDFC-1.0: P-256 with SHA-256, P-384 with SHA-384.
 pub const ECDSA_RDFC_2019: &str = "ecdsa-rdfc-2019";
-/// ECDSA selective disclosure (base and derived proofs): recognised, not
-/// verified.
+/// ECDSA selective disclosure: derived proofs are verified (see
+/// [`crate::sd`]), base proofs are not for verifiers.
 pub const ECDSA_SD_2023: &str = "ecdsa-sd-2023";
 /// Longest `proofValue` text read (a P-384 signature is about 132
 /// characters of base58btc).
@@ -535,11 +536,7 @@ fn check_one(
         (ED25519_SIGNATURE_2020, "") => (ED25519_SIGNATURE_2020, true),
         ("DataIntegrityProof", ECDSA_RDFC_2019) => (ECDSA_RDFC_2019, false),
         ("DataIntegrityProof", ECDSA_JCS_2019) => (ECDSA_JCS_2019, false),
-        ("DataIntegrityProof", ECDSA_SD_2023) => {
-            return Ok(ProofOutcome::Unsupported(
-                "ecdsa-sd-2023 (selective disclosure) proofs are not verified here".into(),
-            ));
-        }
+        ("DataIntegrityProof", ECDSA_SD_2023) => (ECDSA_SD_2023, false),
         _ => {
             return Ok(ProofOutcome::Unsupported(format!(
                 "unsupported proof type {ptype:?} / cryptosuite {suite:?}"
@@ -610,6 +607,28 @@ fn check_one(
             } else {
                 verify_signature(document, proof, key, &sig, contexts)?
             }
+        }
+        (VerificationKey::P384(_), ECDSA_SD_2023) => {
+            return Ok(ProofOutcome::Unsupported(
+                "ecdsa-sd-2023 is verified with P-256 keys only".into(),
+            ));
+        }
+        (VerificationKey::P256(_), ECDSA_SD_2023) => {
+            *checked += 1;
+            let canonical_proof = canonical_proof(document.doc, proof, contexts, true)?;
+            let data = match crate::sd::create_verify_data(
+                document.doc,
+                proof,
+                &canonical_proof,
+                contexts,
+            )? {
+                Ok(data) => data,
+                Err(why) => return Ok(ProofOutcome::Invalid(why)),
+            };
+            if let Err(why) = crate::sd::verify_derived(&data, &key) {
+                return Ok(ProofOutcome::Invalid(why));
+            }
+            true
         }
         (VerificationKey::P256(_) | VerificationKey::P384(_), ECDSA_RDFC_2019 | ECDSA_JCS_2019) => {
             let Some(sig) = proof_value.and_then(decode_proof_bytes) else {

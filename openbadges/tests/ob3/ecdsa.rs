@@ -3,7 +3,6 @@
 //! reproduced from their canonical forms to their signatures, verified
 //! through the proof checker, and refused once altered.
 
-use badgemesh_openbadges::contexts::ContextSet;
 use badgemesh_openbadges::jcs::{ECDSA_JCS_2019, canonical_forms};
 use badgemesh_openbadges::keys::{KeyType, VerificationKey};
 use badgemesh_openbadges::proof::{
@@ -185,16 +184,126 @@ fn w3c_ecdsa_vectors_verify_and_tampered_ones_fail() {
     }
 }
 
-/// The same W3C document signed under `ecdsa-sd-2023` is recognised but not
-/// verified: unsupported, never verified or invalid.
+/// The W3C `ecdsa-sd-2023` derived (disclosed) credentials: the proof value
+/// parses to the vectors' components, the relabelled canonical N-Quads,
+/// the proof and mandatory hashes and the non-mandatory statements are
+/// reproduced, the proof verifies for its key's controller, and it fails
+/// once a disclosed value, a statement, the proof options or a signature
+/// changes.
 #[test]
-fn ecdsa_sd_2023_is_unsupported() {
-    let mut signed = doc(&file_name(&VECTORS[0], "signed"));
-    signed["proof"]["cryptosuite"] = Value::from("ecdsa-sd-2023");
-    let vm = signed["proof"]["verificationMethod"].as_str().expect("vm");
-    let controller = vm.split('#').next().expect("did").to_owned();
-    assert!(matches!(
-        check_proofs(&signed, &controller, &ContextSet::pinned(), None).expect("checked"),
-        ProofOutcome::Unsupported(why) if why.contains("ecdsa-sd-2023")
-    ));
+fn w3c_ecdsa_sd_2023_derived_vectors_verify() {
+    use badgemesh_openbadges::sd::{create_verify_data, parse_derived_proof_value};
+    let contexts = w3c_contexts();
+    for dir in ["employ", "prc"] {
+        let f = |name: &str| read(&format!("w3c-ecdsa/ecdsa-sd-2023/{dir}/{name}.json"));
+        let json = |name: &str| -> Value { serde_json::from_str(&f(name)).expect("json") };
+        let signed = doc(&f("derivedRevealDocument"));
+        let proof = signed["proof"].as_object().expect("proof").clone();
+        let expected = json("verifyDerivedProofValue");
+        let parsed =
+            parse_derived_proof_value(proof["proofValue"].as_str().expect("pv")).expect("parses");
+        assert_eq!(
+            hex::encode(&parsed.base_signature),
+            expected["baseSignature"],
+            "{dir}"
+        );
+        assert_eq!(
+            multibase::encode(multibase::Base::Base58Btc, &parsed.public_key),
+            expected["publicKey"].as_str().expect("pk"),
+            "{dir}"
+        );
+        let sigs: Vec<String> = parsed.signatures.iter().map(hex::encode).collect();
+        assert_eq!(
+            serde_json::to_value(&sigs).expect("json"),
+            expected["signatures"]
+        );
+        for pair in expected["labelMap"].as_array().expect("label map") {
+            let (k, v) = (pair[0].as_str().expect("k"), pair[1].as_str().expect("v"));
+            assert_eq!(
+                parsed.label_map.get(k).map(String::as_str),
+                Some(v),
+                "{dir} {k}"
+            );
+        }
+        assert_eq!(
+            parsed.label_map.len(),
+            expected["labelMap"].as_array().map_or(0, Vec::len)
+        );
+        let indexes: Vec<u64> = parsed.mandatory_indexes.iter().copied().collect();
+        assert_eq!(
+            serde_json::to_value(&indexes).expect("json"),
+            expected["mandatoryIndexes"]
+        );
+
+        let canonical_proof = hash_data(&signed, &proof, &contexts)
+            .expect("rdfc")
+            .canonical_proof;
+        let data = create_verify_data(&signed, &proof, &canonical_proof, &contexts)
+            .expect("processed")
+            .expect("well-formed");
+        assert_eq!(
+            serde_json::to_value(&data.nquads).expect("json"),
+            json("verifyNQuads"),
+            "{dir}"
+        );
+        let vd = json("verifyCreateVerifyData");
+        assert_eq!(hex::encode(data.proof_hash), vd["proofHash"], "{dir}");
+        assert_eq!(
+            hex::encode(data.mandatory_hash),
+            vd["mandatoryHash"],
+            "{dir}"
+        );
+        assert_eq!(
+            serde_json::to_value(&data.non_mandatory).expect("json"),
+            vd["nonMandatory"]
+        );
+
+        let vm = proof["verificationMethod"].as_str().expect("vm");
+        let controller = vm.split('#').next().expect("did").to_owned();
+        match check_proofs(&signed, &controller, &contexts, None).expect("checked") {
+            ProofOutcome::Verified { cryptosuite, .. } => assert_eq!(cryptosuite, "ecdsa-sd-2023"),
+            other => panic!("{dir}: expected verified, got {other:?}"),
+        }
+        let invalid = |d: &Map<String, Value>, what: &str| {
+            let got = check_proofs(d, &controller, &contexts, None).expect("checked");
+            assert!(
+                matches!(got, ProofOutcome::Invalid(_)),
+                "{dir} {what}: {got:?}"
+            );
+        };
+        let mut altered = signed.clone();
+        altered["credentialSubject"]["birthCountry"] = Value::from("Elsewhere");
+        invalid(&altered, "a disclosed value");
+        let mut altered = signed.clone();
+        altered["validFrom"] = Value::from("2000-01-01T00:00:00Z");
+        invalid(&altered, "validFrom");
+        let mut altered = signed.clone();
+        altered["credentialSubject"]
+            .as_object_mut()
+            .expect("subject")
+            .shift_remove("birthCountry");
+        invalid(&altered, "a statement left out");
+        let mut altered = signed.clone();
+        altered["proof"]["created"] = Value::from("2023-08-15T23:36:39Z");
+        invalid(&altered, "created");
+        let mut altered = signed.clone();
+        let pv = proof["proofValue"].as_str().expect("pv");
+        let (_, mut bytes) = multibase::decode(pv).expect("multibase");
+        bytes[10] ^= 1; // inside the base signature
+        altered["proof"]["proofValue"] =
+            Value::from(multibase::encode(multibase::Base::Base64Url, &bytes));
+        invalid(&altered, "the base signature");
+        let mut altered = signed.clone();
+        let last = bytes.len() - 40;
+        bytes[10] ^= 1;
+        bytes[last] ^= 1; // inside a label or signature near the end
+        altered["proof"]["proofValue"] =
+            Value::from(multibase::encode(multibase::Base::Base64Url, &bytes));
+        invalid(&altered, "the tail of the proof value");
+        // Another issuer key controls nothing here.
+        assert!(matches!(
+            check_proofs(&signed, "did:web:other.example", &contexts, None).expect("checked"),
+            ProofOutcome::Invalid(why) if why.contains("controller")
+        ));
+    }
 }
