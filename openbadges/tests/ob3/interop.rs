@@ -239,3 +239,37 @@ fn our_jwts_verify_with_jose() {
     let (ok, out) = node(&dir, "verify-jwt.js", &input(&tampered_jwt(&token)));
     assert!(!ok, "jose accepted a tampered JWT: {out}");
 }
+
+/// OB 3.0 credentials signed with `ecdsa-rdfc-2019` by Digital Bazaar's
+/// stack under fresh P-256 and P-384 did:keys verify here end to end
+/// (shape, proof, dates), and fail once altered.
+#[test]
+fn ecdsa_credentials_signed_by_digital_bazaar_verify_here() {
+    let Some(dir) = interop_dir() else { return };
+    let n = native(33, email_recipient());
+    let mut doc = export(&n);
+    doc.shift_remove("proof");
+    let input = json!({ "credential": Value::Object(doc) });
+    let (ok, out) = node(
+        &dir,
+        "sign-ecdsa.js",
+        &serde_json::to_vec(&input).expect("json"),
+    );
+    assert!(ok, "sign-ecdsa.js failed: {out}");
+    let out: Value = serde_json::from_str(&out).expect("json");
+    for curve in ["P-256", "P-384"] {
+        let signed = &out[curve];
+        assert_eq!(signed["proof"]["cryptosuite"], "ecdsa-rdfc-2019", "{curve}");
+        let bytes = serde_json::to_vec(signed).expect("json");
+        let v =
+            verify_credential(&bytes, T0.plus(60), &VerifyOptions::default()).expect("checks run");
+        assert_eq!(v.outcome, Outcome::Valid, "{curve}: {:?}", v.checks);
+        assert_eq!(v.cryptosuite.as_deref(), Some("ecdsa-rdfc-2019"));
+        let mut tampered = signed.clone();
+        tampered["credentialSubject"]["achievement"]["name"] = "Genius".into();
+        let bytes = serde_json::to_vec(&tampered).expect("json");
+        let v =
+            verify_credential(&bytes, T0.plus(60), &VerifyOptions::default()).expect("checks run");
+        assert_eq!(v.outcome, Outcome::Invalid, "{curve} tampered");
+    }
+}
