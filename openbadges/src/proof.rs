@@ -641,18 +641,17 @@ fn check_one(
                     Ok((p, d)) => concat_hashes(p384, &p, &d),
                     Err(e) => return Ok(ProofOutcome::Invalid(e.to_string())),
                 }
+            } else if p384 {
+                // RDFC-1.0 itself runs with SHA-384 for P-384 (vc-di-ecdsa).
+                let canonical_proof = canonical_proof_sha384(document.doc, proof, contexts)?;
+                let mut m = Sha384::digest(canonical_proof.as_bytes()).to_vec();
+                m.extend_from_slice(&document.get384(contexts)?);
+                m
             } else {
-                if p384 {
-                    let canonical_proof = canonical_proof_sha384(document.doc, proof, contexts)?;
-                    let mut m = Sha384::digest(canonical_proof.as_bytes()).to_vec();
-                    m.extend_from_slice(&document.get384(contexts)?);
-                    m
-                } else {
-                    let canonical_proof = canonical_proof(document.doc, proof, contexts, true)?;
-                    let mut m = Sha256::digest(canonical_proof.as_bytes()).to_vec();
-                    m.extend_from_slice(&document.get(contexts)?);
-                    m
-                }
+                let canonical_proof = canonical_proof(document.doc, proof, contexts, true)?;
+                let mut m = Sha256::digest(canonical_proof.as_bytes()).to_vec();
+                m.extend_from_slice(&document.get(contexts)?);
+                m
             };
             key.verify(&message, &sig)
         }
