@@ -2,7 +2,7 @@
 //!
 //! [`verify_credential`] bounds and parses the JSON, checks the OB 3.0 shape
 //! (contexts, types, issuer, dates, achievement), checks the embedded
-//! Data Integrity proof (the key must be a did:key controlled by the issuer)
+//! Data Integrity proof (the key must be controlled by the issuer)
 //! and, if asked, the recipient. A credential that fails a check is
 //! `Ok(verdict)` with the failed [`Check`]; `Err` means the checks could not
 //! run (not JSON, too large, an unknown context, an undefined term...) or
@@ -11,6 +11,9 @@
 //! [`crate::limits::MAX_STATUS_ENTRIES`] status entries, blank nodes that
 //! would make RDFC-1.0 exponential): such input is refused before the
 //! expensive work, with the reason.
+//! The shape, date and recipient checks live in one place (`assess`,
+//! crate-private) that VC-JWTs go through too ([`crate::jwt`]), with the
+//! JWS in place of the Data Integrity proof.
 //! Revocation is not decided here: the verdict carries the
 //! `credentialStatus` entry for the caller to look up (see
 //! [`crate::status_list`] and [`crate::export::native_link`]).

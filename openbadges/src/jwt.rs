@@ -193,7 +193,9 @@ pub fn verify_jwt_credential(
     }
     let (credential, claim_problems) = credential_of(&jwt);
     assess(&credential, now, options, |issuer| {
-        Ok((check_jws(&jwt, issuer, &claim_problems, options), 1))
+        let mut checked = 0;
+        let outcome = check_jws(&jwt, issuer, &claim_problems, options, &mut checked);
+        Ok((outcome, checked))
     })
 }
 
@@ -339,12 +341,13 @@ struct FoundKey {
 }
 
 /// The signature, the key and its binding, and the claims: the proof check
-/// of a VC-JWT.
+/// of a VC-JWT. `checked` counts the signature once it is checked.
 fn check_jws(
     jwt: &DecodedJwt,
     issuer: &str,
     claim_problems: &[String],
     options: &VerifyOptions<'_>,
+    checked: &mut usize,
 ) -> ProofOutcome {
     let header = &jwt.header;
     let Some(alg) = header.get("alg").and_then(Value::as_str) else {
@@ -396,6 +399,7 @@ fn check_jws(
             found.key.key_type()
         ));
     }
+    *checked += 1;
     if !found
         .key
         .verify(jwt.signing_input.as_bytes(), &jwt.signature)

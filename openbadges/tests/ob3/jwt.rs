@@ -100,6 +100,7 @@ fn what_sign_jwt_makes_verifies() {
     let v = verify(&t, T0.plus(60));
     assert_eq!(v.outcome, Outcome::Valid, "{:?}", v.checks);
     assert_eq!(v.cryptosuite.as_deref(), Some("VC-JWT EdDSA"));
+    assert_eq!(v.proofs_checked, 1);
     assert_eq!(v.issuer.as_deref(), Some(issuer.to_did().as_str()));
     assert_eq!(v.credential_id, doc["id"].as_str().map(str::to_owned));
     // Expiry comes from the credential (and its exp claim).
@@ -203,6 +204,9 @@ fn algorithms_and_headers_that_must_not_verify() {
         let v = verify(&token(header, &payload, sign), T0.plus(60));
         (v.outcome, proof_detail(&v))
     };
+    // Refused before any signature is checked.
+    let v = verify(&token(json!({"alg": "none"}), &payload, sign), T0.plus(60));
+    assert_eq!(v.proofs_checked, 0);
     assert_eq!(
         outcome(json!({"alg": "EdDSA", "kid": kid})).0,
         Outcome::Valid
