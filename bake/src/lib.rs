@@ -15,6 +15,10 @@
 //!   [`Baked`]; [`unbake`] first [`sniff`]s the bytes and also passes bare
 //!   JSON, compact JWS and native badgemesh records through as an
 //!   [`Extracted`].
+//! - [`badge_kind`] (and [`Extracted::kind`], [`Baked::kind`]) tells what
+//!   the badge text is from its content: OB 3.0 JSON or VC-JWT, OB 2.0 JSON
+//!   or signed JWS. Route on it, not on the carrier: an OB 3.0 VC-JWT baked
+//!   in an OB 2.0 `openbadges` chunk is [`BadgeKind::Ob3Jwt`].
 //! - [`ob2`] reads an OB 2.0 assertion (JSON or RS256 JWS) and gives an
 //!   [`ob2::Ob2Verdict`]: `Valid`, `Invalid` or `Indeterminate` with reasons.
 //!
@@ -37,6 +41,7 @@
 
 mod carrier;
 mod error;
+mod kind;
 pub mod ob2;
 mod payload;
 mod png;
@@ -45,6 +50,7 @@ mod svg;
 
 pub use carrier::{Baked, Carrier, Found, Limits};
 pub use error::{BakeError, UnbakeError};
+pub use kind::{BadgeKind, badge_kind};
 pub use png::{bake_png, unbake_png};
 pub use sniff::{Format, sniff};
 pub use svg::{bake_svg, unbake_svg};
@@ -67,6 +73,19 @@ pub enum Extracted {
     /// A native badgemesh record (COSE_Sign1, CBOR tag 18): pass the same
     /// bytes to the protocol verifier.
     Native,
+}
+
+impl Extracted {
+    /// What the badge is (see [`badge_kind`]), so that it goes to the right
+    /// verifier: an OB 3.0 VC-JWT, baked or bare, is [`BadgeKind::Ob3Jwt`]
+    /// whatever its carrier.
+    pub fn kind(&self) -> BadgeKind {
+        match self {
+            Extracted::Baked { baked, .. } => baked.kind(),
+            Extracted::Json(t) | Extracted::Jws(t) => badge_kind(t, None),
+            Extracted::Native => BadgeKind::Native,
+        }
+    }
 }
 
 /// Finds the badge in `bytes`, whatever form the file has.

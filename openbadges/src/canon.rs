@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use oxrdf_canon::{Quad, Subject, Term};
 use rdf_canon::{CanonicalizationOptions, issue_quads_with, relabel_quads};
-use sha2_canon::Sha256;
+use sha2_canon::{Sha256, Sha384};
 
 use crate::limits::{HNDQ_CALL_LIMIT, MAX_LOOKALIKE_BLANK_NODES};
 
@@ -42,6 +42,25 @@ pub enum CanonError {
 /// skips building a second indexed dataset (a third of the time for a
 /// credential). Equal quads are one quad in a dataset, hence the `dedup`.
 pub fn canonicalize(quads: &[Quad]) -> Result<String, CanonError> {
+    canonicalize_with::<Sha256>(quads)
+}
+
+/// [`canonicalize`] with SHA-384 as RDFC-1.0's hash function, which
+/// `ecdsa-rdfc-2019` uses with P-384 keys: it can issue different blank node
+/// labels than SHA-256 does.
+pub fn canonicalize_sha384(quads: &[Quad]) -> Result<String, CanonError> {
+    canonicalize_with::<Sha384>(quads)
+}
+
+/// RDFC-1.0 (SHA-256) with every canonical blank node label (`c14n0`...)
+/// replaced through `relabel`, as `ecdsa-sd-2023` does with its label map:
+/// the N-Quads lines (each ending in `\n`) sorted after relabelling. A
+/// canonical label `relabel` does not know, or maps to something that is not
+/// a blank node label, is an error.
+pub fn canonicalize_relabelled(
+    quads: &[Quad],
+    relabel: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<String>, CanonError> {
     let found = lookalike_blank_nodes(quads);
     if found > MAX_LOOKALIKE_BLANK_NODES {
         return Err(CanonError::TooManyLookalikes { found });
@@ -49,8 +68,33 @@ pub fn canonicalize(quads: &[Quad]) -> Result<String, CanonError> {
     let options = CanonicalizationOptions {
         hndq_call_limit: Some(HNDQ_CALL_LIMIT),
     };
-    let labels = issue_quads_with::<Sha256>(quads, &options)
+    let canonical = issue_quads_with::<Sha256>(quads, &options)
         .map_err(|e| CanonError::Failed(e.to_string()))?;
+    let mut labels = HashMap::with_capacity(canonical.len());
+    for (input, c14n) in canonical {
+        let new = relabel(&c14n)
+            .filter(|l| oxrdf_canon::BlankNode::new(l.as_str()).is_ok())
+            .ok_or_else(|| CanonError::Failed(format!("no usable label for _:{c14n}")))?;
+        labels.insert(input, new);
+    }
+    let relabelled =
+        relabel_quads(quads, &labels).map_err(|e| CanonError::Failed(e.to_string()))?;
+    let mut lines: Vec<String> = relabelled.iter().map(|q| format!("{q} .\n")).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    Ok(lines)
+}
+
+fn canonicalize_with<D: sha2_canon::Digest>(quads: &[Quad]) -> Result<String, CanonError> {
+    let found = lookalike_blank_nodes(quads);
+    if found > MAX_LOOKALIKE_BLANK_NODES {
+        return Err(CanonError::TooManyLookalikes { found });
+    }
+    let options = CanonicalizationOptions {
+        hndq_call_limit: Some(HNDQ_CALL_LIMIT),
+    };
+    let labels =
+        issue_quads_with::<D>(quads, &options).map_err(|e| CanonError::Failed(e.to_string()))?;
     let relabelled =
         relabel_quads(quads, &labels).map_err(|e| CanonError::Failed(e.to_string()))?;
     let mut lines: Vec<String> = relabelled.iter().map(|q| format!("{q} .\n")).collect();

@@ -2,7 +2,7 @@
 //!
 //! [`verify_credential`] bounds and parses the JSON, checks the OB 3.0 shape
 //! (contexts, types, issuer, dates, achievement), checks the embedded
-//! Data Integrity proof (the key must be a did:key controlled by the issuer)
+//! Data Integrity proof (the key must be controlled by the issuer)
 //! and, if asked, the recipient. A credential that fails a check is
 //! `Ok(verdict)` with the failed [`Check`]; `Err` means the checks could not
 //! run (not JSON, too large, an unknown context, an undefined term...) or
@@ -11,6 +11,9 @@
 //! [`crate::limits::MAX_STATUS_ENTRIES`] status entries, blank nodes that
 //! would make RDFC-1.0 exponential): such input is refused before the
 //! expensive work, with the reason.
+//! The shape, date and recipient checks live in one place (`assess`,
+//! crate-private) that VC-JWTs go through too ([`crate::jwt`]), with the
+//! JWS in place of the Data Integrity proof.
 //! Revocation is not decided here: the verdict carries the
 //! `credentialStatus` entry for the caller to look up (see
 //! [`crate::status_list`] and [`crate::export::native_link`]).
@@ -38,6 +41,9 @@ pub enum CredentialError {
     /// ([`ProofError::TooManyProofs`], [`crate::canon::CanonError`]).
     #[error(transparent)]
     Proof(#[from] ProofError),
+    /// Not a readable VC-JWT (see [`crate::jwt`]).
+    #[error(transparent)]
+    Jwt(crate::jwt::JwtError),
     /// The caller cancelled (see [`VerifyOptions::cancel`]).
     #[error("verification cancelled")]
     Cancelled,
@@ -202,6 +208,25 @@ pub fn verify_credential_with(
     let Value::Object(doc) = value else {
         return Err(JsonError::NotAnObject.into());
     };
+    assess(&doc, now, options, |issuer| {
+        match check_proofs_counted(&doc, issuer, contexts, options.dids, options.cancel) {
+            Err(ProofError::Cancelled) => Err(CredentialError::Cancelled),
+            other => Ok(other?),
+        }
+    })
+}
+
+/// The checks every form of credential shares (shape, proof, dates,
+/// recipient), with the proof check given by the caller: Data Integrity
+/// proofs for JSON credentials, the JWS for VC-JWTs ([`crate::jwt`]).
+/// `proofs` gets the issuer's id and returns the outcome and how many
+/// signatures it checked.
+pub(crate) fn assess(
+    doc: &Map<String, Value>,
+    now: Timestamp,
+    options: &VerifyOptions<'_>,
+    proofs: impl FnOnce(&str) -> Result<(ProofOutcome, usize), CredentialError>,
+) -> Result<Verdict, CredentialError> {
     if let Some(Value::Array(entries)) = doc.get("credentialStatus")
         && entries.len() > MAX_STATUS_ENTRIES
     {
@@ -209,19 +234,19 @@ pub fn verify_credential_with(
             found: entries.len(),
         });
     }
-    let shape = Shape::read(&doc);
+    let shape = Shape::read(doc);
     let mut checks = Vec::new();
     let mut verdict = Verdict {
         outcome: Outcome::Invalid,
         checks: Vec::new(),
-        credential_id: str_of(&doc, "id"),
+        credential_id: str_of(doc, "id"),
         issuer: shape.issuer.clone(),
         achievement_name: shape.achievement_name.clone(),
         cryptosuite: None,
         legacy_suite: false,
         valid_from: shape.valid_from,
         valid_until: shape.valid_until,
-        status: status_entries(&doc),
+        status: status_entries(doc),
         proofs_checked: 0,
     };
     if let Some(problem) = &shape.problem {
@@ -238,11 +263,7 @@ pub fn verify_credential_with(
     if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
         return Err(CredentialError::Cancelled);
     }
-    let (proof_outcome, proofs_checked) =
-        match check_proofs_counted(&doc, &issuer, contexts, options.dids, options.cancel) {
-            Err(ProofError::Cancelled) => return Err(CredentialError::Cancelled),
-            other => other?,
-        };
+    let (proof_outcome, proofs_checked) = proofs(&issuer)?;
     verdict.proofs_checked = proofs_checked;
     let mut outcome = match proof_outcome {
         ProofOutcome::Verified {

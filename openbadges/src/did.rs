@@ -4,17 +4,19 @@
 //! Resolving `did:web` means an HTTPS fetch, which verification never does.
 //! Instead the operator fetches (or carries) the issuer's DID document once
 //! and the verifier looks keys up in it: a proof's `verificationMethod` must
-//! be one of the document's Ed25519 methods and be listed under
+//! be one of the document's methods with a key of a supported type (Ed25519,
+//! P-256, P-384, RSA: see [`crate::keys`]) and be listed under
 //! `assertionMethod`, and the document's `id` becomes the key's controller,
 //! which must be the credential's issuer. A DID document is plain JSON to a
 //! resolver (DID Core), so no JSON-LD processing is involved.
+//!
+//! `did:key`s need no document: [`resolve_did_key`] derives the key from the
+//! DID itself, for Ed25519, P-256 and P-384 keys.
 
-use badgemesh_protocol::keys::{PublicKey, parse_multikey};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use crate::json::parse_bounded;
+use crate::keys::{KeyError, VerificationKey};
 
 /// Methods read from one document, at most.
 const MAX_METHODS: usize = 64;
@@ -32,18 +34,19 @@ pub enum DidError {
     /// `did:key` documents are derived from the key, never held.
     #[error("did:key needs no document")]
     DidKey,
-    /// No Ed25519 verification method is listed under `assertionMethod`.
-    #[error("no Ed25519 key is listed under assertionMethod")]
+    /// No verification method with a supported key is listed under
+    /// `assertionMethod`.
+    #[error("no supported key (Ed25519, P-256, P-384, RSA) is listed under assertionMethod")]
     NoAssertionKey,
 }
 
-/// One Ed25519 verification method.
+/// One verification method with a supported key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Method {
     /// Its absolute id (`did:web:example.org#key-1`).
     pub id: String,
     /// The key.
-    pub key: PublicKey,
+    pub key: VerificationKey,
     /// Whether the document lists it under `assertionMethod`.
     pub assertion: bool,
 }
@@ -53,14 +56,14 @@ pub struct Method {
 pub struct DidDocument {
     /// The DID.
     pub id: String,
-    /// Its Ed25519 verification methods.
+    /// Its verification methods with a supported key.
     pub methods: Vec<Method>,
 }
 
 impl DidDocument {
-    /// Reads a DID document. Methods that are not Ed25519 (`Multikey` or
-    /// `Ed25519VerificationKey2020` with `publicKeyMultibase`, or an OKP
-    /// `Ed25519` `publicKeyJwk`) are ignored.
+    /// Reads a DID document. Methods whose key is not of a supported type
+    /// (a `publicKeyMultibase` Multikey or a `publicKeyJwk`, see
+    /// [`VerificationKey::from_method`]) are ignored.
     pub fn parse(bytes: &[u8]) -> Result<DidDocument, DidError> {
         let doc = parse_bounded(bytes).map_err(|e| DidError::Json(e.to_string()))?;
         let id = doc
@@ -81,8 +84,10 @@ impl DidDocument {
         };
         let mut methods: Vec<Method> = Vec::new();
         let mut add = |m: &Map<String, Value>, assertion: bool| {
-            if let (Some(mid), Some(key)) = (m.get("id").and_then(Value::as_str), ed25519_key(m))
-                && methods.len() < MAX_METHODS
+            if let (Some(mid), Some(key)) = (
+                m.get("id").and_then(Value::as_str),
+                VerificationKey::from_method(m).ok(),
+            ) && methods.len() < MAX_METHODS
             {
                 methods.push(Method {
                     id: absolute(mid),
@@ -123,7 +128,7 @@ impl DidDocument {
 
     /// The key of verification method `vm` if the document lists it for
     /// assertions.
-    pub fn assertion_key(&self, vm: &str) -> Option<&PublicKey> {
+    pub fn assertion_key(&self, vm: &str) -> Option<&VerificationKey> {
         self.methods
             .iter()
             .find(|m| m.assertion && m.id == vm)
@@ -131,18 +136,23 @@ impl DidDocument {
     }
 }
 
-/// The Ed25519 key of a verification method object, if it has one.
-fn ed25519_key(m: &Map<String, Value>) -> Option<PublicKey> {
-    if let Some(mb) = m.get("publicKeyMultibase").and_then(Value::as_str) {
-        return parse_multikey(mb).ok();
+/// The controller and key of a `did:key` DID or DID URL
+/// (`did:key:z...` or `did:key:z...#z...`; a fragment must repeat the key).
+/// Ed25519, P-256 and P-384 did:keys resolve; others are
+/// [`KeyError::UnsupportedMultikey`].
+pub fn resolve_did_key(did_url: &str) -> Result<(String, VerificationKey), KeyError> {
+    let rest = did_url
+        .strip_prefix("did:key:")
+        .ok_or(KeyError::Multibase)?;
+    let (mb, fragment) = match rest.split_once('#') {
+        Some((mb, f)) => (mb, Some(f)),
+        None => (rest, None),
+    };
+    if fragment.is_some_and(|f| f != mb) {
+        return Err(KeyError::Multibase);
     }
-    let jwk = m.get("publicKeyJwk")?.as_object()?;
-    let field = |k: &str| jwk.get(k).and_then(Value::as_str);
-    if field("kty")? != "OKP" || field("crv")? != "Ed25519" {
-        return None;
-    }
-    let bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(field("x")?).ok()?.try_into().ok()?;
-    PublicKey::from_bytes(&bytes).ok()
+    let key = VerificationKey::from_multikey(mb)?;
+    Ok((format!("did:key:{mb}"), key))
 }
 
 /// Looks up the DID document of a DID, for proofs whose verification method
@@ -151,12 +161,41 @@ pub type DidLookup<'a> = &'a dyn Fn(&str) -> Option<DidDocument>;
 
 #[cfg(test)]
 mod tests {
-    use badgemesh_protocol::keys::SecretKey;
+    use badgemesh_protocol::keys::{PublicKey, SecretKey};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     use super::*;
 
     fn key() -> PublicKey {
         *SecretKey::from_seed(&[7; 32]).expect("key").public()
+    }
+
+    #[test]
+    fn ecdsa_methods_and_did_keys_resolve() {
+        let p256 = "zDnaepBuvsQ8cpsWrVKw8fbpGpvPeNSjVPTWoq6cRqaYzBKVP";
+        let doc = serde_json::json!({
+            "id": "did:web:issuer.example",
+            "verificationMethod": [
+                {"id": "#p256", "type": "Multikey", "publicKeyMultibase": p256},
+                {"id": "#k1", "type": "Multikey", "publicKeyMultibase": "zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme"},
+            ],
+            "assertionMethod": ["#p256", "#k1"],
+        });
+        let d = DidDocument::parse(doc.to_string().as_bytes()).expect("parses");
+        assert_eq!(d.methods.len(), 1, "the secp256k1 method is ignored");
+        assert_eq!(
+            d.assertion_key("did:web:issuer.example#p256")
+                .and_then(VerificationKey::to_multikey)
+                .as_deref(),
+            Some(p256)
+        );
+        let (controller, key) =
+            resolve_did_key(&format!("did:key:{p256}#{p256}")).expect("resolves");
+        assert_eq!(controller, format!("did:key:{p256}"));
+        assert_eq!(key.key_type(), crate::keys::KeyType::P256);
+        assert!(resolve_did_key(&format!("did:key:{p256}#other")).is_err());
+        assert!(resolve_did_key("did:web:x").is_err());
     }
 
     #[test]
@@ -177,7 +216,7 @@ mod tests {
         let d = DidDocument::parse(doc.to_string().as_bytes()).expect("parses");
         for vm in ["#key-1", "#key-2", "#key-3"] {
             let vm = format!("did:web:issuer.example{vm}");
-            assert_eq!(d.assertion_key(&vm), Some(&key()), "{vm}");
+            assert_eq!(d.assertion_key(&vm), Some(&key().into()), "{vm}");
         }
         assert_eq!(d.assertion_key("did:web:issuer.example#auth"), None);
         assert_eq!(d.assertion_key("did:web:other.example#key-1"), None);

@@ -1,7 +1,8 @@
-//! `eddsa-jcs-2022`: the Data Integrity suite that canonicalises with JSON
-//! Canonicalization (RFC 8785) instead of RDF.
+//! `eddsa-jcs-2022` and `ecdsa-jcs-2019`: the Data Integrity suites that
+//! canonicalise with JSON Canonicalization (RFC 8785) instead of RDF.
 //!
-//! The message is `SHA-256(JCS(proof options)) || SHA-256(JCS(document))`,
+//! The message is `H(JCS(proof options)) || H(JCS(document))`, with `H`
+//! SHA-256 (SHA-384 for `ecdsa-jcs-2019` with a P-384 key),
 //! where the proof options are the proof without `proofValue` and the
 //! document is the credential without `proof`, whose `@context` becomes the
 //! proof's when the proof has one (and the document's must start with it).
@@ -12,8 +13,10 @@
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-/// The suite's name.
+/// The Ed25519 suite's name.
 pub const EDDSA_JCS_2022: &str = "eddsa-jcs-2022";
+/// The ECDSA (P-256, P-384) suite's name.
+pub const ECDSA_JCS_2019: &str = "ecdsa-jcs-2019";
 
 /// The canonical forms and the signed message of a document and its proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +47,23 @@ pub fn hash_data(
     doc: &Map<String, Value>,
     proof: &Map<String, Value>,
 ) -> Result<JcsHashData, JcsError> {
+    let (canonical_proof, canonical_document) = canonical_forms(doc, proof)?;
+    let mut message = [0u8; 64];
+    message[..32].copy_from_slice(&Sha256::digest(canonical_proof.as_bytes()));
+    message[32..].copy_from_slice(&Sha256::digest(canonical_document.as_bytes()));
+    Ok(JcsHashData {
+        canonical_proof,
+        canonical_document,
+        message,
+    })
+}
+
+/// The JCS texts of the proof options and of the document, in that order:
+/// what every JCS suite hashes, each with its own hash function.
+pub fn canonical_forms(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+) -> Result<(String, String), JcsError> {
     let mut options = proof.clone();
     options.remove("proofValue");
     let mut document = doc.clone();
@@ -62,16 +82,7 @@ pub fn hash_data(
     let jcs = |v: &Map<String, Value>| {
         serde_json_canonicalizer::to_string(v).map_err(|e| JcsError::Canonicalize(e.to_string()))
     };
-    let canonical_proof = jcs(&options)?;
-    let canonical_document = jcs(&document)?;
-    let mut message = [0u8; 64];
-    message[..32].copy_from_slice(&Sha256::digest(canonical_proof.as_bytes()));
-    message[32..].copy_from_slice(&Sha256::digest(canonical_document.as_bytes()));
-    Ok(JcsHashData {
-        canonical_proof,
-        canonical_document,
-        message,
-    })
+    Ok((jcs(&options)?, jcs(&document)?))
 }
 
 #[cfg(test)]

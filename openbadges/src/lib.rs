@@ -5,9 +5,16 @@
 //! - [`rdf`]: JSON-LD to RDF (oxjsonld) with the safe-mode checks.
 //! - [`shapes`]: JSON-LD to RDF memoised by document shape (the fast path).
 //! - [`canon`]: RDFC-1.0 canonicalization (rdf-canon).
-//! - [`proof`]: `eddsa-rdfc-2022` Data Integrity proofs (sign, verify).
+//! - [`proof`]: Data Integrity proofs: `eddsa-rdfc-2022` (sign, verify),
+//!   `eddsa-jcs-2022`, `ecdsa-rdfc-2019`, `ecdsa-jcs-2019` and, through [`sd`],
+//!   `ecdsa-sd-2023` derived proofs (verify).
 //! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
-//! - [`did`]: DID documents the verifier holds (keys that are not did:key).
+//! - [`jwt`]: OB 3.0 credentials as VC-JWTs:
+//!   [`jwt::verify_jwt_credential`], [`jwt::sign_jwt`], [`jwt::looks_like_jwt`].
+//! - [`did`]: DID documents the verifier holds (keys that are not did:key),
+//!   and did:key resolution.
+//! - [`keys`]: verification keys (Ed25519, P-256, P-384, RSA) from
+//!   Multikeys and JWKs.
 //! - [`export`]: native assertion to a signed `OpenBadgeCredential`, and
 //!   [`export::native_link`] back.
 //! - [`status_list`]: Bitstring Status Lists and their credentials.
@@ -32,8 +39,11 @@ pub mod did;
 pub mod export;
 pub mod jcs;
 pub mod json;
+pub mod jwt;
+pub mod keys;
 pub mod limits;
 pub mod proof;
 pub mod rdf;
+pub mod sd;
 pub mod shapes;
 pub mod status_list;

@@ -28,3 +28,10 @@ pub const MAX_LOOKALIKE_BLANK_NODES: usize = 8;
 /// Most hash-N-degree-quads calls one canonicalisation may make (rdf-canon's
 /// default is 4,000; a credential without look-alike blank nodes makes none).
 pub const HNDQ_CALL_LIMIT: usize = 256;
+/// Longest VC-JWT (compact JWS) accepted, in characters: a credential of
+/// [`MAX_JSON_BYTES`] in base64url, plus room for a header and a signature.
+pub const MAX_JWT_CHARS: usize = MAX_JSON_BYTES / 3 * 4 + 32 * 1024;
+/// Most signatures (disclosed statements) an `ecdsa-sd-2023` derived proof
+/// may carry, and most entries of its label map and mandatory indexes; each
+/// signature is an ECDSA verification. More is refused before any.
+pub const MAX_SD_SIGNATURES: usize = 512;

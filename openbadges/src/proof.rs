@@ -1,23 +1,31 @@
-//! Data Integrity proofs with the `eddsa-rdfc-2022` cryptosuite.
+//! Data Integrity proofs: `eddsa-rdfc-2022` (signed and verified),
+//! `eddsa-jcs-2022`, `ecdsa-rdfc-2019` and `ecdsa-jcs-2019` (verified).
 //!
-//! The signed message is `hashData = SHA-256(canonProofOptions) ||
-//! SHA-256(canonDocument)`: the proof options are the proof without
+//! The signed message is `hashData = H(canonProofOptions) ||
+//! H(canonDocument)`: the proof options are the proof without
 //! `proofValue`, given the document's `@context`; the document is the
-//! credential without `proof`; both are canonicalized with RDFC-1.0. The
-//! signature is Ed25519 (checked with `verify_strict`) and `proofValue` is
-//! its multibase base58btc (`z...`) text. The legacy suite name `eddsa-2022`
-//! (same algorithm) is verified too and reported as legacy.
+//! credential without `proof`; both are canonicalized with RDFC-1.0 (or
+//! JCS for the `-jcs-` suites, see [`crate::jcs`]). `H` is SHA-256, except
+//! SHA-384 for ECDSA with a P-384 key (W3C vc-di-ecdsa). The signature is
+//! Ed25519 (checked with `verify_strict`) or ECDSA over `hashData` as IEEE
+//! P1363 `r || s`, and `proofValue` is its multibase base58btc (`z...`)
+//! text. The legacy suite name `eddsa-2022` (same algorithm) is verified too
+//! and reported as legacy. `ecdsa-sd-2023` derived proofs (selective
+//! disclosure, P-256) are verified by [`crate::sd`]; each canonicalizes the
+//! disclosed document on its own, since its blank node labels are the
+//! issuer's.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use badgemesh_protocol::keys::{IssuerId, PublicKey, SecretKey, parse_multikey};
+use badgemesh_protocol::keys::{PublicKey, SecretKey};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384};
 
-use crate::canon::{CanonError, canonicalize};
+use crate::canon::{CanonError, canonicalize, canonicalize_sha384};
 use crate::contexts::ContextSet;
-use crate::did::DidLookup;
-use crate::jcs::EDDSA_JCS_2022;
+use crate::did::{DidLookup, resolve_did_key};
+use crate::jcs::{ECDSA_JCS_2019, EDDSA_JCS_2022};
+use crate::keys::VerificationKey;
 use crate::limits::MAX_PROOFS;
 use crate::rdf::{RdfError, to_rdf, to_rdf_full};
 
@@ -27,7 +35,14 @@ pub const EDDSA_RDFC_2022: &str = "eddsa-rdfc-2022";
 pub const EDDSA_2022: &str = "eddsa-2022";
 /// The older Ed25519 suite (its own proof type and context).
 pub const ED25519_SIGNATURE_2020: &str = "Ed25519Signature2020";
-
+/// ECDSA with RDFC-1.0: P-256 with SHA-256, P-384 with SHA-384.
+pub const ECDSA_RDFC_2019: &str = "ecdsa-rdfc-2019";
+/// ECDSA selective disclosure: derived proofs are verified (see
+/// [`crate::sd`]), base proofs are not for verifiers.
+pub const ECDSA_SD_2023: &str = "ecdsa-sd-2023";
+/// Longest `proofValue` text read (a P-384 signature is about 132
+/// characters of base58btc).
+const MAX_PROOF_VALUE_CHARS: usize = 200;
 /// A proof could not be computed or checked at all.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -113,14 +128,9 @@ fn canonical_document(
     Ok(canonicalize(&rdf(&unsecured, contexts)?)?)
 }
 
-/// The canonical N-Quads of `proof`'s options (without `proofValue`, under
-/// `doc`'s `@context`).
-fn canonical_proof(
-    doc: &Map<String, Value>,
-    proof: &Map<String, Value>,
-    contexts: &ContextSet,
-    template: bool,
-) -> Result<String, ProofError> {
+/// The proof options: `proof` without `proofValue`, under `doc`'s
+/// `@context`.
+fn proof_config(doc: &Map<String, Value>, proof: &Map<String, Value>) -> Map<String, Value> {
     let mut options = Map::with_capacity(proof.len() + 1);
     if let Some(ctx) = doc.get("@context") {
         options.insert("@context".into(), ctx.clone());
@@ -130,11 +140,54 @@ fn canonical_proof(
             options.insert(k.clone(), v.clone());
         }
     }
+    options
+}
+
+/// The canonical N-Quads of `proof`'s options (without `proofValue`, under
+/// `doc`'s `@context`).
+fn canonical_proof(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    contexts: &ContextSet,
+    template: bool,
+) -> Result<String, ProofError> {
+    let options = proof_config(doc, proof);
     if template && let Some(t) = proof_template(&options, contexts) {
         return Ok(t);
     }
     let rdf = if template { to_rdf } else { to_rdf_full };
     Ok(canonicalize(&rdf(&options, contexts)?)?)
+}
+
+/// [`canonical_proof`] canonicalized with SHA-384 (P-384 `ecdsa-rdfc-2019`).
+/// Fixed-shape options have one blank node, labelled `_:c14n0` whatever the
+/// hash, so the template still applies.
+fn canonical_proof_sha384(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    contexts: &ContextSet,
+) -> Result<String, ProofError> {
+    let options = proof_config(doc, proof);
+    if let Some(t) = proof_template(&options, contexts) {
+        return Ok(t);
+    }
+    Ok(canonicalize_sha384(&to_rdf(&options, contexts)?)?)
+}
+
+/// The canonical N-Quads of the proof options and of the document (in that
+/// order) as `ecdsa-rdfc-2019` with a P-384 key makes them: RDFC-1.0 with
+/// SHA-384. (With SHA-256, [`hash_data`] gives them.)
+pub fn canonical_forms_sha384(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    contexts: &ContextSet,
+) -> Result<(String, String), ProofError> {
+    let mut unsecured = doc.clone();
+    unsecured.shift_remove("proof");
+    Ok((
+        canonical_proof_sha384(doc, proof, contexts)?,
+        canonicalize_sha384(&to_rdf(&unsecured, contexts)?)?,
+    ))
 }
 
 /// The SHA-256 of a document's canonical form, computed on first use and
@@ -143,11 +196,18 @@ fn canonical_proof(
 struct DocumentDigest<'a> {
     doc: &'a Map<String, Value>,
     digest: Option<[u8; 32]>,
+    /// The SHA-384 digest of the canonical form made with SHA-384
+    /// (`ecdsa-rdfc-2019` with P-384), once a proof needed it.
+    digest384: Option<[u8; 48]>,
 }
 
 impl<'a> DocumentDigest<'a> {
     fn new(doc: &'a Map<String, Value>) -> Self {
-        DocumentDigest { doc, digest: None }
+        DocumentDigest {
+            doc,
+            digest: None,
+            digest384: None,
+        }
     }
 
     fn get(&mut self, contexts: &ContextSet) -> Result<[u8; 32], ProofError> {
@@ -157,6 +217,19 @@ impl<'a> DocumentDigest<'a> {
         let canonical = canonical_document(self.doc, contexts, true)?;
         let d: [u8; 32] = Sha256::digest(canonical.as_bytes()).into();
         self.digest = Some(d);
+        Ok(d)
+    }
+
+    /// The SHA-384 of the document canonicalized with SHA-384.
+    fn get384(&mut self, contexts: &ContextSet) -> Result<[u8; 48], ProofError> {
+        if let Some(d) = self.digest384 {
+            return Ok(d);
+        }
+        let mut unsecured = self.doc.clone();
+        unsecured.shift_remove("proof");
+        let canonical = canonicalize_sha384(&to_rdf(&unsecured, contexts)?)?;
+        let d: [u8; 48] = Sha384::digest(canonical.as_bytes()).into();
+        self.digest384 = Some(d);
         Ok(d)
     }
 }
@@ -194,7 +267,7 @@ pub fn proof_template(options: &Map<String, Value>, contexts: &ContextSet) -> Op
         return None;
     }
     let suite = text("cryptosuite")?;
-    if suite != EDDSA_RDFC_2022 && suite != EDDSA_2022 {
+    if suite != EDDSA_RDFC_2022 && suite != EDDSA_2022 && suite != ECDSA_RDFC_2019 {
         return None;
     }
     let created = text("created")?;
@@ -265,6 +338,15 @@ pub fn decode_proof_value(text: &str) -> Option<[u8; 64]> {
     bytes.try_into().ok()
 }
 
+/// Decodes a `z...` proofValue of any length (ECDSA signatures are 64 or 96
+/// bytes), bounded.
+fn decode_proof_bytes(text: &str) -> Option<Vec<u8>> {
+    if !text.starts_with('z') || text.len() > MAX_PROOF_VALUE_CHARS {
+        return None;
+    }
+    multibase::decode(text).ok().map(|(_, bytes)| bytes)
+}
+
 /// Checks one proof over `doc` with a known key (no key discovery).
 pub fn verify_with_key(
     doc: &Map<String, Value>,
@@ -320,21 +402,6 @@ pub enum ProofOutcome {
     Unsupported(String),
 }
 
-/// The did:key a verification method names, if it is one. With a fragment,
-/// the fragment must be the same key.
-fn did_key_of(vm: &str) -> Option<(IssuerId, PublicKey)> {
-    let rest = vm.strip_prefix("did:key:")?;
-    let (mb, fragment) = match rest.split_once('#') {
-        Some((mb, f)) => (mb, Some(f)),
-        None => (rest, None),
-    };
-    if fragment.is_some_and(|f| f != mb) {
-        return None;
-    }
-    let key = parse_multikey(mb).ok()?;
-    Some((IssuerId::from_key(&key), key))
-}
-
 /// Why a verification method can never resolve, if it cannot: no scheme
 /// (`z6Mk...`), a scheme with nothing after it (`xxx:`), or the reserved
 /// example DID method (`did:example:`), as 1EdTech's validator and Digital
@@ -368,15 +435,15 @@ fn malformed_method(vm: &str) -> Option<&'static str> {
 
 /// The key an `https` verification method carries in its fragment, as
 /// 1EdTech's examples do (`https://example.edu/issuers/565049#z6Mk...`): the
-/// Ed25519 multikey, controlled by the URL without its fragment. The key is
-/// taken at its word for the signature; whether that URL belongs to whom it
-/// names is the issuer-trust question, not this one.
-fn url_key_of(vm: &str) -> Option<(String, PublicKey)> {
+/// multikey (Ed25519, P-256 or P-384), controlled by the URL without its
+/// fragment. The key is taken at its word for the signature; whether that
+/// URL belongs to whom it names is the issuer-trust question, not this one.
+fn url_key_of(vm: &str) -> Option<(String, VerificationKey)> {
     let (url, fragment) = vm.split_once('#')?;
     if !(url.starts_with("https://") || url.starts_with("http://")) || !fragment.starts_with('z') {
         return None;
     }
-    let key = parse_multikey(fragment).ok()?;
+    let key = VerificationKey::from_multikey(fragment).ok()?;
     Some((url.to_owned(), key))
 }
 
@@ -467,6 +534,9 @@ fn check_one(
         ("DataIntegrityProof", EDDSA_JCS_2022) => (EDDSA_JCS_2022, false),
         ("DataIntegrityProof", EDDSA_2022) => (EDDSA_2022, true),
         (ED25519_SIGNATURE_2020, "") => (ED25519_SIGNATURE_2020, true),
+        ("DataIntegrityProof", ECDSA_RDFC_2019) => (ECDSA_RDFC_2019, false),
+        ("DataIntegrityProof", ECDSA_JCS_2019) => (ECDSA_JCS_2019, false),
+        ("DataIntegrityProof", ECDSA_SD_2023) => (ECDSA_SD_2023, false),
         _ => {
             return Ok(ProofOutcome::Unsupported(format!(
                 "unsupported proof type {ptype:?} / cryptosuite {suite:?}"
@@ -482,12 +552,14 @@ fn check_one(
         return Ok(ProofOutcome::Invalid("no verificationMethod".into()));
     };
     let (controller, key) = if vm.starts_with("did:key:") {
-        let Some((controller, key)) = did_key_of(vm) else {
-            return Ok(ProofOutcome::Invalid(format!(
-                "verification method {vm} is not a valid Ed25519 did:key"
-            )));
-        };
-        (controller.to_did(), key)
+        match resolve_did_key(vm) {
+            Ok(resolved) => resolved,
+            Err(e) => {
+                return Ok(ProofOutcome::Invalid(format!(
+                    "verification method {vm} is not a usable did:key: {e}"
+                )));
+            }
+        }
     } else if let Some(form) = malformed_method(vm) {
         return Ok(ProofOutcome::Invalid(format!(
             "verification method {vm:?} is {form}"
@@ -508,31 +580,87 @@ fn check_one(
         };
         let Some(key) = document.assertion_key(vm) else {
             return Ok(ProofOutcome::Invalid(format!(
-                "the DID document of {did} lists no Ed25519 assertionMethod {vm}"
+                "the DID document of {did} lists no supported assertionMethod {vm}"
             )));
         };
-        (document.id.clone(), *key)
+        (document.id.clone(), key.clone())
     };
     if controller != issuer_id {
         return Ok(ProofOutcome::Invalid(format!(
             "key controller {controller} is not the issuer {issuer_id}"
         )));
     }
-    let Some(sig) = proof
-        .get("proofValue")
-        .and_then(Value::as_str)
-        .and_then(decode_proof_value)
-    else {
-        return Ok(ProofOutcome::Invalid("signature does not verify".into()));
-    };
-    *checked += 1;
-    let verified = if suite == EDDSA_JCS_2022 {
-        match crate::jcs::hash_data(document.doc, proof) {
-            Ok(hd) => key.verify(&hd.message, &sig),
-            Err(e) => return Ok(ProofOutcome::Invalid(e.to_string())),
+    let proof_value = proof.get("proofValue").and_then(Value::as_str);
+    let bad_signature = || Ok(ProofOutcome::Invalid("signature does not verify".into()));
+    let verified = match (&key, suite) {
+        // Ed25519: the fast path, a fixed 64-byte signature and `verify_strict`.
+        (VerificationKey::Ed25519(key), _) if !suite.starts_with("ecdsa-") => {
+            let Some(sig) = proof_value.and_then(decode_proof_value) else {
+                return bad_signature();
+            };
+            *checked += 1;
+            if suite == EDDSA_JCS_2022 {
+                match crate::jcs::hash_data(document.doc, proof) {
+                    Ok(hd) => key.verify(&hd.message, &sig),
+                    Err(e) => return Ok(ProofOutcome::Invalid(e.to_string())),
+                }
+            } else {
+                verify_signature(document, proof, key, &sig, contexts)?
+            }
         }
-    } else {
-        verify_signature(document, proof, &key, &sig, contexts)?
+        (VerificationKey::P384(_), ECDSA_SD_2023) => {
+            return Ok(ProofOutcome::Unsupported(
+                "ecdsa-sd-2023 is verified with P-256 keys only".into(),
+            ));
+        }
+        (VerificationKey::P256(_), ECDSA_SD_2023) => {
+            *checked += 1;
+            let canonical_proof = canonical_proof(document.doc, proof, contexts, true)?;
+            let data = match crate::sd::create_verify_data(
+                document.doc,
+                proof,
+                &canonical_proof,
+                contexts,
+            )? {
+                Ok(data) => data,
+                Err(why) => return Ok(ProofOutcome::Invalid(why)),
+            };
+            if let Err(why) = crate::sd::verify_derived(&data, &key) {
+                return Ok(ProofOutcome::Invalid(why));
+            }
+            true
+        }
+        (VerificationKey::P256(_) | VerificationKey::P384(_), ECDSA_RDFC_2019 | ECDSA_JCS_2019) => {
+            let Some(sig) = proof_value.and_then(decode_proof_bytes) else {
+                return bad_signature();
+            };
+            *checked += 1;
+            let p384 = matches!(key, VerificationKey::P384(_));
+            let message = if suite == ECDSA_JCS_2019 {
+                match crate::jcs::canonical_forms(document.doc, proof) {
+                    Ok((p, d)) => concat_hashes(p384, &p, &d),
+                    Err(e) => return Ok(ProofOutcome::Invalid(e.to_string())),
+                }
+            } else if p384 {
+                // RDFC-1.0 itself runs with SHA-384 for P-384 (vc-di-ecdsa).
+                let canonical_proof = canonical_proof_sha384(document.doc, proof, contexts)?;
+                let mut m = Sha384::digest(canonical_proof.as_bytes()).to_vec();
+                m.extend_from_slice(&document.get384(contexts)?);
+                m
+            } else {
+                let canonical_proof = canonical_proof(document.doc, proof, contexts, true)?;
+                let mut m = Sha256::digest(canonical_proof.as_bytes()).to_vec();
+                m.extend_from_slice(&document.get(contexts)?);
+                m
+            };
+            key.verify(&message, &sig)
+        }
+        _ => {
+            return Ok(ProofOutcome::Invalid(format!(
+                "a {} key cannot make a {suite} proof",
+                key.key_type()
+            )));
+        }
     };
     if !verified {
         return Ok(ProofOutcome::Invalid("signature does not verify".into()));
@@ -546,6 +674,19 @@ fn check_one(
             .and_then(Value::as_str)
             .map(str::to_owned),
     })
+}
+
+/// `H(proof) || H(document)`, with SHA-384 or SHA-256.
+fn concat_hashes(sha384: bool, proof: &str, document: &str) -> Vec<u8> {
+    if sha384 {
+        let mut m = Sha384::digest(proof.as_bytes()).to_vec();
+        m.extend_from_slice(&Sha384::digest(document.as_bytes()));
+        m
+    } else {
+        let mut m = Sha256::digest(proof.as_bytes()).to_vec();
+        m.extend_from_slice(&Sha256::digest(document.as_bytes()));
+        m
+    }
 }
 
 #[cfg(test)]
@@ -565,7 +706,7 @@ mod tests {
             &[crate::contexts::CREDENTIALS_V2, OB_V3P0_3, MULTIKEY_V1],
         ];
         for ctx in ctxs {
-            for suite in [EDDSA_RDFC_2022, EDDSA_2022] {
+            for suite in [EDDSA_RDFC_2022, EDDSA_2022, ECDSA_RDFC_2019] {
                 for created in [
                     "2010-01-01T19:23:24Z",
                     "2026-11-28T02:43:40.123+01:00",

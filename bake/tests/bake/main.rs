@@ -1,5 +1,6 @@
 //! Integration tests of `badgemesh-bake`: one binary, one module per area.
 
+mod jwt_kind;
 mod ob2_assertions;
 mod ob2_hosted;
 mod png_carrier;

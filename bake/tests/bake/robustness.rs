@@ -12,10 +12,14 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let limits = Limits::default();
         let _ = sniff(&bytes);
-        let _ = unbake(&bytes, &limits);
+        if let Ok(found) = unbake(&bytes, &limits) {
+            let _ = found.kind();
+        }
         let _ = unbake_png(&bytes, &limits);
         let _ = unbake_svg(&bytes, &limits);
         let text = String::from_utf8_lossy(&bytes);
+        let _ = badgemesh_bake::badge_kind(&text, None);
+        let _ = badgemesh_bake::badge_kind(&format!("eyJ{text}.{text}.x"), Some(badgemesh_bake::Found::Ob2));
         let _ = ob2::parse(&text);
         let _ = ob2::verify(&text, &ob2::Ob2Options::default());
     }

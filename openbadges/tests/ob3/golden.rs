@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fixtures::{T0, read};
 
-fn doc(text: &str) -> Map<String, Value> {
+pub fn doc(text: &str) -> Map<String, Value> {
     let mut v: Value = serde_json::from_str(text).expect("json");
     prepass(&mut v).expect("prepass");
     match v {
@@ -130,7 +130,7 @@ fn one_edtech_vector_altered_is_invalid() {
     assert_eq!(renamed.outcome, Outcome::Invalid);
 }
 
-fn w3c_contexts() -> ContextSet {
+pub fn w3c_contexts() -> ContextSet {
     ContextSet::pinned()
         .with_extra(
             "https://www.w3.org/ns/credentials/examples/v2",

@@ -4,8 +4,10 @@
 
 mod budget;
 mod did_web;
+mod ecdsa;
 mod fixtures;
 mod golden;
 mod interop;
+mod jwt;
 mod round_trip;
 mod status;
