@@ -5,15 +5,19 @@
 //! [`decode_jws`] opens a signed badge (a compact JWS whose payload is the
 //! assertion); [`verify`] does both and checks what can be checked without a
 //! network: the claims' shape, `revoked`, the dates against a caller-given
-//! time, the recipient, and an RS256 signature against a caller-given issuer
-//! key. The result is an [`Ob2Verdict`], never an error: a badge that fails
-//! a check is `Invalid`, one that cannot be checked here is `Indeterminate`.
+//! time, the recipient, an RS256 signature against a caller-given issuer
+//! key, and a signed badge against its issuer's [`RevocationList`], which
+//! the caller holds. The result is an [`Ob2Verdict`], never an error: a badge
+//! that fails a check is `Invalid`, one that cannot be checked here is
+//! `Indeterminate`.
 //!
 //! What cannot be done offline is said so: a hosted badge is only verifiable
 //! by fetching its URL, and a signed badge's key and revocation list live on
-//! the issuer's site. The caller must make sure a key it passes belongs to
-//! the issuer (OB 2.0 step 4: the key must be linked from the issuer
-//! Profile).
+//! the issuer's site. A signed badge whose issuer declares a revocation list
+//! the caller does not hold is `Indeterminate`, never "not revoked". The
+//! caller must make sure a key it passes belongs to the issuer (OB 2.0 step
+//! 4: the key must be linked from the issuer Profile), and that a list it
+//! passes is the one the issuer's Profile names.
 //!
 //! RS256 is verified with `ring` (`RSA_PKCS1_2048_8192_SHA256`), with the
 //! PEM and SubjectPublicKeyInfo parsed by `pem-rfc7468` and `spki`. Not the
@@ -25,6 +29,7 @@
 mod claims;
 mod jws;
 mod recipient;
+mod revocation;
 
 pub use claims::{
     Assertion, BadgeClass, BadgeRef, IdentityObject, IssuerRef, Profile, Verification,
@@ -32,6 +37,10 @@ pub use claims::{
 };
 pub use jws::{Jws, KeyError, RsaPublicKey, decode_jws};
 pub use recipient::{RecipientMatch, recipient_matches};
+pub use revocation::{
+    DeclaredList, MAX_REVOCATION_LIST_BYTES, MAX_REVOKED_ASSERTIONS, RevocationCheck,
+    RevocationList, RevokedAssertion, declared_revocation_list,
+};
 
 /// The time type of [`Ob2Options::now`] and the assertion dates.
 pub use jiff::Timestamp;
@@ -108,8 +117,10 @@ pub struct Ob2Verdict {
     /// Why the outcome is not `Valid` (empty when it is).
     pub reasons: Vec<String>,
     /// Caveats that do not change the outcome (for instance, that the
-    /// revocation list was not consulted).
+    /// issuer declares no revocation list).
     pub notes: Vec<String>,
+    /// The revocation list check of a signed badge.
+    pub revocation: RevocationCheck,
     /// The claims, if the assertion could be parsed.
     pub assertion: Option<Assertion>,
     /// Whether the input was a compact JWS.
@@ -129,6 +140,10 @@ pub struct Ob2Options<'a> {
     pub issuer_key_pem: Option<&'a str>,
     /// The expected recipient (an email address, for `type: email`).
     pub recipient: Option<&'a str>,
+    /// The issuer's revocation list, held by the caller: the one the
+    /// embedded Profile's `revocationList` names or, when the Profile is not
+    /// embedded, the one the caller knows the issuer publishes.
+    pub revocation_list: Option<&'a RevocationList>,
 }
 
 /// Verifies an OB 2.0 badge given as assertion JSON or as a compact JWS.
@@ -215,11 +230,60 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
         (VerificationKind::Signed, Some(jws)) => check_signature(&mut v, jws, options),
     }
     if signed {
-        v.notes.push(
-            "the issuer's revocation list was not consulted (it is only available online)".into(),
-        );
+        v.revocation = check_revocation(&mut v, &assertion, options);
     }
     v.finish(Some(assertion), signed, recipient)
+}
+
+/// OB 2.0 step 7: a signed assertion must not be in its issuer's
+/// `RevocationList`. Without the list, the answer is unknown unless the
+/// embedded Profile declares none.
+fn check_revocation(
+    v: &mut Findings,
+    assertion: &Assertion,
+    options: &Ob2Options<'_>,
+) -> RevocationCheck {
+    let declared = declared_revocation_list(assertion);
+    match (options.revocation_list, declared) {
+        (Some(list), _) => match list.find(assertion) {
+            Some(entry) => {
+                let why = entry.reason.as_deref().unwrap_or("no reason given");
+                v.invalid(format!(
+                    "revoked in the issuer's revocation list {} ({why})",
+                    list.id
+                ));
+                RevocationCheck::Revoked {
+                    list: list.id.clone(),
+                    reason: entry.reason.clone(),
+                }
+            }
+            None => {
+                v.notes.push(format!(
+                    "not revoked in the issuer's revocation list {}",
+                    list.id
+                ));
+                RevocationCheck::NotRevoked {
+                    list: list.id.clone(),
+                }
+            }
+        },
+        (None, DeclaredList::None) => {
+            v.notes.push(
+                "the issuer's profile declares no revocationList: there is nothing to check".into(),
+            );
+            RevocationCheck::NoListDeclared
+        }
+        (None, declared) => {
+            v.indeterminate(match &declared {
+                DeclaredList::Url(url) => format!("the issuer's revocation list {url} is not held"),
+                DeclaredList::Unknown(Some(iri)) => format!(
+                    "the issuer profile {iri} is not embedded in the badge and no revocation list of it is held, so its revocation status is unknown"
+                ),
+                _ => "the badge class and issuer profile are not embedded in the badge and no revocation list of the issuer is held, so its revocation status is unknown".into(),
+            });
+            RevocationCheck::NotHeld(declared)
+        }
+    }
 }
 
 fn check_signature(v: &mut Findings, jws: &Jws, options: &Ob2Options<'_>) {
@@ -242,11 +306,22 @@ fn check_signature(v: &mut Findings, jws: &Jws, options: &Ob2Options<'_>) {
 }
 
 /// Findings collected while verifying.
-#[derive(Default)]
 struct Findings {
     invalid: Vec<String>,
     indeterminate: Vec<String>,
     notes: Vec<String>,
+    revocation: RevocationCheck,
+}
+
+impl Default for Findings {
+    fn default() -> Self {
+        Findings {
+            invalid: Vec::new(),
+            indeterminate: Vec::new(),
+            notes: Vec::new(),
+            revocation: RevocationCheck::NotApplicable,
+        }
+    }
 }
 
 impl Findings {
@@ -277,6 +352,7 @@ impl Findings {
             outcome,
             reasons,
             notes: self.notes,
+            revocation: self.revocation,
             assertion,
             signed,
             recipient,
