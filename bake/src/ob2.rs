@@ -243,47 +243,25 @@ fn check_revocation(
     assertion: &Assertion,
     options: &Ob2Options<'_>,
 ) -> RevocationCheck {
-    let declared = declared_revocation_list(assertion);
-    match (options.revocation_list, declared) {
+    let check = match (options.revocation_list, declared_revocation_list(assertion)) {
         (Some(list), _) => match list.find(assertion) {
-            Some(entry) => {
-                let why = entry.reason.as_deref().unwrap_or("no reason given");
-                v.invalid(format!(
-                    "revoked in the issuer's revocation list {} ({why})",
-                    list.id
-                ));
-                RevocationCheck::Revoked {
-                    list: list.id.clone(),
-                    reason: entry.reason.clone(),
-                }
-            }
-            None => {
-                v.notes.push(format!(
-                    "not revoked in the issuer's revocation list {}",
-                    list.id
-                ));
-                RevocationCheck::NotRevoked {
-                    list: list.id.clone(),
-                }
-            }
+            Some(entry) => RevocationCheck::Revoked {
+                list: list.id.clone(),
+                reason: entry.reason.clone(),
+            },
+            None => RevocationCheck::NotRevoked {
+                list: list.id.clone(),
+            },
         },
-        (None, DeclaredList::None) => {
-            v.notes.push(
-                "the issuer's profile declares no revocationList: there is nothing to check".into(),
-            );
-            RevocationCheck::NoListDeclared
-        }
-        (None, declared) => {
-            v.indeterminate(match &declared {
-                DeclaredList::Url(url) => format!("the issuer's revocation list {url} is not held"),
-                DeclaredList::Unknown(Some(iri)) => format!(
-                    "the issuer profile {iri} is not embedded in the badge and no revocation list of it is held, so its revocation status is unknown"
-                ),
-                _ => "the badge class and issuer profile are not embedded in the badge and no revocation list of the issuer is held, so its revocation status is unknown".into(),
-            });
-            RevocationCheck::NotHeld(declared)
-        }
+        (None, DeclaredList::None) => RevocationCheck::NoListDeclared,
+        (None, declared) => RevocationCheck::NotHeld(declared),
+    };
+    match &check {
+        RevocationCheck::Revoked { .. } => v.invalid(check.detail()),
+        RevocationCheck::NotHeld(_) => v.indeterminate(check.detail()),
+        _ => v.notes.push(check.detail()),
     }
+    check
 }
 
 fn check_signature(v: &mut Findings, jws: &Jws, options: &Ob2Options<'_>) {

@@ -171,6 +171,35 @@ pub enum RevocationCheck {
     },
 }
 
+impl RevocationCheck {
+    /// The check in words, as [`super::verify`] reports it (a reason for
+    /// `Revoked` and `NotHeld`, a note otherwise).
+    pub fn detail(&self) -> String {
+        match self {
+            RevocationCheck::NotApplicable => {
+                "hosted badges are revoked at their URL, which is not fetched".into()
+            }
+            RevocationCheck::NoListDeclared => {
+                "the issuer's profile declares no revocationList: there is nothing to check".into()
+            }
+            RevocationCheck::NotHeld(DeclaredList::Url(url)) => {
+                format!("the issuer's revocation list {url} is not held")
+            }
+            RevocationCheck::NotHeld(DeclaredList::Unknown(Some(iri))) => format!(
+                "the issuer profile {iri} is not embedded in the badge and no revocation list of it is held, so its revocation status is unknown"
+            ),
+            RevocationCheck::NotHeld(_) => "the badge class and issuer profile are not embedded in the badge and no revocation list of the issuer is held, so its revocation status is unknown".into(),
+            RevocationCheck::NotRevoked { list } => {
+                format!("not revoked in the issuer's revocation list {list}")
+            }
+            RevocationCheck::Revoked { list, reason } => format!(
+                "revoked in the issuer's revocation list {list} ({})",
+                reason.as_deref().unwrap_or("no reason given")
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
