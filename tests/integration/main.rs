@@ -5,6 +5,7 @@ mod api;
 mod forged;
 mod front_door;
 mod gossip;
+mod held;
 mod kad_store;
 mod pending;
 mod quota;
