@@ -671,8 +671,19 @@ fn one_ed_tech_status(
         ));
         return EntryResult::Unknown(info);
     };
+    let age = held.held_since.map(|t| now.since(t));
     info["held_since"] = json!(held.held_since);
-    info["age_secs"] = json!(held.held_since.map(|t| now.since(t)));
+    info["age_secs"] = json!(age);
+    // An unsigned list has no date of its own: its age is since it was held.
+    if let (Some(max), Some(age)) = (opts.max_age_secs, age)
+        && age > max
+    {
+        info["result"] = json!("unknown");
+        info["detail"] = json!(format!(
+            "status unknown: the revocation list held for {url} was stored {age} s ago, more than the maximum age"
+        ));
+        return EntryResult::Unknown(info);
+    }
     let AnyRevocationList::OneEdTech(list) = &held.list else {
         info["result"] = json!("unknown");
         info["detail"] = json!(format!(
@@ -736,9 +747,22 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
         (None, Some(held)) => trusted_ob2_key(text, &held.ob2_keys),
         _ => None,
     };
-    let list = opts
+    let mut list = opts
         .held
         .and_then(|h| held_ob2_revocation_list(text, h, trusted.as_ref()));
+    // An unsigned list has no date of its own: its age is since it was
+    // held, and one older than --max-age counts as not held.
+    let mut too_old = None;
+    if let (Some(max), Some((h, _))) = (opts.max_age_secs, &list)
+        && let Some(age) = h.held_since.map(|t| now.since(t))
+        && age > max
+    {
+        too_old = Some(format!(
+            " (the copy held for {} was stored {age} s ago, more than the maximum age)",
+            h.url
+        ));
+        list = None;
+    }
     let v = ob2::verify(
         text,
         &ob2::Ob2Options {
@@ -815,7 +839,10 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
         checks.push(check(
             "revocation",
             revocation_status,
-            format!("{revocation_detail}{since}"),
+            format!(
+                "{revocation_detail}{since}{}",
+                too_old.as_deref().unwrap_or_default()
+            ),
         ));
     }
     checks.extend(

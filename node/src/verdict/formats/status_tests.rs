@@ -2,7 +2,8 @@
 //! against documents held in a real data directory: Bitstring and legacy
 //! StatusList2021 lists (revocation, suspension, message), lists held under
 //! the URL credentials point at, lists of did:web issuers, 1EdTech
-//! revocation lists, and DCC's published test list and credentials.
+//! revocation lists, DCC's published test list and credentials, and signed
+//! OB 2.0 badges against the OB 2.0 specification's RevocationList.
 
 use badgemesh_openbadges::contexts::{ContextSet, OB_EXTENSIONS, STATUS_LIST_2021_V1};
 use badgemesh_openbadges::proof::{proof_options, sign};
@@ -468,4 +469,189 @@ fn dccs_list_held_under_its_url_answers_for_dccs_credentials() {
             .is_some_and(|d| d.contains("not by the credential's issuer")),
         "{c}"
     );
+}
+
+const OB2_LIST: &str = include_str!("../../../../bake/tests/fixtures/ob2_revocation_list.json");
+
+/// A signed OB 2.0 badge (RS256, the bake tests' key) with assertion `id`;
+/// `issuer` is the embedded profile (or its IRI), `badge_iri` replaces the
+/// whole badge class by its IRI.
+fn ob2_badge(id: &str, issuer: Value, badge_iri: bool) -> Vec<u8> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64U;
+    let badge = if badge_iri {
+        json!("https://example.org/badges/5")
+    } else {
+        json!({"type": "BadgeClass", "id": "https://example.org/badges/5", "name": "Printmaster",
+               "description": "Prints.", "image": "https://example.org/i",
+               "criteria": {"narrative": "Print."}, "issuer": issuer})
+    };
+    let assertion = json!({
+        "@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": id,
+        "recipient": {"type": "email", "hashed": false, "identity": "ada@example.org"},
+        "badge": badge,
+        "verification": {"type": "SignedBadge", "creator": "https://example.org/keys/1"},
+        "issuedOn": "2016-12-31T23:59:59Z"
+    });
+    let key = ring::signature::RsaKeyPair::from_pkcs8(include_bytes!(
+        "../../../../bake/tests/fixtures/ob2_test_rsa_private.pk8"
+    ))
+    .expect("test key");
+    let input = format!(
+        "{}.{}",
+        B64U.encode(r#"{"alg":"RS256"}"#),
+        B64U.encode(assertion.to_string())
+    );
+    let mut sig = vec![0; key.public().modulus_len()];
+    key.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        input.as_bytes(),
+        &mut sig,
+    )
+    .expect("signs");
+    format!("{input}.{}", B64U.encode(sig)).into_bytes()
+}
+
+fn profile(revocation_list: Option<&str>) -> Value {
+    let mut p = json!({"type": "Profile", "id": "https://example.org/issuer", "name": "Makers",
+        "url": "https://example.org", "email": "c@example.org",
+        "publicKey": "https://example.org/keys/1"});
+    if let Some(u) = revocation_list {
+        p["revocationList"] = u.into();
+    }
+    p
+}
+
+fn held_with_ob2_key() -> (tempfile::TempDir, HeldDocuments) {
+    let (d, held) = held();
+    let pem = include_str!("../../../../bake/tests/fixtures/ob2_test_rsa_public.pem");
+    let key = json!({"@context": "https://w3id.org/openbadges/v2", "type": "CryptographicKey",
+        "id": "https://example.org/keys/1", "owner": "https://example.org/issuer", "publicKeyPem": pem});
+    held.ob2_keys.add(key.to_string().as_bytes()).expect("key");
+    (d, held)
+}
+
+const REVOKED_ID: &str = "urn:uuid:e79a6c18-787e-4868-8e65-e6a4530fb418";
+const KEPT_ID: &str = "urn:uuid:00000000-787e-4868-8e65-e6a4530fb418";
+
+/// OB 2.0 step 7 with the spec's RevocationList held under the URL the
+/// issuer profile names: revoked with the reason; not held, indeterminate;
+/// no list declared, valid with nothing to check.
+#[test]
+fn a_signed_ob2_badge_is_checked_against_the_held_revocation_list() {
+    let url = "https://example.org/revocations";
+    let (_d, held) = held_with_ob2_key();
+    let revoked = ob2_badge(REVOKED_ID, profile(Some(url)), false);
+    let v = verify(&revoked, &held);
+    assert_eq!(v["outcome"], "indeterminate", "{v}");
+    assert_eq!(the_check(&v, "revocation")["status"], "unknown");
+    assert_eq!(
+        the_check(&v, "revocation")["detail"],
+        format!("the issuer's revocation list {url} is not held")
+    );
+
+    held.revocation_lists
+        .add_at(Some(url), OB2_LIST.as_bytes())
+        .expect("held");
+    let v = verify(&revoked, &held);
+    assert_eq!(v["outcome"], "revoked", "{v}");
+    let c = the_check(&v, "revocation");
+    assert_eq!(c["status"], "fail");
+    assert!(
+        c["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("Honor code violation")),
+        "{c}"
+    );
+    assert_eq!(v["revocation"]["revocation_list"], url);
+    assert!(v["revocation"]["held_since"].is_string(), "{v}");
+    // The reason is in the revocation check only, not repeated.
+    assert_eq!(
+        v["checks"].as_array().map(|cs| cs
+            .iter()
+            .filter(|c| c.to_string().contains("Honor code"))
+            .count()),
+        Some(1),
+        "{v}"
+    );
+
+    let v = verify(&ob2_badge(KEPT_ID, profile(Some(url)), false), &held);
+    assert_eq!(v["outcome"], "valid", "{v}");
+    assert_eq!(the_check(&v, "revocation")["status"], "pass");
+
+    let v = verify(&ob2_badge(REVOKED_ID, profile(None), false), &held);
+    assert_eq!(v["outcome"], "valid", "{v}");
+    let c = the_check(&v, "revocation");
+    assert_eq!(c["status"], "skipped");
+    assert!(
+        c["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("declares no revocationList")),
+        "{c}"
+    );
+}
+
+/// A badge whose issuer profile (or whole badge class) is not embedded
+/// cannot say which list its issuer declares: the list held for that
+/// issuer (the profile IRI, or the trusted key's owner) answers.
+#[test]
+fn a_badge_without_an_embedded_profile_uses_the_list_held_for_its_issuer() {
+    let (_d, held) = held_with_ob2_key();
+    let by_iri = ob2_badge(REVOKED_ID, json!("https://example.org/issuer"), false);
+    let by_badge_iri = ob2_badge(REVOKED_ID, Value::Null, true);
+    for b in [&by_iri, &by_badge_iri] {
+        let v = verify(b, &held);
+        assert_eq!(v["outcome"], "indeterminate", "{v}");
+        assert!(
+            the_check(&v, "revocation")["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("not embedded")),
+            "{v}"
+        );
+    }
+    // The spec's list names its issuer https://example.org/issuer.
+    held.revocation_lists
+        .add_at(None, OB2_LIST.as_bytes())
+        .expect("held");
+    for b in [&by_iri, &by_badge_iri] {
+        assert_eq!(verify(b, &held)["outcome"], "revoked");
+    }
+}
+
+/// Unsigned lists have no date: one held longer than --max-age is not
+/// taken as current.
+#[test]
+fn unsigned_lists_older_than_the_maximum_age_are_not_used() {
+    let url = "https://example.org/revocations";
+    let (_d, held) = held_with_ob2_key();
+    held.revocation_lists
+        .add_at(Some(url), OB2_LIST.as_bytes())
+        .expect("held");
+    let badge = ob2_badge(KEPT_ID, profile(Some(url)), false);
+    // A day after the file was stored, by the wall clock that dated it.
+    let stored = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let a_day_later = Timestamp(i64::try_from(stored).expect("time") + 86_400);
+    let opts = Options {
+        held: Some(&held),
+        max_age_secs: Some(3_600),
+        ..Options::default()
+    };
+    let v = verify_any(&badge, None, a_day_later, &opts).expect("a verdict");
+    assert_eq!(v["outcome"], "indeterminate", "{v}");
+    assert!(
+        the_check(&v, "revocation")["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("more than the maximum age")),
+        "{v}"
+    );
+    let fresh = Options {
+        max_age_secs: Some(3 * 86_400),
+        ..opts
+    };
+    let v = verify_any(&badge, None, a_day_later, &fresh).expect("a verdict");
+    assert_eq!(v["outcome"], "valid", "{v}");
 }
