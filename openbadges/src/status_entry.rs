@@ -186,8 +186,10 @@ mod tests {
         status_entries(doc.as_object().expect("object"))
     }
 
-    /// The Bitstring Status List specification's `message` example (section
-    /// 2.1, EXAMPLE 3): a 2-bit entry with four messages.
+    /// The Bitstring Status List specification's `message` entry (its
+    /// example "using more complex entries"): the spec shows three of the
+    /// messages and elides the rest with `...`; the fourth is added here so
+    /// the array has the four entries a 2-bit `statusSize` requires.
     #[test]
     fn the_specs_message_entry_reads_with_its_messages() {
         let e = entries(json!({
