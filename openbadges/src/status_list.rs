@@ -31,6 +31,9 @@ use crate::json::{JsonError, parse_bounded, prepass};
 use crate::limits::{MAX_JSON_BYTES, MAX_STATUS_LIST_BYTES, MIN_STATUS_LIST_ENTRIES};
 use crate::proof::{ProofError, ProofOutcome, check_proofs, proof_options, sign};
 
+/// Most `statusPurpose` values one list may declare.
+const MAX_PURPOSES: usize = 8;
+
 /// base64url with or without padding, as issuers write it.
 const B64URL_ANY: GeneralPurpose = GeneralPurpose::new(
     &URL_SAFE,
@@ -269,8 +272,11 @@ pub struct VerifiedStatusList {
     pub kind: ListKind,
     /// Its `id` (usually the URL it is served at, not always).
     pub id: Option<String>,
-    /// `statusPurpose` (`revocation`, `suspension`, `message`, ...).
+    /// `statusPurpose` (`revocation`, `suspension`, `message`, ...); the
+    /// purposes joined with ", " when the list has several.
     pub purpose: String,
+    /// Each `statusPurpose` of the list.
+    pub purposes: Vec<String>,
     /// `validFrom` (`issuanceDate` in VC 1.1 lists): when it was signed.
     pub valid_from: Option<Timestamp>,
     /// `validUntil` (`expirationDate` in VC 1.1 lists).
@@ -280,6 +286,11 @@ pub struct VerifiedStatusList {
 }
 
 impl VerifiedStatusList {
+    /// Whether the list serves entries of `purpose`.
+    pub fn has_purpose(&self, purpose: &str) -> bool {
+        self.purposes.iter().any(|p| p == purpose)
+    }
+
     /// Whether entry `index` is set (revoked, for a revocation list); `None`
     /// if the index is outside the list.
     pub fn is_set(&self, index: u64) -> Option<bool> {
@@ -362,11 +373,19 @@ pub fn parse_status_list_credential_with(
             "credentialSubject is not a {subject_type}"
         )));
     }
-    let purpose = subject
-        .get("statusPurpose")
-        .and_then(Value::as_str)
-        .ok_or_else(|| shape("no statusPurpose"))?
-        .to_owned();
+    // One purpose, or several: "the statusListCredential might contain
+    // multiple status purposes in a single list" (Bitstring Status List,
+    // validation algorithm).
+    let purposes: Vec<String> = match subject.get("statusPurpose") {
+        Some(Value::String(p)) => vec![p.clone()],
+        Some(Value::Array(ps)) if !ps.is_empty() && ps.len() <= MAX_PURPOSES => ps
+            .iter()
+            .map(|p| p.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or_else(|| shape("statusPurpose holds something other than text"))?,
+        _ => return Err(shape("no usable statusPurpose")),
+    };
+    let purpose = purposes.join(", ");
     let encoded = subject
         .get("encodedList")
         .and_then(Value::as_str)
@@ -391,6 +410,7 @@ pub fn parse_status_list_credential_with(
         kind,
         id: doc.get("id").and_then(Value::as_str).map(str::to_owned),
         purpose,
+        purposes,
         valid_from: date(["validFrom", "issuanceDate"]),
         valid_until: date(["validUntil", "expirationDate"]),
         list,

@@ -564,7 +564,7 @@ fn status_of(
             .map(|t| t.to_string())
             .unwrap_or_else(|| "?".into())
     );
-    if list.purpose != entry.purpose {
+    if !list.has_purpose(&entry.purpose) {
         return unknown(
             info,
             format!(

@@ -160,6 +160,38 @@ fn a_did_web_list_verifies_through_the_held_document() {
     assert_eq!(list.is_set(5), Some(true));
 }
 
+/// "The statusListCredential might contain multiple status purposes in a
+/// single list" (the spec's validation algorithm): a list may declare an
+/// array, and serves each.
+#[test]
+fn a_list_may_declare_several_purposes() {
+    let mut doc = build_status_list_credential(
+        &StatusListInput {
+            url: "https://status.example/lists/2",
+            valid_from: T0,
+            valid_until: None,
+        },
+        [1u32],
+        &key(32),
+    )
+    .expect("build");
+    doc["credentialSubject"]["statusPurpose"] = json!(["revocation", "suspension"]);
+    let issuer = IssuerId::from_key(key(32).public());
+    sign(
+        &mut doc,
+        proof_options(&issuer.verification_method(), "2027-01-15T08:00:00Z"),
+        &key(32),
+        &ContextSet::pinned(),
+    )
+    .expect("sign");
+    let list = parse_status_list_credential(&bytes(&doc)).expect("verifies");
+    assert!(list.has_purpose("revocation") && list.has_purpose("suspension"));
+    assert!(!list.has_purpose("message"));
+    doc["credentialSubject"]["statusPurpose"] = json!([]);
+    let r = parse_status_list_credential(&bytes(&doc));
+    assert!(matches!(r, Err(StatusListError::Shape(_))), "{r:?}");
+}
+
 /// A legacy `StatusList2021Credential` (VC 1.1, the 2021 context pinned
 /// from Digital Bazaar's package, `encodedList` without the multibase
 /// prefix, dates in `issuanceDate`) is read like a Bitstring list.
