@@ -497,3 +497,36 @@ mod tests {
         assert_eq!(l.value(0, 0), None);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Any bitstring round-trips through `encodedList`, and a
+        /// `size`-bit value is its bits read most significant first.
+        #[test]
+        fn encoding_round_trips_and_values_read_the_bits(
+            bits in proptest::collection::vec(any::<u8>(), 1..512),
+            index in 0u64..2048,
+            size in 1u32..=8,
+        ) {
+            let list = StatusList { bits };
+            let back = StatusList::decode(&list.encode()).expect("decodes");
+            prop_assert_eq!(&back, &list);
+            let first = index * u64::from(size);
+            let expected = (first..first + u64::from(size))
+                .map(|i| list.get(i as usize).map(u32::from))
+                .try_fold(0u32, |v, b| b.map(|b| (v << 1) | b));
+            prop_assert_eq!(list.value(index, size), expected);
+        }
+
+        /// Decoding outside text never panics, whatever it is.
+        #[test]
+        fn decoding_any_text_never_panics(text in "[uH]?[A-Za-z0-9_+/=-]{0,200}") {
+            let _ = StatusList::decode(&text);
+        }
+    }
+}

@@ -247,3 +247,53 @@ mod tests {
         assert!(RevocationList::parse(b"\xff").is_err());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::ob2::parse;
+
+    fn assertion(id: &str) -> Assertion {
+        let json = serde_json::json!({
+            "@context": CONTEXT_V2, "type": "Assertion", "id": id,
+            "recipient": {"type": "email", "hashed": false, "identity": "a@example.org"},
+            "badge": "https://example.org/b", "verification": {"type": "SignedBadge"},
+            "issuedOn": "2020-01-01T00:00:00Z"
+        });
+        parse(&json.to_string()).expect("assertion")
+    }
+
+    proptest! {
+        /// Every id a list names, as a string or an object, is found, and
+        /// an id it does not name is not.
+        #[test]
+        fn listed_ids_are_found_and_others_not(
+            ids in proptest::collection::btree_set("urn:uuid:[a-f0-9]{8}", 1..20),
+            as_objects in any::<bool>(),
+        ) {
+            let entries: Vec<serde_json::Value> = ids
+                .iter()
+                .map(|id| if as_objects {
+                    serde_json::json!({"id": id, "revocationReason": "r"})
+                } else {
+                    serde_json::json!(id)
+                })
+                .collect();
+            let doc = serde_json::json!({"@context": CONTEXT_V2, "type": "RevocationList",
+                "id": "https://x.example/l", "revokedAssertions": entries});
+            let list = RevocationList::parse(doc.to_string().as_bytes()).expect("a list");
+            for id in &ids {
+                prop_assert!(list.find(&assertion(id)).is_some(), "{}", id);
+            }
+            prop_assert!(list.find(&assertion("urn:uuid:not-listed")).is_none());
+        }
+
+        /// Parsing outside bytes never panics.
+        #[test]
+        fn parsing_any_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = RevocationList::parse(&bytes);
+        }
+    }
+}
