@@ -435,8 +435,14 @@ fn held_status(
     let mut checks = Vec::new();
     let mut statuses = Vec::new();
     let (mut revoked, mut suspended, mut unknown) = (false, false, false);
+    // Entries that say whether the badge stands: revocation and suspension,
+    // and any method badgemesh cannot read (it may be either).
+    let counts = |e: &ob3::StatusEntry| {
+        matches!(e.purpose.as_str(), "revocation" | "suspension")
+            || matches!(e.method, ob3::StatusMethod::Other(_))
+    };
     for entry in &verdict.status {
-        let counts = matches!(entry.purpose.as_str(), "revocation" | "suspension");
+        let counts = counts(entry);
         let name = match entry.purpose.as_str() {
             "revocation" => "revocation",
             "suspension" => "suspension",
@@ -478,11 +484,7 @@ fn held_status(
     } else if unknown && *outcome == "valid" {
         *outcome = "indeterminate";
     }
-    if !verdict
-        .status
-        .iter()
-        .any(|e| matches!(e.purpose.as_str(), "revocation" | "suspension"))
-    {
+    if !verdict.status.iter().any(counts) {
         checks.push(check(
             "revocation",
             "skipped",

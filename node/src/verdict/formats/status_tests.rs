@@ -243,6 +243,42 @@ fn a_message_entry_reports_the_message_for_its_value() {
     assert_eq!(the_check(&v, "revocation")["status"], "skipped");
 }
 
+/// A status method badgemesh cannot read may be a revocation: the badge
+/// is indeterminate, and the verdict names the method.
+#[test]
+fn an_unknown_status_method_is_indeterminate() {
+    let (_d, held) = held();
+    let status = json!({"id": "https://status.example/rl/1#3", "type": "RevocationList2020Status",
+        "revocationListIndex": "3", "revocationListCredential": "https://status.example/rl/1"});
+    let k = key(9);
+    let issuer = IssuerId::from_key(k.public());
+    // Its terms are not in the pinned contexts: an inline context defines them.
+    let mut doc = to_map(serde_json::from_str(CREDENTIAL).expect("vector"));
+    doc["issuer"]["id"] = issuer.to_did().into();
+    doc.insert("credentialStatus".into(), status);
+    if let Some(Value::Array(c)) = doc.get_mut("@context") {
+        c.push(json!({"RevocationList2020Status": "https://w3id.org/vc-revocation-list-2020#RevocationList2020Status",
+            "revocationListIndex": "https://w3id.org/vc-revocation-list-2020#revocationListIndex",
+            "revocationListCredential": {"@id": "https://w3id.org/vc-revocation-list-2020#revocationListCredential", "@type": "@id"}}));
+    }
+    sign(
+        &mut doc,
+        proof_options(&issuer.verification_method(), "2027-01-15T08:00:00Z"),
+        &k,
+        &ContextSet::pinned(),
+    )
+    .expect("sign");
+    let v = verify(&serde_json::to_vec(&doc).expect("json"), &held);
+    assert_eq!(v["outcome"], "indeterminate", "{v}");
+    let c = the_check(&v, "status");
+    assert!(
+        c["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("RevocationList2020Status is not supported")),
+        "{c}"
+    );
+}
+
 #[test]
 fn a_list_that_is_not_held_leaves_the_status_unknown() {
     let (_d, held) = held();
