@@ -5,15 +5,19 @@
 //! [`decode_jws`] opens a signed badge (a compact JWS whose payload is the
 //! assertion); [`verify`] does both and checks what can be checked without a
 //! network: the claims' shape, `revoked`, the dates against a caller-given
-//! time, the recipient, and an RS256 signature against a caller-given issuer
-//! key. The result is an [`Ob2Verdict`], never an error: a badge that fails
-//! a check is `Invalid`, one that cannot be checked here is `Indeterminate`.
+//! time, the recipient, an RS256 signature against a caller-given issuer
+//! key, and a signed badge against its issuer's [`RevocationList`], which
+//! the caller holds. The result is an [`Ob2Verdict`], never an error: a badge
+//! that fails a check is `Invalid`, one that cannot be checked here is
+//! `Indeterminate`.
 //!
 //! What cannot be done offline is said so: a hosted badge is only verifiable
 //! by fetching its URL, and a signed badge's key and revocation list live on
-//! the issuer's site. The caller must make sure a key it passes belongs to
-//! the issuer (OB 2.0 step 4: the key must be linked from the issuer
-//! Profile).
+//! the issuer's site. A signed badge whose issuer declares a revocation list
+//! the caller does not hold is `Indeterminate`, never "not revoked". The
+//! caller must make sure a key it passes belongs to the issuer (OB 2.0 step
+//! 4: the key must be linked from the issuer Profile), and that a list it
+//! passes is the one the issuer's Profile names.
 //!
 //! RS256 is verified with `ring` (`RSA_PKCS1_2048_8192_SHA256`), with the
 //! PEM and SubjectPublicKeyInfo parsed by `pem-rfc7468` and `spki`. Not the
@@ -26,6 +30,7 @@ mod claims;
 mod hosted;
 mod jws;
 mod recipient;
+mod revocation;
 
 pub use claims::{
     Assertion, BadgeClass, BadgeRef, HostingPolicy, IdentityObject, IssuerRef, Profile,
@@ -34,6 +39,10 @@ pub use claims::{
 pub use hosted::{Documents, Fetched, Source};
 pub use jws::{Jws, KeyError, RsaPublicKey, decode_jws};
 pub use recipient::{RecipientMatch, recipient_matches};
+pub use revocation::{
+    DeclaredList, MAX_REVOCATION_LIST_BYTES, MAX_REVOKED_ASSERTIONS, RevocationCheck,
+    RevocationList, RevokedAssertion, declared_revocation_list,
+};
 
 /// The time type of [`Ob2Options::now`] and the assertion dates.
 pub use jiff::Timestamp;
@@ -109,8 +118,10 @@ pub struct Ob2Verdict {
     /// Why the outcome is not `Valid` (empty when it is).
     pub reasons: Vec<String>,
     /// Caveats that do not change the outcome (for instance, that the
-    /// revocation list was not consulted).
+    /// issuer declares no revocation list).
     pub notes: Vec<String>,
+    /// The revocation list check of a signed badge.
+    pub revocation: RevocationCheck,
     /// The claims, if the assertion could be parsed.
     pub assertion: Option<Assertion>,
     /// Whether the input was a compact JWS.
@@ -143,6 +154,10 @@ pub struct Ob2Options<'a> {
     /// checked against its hosted copy, BadgeClass and Profile; without
     /// them it is `Indeterminate` ([`HOSTED_REASON`]).
     pub documents: Option<Documents<'a>>,
+    /// The issuer's revocation list, held by the caller: the one the
+    /// embedded Profile's `revocationList` names or, when the Profile is not
+    /// embedded, the one the caller knows the issuer publishes.
+    pub revocation_list: Option<&'a RevocationList>,
 }
 
 /// Verifies an OB 2.0 badge given as assertion JSON or as a compact JWS.
@@ -264,6 +279,9 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
                         }
                     }
                     v.indeterminate.append(&mut found.indeterminate);
+                    if found.issuer.is_some() {
+                        resolved.issuer = found.issuer;
+                    }
                     pem
                 }
                 _ => None,
@@ -273,9 +291,7 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
         }
     }
     if signed {
-        v.notes.push(
-            "the issuer's revocation list was not consulted (it is only available online)".into(),
-        );
+        v.revocation = check_revocation(&mut v, &assertion, options, &mut resolved);
     }
     let mut verdict = v.finish(Some(assertion), signed, recipient);
     verdict.badge = resolved.badge;
@@ -283,6 +299,53 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
     verdict.sources = resolved.sources;
     verdict.missing = resolved.missing;
     verdict
+}
+
+/// OB 2.0 step 7: a signed assertion must not be in its issuer's
+/// `RevocationList`. Without the list, the answer is unknown unless the
+/// embedded Profile declares none.
+fn check_revocation(
+    v: &mut Findings,
+    assertion: &Assertion,
+    options: &Ob2Options<'_>,
+    resolved: &mut hosted::Resolved,
+) -> RevocationCheck {
+    let mut declared = declared_revocation_list(assertion);
+    // Online documents: the hosted Profile, when fetched, says which list is
+    // the issuer's now; the list itself may have been fetched too.
+    if let Some(url) = resolved
+        .issuer
+        .as_ref()
+        .and_then(|p| p.revocation_list.clone())
+    {
+        declared = DeclaredList::Url(url);
+    } else if resolved.issuer.is_some() && matches!(declared, DeclaredList::Unknown(_)) {
+        declared = DeclaredList::None;
+    }
+    let fetched = match (&declared, options.revocation_list, options.documents) {
+        (DeclaredList::Url(url), None, Some(docs)) => hosted::revocation_list(url, docs, resolved),
+        _ => None,
+    };
+    v.indeterminate.append(&mut resolved.indeterminate);
+    let check = match (options.revocation_list.or(fetched.as_ref()), declared) {
+        (Some(list), _) => match list.find(assertion) {
+            Some(entry) => RevocationCheck::Revoked {
+                list: list.id.clone(),
+                reason: entry.reason.clone(),
+            },
+            None => RevocationCheck::NotRevoked {
+                list: list.id.clone(),
+            },
+        },
+        (None, DeclaredList::None) => RevocationCheck::NoListDeclared,
+        (None, declared) => RevocationCheck::NotHeld(declared),
+    };
+    match &check {
+        RevocationCheck::Revoked { .. } => v.invalid(check.detail()),
+        RevocationCheck::NotHeld(_) => v.indeterminate(check.detail()),
+        _ => v.notes.push(check.detail()),
+    }
+    check
 }
 
 fn check_signature(v: &mut Findings, jws: &Jws, key: Option<&str>) {
@@ -305,11 +368,22 @@ fn check_signature(v: &mut Findings, jws: &Jws, key: Option<&str>) {
 }
 
 /// Findings collected while verifying.
-#[derive(Default)]
 struct Findings {
     invalid: Vec<String>,
     indeterminate: Vec<String>,
     notes: Vec<String>,
+    revocation: RevocationCheck,
+}
+
+impl Default for Findings {
+    fn default() -> Self {
+        Findings {
+            invalid: Vec::new(),
+            indeterminate: Vec::new(),
+            notes: Vec::new(),
+            revocation: RevocationCheck::NotApplicable,
+        }
+    }
 }
 
 impl Findings {
@@ -340,6 +414,7 @@ impl Findings {
             outcome,
             reasons,
             notes: self.notes,
+            revocation: self.revocation,
             assertion,
             signed,
             recipient,

@@ -65,9 +65,14 @@ enum Command {
     /// Trust or list Open Badges 2.0 issuer keys (for signed OB 2.0 badges).
     #[command(subcommand, name = "ob2-key")]
     Ob2Key(trusting::Ob2KeyCommand),
-    /// Hold or list other issuers' OB 3.0 status lists (revocation offline).
+    /// Hold or list other issuers' OB 3.0 status lists (revocation and
+    /// suspension offline).
     #[command(subcommand, name = "status-list")]
     StatusList(trusting::StatusListCommand),
+    /// Hold or list issuers' revocation lists (OB 2.0 signed badges, legacy
+    /// 1EdTechRevocationList).
+    #[command(subcommand, name = "revocation-list")]
+    RevocationList(trusting::RevocationListCommand),
     /// Hold or list DID documents of OB 3.0 issuers that do not use did:key.
     #[command(subcommand)]
     Did(trusting::DidCommand),
@@ -122,6 +127,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Key(c) => issuing::key(c, &dir),
         Command::Ob2Key(c) => trusting::ob2_key(c, &dir),
         Command::StatusList(c) => trusting::status_list(c, &dir),
+        Command::RevocationList(c) => trusting::revocation_list(c, &dir),
         Command::Did(c) => trusting::did(c, &dir),
         Command::Trust(c) => registry_cmd::trust(c, &dir),
         Command::Registry(c) => registry_cmd::registry(c, &dir),

@@ -104,7 +104,15 @@ pub fn print_verdict(v: &Value) {
     }
     line("issued", v["issued_on"].as_str().unwrap_or(""));
     line("expires", v["expires"].as_str().unwrap_or("never"));
-    if let Some(r) = v["revocation"].as_object() {
+    if let Some(d) = v["revocation"]["detail"].as_str() {
+        line("status", d);
+    } else if let Some(u) = v["revocation"]["revocation_list"].as_str() {
+        let since = v["revocation"]["held_since"].as_str().unwrap_or("?");
+        line(
+            "status",
+            &format!("revocation list {u}, held since {since}"),
+        );
+    } else if let Some(r) = v["revocation"].as_object() {
         let fresh = match (
             r.get("as_of").and_then(Value::as_str),
             r.get("age_secs").and_then(Value::as_i64),

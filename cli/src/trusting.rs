@@ -1,6 +1,7 @@
-//! `badgemesh ob2-key`, `badgemesh status-list` and `badgemesh did`:
-//! outside documents the node holds to verify other issuers' badges offline
-//! (OB 2.0 issuer keys, OB 3.0 status list credentials, DID documents).
+//! `badgemesh ob2-key`, `badgemesh status-list`, `badgemesh revocation-list`
+//! and `badgemesh did`: outside documents the node holds to verify other
+//! issuers' badges offline (OB 2.0 issuer keys, OB 3.0 status list
+//! credentials, OB 2.0 and 1EdTech revocation lists, DID documents).
 //!
 //! They are files in the data directory, read on every verification, so one
 //! added while the node runs applies at once, and no node is needed to add
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use badgemesh_node::trust::did_documents::DidDocuments;
 use badgemesh_node::trust::ob2_keys::Ob2Keys;
+use badgemesh_node::trust::revocation_lists::RevocationLists;
 use badgemesh_node::trust::status_lists::StatusLists;
 use clap::Subcommand;
 
@@ -70,12 +72,17 @@ pub fn ob2_key(c: Ob2KeyCommand, dir: &Path) -> Result<i32> {
 #[derive(Debug, Subcommand)]
 pub enum StatusListCommand {
     /// Hold another issuer's OB 3.0 status list: their credentials that
-    /// point at it get a revocation answer offline. The list's proof must
-    /// verify; add a newer copy to refresh it.
+    /// point at it get a status answer offline. The list's proof must
+    /// verify (for a did:web issuer, add its DID document first with
+    /// `badgemesh did add`); add a newer copy to refresh it.
     #[command(
-        after_help = "The file is the BitstringStatusListCredential served at the credential's\ncredentialStatus.statusListCredential URL.\n\nExample:\n  curl -o list.json https://badges.example/ob3/status/did:key:z6Mk.../revocation\n  badgemesh status-list add list.json"
+        after_help = "The file is the BitstringStatusListCredential (or legacy StatusList2021Credential)\nserved at the credential's credentialStatus.statusListCredential URL. Give that URL\nwith --url when the list's own id is a different one (DCC's lists, copies on a mirror).\n\nExample:\n  curl -o list.json https://badges.example/status/3\n  badgemesh status-list add --url https://badges.example/status/3 list.json"
     )]
     Add {
+        /// The URL credentials point at (`statusListCredential`); without
+        /// it, the list's `id`.
+        #[arg(long)]
+        url: Option<String>,
         /// The status list credential JSON file.
         file: PathBuf,
     },
@@ -88,48 +95,141 @@ pub enum StatusListCommand {
     },
 }
 
+fn time_or(t: Option<badgemesh_protocol::time::Timestamp>, none: &str) -> String {
+    t.map(|t| t.to_string()).unwrap_or_else(|| none.into())
+}
+
 /// Runs a `status-list` command against the data directory `dir`.
 pub fn status_list(c: StatusListCommand, dir: &Path) -> Result<i32> {
     let lists = StatusLists::in_data_dir(dir);
     match c {
-        StatusListCommand::Add { file } => {
+        StatusListCommand::Add { url, file } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
-            let list = lists
-                .add(&bytes)
+            let held = lists
+                .add_at(url.as_deref(), &bytes)
                 .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            let l = &held.list;
             println!(
-                "holding the {} list {} of {}, valid from {}",
-                list.purpose,
-                list.id.as_deref().unwrap_or("?"),
-                list.issuer.to_did(),
-                list.valid_from
-                    .map(|t| t.to_string())
-                    .unwrap_or_else(|| "?".into())
+                "holding the {} list {} of {} under {}, valid from {}",
+                l.purpose,
+                l.id.as_deref().unwrap_or("(no id)"),
+                l.issuer,
+                held.url,
+                time_or(l.valid_from, "?")
             );
+            if let Some(w) = l.short_warning() {
+                eprintln!("warning: {w}");
+            }
         }
         StatusListCommand::List { json } => {
             let all = lists.list().map_err(|e| usage(e.to_string()))?;
             let rows: Vec<serde_json::Value> = all
                 .iter()
-                .map(|l| {
+                .map(|h| {
+                    let l = &h.list;
                     serde_json::json!({
-                        "id": l.id, "issuer": l.issuer.to_did(), "purpose": l.purpose,
+                        "url": h.url, "id": l.id, "kind": l.kind.name(), "issuer": l.issuer,
+                        "purpose": l.purpose, "entries": l.list.len(),
                         "valid_from": l.valid_from, "valid_until": l.valid_until,
+                        "held_since": h.held_since, "warning": l.short_warning(),
                     })
                 })
                 .collect();
             if json {
                 print_json(&serde_json::Value::Array(rows));
             } else if rows.is_empty() {
-                println!("no status lists are held (add one with: badgemesh status-list add FILE)");
+                println!(
+                    "no status lists are held (add one with: badgemesh status-list add [--url URL] FILE)"
+                );
             } else {
-                for l in &all {
+                for h in &all {
                     println!(
-                        "{}  {}  {}",
-                        l.id.as_deref().unwrap_or("?"),
-                        l.purpose,
-                        l.issuer.to_did()
+                        "{}  {}  {}  signed {}  held since {}",
+                        h.url,
+                        h.list.purpose,
+                        h.list.issuer,
+                        time_or(h.list.valid_from, "?"),
+                        time_or(h.held_since, "?")
+                    );
+                }
+            }
+        }
+    }
+    Ok(OK)
+}
+
+/// `badgemesh revocation-list ...`
+#[derive(Debug, Subcommand)]
+pub enum RevocationListCommand {
+    /// Hold an issuer's revocation list: an OB 2.0 RevocationList (what a
+    /// signed OB 2.0 badge's issuer profile names in `revocationList`) or a
+    /// legacy OB 3.0 1EdTechRevocationList. Neither is signed: fetch it from
+    /// the issuer's own site. Signed OB 2.0 badges whose issuer declares a
+    /// list stay indeterminate until it is held.
+    #[command(
+        after_help = "Example:\n  curl -o revocations.json https://issuer.example/revocations.json\n  badgemesh revocation-list add revocations.json"
+    )]
+    Add {
+        /// The URL badges name the list by; without it, the list's `id`.
+        #[arg(long)]
+        url: Option<String>,
+        /// The revocation list JSON file.
+        file: PathBuf,
+    },
+    /// List the held revocation lists.
+    #[command(after_help = "Example:\n  badgemesh revocation-list list --json")]
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a `revocation-list` command against the data directory `dir`.
+pub fn revocation_list(c: RevocationListCommand, dir: &Path) -> Result<i32> {
+    let lists = RevocationLists::in_data_dir(dir);
+    match c {
+        RevocationListCommand::Add { url, file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
+            let held = lists
+                .add_at(url.as_deref(), &bytes)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            println!(
+                "holding the {} of {} under {} ({} revoked)",
+                held.list.kind(),
+                held.list.issuer().unwrap_or("(issuer not named)"),
+                held.url,
+                held.list.len()
+            );
+        }
+        RevocationListCommand::List { json } => {
+            let all = lists.list().map_err(|e| usage(e.to_string()))?;
+            let rows: Vec<serde_json::Value> = all
+                .iter()
+                .map(|h| {
+                    serde_json::json!({
+                        "url": h.url, "id": h.list.id(), "kind": h.list.kind(),
+                        "issuer": h.list.issuer(), "revoked": h.list.len(),
+                        "held_since": h.held_since,
+                    })
+                })
+                .collect();
+            if json {
+                print_json(&serde_json::Value::Array(rows));
+            } else if rows.is_empty() {
+                println!(
+                    "no revocation lists are held (add one with: badgemesh revocation-list add FILE)"
+                );
+            } else {
+                for h in &all {
+                    println!(
+                        "{}  {}  {} revoked  held since {}",
+                        h.url,
+                        h.list.kind(),
+                        h.list.len(),
+                        time_or(h.held_since, "?")
                     );
                 }
             }

@@ -16,7 +16,7 @@ const MAX_INPUT: u64 = 64 << 20;
 /// `badgemesh verify`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  badgemesh verify ada.badge\n  badgemesh verify ada.badge --recipient ada@example.org --max-age 1h --json\n  cat ada.badge | badgemesh verify -\n\nExit status:\n  0  valid\n  1  revoked, expired, not yet valid, or invalid (also: de-listed, with --require-listed)\n  2  the input could not be read or parsed, no node, or bad usage\n  3  indeterminate: issuer or badge class unknown here, revocation data older than --max-age, or (with --require-listed) no registry you follow vouches for the issuer"
+    after_help = "Examples:\n  badgemesh verify ada.badge\n  badgemesh verify ada.badge --recipient ada@example.org --max-age 1h --json\n  cat ada.badge | badgemesh verify -\n\nExit status:\n  0  valid\n  1  revoked, suspended, expired, not yet valid, or invalid (also: de-listed, with --require-listed)\n  2  the input could not be read or parsed, no node, or bad usage\n  3  indeterminate: issuer or badge class unknown here, revocation data (or the status or revocation list) not held or older than --max-age, or (with --require-listed) no registry you follow vouches for the issuer"
 )]
 pub struct VerifyArgs {
     /// The badge file, or - for standard input.
@@ -44,7 +44,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     online: bool,
     /// Print the verdict as JSON (stable; `outcome` is one of valid, revoked,
-    /// expired, not_yet_valid, invalid, indeterminate).
+    /// suspended, expired, not_yet_valid, invalid, indeterminate).
     #[arg(long)]
     json: bool,
 }

@@ -75,6 +75,8 @@ const OUTCOMES = {
     text: "This badge is genuine: its signature checks out and it has not been revoked. Who stands behind the issuer is shown below." },
   revoked: { word: "REVOKED", icon: "✗", tone: "bad",
     text: "The issuer has revoked this badge. It no longer counts." },
+  suspended: { word: "SUSPENDED", icon: "✗", tone: "bad",
+    text: "The issuer has suspended this badge. It does not count now; the issuer may lift the suspension." },
   expired: { word: "EXPIRED", icon: "✗", tone: "bad",
     text: "This badge is genuine but its validity period has ended." },
   not_yet_valid: { word: "NOT YET VALID", icon: "✗", tone: "bad",
@@ -90,6 +92,8 @@ const CHECKS = {
   issuer_key: "Issuer's key",
   badge_class: "Badge class",
   revocation: "Revocation",
+  suspension: "Suspension",
+  status: "Status",
   validity_period: "Validity period",
   recipient: "Recipient",
   issuer_trust: "Who vouches for the issuer",
@@ -107,6 +111,8 @@ let current = null;
 
 function freshnessText(r) {
   if (!r) return "No revocation data: this node does not know the issuer yet.";
+  if (r.detail) return r.detail;
+  if (r.revocation_list) return `Checked against the issuer's revocation list ${r.revocation_list}, held since ${r.held_since || "an unknown time"}.`;
   if (!r.as_of) return `No signed revocation list from this issuer yet (list ${r.seq}).`;
   let text = `Checked against revocation list ${r.seq}, signed ${ago(r.age_secs)}.`;
   if (r.head_seq !== null && r.head_seq !== undefined && r.head_seq > r.seq) {

@@ -10,6 +10,7 @@ pub mod bodies;
 mod bundle;
 mod error;
 mod front;
+mod held;
 mod page;
 pub mod paging;
 mod trust;

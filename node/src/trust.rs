@@ -25,5 +25,6 @@ pub mod held;
 pub mod linkage;
 pub mod ob2_keys;
 pub mod registries;
+pub mod revocation_lists;
 pub mod state;
 pub mod status_lists;

@@ -33,6 +33,26 @@ pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
 /// The Ed25519Signature2020 suite context (legacy proofs met in the wild).
 pub const ED25519_2020_V1: &str = "https://w3id.org/security/suites/ed25519-2020/v1";
 
+/// `https://w3id.org/vc/status-list/2021/v1`: legacy `StatusList2021Entry`
+/// and `StatusList2021Credential` (VC 1.1 era, still served by issuers).
+pub const STATUS_LIST_2021_V1: &str = "https://w3id.org/vc/status-list/2021/v1";
+/// `https://www.w3.org/ns/credentials/status/v1`: the Bitstring Status List
+/// terms for VC 1.1 credentials (VC 2.0's own context defines them already).
+pub const BITSTRING_STATUS_V1: &str = "https://www.w3.org/ns/credentials/status/v1";
+
+/// The status list contexts, kept apart from [`PINNED`] so that status
+/// methods can be added without touching the credential contexts.
+const STATUS_CONTEXTS: [(&str, &str); 2] = [
+    (
+        STATUS_LIST_2021_V1,
+        include_str!("../contexts/vc-status-list-2021-v1.jsonld"),
+    ),
+    (
+        BITSTRING_STATUS_V1,
+        include_str!("../contexts/vc-bitstring-status-list-v1.jsonld"),
+    ),
+];
+
 /// The pinned documents: URL and exact text.
 const PINNED: [(&str, &str); 10] = [
     (
@@ -120,6 +140,7 @@ impl ContextSet {
                 docs: Arc::new(
                     PINNED
                         .iter()
+                        .chain(STATUS_CONTEXTS.iter())
                         .map(|(url, text)| ((*url).to_owned(), Arc::from(*text)))
                         .collect(),
                 ),
@@ -206,8 +227,8 @@ mod tests {
     #[test]
     fn pinned_documents_are_json_with_a_context() {
         let set = ContextSet::pinned();
-        assert_eq!(set.urls().len(), PINNED.len());
-        for (url, _) in PINNED {
+        assert_eq!(set.urls().len(), PINNED.len() + STATUS_CONTEXTS.len());
+        for (url, _) in PINNED.iter().chain(STATUS_CONTEXTS.iter()) {
             let text = set.get(url).expect("pinned");
             let v: serde_json::Value = serde_json::from_str(text).expect("json");
             assert!(v.get("@context").is_some(), "{url}");

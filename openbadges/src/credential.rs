@@ -131,16 +131,7 @@ pub struct Check {
     pub detail: String,
 }
 
-/// A `BitstringStatusListEntry` found in the credential.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusEntry {
-    /// `revocation`, `suspension`, ...
-    pub purpose: String,
-    /// The bit index.
-    pub index: u64,
-    /// URL of the status list credential.
-    pub list_url: String,
-}
+pub use crate::status_entry::{StatusEntry, StatusMethod};
 
 /// The result of [`verify_credential`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,7 +154,7 @@ pub struct Verdict {
     pub valid_from: Option<Timestamp>,
     /// `validUntil` (or `expirationDate` for VC 1.1).
     pub valid_until: Option<Timestamp>,
-    /// The Bitstring Status List entries, for the caller to check.
+    /// The `credentialStatus` entries, for the caller to check.
     pub status: Vec<StatusEntry>,
     /// How many proof signatures were checked (the verification budget at
     /// work: at most [`crate::limits::MAX_PROOFS`]).
@@ -246,7 +237,7 @@ pub(crate) fn assess(
         legacy_suite: false,
         valid_from: shape.valid_from,
         valid_until: shape.valid_until,
-        status: status_entries(doc),
+        status: crate::status_entry::status_entries(&doc),
         proofs_checked: 0,
     };
     if let Some(problem) = &shape.problem {
@@ -478,26 +469,6 @@ impl Shape {
         }
         Ok(())
     }
-}
-
-fn status_entries(doc: &Map<String, Value>) -> Vec<StatusEntry> {
-    let entries: Vec<&Value> = match doc.get("credentialStatus") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(v) => vec![v],
-        None => vec![],
-    };
-    entries
-        .into_iter()
-        .filter_map(Value::as_object)
-        .filter(|e| e.get("type").and_then(Value::as_str) == Some("BitstringStatusListEntry"))
-        .filter_map(|e| {
-            Some(StatusEntry {
-                purpose: str_of(e, "statusPurpose")?,
-                index: e.get("statusListIndex")?.as_str()?.parse().ok()?,
-                list_url: str_of(e, "statusListCredential")?,
-            })
-        })
-        .collect()
 }
 
 /// Whether the credential subject is `who` (a DID or an email): by `id`, or

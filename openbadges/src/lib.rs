@@ -18,6 +18,8 @@
 //! - [`export`]: native assertion to a signed `OpenBadgeCredential`, and
 //!   [`export::native_link`] back.
 //! - [`status_list`]: Bitstring Status Lists and their credentials.
+//! - [`status_entry`]: a credential's `credentialStatus` entries.
+//! - [`revocation_list`]: 1EdTech's legacy revocation lists (read-only).
 //!
 //! No I/O, no clock, no network: time comes in as a parameter and contexts
 //! are compiled in.
@@ -44,6 +46,8 @@ pub mod keys;
 pub mod limits;
 pub mod proof;
 pub mod rdf;
+pub mod revocation_list;
 pub mod sd;
 pub mod shapes;
+pub mod status_entry;
 pub mod status_list;

@@ -5,6 +5,7 @@ mod api;
 mod forged;
 mod front_door;
 mod gossip;
+mod held;
 mod hosted_ob2;
 mod kad_store;
 mod pending;

@@ -11,6 +11,8 @@ use crate::Limits;
 pub struct Assertion {
     /// The assertion IRI (its hosted URL, or a `urn:uuid:` for signed badges).
     pub id: String,
+    /// The deprecated `uid`, which old revocation lists name assertions by.
+    pub uid: Option<String>,
     /// The recipient.
     pub recipient: IdentityObject,
     /// The badge: an IRI, or the embedded BadgeClass.
@@ -155,6 +157,7 @@ pub fn parse(json: &str) -> Result<Assertion, Ob2Error> {
     }
     Ok(Assertion {
         id: required_str(obj, "id")?,
+        uid: optional_str(obj, "uid")?,
         recipient: identity(object(obj, "recipient")?)?,
         badge: match obj.get("badge") {
             Some(Value::String(iri)) => BadgeRef::Iri(iri.clone()),

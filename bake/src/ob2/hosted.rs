@@ -16,6 +16,7 @@
 //! given to the verifier (baked in an image, say) that disagrees with the
 //! hosted copy about whom, what or when is invalid.
 
+use super::RevocationList;
 use super::claims::{
     Assertion, BadgeClass, BadgeRef, HostingPolicy, IssuerRef, Profile, parse, parse_badge_class,
     parse_profile,
@@ -261,6 +262,7 @@ pub(super) fn issuer_key(
             return None;
         }
     };
+    r.issuer = Some(profile.clone());
     if !profile.public_keys.iter().any(|k| k == creator) {
         r.invalid.push(format!(
             "the issuer's hosted Profile {issuer} does not list the signing key {creator}"
@@ -296,6 +298,31 @@ pub(super) fn issuer_key(
         return None;
     };
     Some(pem.to_owned())
+}
+
+/// The issuer's `RevocationList` at `url`, if fetched and readable (a
+/// signed badge's revocation check, online); otherwise noted as missing.
+pub(super) fn revocation_list(
+    url: &str,
+    docs: Documents<'_>,
+    r: &mut Resolved,
+) -> Option<RevocationList> {
+    match r.text(url, docs)? {
+        Ok(text) => match RevocationList::parse(text.as_bytes()) {
+            Ok(list) => Some(list),
+            Err(e) => {
+                r.indeterminate.push(format!(
+                    "the document at {url} is not a RevocationList: {e}"
+                ));
+                None
+            }
+        },
+        Err(()) => {
+            r.indeterminate
+                .push(format!("the revocation list {url} is gone (410 Gone)"));
+            None
+        }
+    }
 }
 
 /// The first claim on which the given badge and the hosted copy disagree.

@@ -1,7 +1,10 @@
 //! OB 2.0 assertions: claims, hosted and signed verification, recipients.
 
+use std::sync::LazyLock;
+
 use badgemesh_bake::ob2::{
-    self, BadgeRef, IssuerRef, Ob2Error, Ob2Options, Outcome, RecipientMatch, VerificationKind,
+    self, BadgeRef, DeclaredList, IssuerRef, Ob2Error, Ob2Options, Outcome, RecipientMatch,
+    RevocationCheck, RevocationList, VerificationKind,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,6 +16,14 @@ pub(crate) const PUBLIC_PEM: &str = include_str!("../fixtures/ob2_test_rsa_publi
 const PUBLIC_PKCS1_PEM: &str = include_str!("../fixtures/ob2_test_rsa_public_pkcs1.pem");
 pub(crate) const OTHER_PEM: &str = include_str!("../fixtures/ob2_other_rsa_public.pem");
 const ED25519_PEM: &str = include_str!("../fixtures/ob2_ed25519_public.pem");
+/// The OB 2.0 specification's RevocationList example, verbatim
+/// (`ob_v2p0/examples/index.md#RevocationList`).
+const SPEC_REVOCATION_LIST: &str = include_str!("../fixtures/ob2_revocation_list.json");
+
+/// The issuer's revocation list, as a caller that holds it passes it.
+static HELD_LIST: LazyLock<RevocationList> = LazyLock::new(|| {
+    RevocationList::parse(SPEC_REVOCATION_LIST.as_bytes()).expect("the spec's example")
+});
 
 /// A signed assertion with an embedded BadgeClass and issuer Profile.
 fn signed_assertion() -> serde_json::Value {
@@ -76,9 +87,11 @@ fn at(ts: &str) -> jiff::Timestamp {
     ts.parse().expect("timestamp")
 }
 
+/// The issuer's key, and its revocation list held.
 fn with_key(pem: &str) -> Ob2Options<'_> {
     Ob2Options {
         issuer_key_pem: Some(pem),
+        revocation_list: Some(&HELD_LIST),
         ..Ob2Options::default()
     }
 }
@@ -130,7 +143,18 @@ fn signed_badge_with_the_issuer_key_is_valid() {
         assert_eq!(verdict.outcome, Outcome::Valid, "{:?}", verdict.reasons);
         assert!(verdict.reasons.is_empty());
         assert!(verdict.signed);
-        assert!(verdict.notes.iter().any(|n| n.contains("revocation list")));
+        assert!(
+            verdict
+                .notes
+                .iter()
+                .any(|n| n.contains("not revoked in the issuer's revocation list"))
+        );
+        assert_eq!(
+            verdict.revocation,
+            RevocationCheck::NotRevoked {
+                list: "https://example.org/revocationList.json".into()
+            }
+        );
         let a = verdict.assertion.expect("claims");
         let BadgeRef::Embedded(class) = a.badge else {
             panic!("embedded badge class expected")
@@ -157,7 +181,7 @@ fn signed_badge_with_the_issuer_key_is_valid() {
 fn signed_badge_without_a_key_is_indeterminate() {
     let verdict = ob2::verify(&signed_jws(), &Ob2Options::default());
     assert_eq!(verdict.outcome, Outcome::Indeterminate);
-    assert_eq!(verdict.reasons, vec![ob2::NO_KEY_REASON.to_owned()]);
+    assert_eq!(verdict.reasons[0], ob2::NO_KEY_REASON);
     assert!(verdict.assertion.is_some());
 }
 
@@ -200,8 +224,7 @@ fn unusable_keys_and_algorithms_are_indeterminate() {
 fn dates_and_revocation_are_checked() {
     let options = Ob2Options {
         now: Some(at("2031-01-01T00:00:00Z")),
-        issuer_key_pem: Some(PUBLIC_PEM),
-        ..Ob2Options::default()
+        ..with_key(PUBLIC_PEM)
     };
     let verdict = ob2::verify(&signed_jws(), &options);
     assert_eq!(verdict.outcome, Outcome::Invalid);
@@ -209,8 +232,7 @@ fn dates_and_revocation_are_checked() {
 
     let options = Ob2Options {
         now: Some(at("2016-01-01T00:00:00Z")),
-        issuer_key_pem: Some(PUBLIC_PEM),
-        ..Ob2Options::default()
+        ..with_key(PUBLIC_PEM)
     };
     let verdict = ob2::verify(&signed_jws(), &options);
     assert_eq!(verdict.outcome, Outcome::Invalid);
@@ -218,8 +240,7 @@ fn dates_and_revocation_are_checked() {
 
     let options = Ob2Options {
         now: Some(at("2020-01-01T00:00:00Z")),
-        issuer_key_pem: Some(PUBLIC_PEM),
-        ..Ob2Options::default()
+        ..with_key(PUBLIC_PEM)
     };
     assert_eq!(ob2::verify(&signed_jws(), &options).outcome, Outcome::Valid);
 
@@ -230,6 +251,89 @@ fn dates_and_revocation_are_checked() {
     let verdict = ob2::verify(&jws, &options);
     assert_eq!(verdict.outcome, Outcome::Invalid);
     assert!(verdict.reasons[0].contains("Cheated"));
+}
+
+/// OB 2.0 step 7 with the specification's RevocationList: an assertion it
+/// names by `id` (as a string or an object) or by legacy `uid` is invalid,
+/// with the list's reason.
+#[test]
+fn a_signed_badge_in_its_issuers_revocation_list_is_invalid_with_the_reason() {
+    for (field, value, reason) in [
+        (
+            "id",
+            "urn:uuid:e79a6c18-787e-4868-8e65-e6a4530fb418",
+            Some("Honor code violation"),
+        ),
+        ("id", "urn:uuid:3c574c87-b96f-4f06-8eb5-68a29335b60e", None),
+        ("uid", "abc123", Some("Issued in error.")),
+    ] {
+        let mut a = signed_assertion();
+        a[field] = value.into();
+        let jws = sign(r#"{"alg":"RS256"}"#, &a.to_string());
+        let verdict = ob2::verify(&jws, &with_key(PUBLIC_PEM));
+        assert_eq!(verdict.outcome, Outcome::Invalid, "{value}");
+        assert_eq!(
+            verdict.revocation,
+            RevocationCheck::Revoked {
+                list: "https://example.org/revocationList.json".into(),
+                reason: reason.map(str::to_owned),
+            }
+        );
+        assert!(
+            verdict.reasons[0].contains(reason.unwrap_or("no reason given")),
+            "{:?}",
+            verdict.reasons
+        );
+    }
+}
+
+/// Unchecked status is never "not revoked": without the list the issuer
+/// declares, a signed badge is indeterminate and the reason names the list;
+/// a profile that declares none leaves nothing to check.
+#[test]
+fn a_signed_badge_whose_list_is_not_held_is_indeterminate() {
+    let no_list = Ob2Options {
+        issuer_key_pem: Some(PUBLIC_PEM),
+        ..Ob2Options::default()
+    };
+    let verdict = ob2::verify(&signed_jws(), &no_list);
+    assert_eq!(verdict.outcome, Outcome::Indeterminate);
+    assert_eq!(
+        verdict.reasons,
+        vec!["the issuer's revocation list https://example.org/revocations is not held".to_owned()]
+    );
+    assert_eq!(
+        verdict.revocation,
+        RevocationCheck::NotHeld(DeclaredList::Url("https://example.org/revocations".into()))
+    );
+
+    let mut undeclared = signed_assertion();
+    undeclared["badge"]["issuer"]
+        .as_object_mut()
+        .expect("profile")
+        .remove("revocationList");
+    let jws = sign(r#"{"alg":"RS256"}"#, &undeclared.to_string());
+    let verdict = ob2::verify(&jws, &no_list);
+    assert_eq!(verdict.outcome, Outcome::Valid, "{:?}", verdict.reasons);
+    assert_eq!(verdict.revocation, RevocationCheck::NoListDeclared);
+    assert!(
+        verdict
+            .notes
+            .iter()
+            .any(|n| n.contains("declares no revocationList"))
+    );
+
+    let mut by_iri = signed_assertion();
+    by_iri["badge"]["issuer"] = "https://example.org/issuer".into();
+    let jws = sign(r#"{"alg":"RS256"}"#, &by_iri.to_string());
+    let verdict = ob2::verify(&jws, &no_list);
+    assert_eq!(verdict.outcome, Outcome::Indeterminate);
+    assert!(verdict.reasons[0].contains("https://example.org/issuer is not embedded"));
+    // With the issuer's list held, the same badge is checked.
+    assert_eq!(
+        ob2::verify(&jws, &with_key(PUBLIC_PEM)).outcome,
+        Outcome::Valid
+    );
 }
 
 #[test]

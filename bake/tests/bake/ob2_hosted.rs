@@ -250,6 +250,17 @@ fn signing_site(key_pem: &str, listed: bool, owner: &str) -> Site {
         })
         .to_string(),
     );
+    s.serve(
+        "https://example.org/revocations",
+        &json!({
+            "@context": "https://w3id.org/openbadges/v2",
+            "type": "RevocationList",
+            "id": "https://example.org/revocations",
+            "issuer": "https://example.org/issuer",
+            "revokedAssertions": [],
+        })
+        .to_string(),
+    );
     s
 }
 
@@ -262,8 +273,30 @@ fn a_signed_badge_verifies_with_the_key_its_hosted_profile_lists() {
     let urls: Vec<&str> = v.sources.iter().map(|s| s.url.as_str()).collect();
     assert_eq!(
         urls,
-        ["https://example.org/issuer", "https://example.org/keys/1"]
+        [
+            "https://example.org/issuer",
+            "https://example.org/keys/1",
+            "https://example.org/revocations"
+        ]
     );
+
+    // The issuer's revocation list, fetched, revokes it.
+    let mut site = signing_site(PUBLIC_PEM, true, "https://example.org/issuer");
+    site.edit("https://example.org/revocations", |l| {
+        l["revokedAssertions"] = json!([{
+            "id": "urn:uuid:2f1b4a8e-3c1d-4e5f-9a0b-1c2d3e4f5a6b",
+            "revocationReason": "Issued in error",
+        }]);
+    });
+    let v = site.verify(&jws);
+    assert_eq!(v.outcome, Outcome::Invalid);
+    assert!(v.reasons[0].contains("Issued in error"), "{:?}", v.reasons);
+    // Not fetched yet: named as missing.
+    let mut site = signing_site(PUBLIC_PEM, true, "https://example.org/issuer");
+    site.0.remove("https://example.org/revocations");
+    let v = site.verify(&jws);
+    assert_eq!(v.outcome, Outcome::Indeterminate);
+    assert_eq!(v.missing, ["https://example.org/revocations"]);
 
     // Not listed by the hosted Profile, another owner, another key: refused.
     let v = signing_site(PUBLIC_PEM, false, "https://example.org/issuer").verify(&jws);
@@ -279,8 +312,15 @@ fn a_signed_badge_verifies_with_the_key_its_hosted_profile_lists() {
     let v = signing_site(OTHER_PEM, true, "https://example.org/issuer").verify(&jws);
     assert_eq!(v.outcome, Outcome::Invalid);
 
-    // Nothing fetched yet: undecided, naming the Profile to fetch first.
+    // Nothing fetched yet: undecided, naming the Profile and the list its
+    // embedded Profile declares.
     let v = Site(HashMap::new()).verify(&jws);
     assert_eq!(v.outcome, Outcome::Indeterminate);
-    assert_eq!(v.missing, ["https://example.org/issuer"]);
+    assert_eq!(
+        v.missing,
+        [
+            "https://example.org/issuer",
+            "https://example.org/revocations"
+        ]
+    );
 }

@@ -260,11 +260,17 @@ fn a_hosted_ob2_badge_is_indeterminate_offline_even_with_a_key() {
 /// Signs an OB 2.0 assertion as a compact RS256 JWS with the bake crate's
 /// test key.
 fn signed_ob2() -> String {
+    signed_ob2_with("urn:uuid:2f1b4a8e-3c1d-4e5f-9a0b-1c2d3e4f5a6b", None)
+}
+
+/// A signed OB 2.0 badge with assertion `id`, whose embedded issuer profile
+/// declares `revocation_list` (or none).
+pub(crate) fn signed_ob2_with(id: &str, revocation_list: Option<&str>) -> String {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64U;
-    let assertion = serde_json::json!({
+    let mut assertion = serde_json::json!({
         "@context": "https://w3id.org/openbadges/v2", "type": "Assertion",
-        "id": "urn:uuid:2f1b4a8e-3c1d-4e5f-9a0b-1c2d3e4f5a6b",
+        "id": id,
         "recipient": { "type": "email", "hashed": false, "identity": "ada@example.org" },
         "badge": { "type": "BadgeClass", "id": "https://example.org/badges/5", "name": "Printmaster",
             "description": "Prints.", "image": "https://example.org/i", "criteria": { "narrative": "Print." },
@@ -273,6 +279,9 @@ fn signed_ob2() -> String {
         "verification": { "type": "SignedBadge", "creator": "https://example.org/keys/1" },
         "issuedOn": "2016-12-31T23:59:59Z"
     });
+    if let Some(url) = revocation_list {
+        assertion["badge"]["issuer"]["revocationList"] = url.into();
+    }
     let key = ring::signature::RsaKeyPair::from_pkcs8(include_bytes!(
         "../../../bake/tests/fixtures/ob2_test_rsa_private.pk8"
     ))
@@ -348,7 +357,7 @@ fn a_signed_ob2_badge_verifies_with_the_issuers_key_only() {
 
 /// The issuer's CryptographicKey document for `pem`, at the URL the signed
 /// badge names.
-fn key_document(pem: &std::path::Path) -> String {
+pub(crate) fn key_document(pem: &std::path::Path) -> String {
     serde_json::json!({
         "@context": "https://w3id.org/openbadges/v2",
         "type": "CryptographicKey",

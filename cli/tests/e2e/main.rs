@@ -6,6 +6,7 @@ mod bundles;
 mod crash;
 mod crash_loop;
 mod harness;
+mod held_lists;
 mod interop;
 mod quickstart;
 mod storage;

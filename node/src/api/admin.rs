@@ -38,6 +38,11 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
             "/v1/admin/domain-linkage",
             post(super::trust::domain_linkage),
         )
+        .route("/v1/admin/status-lists", post(super::held::add_status_list))
+        .route(
+            "/v1/admin/revocation-lists",
+            post(super::held::add_revocation_list),
+        )
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 

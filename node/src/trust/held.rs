@@ -4,7 +4,10 @@
 //! OB 3.0 issuer's status list) are named by URL. Each is kept as one file
 //! in a subdirectory of the data directory, named by the SHA-256 of its URL
 //! and written atomically, so adding one is all or nothing and a running
-//! node sees it on its next verification.
+//! node sees it on its next verification. A document held under a URL that
+//! it does not name itself (a status list served somewhere other than its
+//! `id`) also keeps that URL beside it ([`HeldFiles::put_at`]), so listings
+//! can say where it is held; the file's time says since when.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +17,7 @@ use crate::datadir::{FileError, write_atomic};
 use crate::trust::did_documents::DidDocuments;
 use crate::trust::fetched::FetchedDocuments;
 use crate::trust::ob2_keys::Ob2Keys;
+use crate::trust::revocation_lists::RevocationLists;
 use crate::trust::status_lists::StatusLists;
 
 /// Everything the operator gave the node to hold, for verification.
@@ -27,6 +31,8 @@ pub struct HeldDocuments {
     pub dids: DidDocuments,
     /// Documents fetched from issuers' sites (online mode), with their time.
     pub fetched: FetchedDocuments,
+    /// OB 2.0 issuers' revocation lists and OB 3.0 `1EdTechRevocationList`s.
+    pub revocation_lists: RevocationLists,
 }
 
 impl HeldDocuments {
@@ -37,9 +43,13 @@ impl HeldDocuments {
             status_lists: StatusLists::in_data_dir(data_dir),
             dids: DidDocuments::in_data_dir(data_dir),
             fetched: FetchedDocuments::in_data_dir(data_dir),
+            revocation_lists: RevocationLists::in_data_dir(data_dir),
         }
     }
 }
+
+/// A held document and the URL it is held under, when that was kept.
+pub type UrlAndBytes = (Option<String>, Vec<u8>);
 
 /// One kind of held document in one data directory.
 #[derive(Debug, Clone)]
@@ -91,6 +101,37 @@ impl HeldFiles {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(FileError { path, source }),
         }
+    }
+
+    /// [`HeldFiles::put`], and keeps `url` beside the document, for
+    /// documents held under a URL they do not name themselves.
+    pub fn put_at(&self, url: &str, bytes: &[u8]) -> Result<(), HeldError> {
+        self.put(url, bytes)?;
+        write_atomic(
+            &self.path_of(url).with_extension("url"),
+            url.as_bytes(),
+            false,
+        )?;
+        Ok(())
+    }
+
+    /// When the document for `url` was last stored (added or fetched).
+    pub fn stored_at(&self, url: &str) -> Option<std::time::SystemTime> {
+        std::fs::metadata(self.path_of(url)).ok()?.modified().ok()
+    }
+
+    /// Every held document that can be read, with the URL it is held under
+    /// when [`HeldFiles::put_at`] kept it.
+    pub fn all_with_urls(&self) -> Result<Vec<UrlAndBytes>, FileError> {
+        Ok(self
+            .files()?
+            .iter()
+            .filter_map(|p| {
+                let bytes = std::fs::read(p).ok()?;
+                let url = std::fs::read_to_string(p.with_extension("url")).ok();
+                Some((url, bytes))
+            })
+            .collect())
     }
 
     /// Every held document that can be read.

@@ -1,36 +1,49 @@
 //! OB 3.0 status list credentials the node holds for other issuers.
 //!
-//! A foreign OB 3.0 credential says where its revocation bit lives
+//! A foreign OB 3.0 credential says where its status lives
 //! (`credentialStatus.statusListCredential`). The operator fetches that
-//! `BitstringStatusListCredential` (online, or carried) and adds it; it is
-//! kept only if its proof verifies, and credentials pointing at it are then
-//! checked against it offline, with its age shown. A credential whose list
-//! is not held keeps an *unknown* status, never "not revoked".
+//! `BitstringStatusListCredential` (or legacy `StatusList2021Credential`)
+//! and adds it, under the URL credentials point at, which is often not the
+//! list's own `id` (DCC serves lists whose `id` names another host). It is
+//! kept only if its proof verifies (with a did:key, or a key in a DID
+//! document the node holds, for `did:web` issuers), and credentials pointing
+//! at that URL are then checked against it offline, with its age shown. A
+//! credential whose list is not held keeps an *unknown* status, never "not
+//! revoked".
 
 use std::path::Path;
 
+use badgemesh_openbadges::did::DidLookup;
 use badgemesh_openbadges::status_list::{
-    StatusListError, VerifiedStatusList, parse_status_list_credential,
+    StatusListError, VerifiedStatusList, parse_status_list_credential_with,
 };
+use badgemesh_protocol::time::Timestamp;
 
 use crate::datadir::FileError;
+use crate::trust::did_documents::DidDocuments;
 use crate::trust::held::{HeldError, HeldFiles};
 
 /// The directory, inside the data directory, that holds the lists.
 pub const STATUS_LISTS_DIR: &str = "status-lists";
 /// How many lists a node keeps.
 pub const MAX_STATUS_LISTS: usize = 4096;
+/// Longest URL a list is held under.
+pub const MAX_URL_BYTES: usize = 2048;
 
 /// Why a list could not be added or read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HeldListError {
     /// Not a status list credential, or its proof does not verify.
-    #[error("not a verifiable BitstringStatusListCredential: {0}")]
+    #[error("not a verifiable status list credential: {0}")]
     Invalid(#[from] StatusListError),
-    /// The list has no `id`, so no credential can point at it.
-    #[error("the status list credential has no id (the URL credentials point at)")]
+    /// The list has no `id` and no URL was given, so no credential can
+    /// point at it.
+    #[error("the status list credential has no id; give the URL credentials point at (--url)")]
     NoId,
+    /// The URL to hold the list under is not an absolute http(s) URL.
+    #[error("{0:?} is not an absolute http(s) URL")]
+    BadUrl(String),
     /// The list could not be stored.
     #[error(transparent)]
     Held(#[from] HeldError),
@@ -39,46 +52,109 @@ pub enum HeldListError {
     File(#[from] FileError),
 }
 
+/// A verified list and where the node holds it.
+#[derive(Debug, Clone)]
+pub struct HeldList {
+    /// The URL credentials point at, which it is held under.
+    pub url: String,
+    /// When the node stored it (added or fetched).
+    pub held_since: Option<Timestamp>,
+    /// The list.
+    pub list: VerifiedStatusList,
+}
+
 /// The status lists of one data directory.
 #[derive(Debug, Clone)]
 pub struct StatusLists {
     files: HeldFiles,
+    dids: DidDocuments,
+}
+
+/// Whether `url` is a URL a list may be held under.
+pub(crate) fn url_ok(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= MAX_URL_BYTES
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 impl StatusLists {
-    /// The lists kept in `data_dir`.
+    /// The lists kept in `data_dir` (whose DID documents verify lists
+    /// signed by `did:web` issuers).
     pub fn in_data_dir(data_dir: &Path) -> StatusLists {
         StatusLists {
             files: HeldFiles::new(data_dir, STATUS_LISTS_DIR, MAX_STATUS_LISTS),
+            dids: DidDocuments::in_data_dir(data_dir),
         }
     }
 
-    /// Verifies and stores (or replaces) a status list credential. The bytes
-    /// are kept as given, so the proof can be checked again on every use.
-    pub fn add(&self, credential: &[u8]) -> Result<VerifiedStatusList, HeldListError> {
-        let list = parse_status_list_credential(credential)?;
-        let id = list.id.clone().ok_or(HeldListError::NoId)?;
-        self.files.put(&id, credential)?;
-        Ok(list)
+    fn parse(&self, bytes: &[u8]) -> Result<VerifiedStatusList, StatusListError> {
+        let lookup = |did: &str| self.dids.get(did);
+        let lookup: DidLookup<'_> = &lookup;
+        parse_status_list_credential_with(bytes, Some(lookup))
     }
 
-    /// The verified list served at `url`, if held.
-    pub fn get(&self, url: &str) -> Result<Option<VerifiedStatusList>, HeldListError> {
+    /// Verifies and stores (or replaces) a status list credential under
+    /// its `id`. The bytes are kept as given, so the proof can be checked
+    /// again on every use.
+    pub fn add(&self, credential: &[u8]) -> Result<HeldList, HeldListError> {
+        self.add_at(None, credential)
+    }
+
+    /// [`StatusLists::add`] under `url` (the URL credentials point at),
+    /// or under the list's `id` without one.
+    pub fn add_at(&self, url: Option<&str>, credential: &[u8]) -> Result<HeldList, HeldListError> {
+        let list = self.parse(credential)?;
+        let url = match url {
+            Some(u) => u.to_owned(),
+            None => list.id.clone().ok_or(HeldListError::NoId)?,
+        };
+        if !url_ok(&url) {
+            return Err(HeldListError::BadUrl(url));
+        }
+        self.files.put_at(&url, credential)?;
+        Ok(HeldList {
+            held_since: self.held_since(&url),
+            url,
+            list,
+        })
+    }
+
+    fn held_since(&self, url: &str) -> Option<Timestamp> {
+        let t = self.files.stored_at(url)?;
+        let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+        Some(Timestamp(i64::try_from(secs).ok()?))
+    }
+
+    /// The verified list held under `url`, if any.
+    pub fn get(&self, url: &str) -> Result<Option<HeldList>, HeldListError> {
         match self.files.get(url)? {
-            Some(bytes) => Ok(Some(parse_status_list_credential(&bytes)?)),
+            Some(bytes) => Ok(Some(HeldList {
+                url: url.to_owned(),
+                held_since: self.held_since(url),
+                list: self.parse(&bytes)?,
+            })),
             None => Ok(None),
         }
     }
 
-    /// Every held list that still verifies, sorted by URL.
-    pub fn list(&self) -> Result<Vec<VerifiedStatusList>, HeldListError> {
-        let mut all: Vec<VerifiedStatusList> = self
+    /// Every held list that still verifies, sorted by the URL it is held
+    /// under.
+    pub fn list(&self) -> Result<Vec<HeldList>, HeldListError> {
+        let mut all: Vec<HeldList> = self
             .files
-            .all()?
-            .iter()
-            .filter_map(|b| parse_status_list_credential(b).ok())
+            .all_with_urls()?
+            .into_iter()
+            .filter_map(|(url, b)| {
+                let list = self.parse(&b).ok()?;
+                let url = url.or_else(|| list.id.clone())?;
+                Some(HeldList {
+                    held_since: self.held_since(&url),
+                    url,
+                    list,
+                })
+            })
             .collect();
-        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all.sort_by(|a, b| a.url.cmp(&b.url));
         Ok(all)
     }
 }

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::trust::assess::TrustOptions;
 use crate::trust::held::HeldDocuments;
 use crate::trust::ob2_keys::{Ob2Keys, TrustedKey};
+use crate::trust::revocation_lists::HeldRevocationList;
 use crate::trust::state::TrustState;
 use crate::verdict::VerifyResponse;
 
@@ -306,10 +307,11 @@ fn ob3_verdict(
         ob3::Outcome::Indeterminate => "indeterminate",
     };
     let mut revocation = Value::Null;
+    let mut statuses = Vec::new();
     let link = badgemesh_openbadges::export::native_link_json(bytes);
     let state = link.and_then(|(issuer, _, _)| registry.and_then(|r| r.issuer(&issuer)));
     let revocation_check = match (link, state) {
-        (Some((_, Some(index), _)), Some(s)) => {
+        (Some((_, Some(index), _)), Some(s)) => Some({
             let f = s.freshness();
             revocation = json!({ "seq": f.seq, "as_of": f.as_of, "age_secs": f.as_of.map(|t| now.since(t)), "head_seq": f.head_seq });
             if let Some(entry) = s.revoked(index) {
@@ -347,17 +349,21 @@ fn ob3_verdict(
                     ),
                 )
             }
-        }
+        }),
         _ if !verdict.status.is_empty() => {
-            held_status(&verdict, now, opts, &mut outcome, &mut revocation)
+            let (status_checks, entries) =
+                held_status(&verdict, now, opts, &mut outcome, &mut revocation);
+            statuses = entries;
+            checks.extend(status_checks);
+            None
         }
-        _ => check(
+        _ => Some(check(
             "revocation",
             "skipped",
             "the credential declares no status list",
-        ),
+        )),
     };
-    checks.push(revocation_check);
+    checks.extend(revocation_check);
     let achievement = &doc["credentialSubject"]["achievement"];
     let image = achievement["image"]["id"]
         .as_str()
@@ -382,6 +388,7 @@ fn ob3_verdict(
         "cryptosuite": verdict.cryptosuite,
         "legacy_suite": verdict.legacy_suite,
         "revocation": revocation,
+        "status": statuses,
         "recipient": ob3_recipient(&doc),
     }))
 }
@@ -394,102 +401,346 @@ fn trusted_ob2_key(text: &str, keys: &Ob2Keys) -> Option<TrustedKey> {
     keys.get(&creator).ok().flatten()
 }
 
-/// The revocation check of a credential that is not one of the network's
-/// own, against the status list credentials the node holds. Anything short
-/// of a held, current list signed by the credential's issuer leaves the
-/// status unknown.
+/// What one `credentialStatus` entry came to.
+enum EntryResult {
+    /// Checked: the entry's status is clear (value 0), or a message.
+    Clear(Value),
+    /// Revoked (a set bit in a revocation list, or listed in a
+    /// 1EdTech revocation list).
+    Revoked(Value),
+    /// A set bit in a suspension list.
+    Suspended(Value),
+    /// Could not be checked.
+    Unknown(Value),
+}
+
+/// The status checks of a credential that is not one of the network's own,
+/// against the status lists and revocation lists the node holds.
+///
+/// Each entry gives one check (`revocation`, `suspension` or `status`) and
+/// one object in the verdict's `status` array (purpose, list URL, who signed
+/// it and when, since when the node holds it). Anything short of a held,
+/// current list answers *unknown*, and for a revocation or suspension entry
+/// that makes the verdict *indeterminate*, never "not revoked"; a revoked
+/// entry makes it `revoked`, a suspended one `suspended` (not valid now, but
+/// reversible: its own outcome, so the page and scripts can tell the two
+/// apart). A `message` entry reports the issuer's message for its value and
+/// leaves the outcome alone: it says nothing about validity.
 fn held_status(
     verdict: &ob3::Verdict,
     now: Timestamp,
     opts: &Options<'_>,
     outcome: &mut &'static str,
     revocation: &mut Value,
-) -> Value {
-    let mut unknown = |why: String| {
-        if *outcome == "valid" {
-            *outcome = "indeterminate";
-        }
-        check("revocation", "unknown", format!("status unknown: {why}"))
+) -> (Vec<Value>, Vec<Value>) {
+    let mut checks = Vec::new();
+    let mut statuses = Vec::new();
+    let (mut revoked, mut suspended, mut unknown) = (false, false, false);
+    // Entries that say whether the badge stands: revocation and suspension,
+    // and any method badgemesh cannot read (it may be either).
+    let counts = |e: &ob3::StatusEntry| {
+        matches!(e.purpose.as_str(), "revocation" | "suspension")
+            || matches!(e.method, ob3::StatusMethod::Other(_))
     };
-    let entries: Vec<_> = verdict
-        .status
-        .iter()
-        .filter(|s| s.purpose == "revocation")
-        .collect();
-    if entries.is_empty() {
-        return unknown("only revocation status lists are checked".into());
-    }
-    let mut as_of = Vec::new();
-    for entry in entries {
-        let url = entry.list_url.as_str();
-        let held = opts
-            .held
-            .map(|h| h.status_lists.get(url))
-            .transpose()
-            .map(Option::flatten);
-        let list = match held {
-            Ok(Some(list)) => list,
-            Ok(None) => return unknown(format!("this node holds no status list for {url}")),
-            Err(e) => return unknown(format!("the held status list for {url} is unusable: {e}")),
+    for entry in &verdict.status {
+        let counts = counts(entry);
+        let name = match entry.purpose.as_str() {
+            "revocation" => "revocation",
+            "suspension" => "suspension",
+            _ => "status",
         };
-        let signer = list.issuer.to_did();
-        if verdict.issuer.as_deref() != Some(signer.as_str()) {
-            return unknown(format!(
-                "the held list for {url} is signed by {signer}, not the credential's issuer"
-            ));
-        }
-        if list.purpose != "revocation" {
-            return unknown(format!(
-                "the held list for {url} is a {} list",
-                list.purpose
-            ));
-        }
-        if list.is_stale(now) {
-            return unknown(format!("the held list for {url} is past its validUntil"));
-        }
-        let age = list.valid_from.map(|t| now.since(t));
-        if let (Some(max), Some(age)) = (opts.max_age_secs, age)
-            && age > max
-        {
-            return unknown(format!("the held list for {url} is {age} s old"));
-        }
-        match list.is_set(entry.index) {
-            Some(true) => {
-                if *outcome != "invalid" {
-                    *outcome = "revoked";
-                }
-                *revocation =
-                    json!({ "status_list": url, "as_of": list.valid_from, "age_secs": age });
-                return check(
-                    "revocation",
-                    "fail",
-                    format!("revoked in the held status list {url}"),
-                );
+        let (status, detail) = match status_of(entry, verdict, now, opts) {
+            EntryResult::Clear(s) => ("pass", s),
+            EntryResult::Revoked(s) => {
+                revoked = true;
+                ("fail", s)
             }
-            Some(false) => {
-                as_of.push(json!({ "status_list": url, "as_of": list.valid_from, "age_secs": age }))
+            EntryResult::Suspended(s) => {
+                suspended = true;
+                ("fail", s)
             }
-            None => return unknown(format!("index {} is outside the list {url}", entry.index)),
+            EntryResult::Unknown(s) => {
+                unknown |= counts;
+                ("unknown", s)
+            }
+        };
+        checks.push(check(
+            name,
+            status,
+            detail["detail"].as_str().unwrap_or_default(),
+        ));
+        if counts && (revocation.is_null() || status == "fail") {
+            *revocation = detail.clone();
+        }
+        statuses.push(detail);
+    }
+    if revoked {
+        if *outcome != "invalid" {
+            *outcome = "revoked";
+        }
+    } else if suspended {
+        if *outcome != "invalid" {
+            *outcome = "suspended";
+        }
+    } else if unknown && *outcome == "valid" {
+        *outcome = "indeterminate";
+    }
+    if !verdict.status.iter().any(counts) {
+        checks.push(check(
+            "revocation",
+            "skipped",
+            "the credential declares no revocation or suspension status",
+        ));
+    }
+    (checks, statuses)
+}
+
+/// The status of one entry against what the node holds.
+fn status_of(
+    entry: &ob3::StatusEntry,
+    verdict: &ob3::Verdict,
+    now: Timestamp,
+    opts: &Options<'_>,
+) -> EntryResult {
+    let url = entry.list_url.as_str();
+    let mut info = json!({
+        "method": entry.method.name(),
+        "purpose": entry.purpose,
+        "status_list": url,
+        "index": entry.index,
+    });
+    let unknown = |mut info: Value, why: String| {
+        info["result"] = json!("unknown");
+        info["detail"] = json!(format!("status unknown: {why}"));
+        EntryResult::Unknown(info)
+    };
+    match entry.method {
+        ob3::StatusMethod::Bitstring | ob3::StatusMethod::StatusList2021 => {}
+        ob3::StatusMethod::OneEdTechRevocationList => {
+            return one_ed_tech_status(entry, verdict, now, opts, info);
+        }
+        _ => {
+            return unknown(
+                info,
+                format!("the status method {} is not supported", entry.method.name()),
+            );
         }
     }
-    let detail = as_of
-        .iter()
-        .map(|a| {
+    let held = opts
+        .held
+        .map(|h| h.status_lists.get(url))
+        .transpose()
+        .map(Option::flatten);
+    let held = match held {
+        Ok(Some(h)) => h,
+        Ok(None) => {
+            return unknown(
+                info,
+                format!(
+                    "this node holds no status list for {url} (badgemesh status-list add --url {url} FILE)"
+                ),
+            );
+        }
+        Err(e) => {
+            return unknown(
+                info,
+                format!("the held status list for {url} is unusable: {e}"),
+            );
+        }
+    };
+    let list = &held.list;
+    let age = list.valid_from.map(|t| now.since(t));
+    info["signed_by"] = json!(list.issuer);
+    info["as_of"] = json!(list.valid_from);
+    info["age_secs"] = json!(age);
+    info["held_since"] = json!(held.held_since);
+    if let Some(w) = list.short_warning() {
+        info["warning"] = json!(w);
+    }
+    let when = format!(
+        "signed {} by {}, held since {}",
+        list.valid_from
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "(no date)".into()),
+        list.issuer,
+        held.held_since
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "?".into())
+    );
+    if !list.has_purpose(&entry.purpose) {
+        return unknown(
+            info,
             format!(
-                "{} as of {}",
-                a["status_list"].as_str().unwrap_or(""),
-                a["as_of"]
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    // One entry is the rule; the first stands for all in the summary.
-    *revocation = as_of.first().cloned().unwrap_or(Value::Null);
-    check(
-        "revocation",
-        "pass",
-        format!("not revoked in the held status list {detail}"),
-    )
+                "the list held for {url} is a {} list, the entry is for {}",
+                list.purpose, entry.purpose
+            ),
+        );
+    }
+    if list.is_stale(now) {
+        return unknown(
+            info,
+            format!("the list held for {url} is past its validUntil"),
+        );
+    }
+    if let (Some(max), Some(age)) = (opts.max_age_secs, age)
+        && age > max
+    {
+        return unknown(info, format!("the list held for {url} is {age} s old"));
+    }
+    let Some(value) = list.list.value(entry.index, entry.size) else {
+        return unknown(
+            info,
+            format!(
+                "entry {} is outside the list held for {url} ({} entries)",
+                entry.index,
+                list.list.len()
+            ),
+        );
+    };
+    info["value"] = json!(value);
+    let warning = info["warning"]
+        .as_str()
+        .map(|w| format!("; warning: {w}"))
+        .unwrap_or_default();
+    // The Bitstring Status List spec lets the list's issuer differ from the
+    // credential's. A set bit counts whoever signed the list (at worst, a
+    // third party makes a badge look revoked); a clear one is taken only
+    // from the credential's issuer, as Digital Bazaar's verifier does by
+    // default, so nobody else can vouch that a badge is not revoked.
+    let own = verdict.issuer.as_deref() == Some(list.issuer.as_str());
+    let message = entry.message_for(value);
+    if let Some(m) = message {
+        info["message"] = json!(m);
+    }
+    let mut done = |result: &str, detail: String| {
+        info["result"] = json!(result);
+        info["detail"] = json!(format!("{detail} ({when}){warning}"));
+        info.clone()
+    };
+    match (entry.purpose.as_str(), value) {
+        ("revocation", 1..) => {
+            EntryResult::Revoked(done("revoked", format!("revoked in the status list {url}")))
+        }
+        ("suspension", 1..) => EntryResult::Suspended(done(
+            "suspended",
+            format!("suspended in the status list {url}"),
+        )),
+        ("revocation" | "suspension", 0) if !own => unknown(
+            info,
+            format!(
+                "the list held for {url} is signed by {}, not by the credential's issuer; badgemesh takes \"not {}\" only from the issuer",
+                list.issuer,
+                if entry.purpose == "revocation" {
+                    "revoked"
+                } else {
+                    "suspended"
+                }
+            ),
+        ),
+        ("revocation", _) => EntryResult::Clear(done(
+            "clear",
+            format!("not revoked in the status list {url}"),
+        )),
+        ("suspension", _) => EntryResult::Clear(done(
+            "clear",
+            format!("not suspended in the status list {url}"),
+        )),
+        (purpose, v) => EntryResult::Clear(done(
+            "reported",
+            match message {
+                Some(m) => format!("{purpose} status {v:#x}: {m:?} in the status list {url}"),
+                None => format!("{purpose} status {v:#x} in the status list {url}"),
+            },
+        )),
+    }
+}
+
+/// A `1EdTechRevocationList` entry: the credential's `id` in the list held
+/// under the entry's URL means revoked.
+fn one_ed_tech_status(
+    entry: &ob3::StatusEntry,
+    verdict: &ob3::Verdict,
+    now: Timestamp,
+    opts: &Options<'_>,
+    mut info: Value,
+) -> EntryResult {
+    use crate::trust::revocation_lists::AnyRevocationList;
+    let url = entry.list_url.as_str();
+    let held = opts.held.and_then(|h| h.revocation_lists.get(url));
+    let Some(held) = held else {
+        info["result"] = json!("unknown");
+        info["detail"] = json!(format!(
+            "status unknown: this node holds no revocation list for {url} (badgemesh revocation-list add --url {url} FILE)"
+        ));
+        return EntryResult::Unknown(info);
+    };
+    let age = held.held_since.map(|t| now.since(t));
+    info["held_since"] = json!(held.held_since);
+    info["age_secs"] = json!(age);
+    // An unsigned list has no date of its own: its age is since it was held.
+    if let (Some(max), Some(age)) = (opts.max_age_secs, age)
+        && age > max
+    {
+        info["result"] = json!("unknown");
+        info["detail"] = json!(format!(
+            "status unknown: the revocation list held for {url} was stored {age} s ago, more than the maximum age"
+        ));
+        return EntryResult::Unknown(info);
+    }
+    let AnyRevocationList::OneEdTech(list) = &held.list else {
+        info["result"] = json!("unknown");
+        info["detail"] = json!(format!(
+            "status unknown: the list held for {url} is an OB 2.0 RevocationList, not a 1EdTech revocation list"
+        ));
+        return EntryResult::Unknown(info);
+    };
+    let since = held
+        .held_since
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| "?".into());
+    let found = verdict
+        .credential_id
+        .as_deref()
+        .and_then(|id| list.find(id));
+    match found {
+        Some(r) => {
+            info["result"] = json!("revoked");
+            info["reason"] = json!(r.reason);
+            info["detail"] = json!(format!(
+                "revoked in the 1EdTech revocation list {url} ({}; held since {since})",
+                r.reason.as_deref().unwrap_or("no reason given")
+            ));
+            EntryResult::Revoked(info)
+        }
+        None => {
+            info["result"] = json!("clear");
+            info["detail"] = json!(format!(
+                "not revoked in the 1EdTech revocation list {url} (held since {since})"
+            ));
+            EntryResult::Clear(info)
+        }
+    }
+}
+
+/// The issuer's OB 2.0 revocation list, if the node holds it: the one the
+/// embedded issuer Profile names, or, when the Profile is not embedded, the
+/// one held for the issuer (named by the badge class, or as the owner of
+/// the trusted key).
+fn held_ob2_revocation_list(
+    text: &str,
+    held: &HeldDocuments,
+    key: Option<&TrustedKey>,
+) -> Option<(HeldRevocationList, badgemesh_bake::ob2::RevocationList)> {
+    use badgemesh_bake::ob2::{self, DeclaredList};
+    let jws = ob2::decode_jws(text.trim()).ok()?;
+    let assertion = ob2::parse(&jws.payload).ok()?;
+    let lists = &held.revocation_lists;
+    match ob2::declared_revocation_list(&assertion) {
+        DeclaredList::Url(url) => lists.ob2(&url),
+        DeclaredList::None => None,
+        DeclaredList::Unknown(Some(issuer)) => lists.ob2_of_issuer(&issuer),
+        DeclaredList::Unknown(None) => lists.ob2_of_issuer(key?.owner.as_deref()?),
+    }
 }
 
 fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
@@ -505,6 +756,22 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
             .and_then(|h| h.fetched.get(url))
             .and_then(|k| k.to_fetched())
     };
+    let mut list = opts
+        .held
+        .and_then(|h| held_ob2_revocation_list(text, h, trusted.as_ref()));
+    // An unsigned list has no date of its own: its age is since it was
+    // held, and one older than --max-age counts as not held.
+    let mut too_old = None;
+    if let (Some(max), Some((h, _))) = (opts.max_age_secs, &list)
+        && let Some(age) = h.held_since.map(|t| now.since(t))
+        && age > max
+    {
+        too_old = Some(format!(
+            " (the copy held for {} was stored {age} s ago, more than the maximum age)",
+            h.url
+        ));
+        list = None;
+    }
     let v = ob2::verify(
         text,
         &ob2::Ob2Options {
@@ -514,16 +781,22 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
                 .or(trusted.as_ref().map(|k| k.public_key_pem.as_str())),
             recipient: opts.recipient,
             documents: opts.held.map(|_| ob2::Documents(&lookup)),
+            revocation_list: list.as_ref().map(|(_, l)| l),
         },
     );
+    let revocation_detail = v.revocation.detail();
+    let revoked_only =
+        matches!(v.revocation, ob2::RevocationCheck::Revoked { .. }) && v.reasons.len() == 1;
     let outcome = match v.outcome {
         ob2::Outcome::Valid => "valid",
+        ob2::Outcome::Invalid if revoked_only => "revoked",
         ob2::Outcome::Invalid => "invalid",
         ob2::Outcome::Indeterminate => "indeterminate",
     };
     let mut checks: Vec<Value> = v
         .reasons
         .iter()
+        .filter(|r| **r != revocation_detail)
         .map(|r| {
             check(
                 "open_badges_2",
@@ -546,7 +819,48 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
             ),
         ));
     }
-    checks.extend(v.notes.iter().map(|n| check("note", "skipped", n.clone())));
+    let (revocation_status, revocation) = match &v.revocation {
+        ob2::RevocationCheck::NotApplicable => ("", Value::Null),
+        ob2::RevocationCheck::NoListDeclared => ("skipped", Value::Null),
+        ob2::RevocationCheck::NotHeld(_) => ("unknown", Value::Null),
+        ob2::RevocationCheck::NotRevoked { .. } | ob2::RevocationCheck::Revoked { .. } => {
+            let held = list.as_ref().map(|(h, _)| h);
+            let since = held.and_then(|h| h.held_since);
+            let status = if matches!(v.revocation, ob2::RevocationCheck::Revoked { .. }) {
+                "fail"
+            } else {
+                "pass"
+            };
+            (
+                status,
+                json!({
+                    "revocation_list": held.map(|h| h.url.clone()),
+                    "held_since": since,
+                    "age_secs": since.map(|t| now.since(t)),
+                }),
+            )
+        }
+    };
+    if !revocation_status.is_empty() {
+        let since = revocation["held_since"]
+            .as_str()
+            .map(|t| format!(" (held since {t})"))
+            .unwrap_or_default();
+        checks.push(check(
+            "revocation",
+            revocation_status,
+            format!(
+                "{revocation_detail}{since}{}",
+                too_old.as_deref().unwrap_or_default()
+            ),
+        ));
+    }
+    checks.extend(
+        v.notes
+            .iter()
+            .filter(|n| **n != revocation_detail)
+            .map(|n| check("note", "skipped", n.clone())),
+    );
     if !v.sources.is_empty() {
         let list = v
             .sources
@@ -597,11 +911,14 @@ fn ob2_verdict(text: &str, now: Timestamp, opts: &Options<'_>) -> Value {
         "expires": a.and_then(|a| a.expires.map(|e| e.to_string())),
         "checked_at": now,
         "signed": v.signed,
-        "revocation": Value::Null,
+        "revocation": revocation,
         "sources": sources,
         "missing": v.missing,
     })
 }
+
+#[cfg(test)]
+mod status_tests;
 
 #[cfg(test)]
 mod tests {
