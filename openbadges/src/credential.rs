@@ -237,7 +237,7 @@ pub(crate) fn assess(
         legacy_suite: false,
         valid_from: shape.valid_from,
         valid_until: shape.valid_until,
-        status: crate::status_entry::status_entries(&doc),
+        status: crate::status_entry::status_entries(doc),
         proofs_checked: 0,
     };
     if let Some(problem) = &shape.problem {
