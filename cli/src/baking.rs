@@ -65,7 +65,7 @@ fn bake_image(image: &[u8], text: &str) -> Result<Vec<u8>> {
 /// Bakes `credential` (OB 3.0 JSON) into `image` for `award --format`.
 pub fn bake_into(format: Format, image: Option<&[u8]>, credential: &str) -> Result<Vec<u8>> {
     match (format, image) {
-        (Format::Ob3, _) => Ok(credential.as_bytes().to_vec()),
+        (Format::Ob3 | Format::Ob3Jwt, _) => Ok(credential.as_bytes().to_vec()),
         (Format::Png, Some(img)) if sniff(img) != ImageFormat::Png => {
             Err(usage("--format png needs a PNG --image"))
         }

@@ -136,6 +136,9 @@ pub enum Format {
     Native,
     /// Open Badges 3.0 credential JSON.
     Ob3,
+    /// Open Badges 3.0 credential as a VC-JWT (EdDSA).
+    #[value(name = "ob3-jwt")]
+    Ob3Jwt,
     /// A baked PNG.
     Png,
     /// A baked SVG.
@@ -384,9 +387,17 @@ pub fn award(a: AwardArgs, dir: &Path) -> Result<i32> {
         .context("the node sent an unreadable assertion")?;
     let bytes = match a.format {
         Format::Native => native,
-        Format::Ob3 | Format::Png | Format::Svg => {
+        Format::Ob3 | Format::Ob3Jwt | Format::Png | Format::Svg => {
+            let format = if matches!(a.format, Format::Ob3Jwt) {
+                "jwt"
+            } else {
+                "json"
+            };
             let credential = client
-                .admin("/v1/admin/ob3", &json!({ "assertion": id }))?
+                .admin(
+                    "/v1/admin/ob3",
+                    &json!({ "assertion": id, "format": format }),
+                )?
                 .ok()?
                 .bytes;
             let text = String::from_utf8(credential)

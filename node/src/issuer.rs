@@ -540,14 +540,18 @@ impl LocalIssuer {
     }
 
     /// Exports a stored assertion of this issuer as a signed Open Badges 3.0
-    /// credential (JSON). It carries a `BitstringStatusListEntry` when the
+    /// credential: JSON with an `eddsa-rdfc-2022` proof, or with `jwt` a
+    /// VC-JWT (EdDSA). It carries a `BitstringStatusListEntry` when the
     /// profile names a public base URL.
     pub async fn export_ob3(
         &self,
         core: &Core,
         assertion: RecordId,
+        jwt: bool,
     ) -> Result<Vec<u8>, IssuerOpError> {
-        use badgemesh_openbadges::export::{ExportInput, export_credential_json};
+        use badgemesh_openbadges::export::{
+            ExportInput, export_credential_json, export_credential_jwt,
+        };
         let unknown = || IssuerOpError::Unknown {
             what: "assertion",
             id: assertion.to_string(),
@@ -584,8 +588,12 @@ impl LocalIssuer {
             profile: &profile,
             status_base_url: profile.public_base_url.as_deref(),
         };
-        export_credential_json(&input, issuer.current_key())
-            .map_err(|e| IssuerOpError::Export(e.to_string()))
+        if jwt {
+            export_credential_jwt(&input, issuer.current_key()).map(String::into_bytes)
+        } else {
+            export_credential_json(&input, issuer.current_key())
+        }
+        .map_err(|e| IssuerOpError::Export(e.to_string()))
     }
 
     /// The issuer's signed `BitstringStatusListCredential` (JSON), listing

@@ -44,6 +44,9 @@ pub enum ExportError {
     /// Signing failed (a value the JSON-LD processor refuses, e.g. a relative URL).
     #[error(transparent)]
     Proof(#[from] ProofError),
+    /// The credential could not be signed as a VC-JWT.
+    #[error(transparent)]
+    Jwt(#[from] crate::jwt::JwtError),
 }
 
 /// What to export.
@@ -241,6 +244,19 @@ pub fn export_credential_json(
     let mut out = serde_json::to_vec_pretty(&Value::Object(doc)).unwrap_or_default();
     out.push(b'\n');
     Ok(out)
+}
+
+/// The same credential as an OB 3.0 VC-JWT (the specification's other
+/// proof format): the credential without its Data Integrity proof, signed
+/// with EdDSA under the issuer's did:key verification method.
+pub fn export_credential_jwt(
+    input: &ExportInput<'_>,
+    key: &SecretKey,
+) -> Result<String, ExportError> {
+    let mut doc = export_credential(input, key)?;
+    doc.shift_remove("proof");
+    let kid = input.assertion.issuer.verification_method();
+    Ok(crate::jwt::sign_jwt(&doc, key, &kid)?)
 }
 
 /// The native records an exported credential names: the issuer, the status

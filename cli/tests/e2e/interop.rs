@@ -690,3 +690,91 @@ fn verify_online_fetches_a_did_web_issuers_document() {
         "{r:?}"
     );
 }
+
+#[test]
+fn an_ob3_jwt_award_verifies_bare_and_baked_and_follows_revocation() {
+    let a = NodeProc::start(&[]);
+    a.cmd(&[
+        "issuer",
+        "init",
+        "--name",
+        "JWT Academy",
+        "--public-url",
+        "https://badges.example",
+    ])
+    .ok();
+    let badge = a.create_badge("Tokens");
+    let dir = a.dir.clone();
+    let path = |name: &str| dir.join(name).to_str().expect("path").to_owned();
+    std::fs::write(path("badge.png"), PNG).expect("png");
+    let id = a
+        .cmd(&[
+            "award",
+            &badge,
+            "--to",
+            "ada@example.org",
+            "--format",
+            "ob3-jwt",
+            "--out",
+            &path("ada.jwt"),
+        ])
+        .ok()
+        .line();
+    let token = std::fs::read_to_string(path("ada.jwt")).expect("token");
+    assert!(
+        token.starts_with("eyJ") && token.split('.').count() == 3,
+        "{token}"
+    );
+
+    let verdict = |file: &str| {
+        let r = a.cmd(&[
+            "verify",
+            &path(file),
+            "--recipient",
+            "ada@example.org",
+            "--json",
+        ]);
+        (r.code, r.json())
+    };
+    let (code, v) = verdict("ada.jwt");
+    assert_eq!((code, v["outcome"].as_str()), (0, Some("valid")), "{v}");
+    assert_eq!(v["format"], "ob3");
+    assert_eq!(v["cryptosuite"], "VC-JWT EdDSA", "{v}");
+    assert_eq!(v["badge"]["name"], "Tokens");
+
+    // Baked into a PNG by hand: still an OB 3.0 JWT, not sent down the OB 2.0 path.
+    a.cmd(&[
+        "bake",
+        &path("badge.png"),
+        &path("ada.jwt"),
+        "--out",
+        &path("ada.png"),
+    ])
+    .ok();
+    let (code, v) = verdict("ada.png");
+    assert_eq!((code, v["outcome"].as_str()), (0, Some("valid")), "{v}");
+    assert_eq!(v["carrier"], "png");
+
+    // A changed payload character: invalid.
+    let mut parts: Vec<String> = token.trim().split('.').map(str::to_owned).collect();
+    let flipped: String = parts[1]
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 40 {
+                if c == 'A' { 'B' } else { 'A' }
+            } else {
+                c
+            }
+        })
+        .collect();
+    parts[1] = flipped;
+    std::fs::write(path("tampered.jwt"), parts.join(".")).expect("write");
+    let (code, v) = verdict("tampered.jwt");
+    assert_eq!(code, 1, "{v}");
+
+    // Revoking the native award revokes the JWT form too.
+    a.cmd(&["revoke", &id]).ok();
+    let (code, v) = verdict("ada.jwt");
+    assert_eq!((code, v["outcome"].as_str()), (1, Some("revoked")), "{v}");
+}

@@ -200,6 +200,12 @@ async fn export_ob3(
 ) -> Result<Response, ApiError> {
     let Json(b) = body?;
     let id = b.assertion()?;
-    let json = s.issuer.export_ob3(&s.core, id).await?;
-    Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], json).into_response())
+    let jwt = b.jwt()?;
+    let bytes = s.issuer.export_ob3(&s.core, id, jwt).await?;
+    let content_type = if jwt {
+        "application/vc+jwt"
+    } else {
+        "application/vc+ld+json"
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }

@@ -288,12 +288,28 @@ pub fn rotate(body: &[u8]) -> Result<Option<[u8; 32]>, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct ExportBody {
     assertion: String,
+    /// `jwt`: a VC-JWT instead of JSON with a Data Integrity proof.
+    #[serde(default)]
+    format: Option<String>,
 }
 
 impl ExportBody {
     /// The assertion's id.
     pub fn assertion(&self) -> Result<RecordId, ApiError> {
         parse_id("assertion", &self.assertion)
+    }
+
+    /// Whether a VC-JWT is asked for (`format` is `jwt`; absent or `json`
+    /// is the JSON credential).
+    pub fn jwt(&self) -> Result<bool, ApiError> {
+        match self.format.as_deref() {
+            None | Some("json") => Ok(false),
+            Some("jwt") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(
+                "bad_format",
+                format!("format must be json or jwt, not {other:?}"),
+            )),
+        }
     }
 }
 

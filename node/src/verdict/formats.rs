@@ -11,8 +11,9 @@
 //! the network's state; a foreign status list this node does not hold leaves
 //! the status unknown, never "not revoked".
 
-use badgemesh_bake::{Extracted, Format, Limits};
+use badgemesh_bake::{BadgeKind, Extracted, Format, Limits};
 use badgemesh_openbadges::credential as ob3;
+use badgemesh_openbadges::jwt;
 use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::time::Timestamp;
 use badgemesh_protocol::verify::{VerifyOptions, verify};
@@ -127,6 +128,7 @@ fn verify_extracted(
     now: Timestamp,
     opts: &Options<'_>,
 ) -> Result<Value, FormatError> {
+    let kind = extracted.kind();
     let (carrier, text) = match extracted {
         Extracted::Native => return native(bytes, registry, now, opts),
         Extracted::Json(t) | Extracted::Jws(t) => (Value::Null, t),
@@ -141,10 +143,10 @@ fn verify_extracted(
         _ => return Err(FormatError::Unrecognised),
     };
     cancelled(opts)?;
-    let mut v = if looks_like_ob3(&text) {
-        ob3_verdict(text.as_bytes(), registry, now, opts)?
-    } else {
-        ob2_verdict(&text, now, opts)
+    let mut v = match kind {
+        BadgeKind::Ob3Json => ob3_verdict(Ob3Input::Json(text.as_bytes()), registry, now, opts)?,
+        BadgeKind::Ob3Jwt => ob3_verdict(Ob3Input::Jwt(text.trim()), registry, now, opts)?,
+        _ => ob2_verdict(&text, now, opts),
     };
     v["carrier"] = carrier;
     Ok(v)
@@ -256,36 +258,53 @@ fn ob3_recipient(doc: &Value) -> Value {
     }
 }
 
-/// Whether `text` is a VC (OB 3.0) rather than an OB 2.0 assertion.
-pub(crate) fn looks_like_ob3(text: &str) -> bool {
-    let head: String = text.chars().take(4096).collect();
-    head.contains("https://www.w3.org/ns/credentials/")
-        || head.contains("https://www.w3.org/2018/credentials/v1")
+/// An OB 3.0 credential as JSON with an embedded proof, or as a VC-JWT.
+#[derive(Clone, Copy)]
+enum Ob3Input<'a> {
+    Json(&'a [u8]),
+    Jwt(&'a str),
 }
 
 fn ob3_verdict(
-    bytes: &[u8],
+    input: Ob3Input<'_>,
     registry: Option<&Registry>,
     now: Timestamp,
     opts: &Options<'_>,
 ) -> Result<Value, FormatError> {
     let lookup = |did: &str| opts.held.and_then(|h| h.dids.get(did));
-    let verdict = match ob3::verify_credential(
-        bytes,
-        now,
-        &ob3::VerifyOptions {
-            recipient: opts.recipient,
-            dids: Some(&lookup),
-            cancel: opts.cancel,
-        },
-    ) {
+    let options = ob3::VerifyOptions {
+        recipient: opts.recipient,
+        dids: Some(&lookup),
+        cancel: opts.cancel,
+    };
+    let (verified, doc, bytes) = match input {
+        Ob3Input::Json(bytes) => (
+            ob3::verify_credential(bytes, now, &options),
+            serde_json::from_slice(bytes).unwrap_or(Value::Null),
+            bytes.to_vec(),
+        ),
+        Ob3Input::Jwt(token) => {
+            // The credential the token carries, for what the verdict shows
+            // (the checks read it from the token themselves).
+            let doc = jwt::decode(token)
+                .ok()
+                .map(|d| match d.form {
+                    jwt::JwtForm::VcClaim => d.payload.get("vc").cloned().unwrap_or_default(),
+                    _ => Value::Object(d.payload),
+                })
+                .unwrap_or_default();
+            let bytes = serde_json::to_vec(&doc).unwrap_or_default();
+            (jwt::verify_jwt_credential(token, now, &options), doc, bytes)
+        }
+    };
+    let verdict = match verified {
         Err(ob3::CredentialError::Proof(badgemesh_openbadges::proof::ProofError::Rdf(e))) => {
-            return Ok(refused_by_json_ld(bytes, now, &e.to_string()));
+            return Ok(refused_by_json_ld(&bytes, now, &e.to_string()));
         }
         other => other.map_err(credential_error)?,
     };
     cancelled(opts)?;
-    let doc: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    let bytes = &bytes[..];
     let mut checks: Vec<Value> = verdict
         .checks
         .iter()

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use badgemesh_bake::ob2;
-use badgemesh_bake::{Extracted, Limits};
+use badgemesh_bake::{BadgeKind, Extracted, Limits};
 use badgemesh_protocol::time::Timestamp;
 use serde::Serialize;
 
@@ -108,8 +108,30 @@ pub fn prefetch(
     let Some(text) = badge_text(bytes) else {
         return Vec::new();
     };
-    if super::formats::looks_like_ob3(&text) {
-        return prefetch_dids(&text, held, fetcher);
+    match badgemesh_bake::badge_kind(&text, None) {
+        BadgeKind::Ob3Json => {
+            let Ok(doc) = badgemesh_openbadges::json::parse_bounded(text.as_bytes()) else {
+                return Vec::new();
+            };
+            return prefetch_dids(&doc, None, held, fetcher);
+        }
+        BadgeKind::Ob3Jwt => {
+            let Ok(token) = badgemesh_openbadges::jwt::decode(text.trim()) else {
+                return Vec::new();
+            };
+            let kid = token.header.get("kid").and_then(serde_json::Value::as_str);
+            let doc = match token.form {
+                badgemesh_openbadges::jwt::JwtForm::VcClaim => token
+                    .payload
+                    .get("vc")
+                    .and_then(serde_json::Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => token.payload.clone(),
+            };
+            return prefetch_dids(&doc, kid, held, fetcher);
+        }
+        _ => {}
     }
     let kept = &held.fetched;
     let started = Instant::now();
@@ -177,12 +199,15 @@ pub fn prefetch(
     }
 }
 
-/// The `did:web` documents an OB 3.0 credential's issuer and proofs name,
-/// fetched if not held.
-fn prefetch_dids(text: &str, held: &HeldDocuments, fetcher: &Fetcher) -> Vec<FetchNote> {
-    let Ok(doc) = badgemesh_openbadges::json::parse_bounded(text.as_bytes()) else {
-        return Vec::new();
-    };
+/// The `did:web` documents an OB 3.0 credential's issuer and proofs (or a
+/// VC-JWT's `kid`) name, fetched if not held.
+fn prefetch_dids(
+    doc: &serde_json::Map<String, serde_json::Value>,
+    kid: Option<&str>,
+    held: &HeldDocuments,
+    fetcher: &Fetcher,
+) -> Vec<FetchNote> {
+    let kid = kid.map(|k| serde_json::Value::String(k.to_owned()));
     let issuer = doc.get("issuer").and_then(|i| i.get("id").or(Some(i)));
     let proofs = match doc.get("proof") {
         Some(serde_json::Value::Array(p)) => p.iter().collect(),
@@ -196,6 +221,7 @@ fn prefetch_dids(text: &str, held: &HeldDocuments, fetcher: &Fetcher) -> Vec<Fet
     let mut dids: Vec<String> = issuer
         .into_iter()
         .chain(methods)
+        .chain(kid.as_ref())
         .filter_map(serde_json::Value::as_str)
         .filter(|d| d.starts_with("did:web:"))
         .map(|d| d.split('#').next().unwrap_or(d).to_owned())
