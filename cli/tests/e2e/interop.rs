@@ -778,3 +778,63 @@ fn an_ob3_jwt_award_verifies_bare_and_baked_and_follows_revocation() {
     let (code, v) = verdict("ada.jwt");
     assert_eq!((code, v["outcome"].as_str()), (1, Some("revoked")), "{v}");
 }
+
+#[test]
+fn verify_online_fetches_the_status_list_a_credential_points_at() {
+    let a = NodeProc::start(&[]);
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.dir.join("node.json")).expect("node.json"))
+            .expect("json");
+    // The issuer's node serves its own status list: the public URL is its API.
+    let api = info["api"].as_str().expect("api").to_owned();
+    a.cmd(&["issuer", "init", "--name", "Listed", "--public-url", &api])
+        .ok();
+    let badge = a.create_badge("Status");
+    let dir = a.dir.clone();
+    let path = |name: &str| dir.join(name).to_str().expect("path").to_owned();
+    let mut award = |who: &str, file: &str| {
+        a.cmd(&[
+            "award",
+            &badge,
+            "--to",
+            who,
+            "--format",
+            "ob3",
+            "--out",
+            &path(file),
+        ])
+        .ok()
+        .line()
+    };
+    award("ada@example.org", "ada.json");
+    let bob = award("bob@example.org", "bob.json");
+    a.cmd(&["revoke", &bob]).ok();
+
+    // Elsewhere, no node: offline the status is unknown; online the list is
+    // fetched, its proof checked, and kept.
+    let nowhere = tempfile::tempdir().expect("tempdir");
+    let verify = |file: &str, online: bool| {
+        let p = path(file);
+        let mut args = vec!["verify", p.as_str(), "--json"];
+        if online {
+            args.push("--online");
+        }
+        let r = run(nowhere.path(), &args);
+        (r.code, r.json())
+    };
+    let (code, v) = verify("ada.json", false);
+    assert_eq!(code, 3, "{v}");
+    let (code, v) = verify("ada.json", true);
+    assert_eq!((code, v["outcome"].as_str()), (0, Some("valid")), "{v}");
+    assert_eq!(v["fetched"][0]["status"], "fetched", "{v}");
+    assert!(
+        v["fetched"][0]["url"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("/revocation"),
+        "{v}"
+    );
+    // The held list answers for bob, offline.
+    let (code, v) = verify("bob.json", false);
+    assert_eq!((code, v["outcome"].as_str()), (1, Some("revoked")), "{v}");
+}

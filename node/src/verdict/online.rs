@@ -113,7 +113,9 @@ pub fn prefetch(
             let Ok(doc) = badgemesh_openbadges::json::parse_bounded(text.as_bytes()) else {
                 return Vec::new();
             };
-            return prefetch_dids(&doc, None, held, fetcher);
+            let mut notes = prefetch_dids(&doc, None, held, fetcher);
+            notes.extend(prefetch_status(&doc, held, fetcher, now));
+            return notes;
         }
         BadgeKind::Ob3Jwt => {
             let Ok(token) = badgemesh_openbadges::jwt::decode(text.trim()) else {
@@ -129,7 +131,9 @@ pub fn prefetch(
                     .unwrap_or_default(),
                 _ => token.payload.clone(),
             };
-            return prefetch_dids(&doc, kid, held, fetcher);
+            let mut notes = prefetch_dids(&doc, kid, held, fetcher);
+            notes.extend(prefetch_status(&doc, held, fetcher, now));
+            return notes;
         }
         _ => {}
     }
@@ -246,6 +250,89 @@ fn prefetch_dids(
                 .add_for(&did, r.text.as_bytes())
                 .map_err(|e| e.to_string())
         });
+        notes.push(FetchNote {
+            url,
+            status: if result.is_ok() { "fetched" } else { "failed" },
+            detail: result.err(),
+        });
+    }
+    notes
+}
+
+/// The status lists an OB 3.0 credential's `credentialStatus` entries point
+/// at, fetched when not held or held more than [`REFETCH_AFTER_SECS`] ago
+/// (a status list is only as good as it is fresh). A list is kept only if
+/// its proof verifies; one signed by a `did:web` issuer the node does not
+/// hold gets that DID's document first.
+fn prefetch_status(
+    doc: &serde_json::Map<String, serde_json::Value>,
+    held: &HeldDocuments,
+    fetcher: &Fetcher,
+    now: Timestamp,
+) -> Vec<FetchNote> {
+    use badgemesh_openbadges::status_entry::{StatusMethod, status_entries};
+    let fresh = |since: Option<Timestamp>| since.is_some_and(|t| now.since(t) < REFETCH_AFTER_SECS);
+    let mut notes = Vec::new();
+    let mut seen = HashSet::new();
+    let entries = status_entries(doc);
+    for entry in entries
+        .iter()
+        .take(badgemesh_openbadges::limits::MAX_STATUS_ENTRIES)
+    {
+        let url = entry.list_url.clone();
+        if !seen.insert(url.clone()) {
+            continue;
+        }
+        let legacy = entry.method == StatusMethod::OneEdTechRevocationList;
+        let since = if legacy {
+            held.revocation_lists.get(&url).and_then(|l| l.held_since)
+        } else {
+            held.status_lists
+                .get(&url)
+                .ok()
+                .flatten()
+                .and_then(|l| l.held_since)
+        };
+        if fresh(since) || matches!(entry.method, StatusMethod::Other(_)) {
+            continue;
+        }
+        let response = match fetcher.get(&url) {
+            Ok(r) => r,
+            Err(e) => {
+                notes.push(FetchNote {
+                    url,
+                    status: "failed",
+                    detail: Some(e.to_string()),
+                });
+                continue;
+            }
+        };
+        let add = || {
+            if legacy {
+                held.revocation_lists
+                    .add_at(Some(&url), response.text.as_bytes())
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            } else {
+                held.status_lists
+                    .add_at(Some(&url), response.text.as_bytes())
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+        };
+        let mut result = add();
+        if result.is_err() && !legacy {
+            // Perhaps signed by a did:web issuer whose document is not held.
+            let list: serde_json::Map<String, serde_json::Value> =
+                badgemesh_openbadges::json::parse_bounded(response.text.as_bytes())
+                    .unwrap_or_default();
+            let fetched_did = prefetch_dids(&list, None, held, fetcher);
+            let got_one = fetched_did.iter().any(|n| n.status == "fetched");
+            notes.extend(fetched_did);
+            if got_one {
+                result = add();
+            }
+        }
         notes.push(FetchNote {
             url,
             status: if result.is_ok() { "fetched" } else { "failed" },
