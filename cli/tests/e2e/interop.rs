@@ -792,7 +792,7 @@ fn verify_online_fetches_the_status_list_a_credential_points_at() {
     let badge = a.create_badge("Status");
     let dir = a.dir.clone();
     let path = |name: &str| dir.join(name).to_str().expect("path").to_owned();
-    let mut award = |who: &str, file: &str| {
+    let award = |who: &str, file: &str| {
         a.cmd(&[
             "award",
             &badge,
