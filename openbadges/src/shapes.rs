@@ -182,6 +182,18 @@ impl ShapeCache {
             };
             out.push(tq);
         }
+        // Every placeholder must land whole in the output. One that
+        // vanished was transformed by the processor (a string typed
+        // `xsd:double` goes through `parseFloat`, as in jsonld.js), so its
+        // value matters beyond its slot: such shapes stay on the full path.
+        let mut used: HashSet<usize> = iri_slots.iter().copied().collect();
+        used.extend(out.iter().filter_map(|q| match q.object {
+            SlotTerm::Literal { slot, .. } => Some(slot),
+            _ => None,
+        }));
+        if used.len() != next {
+            return Entry::FullOnly;
+        }
         let mut inline_terms = HashSet::new();
         for_each_entry(&Value::Object(doc.clone()), true, &mut |k, _| {
             inline_terms.insert(k.to_owned());
@@ -596,6 +608,8 @@ mod tests {
             Just("urn:x:a b".to_owned()),
             Just("urn:%zz".to_owned()),
             Just("http://[::1".to_owned()),
+            Just("http://[::1]:8080/x".to_owned()),
+            Just("https://example.org/a[1]?q[]=2#f[3]".to_owned()),
             Just("https://example.org/a/../b".to_owned()),
             Just("@id".to_owned()),
             Just("@type".to_owned()),

@@ -7,5 +7,6 @@ mod did_web;
 mod fixtures;
 mod golden;
 mod interop;
+mod jsonld_cases;
 mod round_trip;
 mod status;
