@@ -11,6 +11,8 @@
 //! [`crate::limits::MAX_STATUS_ENTRIES`] status entries, blank nodes that
 //! would make RDFC-1.0 exponential): such input is refused before the
 //! expensive work, with the reason.
+//! A `credentialSchema` that the credential does not conform to is a
+//! warning on the verdict, not a failed check ([`Verdict::warnings`]).
 //! Revocation is not decided here: the verdict carries the
 //! `credentialStatus` entry for the caller to look up (see
 //! [`crate::status_list`] and [`crate::export::native_link`]).
@@ -26,6 +28,7 @@ use crate::did::DidLookup;
 use crate::json::{JsonError, parse_bounded, prepass};
 use crate::limits::MAX_STATUS_ENTRIES;
 use crate::proof::{ProofError, ProofOutcome, check_proofs_counted};
+use crate::schema::{SchemaResult, check_credential_schemas};
 
 /// The credential could not be checked at all.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -162,6 +165,10 @@ pub struct Verdict {
     /// How many proof signatures were checked (the verification budget at
     /// work: at most [`crate::limits::MAX_PROOFS`]).
     pub proofs_checked: usize,
+    /// Spec violations that do not touch authenticity, so they leave the
+    /// outcome as it is: `credentialSchema` failures with their field-level
+    /// messages, schemas not pinned here (see [`crate::schema`]).
+    pub warnings: Vec<String>,
 }
 
 impl Verdict {
@@ -199,6 +206,10 @@ pub fn verify_credential_with(
     let map = parse_bounded(bytes)?;
     let mut value = Value::Object(map);
     prepass(&mut value)?;
+    let warnings = check_credential_schemas(&value)
+        .iter()
+        .flat_map(SchemaResult::warnings)
+        .collect();
     let Value::Object(doc) = value else {
         return Err(JsonError::NotAnObject.into());
     };
@@ -223,6 +234,7 @@ pub fn verify_credential_with(
         valid_until: shape.valid_until,
         status: status_entries(&doc),
         proofs_checked: 0,
+        warnings,
     };
     if let Some(problem) = &shape.problem {
         checks.push(check(CheckName::Structure, CheckStatus::Fail, problem));

@@ -7,6 +7,7 @@
 //! - [`canon`]: RDFC-1.0 canonicalization (rdf-canon).
 //! - [`proof`]: `eddsa-rdfc-2022` Data Integrity proofs (sign, verify).
 //! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
+//! - [`schema`]: `credentialSchema` checks against the pinned OB 3.0 JSON Schemas.
 //! - [`did`]: DID documents the verifier holds (keys that are not did:key).
 //! - [`export`]: native assertion to a signed `OpenBadgeCredential`, and
 //!   [`export::native_link`] back.
@@ -35,5 +36,6 @@ pub mod json;
 pub mod limits;
 pub mod proof;
 pub mod rdf;
+pub mod schema;
 pub mod shapes;
 pub mod status_list;

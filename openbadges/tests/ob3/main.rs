@@ -9,4 +9,5 @@ mod golden;
 mod interop;
 mod jsonld_cases;
 mod round_trip;
+mod schema;
 mod status;
