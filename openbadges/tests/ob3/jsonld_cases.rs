@@ -392,3 +392,59 @@ fn random_numbers_match_jsonld_js() {
         our_lines.len()
     );
 }
+
+/// Numbers with hundreds of thousands of digits (within the 1 MiB limit)
+/// are read once as doubles, as JavaScript reads them: what jsonld.js
+/// prints for them, without work beyond the size of the text.
+#[test]
+fn numbers_with_huge_texts_are_doubles() {
+    let doc = format!(
+        r#"{{"@context": ["https://www.w3.org/ns/credentials/v2", {{"n": "https://example.org/ns#n"}}], "id": "urn:x:big", "n": [{}, 0.{}1, 1e{}]}}"#,
+        "1".repeat(500_000),
+        "3".repeat(400_000),
+        "9".repeat(1_000)
+    );
+    // jsonld.js 9.0.0 (canonize.js) on the same document.
+    let want = concat!(
+        "<urn:x:big> <https://example.org/ns#n> \"3.333333333333333E-1\"^^<http://www.w3.org/2001/XMLSchema#double> .\n",
+        "<urn:x:big> <https://example.org/ns#n> \"Infinity\"^^<http://www.w3.org/2001/XMLSchema#double> .\n",
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        ours(doc.as_bytes(), RdfDirection::I18nDatatype),
+        Answer::NQuads(want.to_owned())
+    );
+    // Generous even for a debug build on a busy machine; quadratic work on
+    // 900 KB of digits would take minutes.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+/// A known difference, kept visible: jsonld.js removes duplicate values
+/// before making RDF (`[1, 1]` is one quad) but keeps two quads when two
+/// different values make the same literal (`1e-7` and `0` are both
+/// `"0"^^xsd:integer`), and rdf-canonize then prints that line twice. A
+/// dataset has no duplicates, so ours prints it once: a credential signed
+/// with such a pair by Digital Bazaar's stack does not verify here.
+#[test]
+fn known_difference_duplicate_literals_from_different_values() {
+    let Some(script) = canonize_js() else { return };
+    let doc = r#"{"@context": ["https://www.w3.org/ns/credentials/v2", {"n": "https://example.org/ns#n"}], "id": "urn:x:dup", "n": [1e-7, 0, 1, 1]}"#;
+    let tmp = std::env::temp_dir().join(format!("badgemesh-dup-{}.json", std::process::id()));
+    std::fs::write(&tmp, doc).expect("temp file");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&tmp)
+        .output()
+        .expect("run node");
+    let _ = std::fs::remove_file(&tmp);
+    let zero = "<urn:x:dup> <https://example.org/ns#n> \"0\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n";
+    let one = "<urn:x:dup> <https://example.org/ns#n> \"1\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n";
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{zero}{zero}{one}")
+    );
+    assert_eq!(
+        ours(doc.as_bytes(), RdfDirection::I18nDatatype),
+        Answer::NQuads(format!("{zero}{one}"))
+    );
+}
