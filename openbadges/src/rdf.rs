@@ -286,6 +286,12 @@ fn check_contexts(v: &Value) -> Result<(), RdfError> {
     }
 }
 
+/// An IRI as jsonld.js takes it: a scheme (`[A-Za-z][A-Za-z0-9+,.-]*`, the
+/// character class jsonld.js writes as `[A-Za-z0-9+-.]`) and a colon, and
+/// no JavaScript white space anywhere (its `\s`); anything else is relative
+/// to it, which safe mode refuses. Characters N-Quads cannot hold as they
+/// are (`<>"{}|^`, backtick, backslash, controls) are allowed and escaped in
+/// the output, as rdf-canonize does ([`nquads_iri`]).
 pub(crate) fn check_iri(iri: &str) -> Result<(), RdfError> {
     if let Some(term) = iri.strip_prefix(SENTINEL_VOCAB) {
         return Err(RdfError::UndefinedTerm(term.to_owned()));
@@ -293,16 +299,49 @@ pub(crate) fn check_iri(iri: &str) -> Result<(), RdfError> {
     let scheme_ok = iri.split_once(':').is_some_and(|(scheme, _)| {
         let mut b = scheme.bytes();
         b.next().is_some_and(|c| c.is_ascii_alphabetic())
-            && b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+            && b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b',' | b'-' | b'.'))
     });
-    let chars_ok = !iri
-        .chars()
-        .any(|c| c <= ' ' || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '^' | '`' | '\\'));
-    if scheme_ok && chars_ok {
+    if scheme_ok && !iri.chars().any(is_js_space) {
         Ok(())
     } else {
         Err(RdfError::InvalidIri(iri.to_owned()))
     }
+}
+
+/// JavaScript's `\s`: white space and line terminators.
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+/// The IRI as rdf-canonize writes it between `<` and `>`: U+0000 to U+0020
+/// and `<>"{}|^`, backtick and backslash as `\uXXXX`. The escaped text is
+/// what the quads hold from here on, so RDFC-1.0 hashes and sorts the same
+/// lines as the reference.
+pub(crate) fn nquads_iri(iri: &str) -> std::borrow::Cow<'_, str> {
+    let escape =
+        |c: char| c <= ' ' || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '^' | '`' | '\\');
+    if !iri.chars().any(escape) {
+        return iri.into();
+    }
+    let mut out = String::with_capacity(iri.len() + 16);
+    for c in iri.chars() {
+        if escape(c) {
+            out.push_str(&format!("\\u{:04X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// Well-formed per the BCP 47 shape the reference accepts: `alpha{1,8}(-alnum{1,8})*`.
@@ -322,7 +361,7 @@ fn check_language(tag: &str) -> Result<String, RdfError> {
 
 fn named(n: oxrdf::NamedNode) -> Result<rdf02::NamedNode, RdfError> {
     check_iri(n.as_str())?;
-    Ok(rdf02::NamedNode::new_unchecked(n.into_string()))
+    Ok(rdf02::NamedNode::new_unchecked(nquads_iri(n.as_str())))
 }
 
 fn blank(b: &oxrdf::BlankNode) -> rdf02::BlankNode {
@@ -348,7 +387,7 @@ fn convert(q: oxrdf::Quad) -> Result<rdf02::Quad, RdfError> {
                 check_iri(dt.as_str())?;
                 rdf02::Literal::new_typed_literal(
                     l.value(),
-                    rdf02::NamedNode::new_unchecked(dt.as_str()),
+                    rdf02::NamedNode::new_unchecked(nquads_iri(dt.as_str())),
                 )
                 .into()
             }

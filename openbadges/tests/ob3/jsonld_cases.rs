@@ -191,7 +191,8 @@ fn goldens_are_what_jsonld_js_says() {
 }
 
 /// Credentials with the corner cases in them (doubles in `xsd:float` terms,
-/// rounding ties, `@direction`, brackets in IRIs), signed by Digital
+/// rounding ties, `@direction`, brackets and characters N-Quads escapes in
+/// IRIs), signed by Digital
 /// Bazaar's stack, verify here; signed here, they verify there, with the
 /// same proof (Ed25519 is deterministic).
 #[test]
@@ -230,6 +231,7 @@ fn corner_case_credentials_cross_verify_with_digital_bazaar() {
         "credential-float-ties",
         "direction-credential",
         "iri-brackets-credential",
+        "iri-escaped-credential",
     ] {
         let path = vectors().join(format!("jsonld-cases/i18n-datatype/{case}.json"));
         let mut doc: Map<String, Value> =
