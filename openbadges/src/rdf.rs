@@ -8,6 +8,18 @@
 //! language tag is checked here. Contexts come only from a [`ContextSet`]: any
 //! other URL is an error, never a fetch. Quads are returned as oxrdf 0.2 values,
 //! the version rdf-canon works on.
+//!
+//! What the reference refuses in safe mode and oxjsonld would drop is
+//! refused here too ([`RdfError`]): reserved keys, `{"@value": null}`, keys
+//! an inline context maps to null. Numbers and `@direction` become RDF as
+//! jsonld.js makes them, since that is what Digital Bazaar's stack signs:
+//! numbers from the JavaScript double (`1.234567890123457E19`,
+//! `18446744073709551616`, `-0`), a direction as an i18n datatype (see
+//! [`RdfDirection`]); both come from the patch to the vendored oxjsonld
+//! (`vendor/oxjsonld/PATCHED.md`). IRIs are taken as jsonld.js takes them
+//! (a scheme, no white space), and the characters N-Quads cannot hold are
+//! escaped as rdf-canonize escapes them before canonicalization, so that
+//! RDFC-1.0 hashes the same text.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
