@@ -1,10 +1,10 @@
-//! Bounded JSON parsing and the pre-pass that makes oxjsonld behave like the
-//! reference (jsonld.js in safe mode) on what it would otherwise get wrong.
+//! Bounded JSON parsing and the pre-pass every credential goes through.
 //!
-//! The pre-pass rejects the shape memo's placeholder prefix and rewrites every finite number as
-//! JavaScript would print the double it parses to (except inside `@json`
-//! values), so that numbers denoting one double have one shape; the RDF of
-//! a number is then made from that double (see [`crate::rdf`]).
+//! The pre-pass rejects the shape memo's placeholder prefix and rewrites
+//! every finite number as JavaScript would print the double it parses to
+//! (except inside `@json` values), so that numbers denoting one double have
+//! one shape; the RDF of a number is then made from that double, and what
+//! JSON-LD in safe mode refuses is refused in [`crate::rdf`].
 
 use serde_json::{Map, Number, Value};
 
