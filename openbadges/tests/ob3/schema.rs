@@ -251,3 +251,22 @@ fn schema_failures_are_warnings_on_a_valid_verdict() {
         ]
     );
 }
+
+/// A credential near the 1 MiB limit with a hundred thousand failing
+/// fields is checked in bounded time, and what is reported stays bounded.
+#[test]
+fn large_failing_documents_stay_bounded() {
+    let mut doc = naming(example("fullOpenBadge"), ACHIEVEMENT);
+    doc["credentialSubject"]["achievement"]["alignment"] = json!(vec![json!({}); 100_000]);
+    let text = serde_json::to_vec(&doc).expect("json");
+    assert!(text.len() < 1024 * 1024, "{}", text.len());
+    let started = std::time::Instant::now();
+    let results = check_credential_schemas(&doc);
+    let [SchemaResult::Invalid { issues, more, .. }] = results.as_slice() else {
+        panic!("{results:?}");
+    };
+    assert_eq!(issues.len(), MAX_SCHEMA_ISSUES);
+    assert!(*more >= 100_000, "{more}");
+    // Generous for a debug build on a busy machine.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
