@@ -14,6 +14,8 @@
 //! The shape, date and recipient checks live in one place (`assess`,
 //! crate-private) that VC-JWTs go through too ([`crate::jwt`]), with the
 //! JWS in place of the Data Integrity proof.
+//! A `credentialSchema` that the credential does not conform to is a
+//! warning on the verdict, not a failed check ([`Verdict::warnings`]).
 //! Revocation is not decided here: the verdict carries the
 //! `credentialStatus` entry for the caller to look up (see
 //! [`crate::status_list`] and [`crate::export::native_link`]).
@@ -29,6 +31,7 @@ use crate::did::DidLookup;
 use crate::json::{JsonError, parse_bounded, prepass};
 use crate::limits::MAX_STATUS_ENTRIES;
 use crate::proof::{ProofError, ProofOutcome, check_proofs_counted};
+use crate::schema::{SchemaResult, check_credential_schemas};
 
 /// The credential could not be checked at all.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -159,6 +162,10 @@ pub struct Verdict {
     /// How many proof signatures were checked (the verification budget at
     /// work: at most [`crate::limits::MAX_PROOFS`]).
     pub proofs_checked: usize,
+    /// Spec violations that do not touch authenticity, so they leave the
+    /// outcome as it is: `credentialSchema` failures with their field-level
+    /// messages, schemas not pinned here (see [`crate::schema`]).
+    pub warnings: Vec<String>,
 }
 
 impl Verdict {
@@ -226,6 +233,17 @@ pub(crate) fn assess(
         });
     }
     let shape = Shape::read(doc);
+    let mut warnings = shape.warnings.clone();
+    if doc.contains_key("credentialSchema") {
+        // The schema checks read a JSON value; only credentials that name a
+        // schema pay for the copy.
+        let value = Value::Object(doc.clone());
+        warnings.extend(
+            check_credential_schemas(&value)
+                .iter()
+                .flat_map(SchemaResult::warnings),
+        );
+    }
     let mut checks = Vec::new();
     let mut verdict = Verdict {
         outcome: Outcome::Invalid,
@@ -239,6 +257,7 @@ pub(crate) fn assess(
         valid_until: shape.valid_until,
         status: crate::status_entry::status_entries(doc),
         proofs_checked: 0,
+        warnings,
     };
     if let Some(problem) = &shape.problem {
         checks.push(check(CheckName::Structure, CheckStatus::Fail, problem));
@@ -361,13 +380,24 @@ fn has_type(v: Option<&Value>, wanted: &[&str]) -> bool {
     }
 }
 
-/// The fields verification needs, and the first shape problem found.
+/// The fields verification needs, the first shape problem found, and the
+/// specification's rules broken in ways that do not touch authenticity.
+///
+/// A problem (no VC or OB context, no issuer, unreadable dates, no subject)
+/// fails the structure check: the proof, the key binding or the dates
+/// cannot be judged without those. What real issuers get wrong without
+/// putting authenticity at stake (an `AchievementSubject` with neither `id`
+/// nor `identifier`, an achievement missing its `id`, `type`, `description`
+/// or `criteria`) is a warning, and the credential can still be valid: DCC's
+/// verifier does not check these fields at all, and 1EdTech's validator
+/// reports schema findings as warnings.
 struct Shape {
     issuer: Option<String>,
     achievement_name: Option<String>,
     valid_from: Option<Timestamp>,
     valid_until: Option<Timestamp>,
     problem: Option<String>,
+    warnings: Vec<String>,
 }
 
 impl Shape {
@@ -378,6 +408,7 @@ impl Shape {
             valid_from: None,
             valid_until: None,
             problem: None,
+            warnings: Vec::new(),
         };
         if let Err(p) = s.fill(doc) {
             s.problem = Some(p);
@@ -443,30 +474,33 @@ impl Shape {
             .get("credentialSubject")
             .and_then(Value::as_object)
             .ok_or("credentialSubject must be an object")?;
+        let mut warn = |w: &str| self.warnings.push(format!("{w} (OB 3.0 requires it)"));
         if !subject.contains_key("id") && !subject.contains_key("identifier") {
-            return Err("credentialSubject needs an id or an identifier".into());
+            warn(
+                "credentialSubject has neither an id nor an identifier: nobody is named as the earner",
+            );
         }
         let ach = subject
             .get("achievement")
             .and_then(Value::as_object)
             .ok_or("credentialSubject has no achievement")?;
         if ach.get("id").and_then(Value::as_str).is_none() {
-            return Err("achievement has no id".into());
+            warn("the achievement has no id");
         }
         if !has_type(ach.get("type"), &["Achievement"]) {
-            return Err("achievement type must include Achievement".into());
+            warn("the achievement's type does not include Achievement");
         }
-        let name = ach
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or("achievement has no name")?;
-        self.achievement_name = Some(name.to_owned());
+        let name = ach.get("name").and_then(Value::as_str);
+        if name.is_none() {
+            warn("the achievement has no name");
+        }
         if ach.get("description").and_then(Value::as_str).is_none() {
-            return Err("achievement has no description".into());
+            warn("the achievement has no description");
         }
         if !ach.get("criteria").is_some_and(Value::is_object) {
-            return Err("achievement has no criteria".into());
+            warn("the achievement has no criteria");
         }
+        self.achievement_name = name.map(str::to_owned);
         Ok(())
     }
 }

@@ -1,10 +1,10 @@
-//! Bounded JSON parsing and the pre-pass that makes oxjsonld behave like the
-//! reference (jsonld.js in safe mode) on what it would otherwise get wrong.
+//! Bounded JSON parsing and the pre-pass every credential goes through.
 //!
-//! The pre-pass rejects reserved keys (`@foo`), inline `"@vocab": null`,
-//! `@direction` and the shape memo's placeholder prefix, and rewrites every number as JavaScript would print the
-//! double it parses to (except inside `@json` values), because the reference
-//! signs RDF made from JavaScript numbers.
+//! The pre-pass rejects the shape memo's placeholder prefix and rewrites
+//! every finite number as JavaScript would print the double it parses to
+//! (except inside `@json` values), so that numbers denoting one double have
+//! one shape; the RDF of a number is then made from that double, and what
+//! JSON-LD in safe mode refuses is refused in [`crate::rdf`].
 
 use serde_json::{Map, Number, Value};
 
@@ -27,15 +27,6 @@ pub enum JsonError {
     /// The top level is not an object.
     #[error("the document is not a JSON object")]
     NotAnObject,
-    /// A key that looks like a keyword but is not one (`@foo`).
-    #[error("reserved key {0} is not a JSON-LD keyword")]
-    ReservedKey(String),
-    /// `"@vocab": null` would switch off the undefined-term check.
-    #[error("inline \"@vocab\": null is not accepted")]
-    VocabNull,
-    /// `@direction` is not supported by this processor.
-    #[error("@direction is not supported")]
-    Direction,
     /// A key or string holds the shape memo's placeholder prefix
     /// (`urn:x-badgemesh-slot:`), which no credential has a reason to
     /// contain; refused here so that it cannot be used to force every
@@ -45,13 +36,15 @@ pub enum JsonError {
 }
 
 /// Keys (terms) whose values are `@json` literals in the pinned contexts.
-const JSON_LITERAL_TERMS: [&str; 3] = ["jsonSchema", "_sd", "jwk"];
+pub(crate) const JSON_LITERAL_TERMS: [&str; 3] = ["jsonSchema", "_sd", "jwk"];
 
-const KEYWORDS: [&str; 28] = [
+/// The JSON-LD 1.1 keywords (and framing keywords).
+pub(crate) const KEYWORDS: [&str; 29] = [
     "@base",
     "@container",
     "@context",
     "@default",
+    "@direction",
     "@embed",
     "@explicit",
     "@graph",
@@ -137,24 +130,10 @@ fn walk(value: &mut Value, in_json_literal: bool) -> Result<(), JsonError> {
         }
         Value::Array(items) => items.iter_mut().try_for_each(|v| walk(v, in_json_literal)),
         Value::Object(map) => {
-            let literal_here =
-                in_json_literal || map.get("@type").and_then(Value::as_str) == Some("@json");
+            let literal_here = in_json_literal || is_json_literal(map);
             for (key, v) in map.iter_mut() {
                 if key.contains(SLOT_PREFIX) {
                     return Err(reserved());
-                }
-                if !in_json_literal {
-                    if key.starts_with('@') && !KEYWORDS.contains(&key.as_str()) {
-                        if key == "@direction" {
-                            return Err(JsonError::Direction);
-                        }
-                        if is_keyword_form(key) {
-                            return Err(JsonError::ReservedKey(key.clone()));
-                        }
-                    }
-                    if key == "@vocab" && v.is_null() {
-                        return Err(JsonError::VocabNull);
-                    }
                 }
                 let inner = literal_here || JSON_LITERAL_TERMS.contains(&key.as_str());
                 walk(v, inner)?;
@@ -165,18 +144,28 @@ fn walk(value: &mut Value, in_json_literal: bool) -> Result<(), JsonError> {
     }
 }
 
+/// A value object whose value is a `@json` literal.
+pub(crate) fn is_json_literal(map: &Map<String, Value>) -> bool {
+    map.get("@type").and_then(Value::as_str) == Some("@json")
+}
+
 /// `@` followed by one or more ASCII letters: the reserved keyword form.
-fn is_keyword_form(key: &str) -> bool {
+pub(crate) fn is_keyword_form(key: &str) -> bool {
     let rest = &key[1..];
     !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
-/// The number JavaScript would print for the double nearest `n`.
+/// The number JavaScript would print for the double nearest `n`; beyond
+/// the doubles (`1e400`) the text is kept, so that it still denotes
+/// an infinity, which JSON has no other way to write.
 fn js_number(n: &Number) -> Number {
     let text = n.to_string();
     let Ok(x) = text.parse::<f64>() else {
         return n.clone();
     };
+    if !x.is_finite() {
+        return n.clone();
+    }
     let js = js_to_string(x);
     serde_json::from_str::<Number>(&js).unwrap_or_else(|_| n.clone())
 }
@@ -255,13 +244,11 @@ mod tests {
     }
 
     #[test]
-    fn prepass_rejects_reserved_keys_and_vocab_null() {
-        let mut v: Value = serde_json::from_str(r#"{"x": {"@foo": 1}}"#).unwrap();
-        assert_eq!(prepass(&mut v), Err(JsonError::ReservedKey("@foo".into())));
-        let mut v: Value = serde_json::from_str(r#"{"@context": [{"@vocab": null}]}"#).unwrap();
-        assert_eq!(prepass(&mut v), Err(JsonError::VocabNull));
-        let mut v: Value = serde_json::from_str(r#"{"@direction": "ltr"}"#).unwrap();
-        assert_eq!(prepass(&mut v), Err(JsonError::Direction));
+    fn prepass_keeps_numbers_beyond_the_doubles_and_keywords() {
+        let mut v: Value = serde_json::from_str(r#"{"a": 1e400, "@direction": "ltr"}"#).unwrap();
+        assert_eq!(prepass(&mut v), Ok(()), "@direction is a keyword");
+        let a = v["a"].to_string();
+        assert!(a.parse::<f64>().is_ok_and(f64::is_infinite), "{a}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
 //! - [`jwt`]: OB 3.0 credentials as VC-JWTs:
 //!   [`jwt::verify_jwt_credential`], [`jwt::sign_jwt`], [`jwt::looks_like_jwt`].
+//! - [`schema`]: `credentialSchema` checks against the pinned OB 3.0 JSON Schemas.
 //! - [`did`]: DID documents the verifier holds (keys that are not did:key),
 //!   and did:key resolution.
 //! - [`keys`]: verification keys (Ed25519, P-256, P-384, RSA) from
@@ -47,6 +48,7 @@ pub mod limits;
 pub mod proof;
 pub mod rdf;
 pub mod revocation_list;
+pub mod schema;
 pub mod sd;
 pub mod shapes;
 pub mod status_entry;

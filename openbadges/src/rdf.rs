@@ -8,15 +8,29 @@
 //! language tag is checked here. Contexts come only from a [`ContextSet`]: any
 //! other URL is an error, never a fetch. Quads are returned as oxrdf 0.2 values,
 //! the version rdf-canon works on.
+//!
+//! What the reference refuses in safe mode and oxjsonld would drop is
+//! refused here too ([`RdfError`]): reserved keys, `{"@value": null}`, keys
+//! an inline context maps to null. Numbers and `@direction` become RDF as
+//! jsonld.js makes them, since that is what Digital Bazaar's stack signs:
+//! numbers from the JavaScript double (`1.234567890123457E19`,
+//! `18446744073709551616`, `-0`), a direction as an i18n datatype (see
+//! [`RdfDirection`]); both come from the patch to the vendored oxjsonld
+//! (`vendor/oxjsonld/PATCHED.md`). IRIs are taken as jsonld.js takes them
+//! (a scheme, no white space), and the characters N-Quads cannot hold are
+//! escaped as rdf-canonize escapes them before canonicalization, so that
+//! RDFC-1.0 hashes the same text.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
+use oxjsonld::{JsonLdParser, JsonLdRdfDirection, JsonLdRemoteDocument};
 use oxrdf::{GraphName, NamedOrBlankNode, Term};
 use oxrdf_canon as rdf02;
 use serde_json::{Map, Value, json};
 
-use crate::contexts::{CREDENTIALS_V2, ContextSet, DATA_INTEGRITY_V2};
+use crate::contexts::{CREDENTIALS_V2, ContextSet, DATA_INTEGRITY_V2, for_each_entry};
+use crate::json::{JSON_LITERAL_TERMS, KEYWORDS, is_json_literal, is_keyword_form};
 use crate::limits::MAX_QUADS;
 
 /// The private namespace undefined terms expand to.
@@ -50,6 +64,37 @@ pub enum RdfError {
     /// RDF 1.2 triple terms are not supported.
     #[error("unsupported RDF term")]
     UnsupportedTerm,
+    /// A key that looks like a keyword but is not one (`@foo`): jsonld.js
+    /// refuses it ("invalid property") where oxjsonld would ignore it.
+    #[error("reserved key {0} is not a JSON-LD keyword")]
+    ReservedKey(String),
+    /// `"@vocab": null` would switch off the undefined-term check.
+    #[error("inline \"@vocab\": null is not accepted")]
+    VocabNull,
+    /// `{"@value": null}`: jsonld.js refuses it in safe mode ("null @value
+    /// value") where oxjsonld would drop it.
+    #[error("a value object with a null @value")]
+    NullValue,
+}
+
+/// How a value's base direction (`@direction`) becomes RDF: the JSON-LD 1.1
+/// `rdfDirection` option. Verification uses [`RdfDirection::I18nDatatype`],
+/// the default of Digital Bazaar's rdfc cryptosuites (`eddsa-rdfc-2022`,
+/// `ecdsa-rdfc-2019`), which is what signers using them signed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RdfDirection {
+    /// `"v"^^<https://www.w3.org/ns/i18n#{language}_{direction}>`, the
+    /// language in lower case.
+    #[default]
+    I18nDatatype,
+    /// A blank node with `rdf:value`, `rdf:language` and `rdf:direction`,
+    /// the other encoding JSON-LD 1.1 defines. jsonld.js refuses it
+    /// ("Unsupported rdfDirection value"); this follows the specification.
+    CompoundLiteral,
+    /// A value with a direction is an error: jsonld.js's own default
+    /// (`rdfDirection` unset, safe mode: "rdfDirection not set").
+    Refuse,
 }
 
 /// Turns a JSON-LD document into RDF quads, strictly (see the module docs),
@@ -71,7 +116,22 @@ pub fn to_rdf_full(
     doc: &Map<String, Value>,
     contexts: &ContextSet,
 ) -> Result<Vec<rdf02::Quad>, RdfError> {
+    to_rdf_full_with(doc, contexts, RdfDirection::default())
+}
+
+/// [`to_rdf_full`] with another encoding of `@direction`. Never memoised:
+/// the shape cache holds templates made with the default.
+pub fn to_rdf_full_with(
+    doc: &Map<String, Value>,
+    contexts: &ContextSet,
+    direction: RdfDirection,
+) -> Result<Vec<rdf02::Quad>, RdfError> {
     let ctx = doc.get("@context").ok_or(RdfError::NoContext)?;
+    let mut doc = Value::Object(doc.clone());
+    safe_mode(&mut doc)?;
+    let Value::Object(doc) = doc else {
+        return Err(RdfError::NoContext);
+    };
     let items: Vec<Value> = match ctx {
         Value::Array(a) => a.clone(),
         other => vec![other.clone()],
@@ -105,7 +165,7 @@ pub fn to_rdf_full(
     rewritten.insert("@context".into(), Value::Array(new_ctx));
     for (k, v) in doc {
         if k != "@context" {
-            rewritten.insert(k.clone(), v.clone());
+            rewritten.insert(k, v);
         }
     }
     let bytes = serde_json::to_vec(&Value::Object(rewritten))
@@ -116,6 +176,12 @@ pub fn to_rdf_full(
     let loader_set = contexts.clone();
     let parser = JsonLdParser::new()
         .lenient()
+        .with_ecmascript_numbers()
+        .with_rdf_direction(match direction {
+            RdfDirection::I18nDatatype => JsonLdRdfDirection::I18nDatatype,
+            RdfDirection::CompoundLiteral => JsonLdRdfDirection::CompoundLiteral,
+            RdfDirection::Refuse => JsonLdRdfDirection::Refuse,
+        })
         .for_slice(&bytes)
         .with_load_document_callback(move |url, _| match loader_set.get(url) {
             Some(text) => Ok(JsonLdRemoteDocument {
@@ -150,6 +216,94 @@ pub fn to_rdf_full(
     Ok(out)
 }
 
+/// What jsonld.js in safe mode refuses or reads differently and oxjsonld
+/// would drop silently, checked on the JSON (outside `@json` literals):
+/// reserved keys, `"@vocab": null` (ours: it would switch the sentinel
+/// off), `{"@value": null}`, and keys that an inline context maps to null
+/// (their data would be dropped, unsigned: "invalid property"). A value
+/// object's `"@language": null` means no language to jsonld.js; it is
+/// removed here, since oxjsonld refuses it.
+fn safe_mode(doc: &mut Value) -> Result<(), RdfError> {
+    let mut terms = InlineTerms::default();
+    for_each_entry(doc, true, &mut |k, v| {
+        let def = v.as_object();
+        if k.starts_with('@') {
+            return;
+        }
+        if v.is_null() || def.is_some_and(|d| d.get("@id") == Some(&Value::Null)) {
+            terms.nulled.insert(k.to_owned());
+        }
+        if def.is_some_and(|d| d.get("@type").and_then(Value::as_str) == Some("@json")) {
+            terms.json.insert(k.to_owned());
+        }
+    });
+    safe_mode_walk(doc, &terms)
+}
+
+/// Terms the document's own contexts map to null or type `@json`.
+#[derive(Default)]
+struct InlineTerms {
+    nulled: HashSet<String>,
+    json: HashSet<String>,
+}
+
+fn safe_mode_walk(v: &mut Value, terms: &InlineTerms) -> Result<(), RdfError> {
+    let nulled = &terms.nulled;
+    match v {
+        Value::Array(items) => items.iter_mut().try_for_each(|v| safe_mode_walk(v, terms)),
+        Value::Object(map) => {
+            if is_json_literal(map) {
+                return Ok(());
+            }
+            if map.contains_key("@value") {
+                if map.get("@value") == Some(&Value::Null) {
+                    return Err(RdfError::NullValue);
+                }
+                if map.get("@language") == Some(&Value::Null) {
+                    map.shift_remove("@language");
+                }
+            }
+            for (key, v) in map.iter_mut() {
+                if key == "@context" {
+                    check_contexts(v)?;
+                    continue;
+                }
+                if key.starts_with('@') && !KEYWORDS.contains(&key.as_str()) && is_keyword_form(key)
+                {
+                    return Err(RdfError::ReservedKey(key.clone()));
+                }
+                if nulled.contains(key) {
+                    return Err(RdfError::UndefinedTerm(key.clone()));
+                }
+                if !JSON_LITERAL_TERMS.contains(&key.as_str()) && !terms.json.contains(key) {
+                    safe_mode_walk(v, terms)?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Inline contexts may not set `@vocab` to null.
+fn check_contexts(v: &Value) -> Result<(), RdfError> {
+    let mut vocab_null = false;
+    for_each_entry(v, false, &mut |k, v| {
+        vocab_null |= k == "@vocab" && v.is_null()
+    });
+    if vocab_null {
+        Err(RdfError::VocabNull)
+    } else {
+        Ok(())
+    }
+}
+
+/// An IRI as jsonld.js takes it: a scheme (`[A-Za-z][A-Za-z0-9+,.-]*`, the
+/// character class jsonld.js writes as `[A-Za-z0-9+-.]`) and a colon, and
+/// no JavaScript white space anywhere (its `\s`); anything else is relative
+/// to it, which safe mode refuses. Characters N-Quads cannot hold as they
+/// are (`<>"{}|^`, backtick, backslash, controls) are allowed and escaped in
+/// the output, as rdf-canonize does ([`nquads_iri`]).
 pub(crate) fn check_iri(iri: &str) -> Result<(), RdfError> {
     if let Some(term) = iri.strip_prefix(SENTINEL_VOCAB) {
         return Err(RdfError::UndefinedTerm(term.to_owned()));
@@ -157,16 +311,49 @@ pub(crate) fn check_iri(iri: &str) -> Result<(), RdfError> {
     let scheme_ok = iri.split_once(':').is_some_and(|(scheme, _)| {
         let mut b = scheme.bytes();
         b.next().is_some_and(|c| c.is_ascii_alphabetic())
-            && b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+            && b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b',' | b'-' | b'.'))
     });
-    let chars_ok = !iri
-        .chars()
-        .any(|c| c <= ' ' || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '^' | '`' | '\\'));
-    if scheme_ok && chars_ok {
+    if scheme_ok && !iri.chars().any(is_js_space) {
         Ok(())
     } else {
         Err(RdfError::InvalidIri(iri.to_owned()))
     }
+}
+
+/// JavaScript's `\s`: white space and line terminators.
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+/// The IRI as rdf-canonize writes it between `<` and `>`: U+0000 to U+0020
+/// and `<>"{}|^`, backtick and backslash as `\uXXXX`. The escaped text is
+/// what the quads hold from here on, so RDFC-1.0 hashes and sorts the same
+/// lines as the reference.
+pub(crate) fn nquads_iri(iri: &str) -> std::borrow::Cow<'_, str> {
+    let escape =
+        |c: char| c <= ' ' || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '^' | '`' | '\\');
+    if !iri.chars().any(escape) {
+        return iri.into();
+    }
+    let mut out = String::with_capacity(iri.len() + 16);
+    for c in iri.chars() {
+        if escape(c) {
+            out.push_str(&format!("\\u{:04X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// Well-formed per the BCP 47 shape the reference accepts: `alpha{1,8}(-alnum{1,8})*`.
@@ -186,7 +373,7 @@ fn check_language(tag: &str) -> Result<String, RdfError> {
 
 fn named(n: oxrdf::NamedNode) -> Result<rdf02::NamedNode, RdfError> {
     check_iri(n.as_str())?;
-    Ok(rdf02::NamedNode::new_unchecked(n.into_string()))
+    Ok(rdf02::NamedNode::new_unchecked(nquads_iri(n.as_str())))
 }
 
 fn blank(b: &oxrdf::BlankNode) -> rdf02::BlankNode {
@@ -212,7 +399,7 @@ fn convert(q: oxrdf::Quad) -> Result<rdf02::Quad, RdfError> {
                 check_iri(dt.as_str())?;
                 rdf02::Literal::new_typed_literal(
                     l.value(),
-                    rdf02::NamedNode::new_unchecked(dt.as_str()),
+                    rdf02::NamedNode::new_unchecked(nquads_iri(dt.as_str())),
                 )
                 .into()
             }
@@ -290,6 +477,39 @@ mod tests {
             r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:1", "name": {"@value": "Hi", "@language": "not a tag"}}"#,
         );
         assert!(matches!(e, Err(RdfError::InvalidLanguage(_))), "{e:?}");
+    }
+
+    #[test]
+    fn reserved_keys_and_vocab_null_are_refused() {
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:1", "name": {"@value": "a", "@foo": 1}}"#,
+        );
+        assert_eq!(e, Err(RdfError::ReservedKey("@foo".into())));
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2", {"@vocab": null}], "id": "urn:x:1", "name": "a"}"#,
+        );
+        assert_eq!(e, Err(RdfError::VocabNull));
+        // Inside a @json literal, anything goes.
+        let q = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2", {"j": {"@id": "urn:j", "@type": "@json"}}], "id": "urn:x:1", "j": {"@foo": null, "@vocab": null, "x": {"@value": null}}}"#,
+        );
+        assert_eq!(q.map(|q| q.len()), Ok(1));
+    }
+
+    #[test]
+    fn terms_mapped_to_null_and_null_values_are_refused() {
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2", {"ex": "urn:ex:", "n": {"@id": "ex:n", "@context": {"m": null}}}], "id": "urn:x:1", "n": {"m": "unsigned"}}"#,
+        );
+        assert_eq!(e, Err(RdfError::UndefinedTerm("m".into())));
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2", {"n": {"@id": null}}], "id": "urn:x:1", "n": "unsigned"}"#,
+        );
+        assert_eq!(e, Err(RdfError::UndefinedTerm("n".into())));
+        let e = rdf(
+            r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:1", "name": {"@value": null}}"#,
+        );
+        assert_eq!(e, Err(RdfError::NullValue));
     }
 
     #[test]

@@ -33,7 +33,7 @@ use oxrdf_canon::{GraphName, Literal, NamedNode, Subject, Term};
 use serde_json::{Map, Value};
 
 use crate::contexts::{ContextSet, for_each_entry};
-use crate::rdf::{RdfError, check_iri};
+use crate::rdf::{RdfError, check_iri, nquads_iri};
 
 /// The placeholder prefix. [`crate::json::prepass`] refuses documents that
 /// contain it, so it is never the document's own text and cannot be used to
@@ -182,6 +182,18 @@ impl ShapeCache {
             };
             out.push(tq);
         }
+        // Every placeholder must land whole in the output. One that
+        // vanished was transformed by the processor (a string typed
+        // `xsd:double` goes through `parseFloat`, as in jsonld.js), so its
+        // value matters beyond its slot: such shapes stay on the full path.
+        let mut used: HashSet<usize> = iri_slots.iter().copied().collect();
+        used.extend(out.iter().filter_map(|q| match q.object {
+            SlotTerm::Literal { slot, .. } => Some(slot),
+            _ => None,
+        }));
+        if used.len() != next {
+            return Entry::FullOnly;
+        }
         let mut inline_terms = HashSet::new();
         for_each_entry(&Value::Object(doc.clone()), true, &mut |k, _| {
             inline_terms.insert(k.to_owned());
@@ -247,14 +259,16 @@ impl ShapeCache {
 }
 
 /// Whether JSON-LD IRI expansion returns `value` unchanged in every IRI
-/// position: an absolute IRI that passes the strict checks, is no term, and
-/// whose scheme is no term (else it could be a compact IRI).
+/// position: an absolute IRI that passes the strict checks, needs no
+/// escaping in N-Quads, is no term, and whose scheme is no term (else it
+/// could be a compact IRI).
 fn iri_is_itself(value: &str, pinned: &HashSet<String>, inline: &HashSet<String>) -> bool {
     let Some((scheme, _)) = value.split_once(':') else {
         return false;
     };
     let is_term = |t: &str| pinned.contains(t) || inline.contains(t);
     check_iri(value).is_ok()
+        && matches!(nquads_iri(value), std::borrow::Cow::Borrowed(_))
         && oxiri::Iri::parse(value).is_ok()
         && !is_term(value)
         && !is_term(scheme)
@@ -596,6 +610,10 @@ mod tests {
             Just("urn:x:a b".to_owned()),
             Just("urn:%zz".to_owned()),
             Just("http://[::1".to_owned()),
+            Just("http://[::1]:8080/x".to_owned()),
+            Just("https://example.org/a[1]?q[]=2#f[3]".to_owned()),
+            Just("urn:x:{a}|b^c`d\\e<f>\"g".to_owned()),
+            Just("https://example.org/a\u{a0}b".to_owned()),
             Just("https://example.org/a/../b".to_owned()),
             Just("@id".to_owned()),
             Just("@type".to_owned()),

@@ -258,6 +258,20 @@ fn ob3_recipient(doc: &Value) -> Value {
     }
 }
 
+/// What a verifier should know that does not change the outcome: the
+/// credential's own departures from the specification (and from its
+/// `credentialSchema`), and status lists read with a warning.
+fn ob3_warnings(verdict: &ob3::Verdict, statuses: &[Value]) -> Vec<String> {
+    let mut all = verdict.warnings.clone();
+    all.extend(
+        statuses
+            .iter()
+            .filter_map(|s| s["warning"].as_str())
+            .map(str::to_owned),
+    );
+    all
+}
+
 /// An OB 3.0 credential as JSON with an embedded proof, or as a VC-JWT.
 #[derive(Clone, Copy)]
 enum Ob3Input<'a> {
@@ -407,6 +421,7 @@ fn ob3_verdict(
         "cryptosuite": verdict.cryptosuite,
         "legacy_suite": verdict.legacy_suite,
         "revocation": revocation,
+        "warnings": ob3_warnings(&verdict, &statuses),
         "status": statuses,
         "recipient": ob3_recipient(&doc),
     }))

@@ -8,6 +8,8 @@ mod ecdsa;
 mod fixtures;
 mod golden;
 mod interop;
+mod jsonld_cases;
 mod jwt;
 mod round_trip;
+mod schema;
 mod status;

@@ -1,5 +1,5 @@
 use crate::context::{JsonLdLoadDocumentOptions, JsonLdRemoteDocument, JsonLdTermDefinition};
-use crate::error::{JsonLdParseError, JsonLdSyntaxError};
+use crate::error::{JsonLdErrorCode, JsonLdParseError, JsonLdSyntaxError};
 use crate::expansion::{JsonLdEvent, JsonLdExpansionConverter, JsonLdValue};
 use crate::profile::{JsonLdProcessingMode, JsonLdProfile, JsonLdProfileSet};
 #[cfg(feature = "async-tokio")]
@@ -65,6 +65,26 @@ pub struct JsonLdParser {
     lenient: bool,
     profile: JsonLdProfileSet,
     base: Option<Iri<String>>,
+    rdf_direction: Option<JsonLdRdfDirection>,
+    ecmascript_numbers: bool,
+}
+
+/// How a base direction (`@direction`) becomes RDF: the JSON-LD 1.1
+/// `rdfDirection` option. Without one, the direction is dropped (upstream
+/// behaviour). Added by the badgemesh patch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonLdRdfDirection {
+    /// `"v"^^<https://www.w3.org/ns/i18n#{language}_{direction}>`, the
+    /// language in lower case (jsonld.js, and Digital Bazaar's rdfc
+    /// cryptosuites by default).
+    I18nDatatype,
+    /// A blank node with `rdf:value`, `rdf:language` (lower case) and
+    /// `rdf:direction`.
+    CompoundLiteral,
+    /// A value with a direction is an error, as jsonld.js in safe mode
+    /// without `rdfDirection` ("rdfDirection not set").
+    Refuse,
 }
 
 impl JsonLdParser {
@@ -82,6 +102,22 @@ impl JsonLdParser {
     #[inline]
     pub fn lenient(mut self) -> Self {
         self.lenient = true;
+        self
+    }
+
+    /// Sets how a base direction becomes RDF (JSON-LD 1.1 `rdfDirection`).
+    #[inline]
+    pub fn with_rdf_direction(mut self, rdf_direction: JsonLdRdfDirection) -> Self {
+        self.rdf_direction = Some(rdf_direction);
+        self
+    }
+
+    /// Turns JSON numbers (and strings typed `xsd:double`) into literals as
+    /// an ECMAScript processor (jsonld.js) does: from the IEEE 754 double the
+    /// JSON number denotes, not from its text.
+    #[inline]
+    pub fn with_ecmascript_numbers(mut self) -> Self {
+        self.ecmascript_numbers = true;
         self
     }
 
@@ -291,6 +327,9 @@ impl JsonLdParser {
             to_rdf: JsonLdToRdfConverter {
                 state: vec![JsonLdToRdfState::Graph(Some(GraphName::DefaultGraph))],
                 lenient: self.lenient,
+                rdf_direction: self.rdf_direction,
+                ecmascript_numbers: self.ecmascript_numbers,
+                error: None,
             },
             json_error: false,
         }
@@ -863,6 +902,9 @@ impl InternalJsonLdParser {
         for event in self.expended_events.drain(..) {
             self.to_rdf.convert_event(event, results);
         }
+        if let Some(error) = self.to_rdf.error.take() {
+            errors.push(error);
+        }
     }
 
     fn is_end(&self) -> bool {
@@ -901,6 +943,10 @@ enum JsonLdToRdfState {
 struct JsonLdToRdfConverter {
     state: Vec<JsonLdToRdfState>,
     lenient: bool,
+    rdf_direction: Option<JsonLdRdfDirection>,
+    ecmascript_numbers: bool,
+    /// An error found while converting, reported after the current event.
+    error: Option<JsonLdSyntaxError>,
 }
 
 impl JsonLdToRdfConverter {
@@ -1023,10 +1069,7 @@ impl JsonLdToRdfConverter {
                     direction,
                 } => {
                     self.state.push(state);
-                    self.emit_quad_for_new_literal(
-                        self.convert_literal(value, language, direction, r#type),
-                        results,
-                    )
+                    self.emit_value(value, language, direction, r#type, results)
                 }
                 JsonLdEvent::Json(value) => {
                     self.state.push(state);
@@ -1065,10 +1108,7 @@ impl JsonLdToRdfConverter {
                     direction,
                 } => {
                     self.add_new_list_node_state(current_node, results);
-                    self.emit_quad_for_new_literal(
-                        self.convert_literal(value, language, direction, r#type),
-                        results,
-                    )
+                    self.emit_value(value, language, direction, r#type, results)
                 }
                 JsonLdEvent::Json(value) => {
                     self.add_new_list_node_state(current_node, results);
@@ -1178,6 +1218,69 @@ impl JsonLdToRdfConverter {
         }
     }
 
+    /// A value object: a literal, or with `rdfDirection` `compound-literal`
+    /// and a direction, a blank node describing it.
+    fn emit_value(
+        &mut self,
+        value: JsonLdValue,
+        language: Option<String>,
+        direction: Option<&'static str>,
+        r#type: Option<String>,
+        results: &mut Vec<Quad>,
+    ) {
+        if let (Some(direction), JsonLdValue::String(text)) = (direction, &value) {
+            match self.rdf_direction {
+                Some(JsonLdRdfDirection::Refuse) => {
+                    if self.error.is_none() {
+                        self.error = Some(JsonLdSyntaxError::msg_and_code(
+                            "rdfDirection not set for @direction",
+                            JsonLdErrorCode::InvalidBaseDirection,
+                        ));
+                    }
+                    return;
+                }
+                Some(JsonLdRdfDirection::CompoundLiteral) => {
+                    let Some(graph_name) = self.last_graph_name().cloned() else {
+                        return;
+                    };
+                    if self.last_predicate().is_none_or(|(_, reverse)| reverse) {
+                        return;
+                    }
+                    let node = BlankNode::default();
+                    self.emit_quads_for_new_object(Some(&node.clone().into()), results);
+                    results.push(Quad::new(
+                        node.clone(),
+                        rdf::VALUE,
+                        Literal::new_simple_literal(text.as_str()),
+                        graph_name.clone(),
+                    ));
+                    if let Some(language) = &language {
+                        results.push(Quad::new(
+                            node.clone(),
+                            NamedNodeRef::new_unchecked(
+                                "http://www.w3.org/1999/02/22-rdf-syntax-ns#language",
+                            ),
+                            Literal::new_simple_literal(language.to_lowercase()),
+                            graph_name.clone(),
+                        ));
+                    }
+                    results.push(Quad::new(
+                        node,
+                        NamedNodeRef::new_unchecked(
+                            "http://www.w3.org/1999/02/22-rdf-syntax-ns#direction",
+                        ),
+                        Literal::new_simple_literal(direction),
+                        graph_name,
+                    ));
+                    return;
+                }
+                Some(JsonLdRdfDirection::I18nDatatype) | None => (),
+            }
+        }
+        let literal = self.convert_literal(value, language, direction, r#type);
+        self.emit_quad_for_new_literal(literal, results)
+    }
+
     fn emit_quad_for_new_literal(&self, literal: Option<Literal>, results: &mut Vec<Quad>) {
         let Some(literal) = literal else {
             return;
@@ -1245,7 +1348,6 @@ impl JsonLdToRdfConverter {
         }
     }
 
-    #[cfg_attr(not(feature = "rdf-12"), expect(unused_variables))]
     fn convert_literal(
         &self,
         value: JsonLdValue,
@@ -1260,6 +1362,17 @@ impl JsonLdToRdfConverter {
         };
         Some(match value {
             JsonLdValue::String(value) => {
+                if let (Some(direction), Some(JsonLdRdfDirection::I18nDatatype)) =
+                    (direction, self.rdf_direction)
+                {
+                    let language = language.unwrap_or_default().to_lowercase();
+                    return Some(Literal::new_typed_literal(
+                        value,
+                        NamedNode::new_unchecked(format!(
+                            "https://www.w3.org/ns/i18n#{language}_{direction}"
+                        )),
+                    ));
+                }
                 if let Some(language) = language {
                     #[cfg(feature = "rdf-12")]
                     if let Some(direction) = direction {
@@ -1291,7 +1404,14 @@ impl JsonLdToRdfConverter {
                         Literal::new_language_tagged_literal(value, &language).ok()?
                     }
                 } else if let Some(datatype) = r#type {
-                    Literal::new_typed_literal(value, datatype)
+                    if self.ecmascript_numbers && datatype == xsd::DOUBLE {
+                        Literal::new_typed_literal(
+                            crate::ecmascript::string_double_literal(&value),
+                            datatype,
+                        )
+                    } else {
+                        Literal::new_typed_literal(value, datatype)
+                    }
                 } else {
                     Literal::new_simple_literal(value)
                 }
@@ -1300,11 +1420,16 @@ impl JsonLdToRdfConverter {
                 if language.is_some() {
                     return None; // Expansion already returns an error
                 }
-                let value = canonicalize_xsd_number(
-                    &value,
-                    r#type.as_ref().is_some_and(|t| *t == xsd::DOUBLE),
-                )
-                .unwrap_or(RdfJsonNumber::Double(value));
+                let force_double = r#type.as_ref().is_some_and(|t| *t == xsd::DOUBLE);
+                let value = if self.ecmascript_numbers {
+                    match crate::ecmascript::number_literal(&value, force_double) {
+                        (lexical, true) => RdfJsonNumber::Double(lexical),
+                        (lexical, false) => RdfJsonNumber::Integer(lexical),
+                    }
+                } else {
+                    canonicalize_xsd_number(&value, force_double)
+                        .unwrap_or(RdfJsonNumber::Double(value))
+                };
                 match value {
                     RdfJsonNumber::Integer(value) => Literal::new_typed_literal(
                         value,
