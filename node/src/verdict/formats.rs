@@ -146,6 +146,14 @@ fn verify_extracted(
     let mut v = match kind {
         BadgeKind::Ob3Json => ob3_verdict(Ob3Input::Json(text.as_bytes()), registry, now, opts)?,
         BadgeKind::Ob3Jwt => ob3_verdict(Ob3Input::Jwt(text.trim()), registry, now, opts)?,
+        BadgeKind::Unknown if !jwt::looks_like_jwt(&text) => {
+            // Neither generation says so: JSON that is not a badge gets the
+            // OB 2.0 reader's reason; text that is not even JSON is unreadable.
+            if let Err(e) = serde_json::from_str::<Value>(&text) {
+                return Err(FormatError::Credential(format!("not JSON: {e}")));
+            }
+            ob2_verdict(&text, now, opts)
+        }
         _ => ob2_verdict(&text, now, opts),
     };
     v["carrier"] = carrier;
