@@ -50,6 +50,29 @@ pub fn print_verdict(v: &Value) {
             w.as_str().unwrap_or("")
         );
     }
+    for e in v["endorsements"].as_array().into_iter().flatten() {
+        let ok = e["outcome"] == "valid";
+        let s = Style::new().fg_color(Some(
+            if ok { AnsiColor::Green } else { AnsiColor::Red }.into(),
+        ));
+        let by = match (e["endorser_name"].as_str(), e["endorser"].as_str()) {
+            (Some(name), Some(id)) => format!("a key that calls itself \"{name}\" ({id})"),
+            (None, Some(id)) => id.to_owned(),
+            _ => "an unnamed endorser".to_owned(),
+        };
+        anstream::println!(
+            "  {s}{:>4}{s:#}  {:<width$} of the {}, by {by}: {}",
+            if ok { "ok" } else { "FAIL" },
+            "endorsement",
+            e["about"].as_str().unwrap_or(""),
+            if ok {
+                e["comment"].as_str()
+            } else {
+                e["detail"].as_str()
+            }
+            .unwrap_or("")
+        );
+    }
     for f in v["fetched"].as_array().into_iter().flatten() {
         let status = f["status"].as_str().unwrap_or("");
         let (mark, colour) = match status {

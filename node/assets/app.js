@@ -181,6 +181,20 @@ function renderChecks(checks) {
   }
 }
 
+function renderEndorsements(list) {
+  const items = (list || []).map((e) => {
+    const ok = e.outcome === "valid";
+    const who = e.endorser_name ? `“${e.endorser_name}” (${e.endorser || "no id"})` : (e.endorser || "an unnamed endorser");
+    return el("li", { class: ok ? "endorsement-ok" : "endorsement-bad", "data-outcome": e.outcome },
+      el("strong", {}, ok ? "Verified" : "Does not verify"),
+      ` endorsement of the ${e.about} by ${who}`,
+      e.comment ? `: ${e.comment}` : "",
+      ok ? "" : ` (${e.detail || e.outcome})`);
+  });
+  $("endorsements").replaceChildren(...items);
+  $("endorsements-card").hidden = items.length === 0;
+}
+
 function renderWarnings(warnings) {
   const list = $("warnings");
   list.replaceChildren(...(warnings || []).map((w) => el("li", {}, w)));
@@ -214,6 +228,7 @@ function renderVerdict(data, source) {
   setText("assertion-id", data.assertion || "");
   renderChecks(data.checks);
   renderWarnings(data.warnings);
+  renderEndorsements(data.endorsements);
 
   $("error").hidden = true;
   $("result").hidden = false;

@@ -3,12 +3,15 @@
 //! (the HTTP API, the CLI without a node, the web page).
 //!
 //! - [`formats`]: one verification entry for every badge format.
+//! - [`endorsements`]: endorsements embedded in an OB 3.0 credential, each
+//!   verified like a credential.
 //! - [`online`]: fetching what a verification needs first, when allowed.
 //! - [`VerifyResponse`]: a native verdict with the names a person reads.
 //!
 //! Who issued it is the [`crate::trust`] layer's answer, added to every
 //! verdict as its `trust` object.
 
+pub mod endorsements;
 pub mod formats;
 pub mod online;
 

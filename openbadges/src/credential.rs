@@ -264,11 +264,12 @@ pub(crate) fn assess(
         verdict.checks = checks;
         return Ok(verdict);
     }
-    checks.push(check(
-        CheckName::Structure,
-        CheckStatus::Pass,
-        "OB 3.0 credential shape",
-    ));
+    let kind = if has_type(doc.get("type"), &["EndorsementCredential"]) {
+        "OB 3.0 endorsement shape"
+    } else {
+        "OB 3.0 credential shape"
+    };
+    checks.push(check(CheckName::Structure, CheckStatus::Pass, kind));
     let issuer = shape.issuer.clone().unwrap_or_default();
     if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
         return Err(CredentialError::Cancelled);
@@ -437,11 +438,14 @@ impl Shape {
         if !has_type(doc.get("type"), &["VerifiableCredential"]) {
             return Err("type must include VerifiableCredential".into());
         }
-        if !has_type(
-            doc.get("type"),
-            &["OpenBadgeCredential", "AchievementCredential"],
-        ) {
-            return Err("type must include OpenBadgeCredential".into());
+        let endorsement = has_type(doc.get("type"), &["EndorsementCredential"]);
+        if !endorsement
+            && !has_type(
+                doc.get("type"),
+                &["OpenBadgeCredential", "AchievementCredential"],
+            )
+        {
+            return Err("type must include OpenBadgeCredential or EndorsementCredential".into());
         }
         let issuer = match doc.get("issuer") {
             Some(Value::String(s)) => s.clone(),
@@ -474,6 +478,22 @@ impl Shape {
             .get("credentialSubject")
             .and_then(Value::as_object)
             .ok_or("credentialSubject must be an object")?;
+        if endorsement {
+            // An endorsement is a claim about something: what it endorses is
+            // its meaning, as the subject is the earner of a badge.
+            if subject.get("id").and_then(Value::as_str).is_none() {
+                return Err(
+                    "an EndorsementCredential's subject must name what it endorses (id)".into(),
+                );
+            }
+            if !has_type(subject.get("type"), &["EndorsementSubject"]) {
+                self.warnings.push(
+                    "the endorsement's subject type does not include EndorsementSubject (OB 3.0 requires it)"
+                        .into(),
+                );
+            }
+            return Ok(());
+        }
         let mut warn = |w: &str| self.warnings.push(format!("{w} (OB 3.0 requires it)"));
         if !subject.contains_key("id") && !subject.contains_key("identifier") {
             warn(

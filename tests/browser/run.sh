@@ -5,7 +5,8 @@
 # follows the registry; issues a badge with two awards, revokes one, tampers
 # with a copy of the other, and checks them all through the verifier's page in
 # headless Chromium (verify_page.mjs): valid and listed, unverified,
-# impersonation, revoked, tampered.
+# impersonation, revoked, tampered, and a committed OB 3.0 credential with
+# endorsements and warnings (endorsed.json, signed by a fixed did:key).
 #
 #   bash tests/browser/run.sh [--screenshots DIR]   (after `npm ci` in tests/browser)
 #
@@ -116,5 +117,6 @@ echo "== headless Chromium against $api"
 shots="${shots:-$work/screenshots}"
 mkdir -p "$shots"
 node "$here/verify_page.mjs" "$api" "$work/valid.badge" "$work/revoked.badge" \
-  "$work/tampered.badge" "$shots" "$work/club.badge" "$work/fake.badge"
+  "$work/tampered.badge" "$shots" "$work/club.badge" "$work/fake.badge" \
+  "$here/endorsed.json"
 echo "screenshots in $shots"

@@ -16,7 +16,8 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, validFile, revokedFile, tamperedFile, shots, unlistedFile, fakeFile] = process.argv.slice(2);
+const [base, validFile, revokedFile, tamperedFile, shots, unlistedFile, fakeFile, endorsedFile] =
+  process.argv.slice(2);
 if (!fakeFile) {
   console.error("usage: node verify_page.mjs BASE_URL VALID REVOKED TAMPERED SCREENSHOT_DIR UNLISTED IMPERSONATION");
   process.exit(2);
@@ -141,6 +142,25 @@ try {
   assert.match(await row("issuer_trust").innerText(), /Failed/);
   await page.screenshot({ path: join(shots, "impersonation.png"), fullPage: true });
 
+  // An OB 3.0 credential with two endorsements (one altered after signing)
+  // and a subject naming nobody: valid, with warnings, each endorsement shown.
+  await drop(endorsedFile, "valid");
+  assert.ok(await page.locator("#warnings-card").isVisible(), "warnings shown");
+  const warnings = await page.locator("#warnings").innerText();
+  assert.match(warnings, /neither an id nor an identifier/);
+  assert.match(warnings, /an endorsement of the achievement does not verify/);
+  const endorsements = page.locator("#endorsements li");
+  assert.equal(await endorsements.count(), 2);
+  assert.equal(await endorsements.nth(0).getAttribute("data-outcome"), "valid");
+  assert.match(await endorsements.nth(0).innerText(), /Verified endorsement of the achievement by “The Board”.*In good standing/);
+  assert.equal(await endorsements.nth(1).getAttribute("data-outcome"), "invalid");
+  assert.match(await endorsements.nth(1).innerText(), /Does not verify.*signature does not verify/);
+  await page.screenshot({ path: join(shots, "endorsed.png"), fullPage: true });
+  // The next verdict clears them.
+  await drop(validFile, "valid");
+  assert.ok(await page.locator("#warnings-card").isHidden(), "no warnings for a clean badge");
+  assert.ok(await page.locator("#endorsements-card").isHidden(), "no endorsements");
+
   // Dragging a file onto the drop zone works like choosing it.
   const bytes = [...readFileSync(validFile)];
   const dt = await page.evaluateHandle((b) => {
@@ -173,7 +193,7 @@ try {
   await page.screenshot({ path: join(shots, "node.png"), fullPage: true });
 
   assert.deepEqual(problems, []);
-  console.log("browser test: valid, revoked, tampered, recipient, error and node view all as expected");
+  console.log("browser test: valid, revoked, tampered, recipient, endorsements and warnings, error and node view all as expected");
 } catch (e) {
   failed = true;
   console.error("browser test FAILED:", e);

@@ -405,6 +405,10 @@ fn ob3_verdict(
         )),
     };
     checks.extend(revocation_check);
+    let endorsements =
+        super::endorsements::verify_embedded(&doc, now, &options).map_err(credential_error)?;
+    let mut warnings = ob3_warnings(&verdict, &statuses);
+    warnings.extend(endorsements.warnings.iter().cloned());
     let achievement = &doc["credentialSubject"]["achievement"];
     let image = achievement["image"]["id"]
         .as_str()
@@ -429,7 +433,8 @@ fn ob3_verdict(
         "cryptosuite": verdict.cryptosuite,
         "legacy_suite": verdict.legacy_suite,
         "revocation": revocation,
-        "warnings": ob3_warnings(&verdict, &statuses),
+        "warnings": warnings,
+        "endorsements": endorsements.entries,
         "status": statuses,
         "recipient": ob3_recipient(&doc),
     }))

@@ -1,0 +1,317 @@
+//! Endorsements embedded in an OB 3.0 credential, each verified with the
+//! same steps as a credential.
+//!
+//! OB 3.0 lets a credential carry third parties' `EndorsementCredential`s
+//! (as JSON with their own proof, or as VC-JWTs in `endorsementJwt`) on the
+//! credential itself, on its achievement and on its issuer's profile. An
+//! endorsement is worth what its own signature is worth, so each is checked
+//! on its own (proof, key binding, dates, shape) and listed in the verdict
+//! with its endorser and result. An endorsement that fails does not change
+//! the credential's outcome (the issuer's signature covers it, not vouches
+//! for it), but the verdict says so. At most [`MAX_ENDORSEMENTS`] are checked:
+//! each costs a canonicalization of its own.
+
+use badgemesh_openbadges::credential as ob3;
+use badgemesh_openbadges::jwt;
+use badgemesh_protocol::time::Timestamp;
+use serde_json::{Value, json};
+
+/// Embedded endorsements checked per credential, at most.
+pub const MAX_ENDORSEMENTS: usize = 4;
+
+/// What the endorsements of one credential came to.
+#[derive(Debug, Default)]
+pub struct Endorsements {
+    /// One entry per endorsement checked.
+    pub entries: Vec<Value>,
+    /// What a verifier should know (mismatched subjects, unchecked ones).
+    pub warnings: Vec<String>,
+}
+
+/// One embedded endorsement, where it was found.
+struct Found<'a> {
+    /// `credential`, `achievement` or `issuer`.
+    about: &'static str,
+    /// The id of what it is attached to.
+    expected: Option<&'a str>,
+    /// The endorsement: a JSON object or a compact JWS.
+    value: &'a Value,
+}
+
+/// Verifies the endorsements embedded in `doc` (a credential already read).
+pub fn verify_embedded(
+    doc: &Value,
+    now: Timestamp,
+    options: &ob3::VerifyOptions<'_>,
+) -> Result<Endorsements, ob3::CredentialError> {
+    let achievement = &doc["credentialSubject"]["achievement"];
+    let issuer = &doc["issuer"];
+    let places = [
+        ("credential", doc, doc["id"].as_str()),
+        ("achievement", achievement, achievement["id"].as_str()),
+        ("issuer", issuer, issuer["id"].as_str()),
+    ];
+    let mut found = Vec::new();
+    for (about, holder, expected) in places {
+        for key in ["endorsement", "endorsementJwt"] {
+            let items = match &holder[key] {
+                Value::Array(a) => a.iter().collect(),
+                Value::Null => Vec::new(),
+                one => vec![one],
+            };
+            found.extend(items.into_iter().map(|value| Found {
+                about,
+                expected,
+                value,
+            }));
+        }
+    }
+    let mut out = Endorsements::default();
+    if found.len() > MAX_ENDORSEMENTS {
+        out.warnings.push(format!(
+            "{} embedded endorsements: the first {MAX_ENDORSEMENTS} are checked, the others are not",
+            found.len()
+        ));
+    }
+    for f in found.into_iter().take(MAX_ENDORSEMENTS) {
+        let entry = check_one(&f, now, options)?;
+        if entry["outcome"] != "valid" {
+            out.warnings.push(format!(
+                "an endorsement of the {} does not verify ({})",
+                f.about,
+                entry["detail"].as_str().unwrap_or("")
+            ));
+        } else if let (Some(expected), Some(endorses)) = (f.expected, entry["endorses"].as_str())
+            && expected != endorses
+        {
+            out.warnings.push(format!(
+                "an endorsement attached to the {} ({expected}) endorses {endorses}",
+                f.about
+            ));
+        }
+        out.entries.push(entry);
+    }
+    Ok(out)
+}
+
+fn check_one(
+    f: &Found<'_>,
+    now: Timestamp,
+    options: &ob3::VerifyOptions<'_>,
+) -> Result<Value, ob3::CredentialError> {
+    let (verified, doc) = match f.value {
+        Value::Object(_) => {
+            let bytes = serde_json::to_vec(f.value).unwrap_or_default();
+            (
+                ob3::verify_credential(&bytes, now, options),
+                f.value.clone(),
+            )
+        }
+        Value::String(token) => {
+            let doc = jwt::decode(token)
+                .ok()
+                .map(|d| match d.form {
+                    jwt::JwtForm::VcClaim => d.payload.get("vc").cloned().unwrap_or_default(),
+                    _ => Value::Object(d.payload),
+                })
+                .unwrap_or_default();
+            (jwt::verify_jwt_credential(token, now, options), doc)
+        }
+        _ => {
+            return Ok(json!({
+                "about": f.about,
+                "outcome": "invalid",
+                "detail": "neither a credential nor a VC-JWT",
+            }));
+        }
+    };
+    let (outcome, detail, cryptosuite) = match verified {
+        Ok(v) => {
+            let outcome = match v.outcome {
+                ob3::Outcome::Valid => "valid",
+                ob3::Outcome::Expired => "expired",
+                ob3::Outcome::NotYetValid => "not_yet_valid",
+                ob3::Outcome::Invalid => "invalid",
+                ob3::Outcome::Indeterminate => "indeterminate",
+            };
+            // The failing check says why; a valid one names its signature.
+            let detail = v
+                .checks
+                .iter()
+                .find(|c| c.status != ob3::CheckStatus::Pass)
+                .or_else(|| v.check(ob3::CheckName::Proof))
+                .map(|c| c.detail.clone())
+                .unwrap_or_default();
+            (outcome, detail, v.cryptosuite)
+        }
+        Err(ob3::CredentialError::Cancelled) => return Err(ob3::CredentialError::Cancelled),
+        Err(e) => ("invalid", e.to_string(), None),
+    };
+    let issuer = &doc["issuer"];
+    Ok(json!({
+        "about": f.about,
+        "endorser": issuer["id"].as_str().or_else(|| issuer.as_str()),
+        "endorser_name": issuer["name"],
+        "endorses": doc["credentialSubject"]["id"],
+        "comment": doc["credentialSubject"]["endorsementComment"],
+        "outcome": outcome,
+        "detail": detail,
+        "cryptosuite": cryptosuite,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use badgemesh_openbadges::contexts::ContextSet;
+    use badgemesh_openbadges::proof::{proof_options, sign};
+    use badgemesh_protocol::keys::{IssuerId, SecretKey};
+    use serde_json::Map;
+
+    use super::*;
+    use crate::verdict::formats::{Options, verify_any};
+
+    const CREDENTIAL: &str =
+        include_str!("../../../openbadges/tests/vectors/exported-credential.json");
+    const SPEC_JWTS: &str =
+        include_str!("../../../openbadges/tests/vectors/1edtech-ob3-jwt/examples.json");
+
+    fn at() -> Timestamp {
+        "2026-06-01T00:00:00Z".parse().expect("time")
+    }
+
+    /// `doc` re-signed by the did:key of seed `n` as its issuer.
+    fn signed_by(mut doc: Map<String, Value>, n: u8) -> Map<String, Value> {
+        let key = SecretKey::from_seed(&[n; 32]).expect("key");
+        let id = IssuerId::from_key(key.public());
+        doc.shift_remove("proof");
+        match doc.get_mut("issuer") {
+            Some(Value::Object(o)) => {
+                o.insert("id".into(), id.to_did().into());
+            }
+            _ => {
+                doc.insert("issuer".into(), id.to_did().into());
+            }
+        }
+        sign(
+            &mut doc,
+            proof_options(&id.verification_method(), "2026-01-01T00:00:00Z"),
+            &key,
+            &ContextSet::pinned(),
+        )
+        .expect("sign");
+        doc
+    }
+
+    /// An endorsement of `subject` by the did:key of seed `n`.
+    fn endorsement(subject: &str, n: u8) -> Value {
+        let doc = serde_json::json!({
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+            ],
+            "id": format!("urn:uuid:0000000{n}-1111-4111-8111-111111111111"),
+            "type": ["VerifiableCredential", "EndorsementCredential"],
+            "name": "Endorsement",
+            "issuer": {"id": "did:example:placeholder", "type": ["Profile"], "name": "The Board"},
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {
+                "id": subject,
+                "type": ["EndorsementSubject"],
+                "endorsementComment": "In good standing"
+            }
+        });
+        let Value::Object(map) = doc else {
+            unreachable!("an object")
+        };
+        Value::Object(signed_by(map, n))
+    }
+
+    fn vector() -> Map<String, Value> {
+        match serde_json::from_str(CREDENTIAL).expect("vector") {
+            Value::Object(doc) => doc,
+            _ => unreachable!("an object"),
+        }
+    }
+
+    #[test]
+    fn embedded_endorsements_are_verified_and_listed() {
+        let mut doc = vector();
+        let achievement_id = doc["credentialSubject"]["achievement"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let good = endorsement(&achievement_id, 21);
+        let mut forged = endorsement(&achievement_id, 22);
+        forged["credentialSubject"]["endorsementComment"] = "Altered after signing".into();
+        let elsewhere = endorsement("https://other.example/achievements/1", 23);
+        doc["credentialSubject"]["achievement"]["endorsement"] =
+            Value::Array(vec![good, forged, elsewhere]);
+        let doc = signed_by(doc, 20);
+        let bytes = serde_json::to_vec(&doc).expect("json");
+        let v = verify_any(&bytes, None, at(), &Options::default()).expect("verdict");
+        let list = v["endorsements"].as_array().expect("endorsements");
+        let outcomes: Vec<&str> = list.iter().filter_map(|e| e["outcome"].as_str()).collect();
+        assert_eq!(outcomes, ["valid", "invalid", "valid"], "{v}");
+        assert_eq!(list[0]["about"], "achievement");
+        assert_eq!(list[0]["comment"], "In good standing");
+        assert_eq!(list[0]["endorser_name"], "The Board");
+        assert_eq!(list[0]["cryptosuite"], "eddsa-rdfc-2022");
+        // The credential itself stands; the verdict warns about the forged
+        // endorsement and the one that endorses something else.
+        assert_eq!(v["checks"][1]["status"], "pass", "{v}");
+        let warnings = v["warnings"].to_string();
+        assert!(warnings.contains("does not verify"), "{warnings}");
+        assert!(
+            warnings.contains("endorses https://other.example/achievements/1"),
+            "{warnings}"
+        );
+    }
+
+    #[test]
+    fn a_vc_jwt_carries_the_specifications_endorsement_jwt() {
+        // `endorsementJwt` is in the OB 3.0 data model but not in its JSON-LD
+        // context, so it travels in VC-JWTs (no JSON-LD processing).
+        let spec: Value = serde_json::from_str(SPEC_JWTS).expect("json");
+        let spec_jwt = spec
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["type"].to_string().contains("EndorsementCredential"))
+            .and_then(|e| e["token"].as_str())
+            .expect("endorsement example")
+            .to_owned();
+        let mut doc = vector();
+        doc.shift_remove("proof");
+        let key = SecretKey::from_seed(&[24; 32]).expect("key");
+        let id = IssuerId::from_key(key.public());
+        doc["issuer"]["id"] = id.to_did().into();
+        doc["credentialSubject"]["achievement"]["endorsementJwt"] =
+            Value::Array(vec![spec_jwt.into()]);
+        let token = jwt::sign_jwt(&doc, &key, &id.verification_method()).expect("jwt");
+        let v = verify_any(token.as_bytes(), None, at(), &Options::default()).expect("verdict");
+        assert_eq!(v["cryptosuite"], "VC-JWT EdDSA", "{v}");
+        let e = &v["endorsements"][0];
+        assert_eq!(e["outcome"], "valid", "{v}");
+        assert_eq!(e["endorser"], "https://state.gov/issuers/565049");
+        assert_eq!(e["cryptosuite"], "VC-JWT RS256");
+        assert_eq!(e["comment"], "1EdTech University is in good standing");
+    }
+
+    #[test]
+    fn at_most_four_endorsements_are_checked() {
+        let mut doc = vector();
+        let id = doc["id"].as_str().expect("id").to_owned();
+        let many = (30..36).map(|n| endorsement(&id, n)).collect();
+        doc.insert("endorsement".into(), Value::Array(many));
+        let doc = signed_by(doc, 31);
+        let bytes = serde_json::to_vec(&doc).expect("json");
+        let v = verify_any(&bytes, None, at(), &Options::default()).expect("verdict");
+        assert_eq!(v["endorsements"].as_array().map(Vec::len), Some(4), "{v}");
+        assert!(
+            v["warnings"]
+                .to_string()
+                .contains("6 embedded endorsements"),
+            "{v}"
+        );
+    }
+}
