@@ -172,6 +172,7 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
                     trust: trust.as_ref(),
                     require_listed: a.require_listed,
                     cancel: None,
+                    profile: Default::default(),
                 };
                 let mut v = badgemesh_node::verdict::formats::verify_any(&input, None, now, &opts)
                     .map_err(|e| {

@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(doc) = DidDocument::parse(&data[..cut]) {
             let lookup = |_: &str| Some(doc.clone());
             let _ = parse_status_list_credential_with(&data[cut + 1..], Some(&lookup));
-            let options = VerifyOptions { recipient: None, dids: Some(&lookup), cancel: None };
+            let options = VerifyOptions { recipient: None, dids: Some(&lookup), cancel: None, profile: Default::default() };
             let _ = verify_credential(&data[cut + 1..], Timestamp(1_800_000_000), &options);
         }
     }

@@ -14,6 +14,7 @@ mod held;
 mod page;
 pub mod paging;
 mod trust;
+mod vc_api;
 mod verify_pool;
 mod views;
 
@@ -72,6 +73,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/v1/verify", post(verify_handler))
+        .route("/credentials/verify", post(vc_api::verify))
         .route("/v1/assertions/{id}/status", get(assertion_status))
         .route("/v1/issuers", get(views::issuers))
         .route("/v1/issuers/{did}", get(views::issuer))
@@ -239,6 +241,7 @@ async fn verify_handler(
             trust: Some(&trust),
             require_listed: q.require_listed.unwrap_or(false),
             cancel: Some(cancel),
+            profile: Default::default(),
         };
         core.ledger
             .read(|r| crate::verdict::formats::verify_any(&body, Some(r), at, &opts))

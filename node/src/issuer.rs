@@ -596,6 +596,55 @@ impl LocalIssuer {
         .map_err(|e| IssuerOpError::Export(e.to_string()))
     }
 
+    /// Signs any Verifiable Credential (the VC API's issue call) with an
+    /// `eddsa-rdfc-2022` proof by the issuer's inception key. The credential
+    /// names this issuer (or no issuer, which is filled in); JSON-LD
+    /// processing must accept it (pinned contexts, defined terms).
+    pub async fn sign_credential(
+        &self,
+        mut doc: serde_json::Map<String, serde_json::Value>,
+        created: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, IssuerOpError> {
+        use badgemesh_openbadges::contexts::ContextSet;
+        use badgemesh_openbadges::proof::{proof_options, sign};
+        use serde_json::Value;
+        let guard = self.state.lock().await;
+        let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
+        let did = issuer.id().to_did();
+        if IssuerId::from_key(issuer.current_key().public()) != issuer.id() {
+            return Err(IssuerOpError::Export(
+                "the issuer key has been rotated: credentials are signed under the did:key of the inception key only".into(),
+            ));
+        }
+        let named = match doc.get("issuer") {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).map(str::to_owned),
+            Some(_) => Some(String::new()),
+        };
+        match named {
+            None => {
+                doc.insert("issuer".into(), did.clone().into());
+            }
+            Some(n) if n == did => {}
+            Some(n) => {
+                return Err(IssuerOpError::Export(format!(
+                    "the credential's issuer {n:?} is not this node's issuer {did}"
+                )));
+            }
+        }
+        doc.shift_remove("proof");
+        let options = proof_options(&issuer.id().verification_method(), created);
+        sign(
+            &mut doc,
+            options,
+            issuer.current_key(),
+            &ContextSet::pinned(),
+        )
+        .map_err(|e| IssuerOpError::Export(e.to_string()))?;
+        Ok(doc)
+    }
+
     /// The issuer's signed `BitstringStatusListCredential` (JSON), listing
     /// every revoked status index, for online OB 3.0 verifiers.
     ///

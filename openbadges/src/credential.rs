@@ -70,6 +70,22 @@ pub struct VerifyOptions<'a> {
     /// abandoned HTTP request): checked between stages and between proofs,
     /// and the verification stops with [`CredentialError::Cancelled`].
     pub cancel: Option<&'a AtomicBool>,
+    /// Which credentials are accepted: Open Badges only (the default), or
+    /// any Verifiable Credential (the VC API).
+    pub profile: Profile,
+}
+
+/// Which credentials a verification accepts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// Open Badges 3.0 credentials and endorsements: anything else fails
+    /// the structure check.
+    #[default]
+    OpenBadges,
+    /// Any VC 1.1 or 2.0 credential, judged by its proof, dates and status;
+    /// whether it is also a well-formed Open Badge is reported as the
+    /// [`CheckName::OpenBadges`] check, which never changes the outcome.
+    AnyCredential,
 }
 
 impl std::fmt::Debug for VerifyOptions<'_> {
@@ -78,6 +94,7 @@ impl std::fmt::Debug for VerifyOptions<'_> {
             .field("recipient", &self.recipient)
             .field("dids", &self.dids.map(|_| "lookup"))
             .field("cancel", &self.cancel)
+            .field("profile", &self.profile)
             .finish()
     }
 }
@@ -110,6 +127,9 @@ pub enum CheckName {
     Validity,
     /// The recipient given in the options.
     Recipient,
+    /// Whether a credential checked under [`Profile::AnyCredential`] is
+    /// also an Open Badges 3.0 credential (reported, never decisive).
+    OpenBadges,
 }
 
 /// How a check came out.
@@ -232,7 +252,7 @@ pub(crate) fn assess(
             found: entries.len(),
         });
     }
-    let shape = Shape::read(doc);
+    let shape = Shape::read(doc, options.profile);
     let mut warnings = shape.warnings.clone();
     if doc.contains_key("credentialSchema") {
         // The schema checks read a JSON value; only credentials that name a
@@ -264,12 +284,28 @@ pub(crate) fn assess(
         verdict.checks = checks;
         return Ok(verdict);
     }
-    let kind = if has_type(doc.get("type"), &["EndorsementCredential"]) {
+    let kind = if options.profile == Profile::AnyCredential {
+        "Verifiable Credential shape"
+    } else if has_type(doc.get("type"), &["EndorsementCredential"]) {
         "OB 3.0 endorsement shape"
     } else {
         "OB 3.0 credential shape"
     };
     checks.push(check(CheckName::Structure, CheckStatus::Pass, kind));
+    if options.profile == Profile::AnyCredential {
+        checks.push(match &shape.ob_problem {
+            None => check(
+                CheckName::OpenBadges,
+                CheckStatus::Pass,
+                "an Open Badges 3.0 credential",
+            ),
+            Some(p) => check(
+                CheckName::OpenBadges,
+                CheckStatus::Skip,
+                format!("not an Open Badges 3.0 credential: {p}"),
+            ),
+        });
+    }
     let issuer = shape.issuer.clone().unwrap_or_default();
     if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
         return Err(CredentialError::Cancelled);
@@ -398,23 +434,90 @@ struct Shape {
     valid_from: Option<Timestamp>,
     valid_until: Option<Timestamp>,
     problem: Option<String>,
+    /// Under [`Profile::AnyCredential`]: why it is not an Open Badge.
+    ob_problem: Option<String>,
     warnings: Vec<String>,
 }
 
 impl Shape {
-    fn read(doc: &Map<String, Value>) -> Shape {
+    fn read(doc: &Map<String, Value>, profile: Profile) -> Shape {
         let mut s = Shape {
             issuer: None,
             achievement_name: None,
             valid_from: None,
             valid_until: None,
             problem: None,
+            ob_problem: None,
             warnings: Vec::new(),
         };
-        if let Err(p) = s.fill(doc) {
-            s.problem = Some(p);
+        match profile {
+            Profile::OpenBadges => {
+                if let Err(p) = s.fill(doc) {
+                    s.problem = Some(p);
+                }
+            }
+            Profile::AnyCredential => {
+                if let Err(p) = s.fill_vc(doc) {
+                    s.problem = Some(p);
+                    return s;
+                }
+                // The Open Badges rules on top, reported but not decisive.
+                let mut ob = Shape::read(doc, Profile::OpenBadges);
+                s.ob_problem = ob.problem.take();
+                s.achievement_name = ob.achievement_name;
+                if s.ob_problem.is_none() {
+                    s.warnings = ob.warnings;
+                }
+            }
         }
         s
+    }
+
+    /// The VC data model's own rules (1.1 or 2.0): what a proof, dates and
+    /// status can be judged on.
+    fn fill_vc(&mut self, doc: &Map<String, Value>) -> Result<(), String> {
+        let ctx = doc
+            .get("@context")
+            .and_then(Value::as_array)
+            .ok_or("@context must be an array")?;
+        let v1 = match ctx.first().and_then(Value::as_str) {
+            Some(CREDENTIALS_V2) => false,
+            Some(CREDENTIALS_V1) => true,
+            _ => return Err("@context[0] must be the VC context".into()),
+        };
+        if !has_type(doc.get("type"), &["VerifiableCredential"]) {
+            return Err("type must include VerifiableCredential".into());
+        }
+        self.issuer = Some(match doc.get("issuer") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Object(o)) => str_of(o, "id").ok_or("issuer has no id")?,
+            _ => return Err("no issuer".into()),
+        });
+        let (from_key, until_key) = if v1 {
+            ("issuanceDate", "expirationDate")
+        } else {
+            ("validFrom", "validUntil")
+        };
+        let date = |key: &str| -> Result<Option<Timestamp>, String> {
+            match doc.get(key) {
+                None => Ok(None),
+                Some(Value::String(t)) => t
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| format!("{key} is not a date-time")),
+                Some(_) => Err(format!("{key} is not a date-time")),
+            }
+        };
+        self.valid_from = date(from_key)?;
+        if v1 && self.valid_from.is_none() {
+            return Err("no issuanceDate".into());
+        }
+        self.valid_until = date(until_key)?;
+        match doc.get("credentialSubject") {
+            Some(Value::Object(_)) => Ok(()),
+            Some(Value::Array(a)) if !a.is_empty() && a.iter().all(Value::is_object) => Ok(()),
+            _ => Err("credentialSubject must be an object or an array of objects".into()),
+        }
     }
 
     fn fill(&mut self, doc: &Map<String, Value>) -> Result<(), String> {

@@ -15,3 +15,4 @@ mod snapshots;
 mod support;
 mod sync_liar;
 mod trust;
+mod vc_api;

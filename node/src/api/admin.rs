@@ -23,6 +23,7 @@ use super::{ApiError, AppState};
 pub(super) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/v1/admin/issuer", post(init_issuer))
+        .route("/credentials/issue", post(super::vc_api::issue))
         .route("/v1/admin/profile", post(profile))
         .route("/v1/admin/badges", post(create_badge))
         .route("/v1/admin/awards", post(award))

@@ -45,6 +45,9 @@ pub struct Options<'a> {
     pub trust: Option<&'a TrustState>,
     /// Unlisted issuers give `indeterminate`, de-listed ones `invalid`.
     pub require_listed: bool,
+    /// Open Badges only (the default), or any Verifiable Credential (the
+    /// VC API's `/credentials/verify`).
+    pub profile: ob3::Profile,
     /// Set when nobody waits for the answer any more (the API sets it when
     /// a request is abandoned): checked between stages and between proofs,
     /// the verification then stops with [`FormatError::Cancelled`].
@@ -298,6 +301,7 @@ fn ob3_verdict(
         recipient: opts.recipient,
         dids: Some(&lookup),
         cancel: opts.cancel,
+        profile: opts.profile,
     };
     let (verified, doc, bytes) = match input {
         Ob3Input::Json(bytes) => (
@@ -336,6 +340,7 @@ fn ob3_verdict(
                 ob3::CheckName::Proof => "signature",
                 ob3::CheckName::Validity => "validity_period",
                 ob3::CheckName::Recipient => "recipient",
+                ob3::CheckName::OpenBadges => "open_badges",
             };
             check(name, status_name(c.status), c.detail.clone())
         })

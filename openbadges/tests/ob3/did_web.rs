@@ -54,6 +54,7 @@ fn verify(lookup: Option<DidLookup<'_>>) -> (Outcome, String) {
             recipient: None,
             dids: lookup,
             cancel: None,
+            profile: Default::default(),
         },
     )
     .expect("runs");

@@ -1,0 +1,127 @@
+//! The VC API on a real node: `/credentials/issue` signs any credential with
+//! the node's issuer key (admin token), `/credentials/verify` verifies any
+//! Verifiable Credential and answers in the VC API's shape and status codes.
+
+use badgemesh_tests::{TestNode, post_bytes, post_json};
+use serde_json::{Value, json};
+
+use crate::support::init_issuer;
+
+/// A plain VC 2.0 credential that is not an Open Badge, with only terms the
+/// credentials context defines (terms that would expand through its
+/// issuer-dependent `@vocab` are refused by this node's safe mode).
+fn credential(issuer: &str) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:4a3c2b1d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "type": ["VerifiableCredential"],
+        "name": "Chess Club membership",
+        "description": "A member of The Chess Club",
+        "issuer": issuer,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": { "id": "did:example:ada" }
+    })
+}
+
+async fn verify(n: &TestNode, body: Value) -> badgemesh_tests::Reply {
+    post_json(n.url("/credentials/verify"), None, body).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_credential_is_issued_and_verified_in_the_vc_api_shapes() {
+    let n = TestNode::start(vec![]).await;
+    let did = init_issuer(&n, "Chess Club").await;
+    let token = Some(n.node().token().to_owned());
+    let url = n.url("/credentials/issue");
+
+    // Issuing needs the admin token.
+    let r = post_json(url.clone(), None, json!({ "credential": credential(&did) })).await;
+    assert_eq!(r.status, 401, "{:?}", r.json);
+    let r = post_json(
+        url.clone(),
+        token.clone(),
+        json!({ "credential": credential(&did) }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let vc = r.json["verifiableCredential"].clone();
+    assert_eq!(vc["proof"]["cryptosuite"], "eddsa-rdfc-2022", "{vc}");
+    assert_eq!(vc["proof"]["proofPurpose"], "assertionMethod");
+    // Another issuer's name is refused; no issuer gets this node's.
+    let r = post_json(
+        url.clone(),
+        token.clone(),
+        json!({ "credential": credential("did:example:someone") }),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    let mut unnamed = credential(&did);
+    unnamed.as_object_mut().expect("object").remove("issuer");
+    let r = post_json(url.clone(), token.clone(), json!({ "credential": unnamed })).await;
+    assert_eq!(r.json["verifiableCredential"]["issuer"], did.as_str());
+
+    // Verified: 200, the proof among the checks, and the Open Badges
+    // profile reported without deciding.
+    let r = verify(&n, json!({ "verifiableCredential": vc, "options": {} })).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert_eq!(r.json["verified"], true);
+    let checks: Vec<&str> = r.json["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        checks.contains(&"proof") && checks.contains(&"expiration"),
+        "{checks:?}"
+    );
+    let ob = r.json["verdict"]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["check"] == "open_badges")
+        .cloned()
+        .expect("the open_badges check");
+    assert_eq!(ob["status"], "skipped", "{ob}");
+
+    // Tampered: 400, not verified, a proof problem.
+    let mut forged = vc.clone();
+    forged["description"] = json!("A member of The Go Club");
+    let r = verify(&n, json!({ "verifiableCredential": forged })).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    assert_eq!(r.json["verified"], false);
+    assert!(
+        r.json["problemDetails"][0]["type"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("PROOF_VERIFICATION_ERROR"),
+        "{:?}",
+        r.json
+    );
+
+    // A proof purpose other than the one asked for: 400.
+    let r = verify(&n, json!({ "verifiableCredential": vc, "options": { "expectedProofPurpose": "authentication" } })).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+
+    // Not a request at all: 400 with a problem detail, no verdict.
+    let r = post_bytes(
+        n.url("/credentials/verify"),
+        None,
+        b"{\"credential\": 1".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    assert!(
+        r.json["problemDetails"][0]["detail"].as_str().is_some(),
+        "{:?}",
+        r.json
+    );
+
+    // A key this node cannot resolve: 422, undecided.
+    let mut elsewhere = vc.clone();
+    elsewhere["proof"]["verificationMethod"] = json!("did:web:issuer.example#key-1");
+    elsewhere["issuer"] = json!("did:web:issuer.example");
+    let r = verify(&n, json!({ "verifiableCredential": elsewhere })).await;
+    assert_eq!(r.status, 422, "{:?}", r.json);
+    assert_eq!(r.json["verified"], false);
+}
