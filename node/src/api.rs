@@ -74,6 +74,10 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/metrics", get(metrics))
         .route("/v1/verify", post(verify_handler))
         .route("/credentials/verify", post(vc_api::verify))
+        .route(
+            "/capability/{token}/credentials/issue",
+            post(vc_api::issue_by_capability),
+        )
         .route("/v1/assertions/{id}/status", get(assertion_status))
         .route("/v1/issuers", get(views::issuers))
         .route("/v1/issuers/{did}", get(views::issuer))

@@ -634,6 +634,22 @@ impl LocalIssuer {
             }
         }
         doc.shift_remove("proof");
+        if let Some(problem) = badgemesh_openbadges::credential::vc_shape_problem(&doc) {
+            return Err(IssuerOpError::Export(format!(
+                "not a Verifiable Credential: {problem}"
+            )));
+        }
+        // A VC 1.1 credential's context does not define Data Integrity
+        // proofs; issuers add the Data Integrity context, as the
+        // specification says.
+        if let Some(Value::Array(ctx)) = doc.get_mut("@context") {
+            let v1 = ctx.first().and_then(Value::as_str)
+                == Some(badgemesh_openbadges::contexts::CREDENTIALS_V1);
+            let di = badgemesh_openbadges::contexts::DATA_INTEGRITY_V2;
+            if v1 && !ctx.iter().any(|c| c.as_str() == Some(di)) {
+                ctx.push(di.into());
+            }
+        }
         let options = proof_options(&issuer.id().verification_method(), created);
         sign(
             &mut doc,

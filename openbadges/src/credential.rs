@@ -234,6 +234,13 @@ pub fn verify_credential_with(
     })
 }
 
+/// Why `doc` is not a Verifiable Credential by the data model's own rules
+/// (context, type, issuer, dates, subject), if it is not: what an issuer
+/// refuses to sign.
+pub fn vc_shape_problem(doc: &Map<String, Value>) -> Option<String> {
+    Shape::read(doc, Profile::AnyCredential).problem
+}
+
 /// The checks every form of credential shares (shape, proof, dates,
 /// recipient), with the proof check given by the caller: Data Integrity
 /// proofs for JSON credentials, the JWS for VC-JWTs ([`crate::jwt`]).

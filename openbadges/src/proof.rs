@@ -195,6 +195,9 @@ pub fn canonical_forms_sha384(
 /// canonicalized once, not once per proof).
 struct DocumentDigest<'a> {
     doc: &'a Map<String, Value>,
+    /// A proof chain's document: `proof` holds the previous proofs, which
+    /// the signature covers, so it is canonicalized with them.
+    chained: bool,
     digest: Option<[u8; 32]>,
     /// The SHA-384 digest of the canonical form made with SHA-384
     /// (`ecdsa-rdfc-2019` with P-384), once a proof needed it.
@@ -205,8 +208,18 @@ impl<'a> DocumentDigest<'a> {
     fn new(doc: &'a Map<String, Value>) -> Self {
         DocumentDigest {
             doc,
+            chained: false,
             digest: None,
             digest384: None,
+        }
+    }
+
+    /// The digest of `doc` as it is, its `proof` (the previous proofs of a
+    /// chain) included.
+    fn chained(doc: &'a Map<String, Value>) -> Self {
+        DocumentDigest {
+            chained: true,
+            ..DocumentDigest::new(doc)
         }
     }
 
@@ -214,7 +227,11 @@ impl<'a> DocumentDigest<'a> {
         if let Some(d) = self.digest {
             return Ok(d);
         }
-        let canonical = canonical_document(self.doc, contexts, true)?;
+        let canonical = if self.chained {
+            canonicalize(&to_rdf_full(self.doc, contexts)?)?
+        } else {
+            canonical_document(self.doc, contexts, true)?
+        };
         let d: [u8; 32] = Sha256::digest(canonical.as_bytes()).into();
         self.digest = Some(d);
         Ok(d)
@@ -226,7 +243,9 @@ impl<'a> DocumentDigest<'a> {
             return Ok(d);
         }
         let mut unsecured = self.doc.clone();
-        unsecured.shift_remove("proof");
+        if !self.chained {
+            unsecured.shift_remove("proof");
+        }
         let canonical = canonicalize_sha384(&to_rdf(&unsecured, contexts)?)?;
         let d: [u8; 48] = Sha384::digest(canonical.as_bytes()).into();
         self.digest384 = Some(d);
@@ -487,18 +506,29 @@ pub fn check_proofs_counted(
     let mut document = DocumentDigest::new(doc);
     let mut checked = 0;
     let mut worst: Option<ProofOutcome> = None;
-    for proof in proofs {
+    for proof in &proofs {
         if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(ProofError::Cancelled);
         }
-        let outcome = check_one(
-            &mut document,
-            proof,
-            issuer_id,
-            contexts,
-            dids,
-            &mut checked,
-        )?;
+        let outcome = match chained_document(doc, proof, &proofs) {
+            Chain::None => check_one(
+                &mut document,
+                proof,
+                issuer_id,
+                contexts,
+                dids,
+                &mut checked,
+            )?,
+            Chain::Broken(why) => ProofOutcome::Invalid(why),
+            Chain::Document(chained) => check_one(
+                &mut DocumentDigest::chained(&chained),
+                proof,
+                issuer_id,
+                contexts,
+                dids,
+                &mut checked,
+            )?,
+        };
         match outcome {
             ProofOutcome::Verified { .. } => return Ok((outcome, checked)),
             ProofOutcome::Invalid(_) => worst = Some(outcome),
@@ -511,6 +541,52 @@ pub fn check_proofs_counted(
     }
     let outcome = worst.unwrap_or_else(|| ProofOutcome::Invalid("no proof".into()));
     Ok((outcome, checked))
+}
+
+/// What a proof's `previousProof` makes of the document it signs.
+enum Chain {
+    /// Not part of a chain: the document without its proofs.
+    None,
+    /// The document with `proof` set to the previous proofs (Data
+    /// Integrity, "verify proof sets and chains").
+    Document(Map<String, Value>),
+    /// `previousProof` is malformed or names a proof that is not there.
+    Broken(String),
+}
+
+fn chained_document(
+    doc: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    all: &[&Map<String, Value>],
+) -> Chain {
+    let ids: Vec<&str> = match proof.get("previousProof") {
+        None => return Chain::None,
+        Some(Value::String(id)) => vec![id.as_str()],
+        Some(Value::Array(ids)) if ids.iter().all(Value::is_string) => {
+            ids.iter().filter_map(Value::as_str).collect()
+        }
+        Some(_) => {
+            return Chain::Broken("previousProof must be a string or a list of strings".into());
+        }
+    };
+    let mut previous = Vec::with_capacity(ids.len());
+    for id in ids {
+        match all
+            .iter()
+            .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+        {
+            Some(p) => previous.push(Value::Object((*p).clone())),
+            None => return Chain::Broken(format!("previousProof {id} is not among the proofs")),
+        }
+    }
+    let mut chained = doc.clone();
+    let proofs = if previous.len() == 1 {
+        previous.remove(0)
+    } else {
+        Value::Array(previous)
+    };
+    chained.insert("proof".into(), proofs);
+    Chain::Document(chained)
 }
 
 fn check_one(

@@ -132,10 +132,10 @@ pub fn to_rdf_full_with(
     let Value::Object(doc) = doc else {
         return Err(RdfError::NoContext);
     };
-    let items: Vec<Value> = match ctx {
+    let items = unwrap_contexts(match ctx {
         Value::Array(a) => a.clone(),
         other => vec![other.clone()],
-    };
+    });
     let mut new_ctx = vec![json!({ "@vocab": SENTINEL_VOCAB })];
     let mut seen_v2 = false;
     for item in items {
@@ -214,6 +214,26 @@ pub fn to_rdf_full_with(
         out.push(convert(quad)?);
     }
     Ok(out)
+}
+
+/// An inline context written as a context document (`{"@context": ...}`)
+/// stands for its `@context`, as jsonld.js reads it (it dereferences the
+/// key before processing a local context); oxjsonld refuses it. The W3C
+/// Data Integrity test suites' credentials are written so.
+fn unwrap_contexts(items: Vec<Value>) -> Vec<Value> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Value::Object(mut m) if m.contains_key("@context") => {
+                match m.shift_remove("@context").unwrap_or(Value::Null) {
+                    Value::Array(inner) => out.extend(unwrap_contexts(inner)),
+                    inner => out.extend(unwrap_contexts(vec![inner])),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// What jsonld.js in safe mode refuses or reads differently and oxjsonld

@@ -117,6 +117,22 @@ async fn any_credential_is_issued_and_verified_in_the_vc_api_shapes() {
         r.json
     );
 
+    // A credential sent as a JSON string (not a VC-JWT): 400.
+    let r = verify(&n, json!({ "verifiableCredential": vc.to_string() })).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+
+    // The issue call at its capability URL (for clients that cannot send
+    // a header): the admin token in the path, anything else refused.
+    let cap = |t: &str| n.url(&format!("/capability/{t}/credentials/issue"));
+    let body = json!({ "credential": credential(&did) });
+    let r = post_json(cap(n.node().token()), None, body.clone()).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let r = post_json(cap("not-the-token"), None, body).await;
+    assert_eq!(r.status, 401, "{:?}", r.json);
+    // Something that is not a credential is not signed.
+    let r = post_json(url.clone(), token.clone(), json!({ "credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]} })).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+
     // A key this node cannot resolve: 422, undecided.
     let mut elsewhere = vc.clone();
     elsewhere["proof"]["verificationMethod"] = json!("did:web:issuer.example#key-1");

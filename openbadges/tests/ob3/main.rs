@@ -10,6 +10,7 @@ mod golden;
 mod interop;
 mod jsonld_cases;
 mod jwt;
+mod proof_chains;
 mod round_trip;
 mod schema;
 mod status;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The W3C Verifiable Credentials test suites against a badgemesh node, over
+# the VC API (`/credentials/issue` and `/credentials/verify`).
+#
+#   bash tests/w3c/run.sh [SUITE...]      (default: every suite in vendor/)
+#
+# Each suite is a pinned source tarball in vendor/ (git archive of the W3C
+# repository at the commit in its name); its GitHub-hosted dependencies are
+# npm-packed tarballs beside it, and tests/w3c/<suite>/ holds the
+# package.json pointing at them and the package-lock.json that pins the rest
+# (npm ci: the registry only). The suite runs against one node with an
+# issuer, configured by a generated localConfig.cjs. A failing test that is
+# not in tests/w3c/<suite>/known-failures.txt (its full title, a tab, the
+# reason) fails this script, and so does a listed one that now passes (so
+# the list stays true). Prints passing/total per suite.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+cargo build -p badgemesh --locked -q
+target="${CARGO_TARGET_DIR:-$root/target}"
+bin="$target/debug/badgemesh"
+suites_dir="$target/w3c"
+mkdir -p "$suites_dir"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Polls (0.1 s steps, 30 s deadline) until the command succeeds.
+wait_until() {
+  local what="$1"; shift
+  for _ in $(seq 300); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "timed out waiting for $what" >&2
+  tail -20 "$work/node/log" >&2 || true
+  return 1
+}
+
+echo "== a node with an issuer"
+dir="$work/node"
+mkdir -p "$dir"
+RUST_LOG="${RUST_LOG:-warn}" "$bin" --data-dir "$dir" node run \
+  --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --no-mdns >"$dir/log" 2>&1 &
+pids+=($!)
+wait_until "node" test -s "$dir/node.json"
+api=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).api)' "$dir/node.json")
+wait_until "API" curl -fsS "$api/healthz"
+"$bin" --data-dir "$dir" issuer init --name "badgemesh W3C suites" >/dev/null
+did=$("$bin" --data-dir "$dir" issuer show --json |
+  node -e 'console.log(JSON.parse(require("fs").readFileSync(0)).did)')
+token=$(tr -d '\n' <"$dir/admin.token")
+
+suites=("$@")
+if [ ${#suites[@]} -eq 0 ]; then
+  for d in "$here"/*/; do [ -f "$d/package-lock.json" ] && suites+=("$(basename "$d")"); done
+fi
+
+status=0
+for suite in "${suites[@]}"; do
+  echo "== $suite"
+  tarball=$(ls "$here"/vendor/"$suite"-*.tar.gz)
+  dest="$suites_dir/$suite"
+  # A fresh copy of the pinned sources with our package files; node_modules
+  # is kept between runs when the lock did not change.
+  if [ ! -f "$dest/.lock" ] || ! cmp -s "$dest/.lock" "$here/$suite/package-lock.json"; then
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    tar -xzf "$tarball" -C "$dest" --strip-components=1
+    cp "$here/$suite/package.json" "$here/$suite/package-lock.json" "$dest/"
+    mkdir -p "$dest/vendor" && cp "$here"/vendor/*.tgz "$dest/vendor/"
+    (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$here/$suite/package-lock.json" "$dest/.lock"
+  fi
+  tags=$(cat "$here/$suite/tags")
+  cat >"$dest/localConfig.cjs" <<EOF
+// Written by tests/w3c/run.sh: one local implementation, this node.
+module.exports = {
+  settings: {enableInteropTests: false, testAllImplementations: false},
+  implementations: [{
+    name: "badgemesh",
+    implementation: "badgemesh",
+    issuers: [{
+      id: "$did",
+      // A capability URL: the data model suite posts with fixed headers.
+      endpoint: "$api/capability/$token/credentials/issue",
+      tags: $tags,
+    }],
+    verifiers: [{
+      id: "urn:badgemesh:verifier",
+      endpoint: "$api/credentials/verify",
+      tags: $tags,
+    }],
+  }],
+};
+EOF
+  (cd "$dest" && npx mocha tests/ --reporter json --timeout 15000 --preserve-symlinks \
+    >"$suites_dir/$suite.report.json" 2>"$suites_dir/$suite.log") || true
+  node "$here/summarize.mjs" "$suites_dir/$suite.report.json" "$here/$suite/known-failures.txt" "$suite" || status=1
+done
+exit $status
