@@ -456,9 +456,9 @@ const DCC_URL: &str = "https://digitalcredentials.github.io/vc-test-fixtures/sta
 /// entries (a warning, not a refusal). It is signed by another DID than the
 /// credentials' issuer, which the spec allows: its set bit 6 counts, but its
 /// clear bit 7 is not taken as "not revoked" (Digital Bazaar's verifier
-/// refuses such lists by default; DCC's accepts them). (DCC's subjects have
-/// no `id` or `identifier`, which makes the outcome `invalid` until that
-/// becomes a warning; the status checks below do not depend on it.)
+/// refuses such lists by default; DCC's accepts them). DCC's subjects have
+/// no `id` or `identifier`: a warning, so the revoked one comes out
+/// `revoked` end to end.
 #[test]
 fn dccs_list_held_under_its_url_answers_for_dccs_credentials() {
     let (_d, held) = held();
@@ -494,11 +494,16 @@ fn dccs_list_held_under_its_url_answers_for_dccs_credentials() {
         v["status"][0]["signed_by"],
         "did:key:z6MknNQD1WHLGGraFi6zcbGevuAgkVfdyCdtZnQTGWVVvR5Q"
     );
-    assert_ne!(v["outcome"], "valid");
+    assert_eq!(v["outcome"], "revoked", "{v}");
+    assert!(
+        v["warnings"].to_string().contains("neither an id nor an identifier"),
+        "{v}"
+    );
 
     let clear = verify(&dcc("v1-didweb-legacy-validStatus-noExpiry.json"), &held);
     let c = the_check(&clear, "revocation");
     assert_eq!(c["status"], "unknown", "{clear}");
+    assert_eq!(clear["outcome"], "indeterminate", "{clear}");
     assert!(
         c["detail"]
             .as_str()
