@@ -619,7 +619,13 @@ impl LocalIssuer {
         let named = match doc.get("issuer") {
             None => None,
             Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).map(str::to_owned),
+            // An issuer object without a text id is not this issuer.
+            Some(Value::Object(o)) => Some(
+                o.get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             Some(_) => Some(String::new()),
         };
         match named {

@@ -468,6 +468,10 @@ impl Shape {
                     s.problem = Some(p);
                     return s;
                 }
+                if let Some(p) = crate::data_model::problem(doc) {
+                    s.problem = Some(p);
+                    return s;
+                }
                 // The Open Badges rules on top, reported but not decisive.
                 let mut ob = Shape::read(doc, Profile::OpenBadges);
                 s.ob_problem = ob.problem.take();

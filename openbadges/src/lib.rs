@@ -11,6 +11,8 @@
 //! - [`credential`]: [`credential::verify_credential`], bytes to a [`credential::Verdict`].
 //! - [`jwt`]: OB 3.0 credentials as VC-JWTs:
 //!   [`jwt::verify_jwt_credential`], [`jwt::sign_jwt`], [`jwt::looks_like_jwt`].
+//! - [`data_model`]: the VC Data Model's own rules (the VC API's issue and
+//!   verify calls apply them).
 //! - [`schema`]: `credentialSchema` checks against the pinned OB 3.0 JSON Schemas.
 //! - [`did`]: DID documents the verifier holds (keys that are not did:key),
 //!   and did:key resolution.
@@ -38,6 +40,7 @@
 pub mod canon;
 pub mod contexts;
 pub mod credential;
+pub mod data_model;
 pub mod did;
 pub mod export;
 pub mod jcs;

@@ -496,7 +496,9 @@ fn dccs_list_held_under_its_url_answers_for_dccs_credentials() {
     );
     assert_eq!(v["outcome"], "revoked", "{v}");
     assert!(
-        v["warnings"].to_string().contains("neither an id nor an identifier"),
+        v["warnings"]
+            .to_string()
+            .contains("neither an id nor an identifier"),
         "{v}"
     );
 
