@@ -134,12 +134,19 @@ def main(out, base):
                   credential(did, status=[entry])),
               "RS256 VC-JWT with a %s entry, index %d of %s"
               % (purpose, INDEX, url))
+        # Dated now, as openbadges-publish does: sign_status_list_credential
+        # sets nbf to the signing time, whatever validFrom says.
         for state, bits in (("clear", []), ("set", [INDEX])):
-            vc = build_status_list_credential(did, url, purpose, bits,
-                                              issued=ISSUED)
+            vc = build_status_list_credential(did, url, purpose, bits)
             write("status-%s-%s.jwt" % (purpose, state),
                   sign_status_list_credential(vc, rs_priv, "RS256"),
                   "%s list (VC-JWT, RS256), bit %d %s" % (purpose, INDEX, state))
+    vc = build_status_list_credential(did, "%s/status/revocation" % base,
+                                      "revocation", [INDEX], issued=ISSUED)
+    write("status-revocation-backdated.jwt",
+          sign_status_list_credential(vc, rs_priv, "RS256"),
+          "revocation list with validFrom %s, signed now (nbf is now)"
+          % ISSUED.isoformat())
 
     # OB 2.0 signed assertions, with their issuer's documents.
     profile_url = base + "/ob2/issuer.json"
