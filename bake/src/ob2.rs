@@ -266,7 +266,12 @@ pub fn verify(input: &str, options: &Ob2Options<'_>) -> Ob2Verdict {
             // Profile lists, if documents were fetched.
             let fetched_key = match (options.issuer_key_pem, options.documents) {
                 (None, Some(docs)) => {
-                    let mut found = hosted::Resolved::default();
+                    // A badge given by IRI names its issuer in the BadgeClass
+                    // fetched above.
+                    let mut found = hosted::Resolved {
+                        badge: resolved.badge.clone(),
+                        ..hosted::Resolved::default()
+                    };
                     let pem =
                         assertion.verification.creator.as_deref().and_then(|c| {
                             hosted::issuer_key(c, &assertion.badge, docs, &mut found)

@@ -646,8 +646,23 @@ fn recipient_matches(subject: &Value, who: &str) -> bool {
         return false;
     };
     let who = who.trim();
-    if subject.get("id").and_then(Value::as_str) == Some(who) {
-        return true;
+    if let Some(id) = subject.get("id").and_then(Value::as_str) {
+        if id == who {
+            return true;
+        }
+        // A `mailto:` URI names an email address (RFC 6068): the address
+        // given alone matches it, without regard to case as for hashed
+        // emails (openbadgeslib issues `mailto:` subjects).
+        let address = id
+            .get(..7)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("mailto:"))
+            .and_then(|_| id.get(7..));
+        if let Some(address) = address
+            && !who.contains(':')
+            && address.eq_ignore_ascii_case(who)
+        {
+            return true;
+        }
     }
     let ids: Vec<&Value> = match subject.get("identifier") {
         Some(Value::Array(a)) => a.iter().collect(),

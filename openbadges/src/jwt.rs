@@ -22,10 +22,14 @@
 //! The key comes from `kid` (a did:key, or a DID URL resolved in a held DID
 //! document; a bare `kid` such as `#key-1` is relative to the `iss` DID),
 //! and its controller must be the issuer. Failing that, from an embedded
-//! `jwk` header: such a key binds the signature to nobody, since whoever
-//! made the token chose it. 1EdTech's validator accepts it (it verifies the
-//! signature with the `jwk` and checks nothing else), and so does this
-//! module, saying so in the proof check's detail. Algorithms: RS256, ES256,
+//! `jwk` header: bound to the issuer when it is one of the issuer's keys
+//! (its did:key, or an assertion method of its held DID document, which is
+//! how openbadgeslib issues), else bound to nobody, since whoever made the
+//! token chose it. 1EdTech's validator accepts an unbound one (it verifies
+//! the signature with the `jwk` and checks nothing else), and so does this
+//! module for badges, saying so in the proof check's detail; documents
+//! whose worth is their issuer's word (status lists,
+//! [`verify_jwt_document`]) need a bound key. Algorithms: RS256, ES256,
 //! ES384, EdDSA; `none` and HMAC are invalid, other algorithms unsupported
 //! (indeterminate). Signatures are checked by [`crate::keys`].
 //!
@@ -40,7 +44,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use crate::credential::{CredentialError, Verdict, VerifyOptions, assess};
-use crate::did::resolve_did_key;
+use crate::did::{DidLookup, resolve_did_key};
 use crate::json::parse_bounded;
 use crate::keys::{KeyType, VerificationKey};
 use crate::proof::ProofOutcome;
@@ -194,9 +198,43 @@ pub fn verify_jwt_credential(
     let (credential, claim_problems) = credential_of(&jwt);
     assess(&credential, now, options, |issuer| {
         let mut checked = 0;
-        let outcome = check_jws(&jwt, issuer, &claim_problems, options, &mut checked);
+        let outcome = check_jws(&jwt, issuer, &claim_problems, options, false, &mut checked);
         Ok((outcome, checked))
     })
+}
+
+/// A credential other than a badge given as a VC-JWT (a status list
+/// credential): the credential, with the claims folded in as for badges,
+/// and the proof check of the token. Unlike a badge's, the check passes only
+/// when the key is bound to the credential's issuer: named by `kid`, or an
+/// embedded `jwk` that is one of the issuer's keys (its did:key, or an
+/// assertion method of its DID document held in `dids`), since such a
+/// document is worth only what its issuer's signature makes it.
+///
+/// `Err` when the text is not a readable JWT.
+pub fn verify_jwt_document(
+    token: &str,
+    dids: Option<DidLookup<'_>>,
+) -> Result<(Map<String, Value>, ProofOutcome), JwtError> {
+    let jwt = decode(token)?;
+    let (credential, claim_problems) = credential_of(&jwt);
+    let issuer = match credential.get("issuer") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    };
+    let outcome = match issuer {
+        Some(issuer) => {
+            let options = VerifyOptions {
+                recipient: None,
+                dids,
+                cancel: None,
+            };
+            check_jws(&jwt, issuer, &claim_problems, &options, true, &mut 0)
+        }
+        None => ProofOutcome::Invalid("the credential names no issuer".into()),
+    };
+    Ok((credential, outcome))
 }
 
 /// The credential of a token, with the claims folded in (VC 1.1 decoding:
@@ -347,6 +385,7 @@ fn check_jws(
     issuer: &str,
     claim_problems: &[String],
     options: &VerifyOptions<'_>,
+    require_bound: bool,
     checked: &mut usize,
 ) -> ProofOutcome {
     let header = &jwt.header;
@@ -388,7 +427,7 @@ fn check_jws(
             "JWS algorithm {alg:?} is not verified here (RS256, ES256, ES384 and EdDSA are)"
         ));
     };
-    let found = match find_key(jwt, options) {
+    let found = match find_key(jwt, issuer, options) {
         Ok(found) => found,
         Err(outcome) => return outcome,
     };
@@ -416,6 +455,21 @@ fn check_jws(
     if let Some(problem) = claim_problems.first() {
         return ProofOutcome::Invalid(problem.clone());
     }
+    if require_bound && found.controller.is_none() {
+        let known =
+            issuer.starts_with("did:key:") || options.dids.and_then(|f| f(issuer)).is_some();
+        return if known {
+            ProofOutcome::Invalid(format!(
+                "{} is not one of the keys of the issuer {issuer}",
+                found.method
+            ))
+        } else {
+            ProofOutcome::Unsupported(format!(
+                "{} is bound to no issuer, and no DID document of the issuer {issuer} is held to bind it",
+                found.method
+            ))
+        };
+    }
     let verification_method = if found.controller.is_some() {
         found.method
     } else {
@@ -436,7 +490,11 @@ fn check_jws(
 /// The key named by `kid`, else the embedded `jwk`. An outcome when there is
 /// none: invalid for a malformed one, unsupported for one that cannot be
 /// resolved offline.
-fn find_key(jwt: &DecodedJwt, options: &VerifyOptions<'_>) -> Result<FoundKey, ProofOutcome> {
+fn find_key(
+    jwt: &DecodedJwt,
+    issuer: &str,
+    options: &VerifyOptions<'_>,
+) -> Result<FoundKey, ProofOutcome> {
     let header = &jwt.header;
     let kid = header.get("kid").and_then(Value::as_str);
     let jwk = header.get("jwk");
@@ -456,10 +514,17 @@ fn find_key(jwt: &DecodedJwt, options: &VerifyOptions<'_>) -> Result<FoundKey, P
                 ));
             }
             match VerificationKey::from_jwk(jwk) {
-                Ok(key) => Ok(FoundKey {
-                    key,
-                    controller: None,
-                    method: "the embedded jwk".into(),
+                Ok(key) => Ok(match issuer_method_of(&key, issuer, options) {
+                    Some(method) => FoundKey {
+                        key,
+                        controller: Some(issuer.to_owned()),
+                        method: format!("the embedded jwk, which is the issuer's {method}"),
+                    },
+                    None => FoundKey {
+                        key,
+                        controller: None,
+                        method: "the embedded jwk".into(),
+                    },
                 }),
                 Err(crate::keys::KeyError::UnsupportedJwk(t)) => Err(ProofOutcome::Unsupported(
                     format!("the embedded jwk is a {t} key, which is not verified here"),
@@ -474,6 +539,30 @@ fn find_key(jwt: &DecodedJwt, options: &VerifyOptions<'_>) -> Result<FoundKey, P
             ProofOutcome::Invalid("the JOSE header has neither kid nor jwk".into())
         })),
     }
+}
+
+/// The issuer's verification method whose key is `key`: the issuer's own
+/// did:key, or an assertion method of its held DID document. This binds an
+/// embedded `jwk` to the issuer as a `kid` would (openbadgeslib signs with a
+/// `jwk` header and publishes the same key in its did:web document).
+fn issuer_method_of(
+    key: &VerificationKey,
+    issuer: &str,
+    options: &VerifyOptions<'_>,
+) -> Option<String> {
+    if issuer.starts_with("did:key:") {
+        let (_, own) = resolve_did_key(issuer).ok()?;
+        return (own == *key).then(|| issuer.to_owned());
+    }
+    if !issuer.starts_with("did:") || issuer.contains('#') {
+        return None;
+    }
+    let document = options.dids.and_then(|find| find(issuer))?;
+    document
+        .methods
+        .iter()
+        .find(|m| m.assertion && m.key == *key)
+        .map(|m| m.id.clone())
 }
 
 /// The key a `kid` names: a did:key, or a DID URL in a held DID document;

@@ -74,6 +74,9 @@ pub enum StatusListError {
     /// `StatusList2021Credential`) of the expected shape.
     #[error("not a BitstringStatusListCredential: {0}")]
     Shape(String),
+    /// A list given as a VC-JWT that does not read as one.
+    #[error("the status list JWT: {0}")]
+    Jwt(String),
     /// The proof does not verify with a key of the list's issuer.
     #[error("status list proof: {0}")]
     BadProof(String),
@@ -321,8 +324,9 @@ impl VerifiedStatusList {
     }
 }
 
-/// Parses a status list credential (JSON bytes), checks its shape and its
-/// proof (a did:key controlled by its issuer), and decodes the list.
+/// Parses a status list credential (JSON bytes, or a VC-JWT whose key is
+/// bound to its issuer), checks its shape and its proof (a did:key
+/// controlled by its issuer), and decodes the list.
 pub fn parse_status_list_credential(bytes: &[u8]) -> Result<VerifiedStatusList, StatusListError> {
     parse_status_list_credential_with(bytes, None)
 }
@@ -335,7 +339,20 @@ pub fn parse_status_list_credential_with(
     dids: Option<DidLookup<'_>>,
 ) -> Result<VerifiedStatusList, StatusListError> {
     let shape = |m: &str| StatusListError::Shape(m.to_owned());
-    let map = parse_bounded(bytes)?;
+    // A list secured as a VC-JWT (the Bitstring Status List allows any
+    // securing mechanism; JWT issuers such as openbadgeslib publish
+    // `revocation.jwt`): its signature is its proof.
+    let token = std::str::from_utf8(bytes)
+        .ok()
+        .filter(|t| crate::jwt::looks_like_jwt(t));
+    let (map, jwt_proof) = match token {
+        Some(token) => {
+            let (map, outcome) = crate::jwt::verify_jwt_document(token, dids)
+                .map_err(|e| StatusListError::Jwt(e.to_string()))?;
+            (map, Some(outcome))
+        }
+        None => (parse_bounded(bytes)?, None),
+    };
     let mut value = Value::Object(map);
     prepass(&mut value)?;
     let Value::Object(doc) = value else {
@@ -392,7 +409,11 @@ pub fn parse_status_list_credential_with(
         .ok_or_else(|| shape("no encodedList"))?;
     // The cheap checks first: a list that does not decode costs no proof.
     let list = StatusList::decode(encoded)?;
-    match check_proofs(&doc, &issuer, &ContextSet::pinned(), dids)? {
+    let outcome = match jwt_proof {
+        Some(outcome) => outcome,
+        None => check_proofs(&doc, &issuer, &ContextSet::pinned(), dids)?,
+    };
+    match outcome {
         ProofOutcome::Verified { .. } => {}
         ProofOutcome::Invalid(why) | ProofOutcome::Unsupported(why) => {
             return Err(StatusListError::BadProof(why));

@@ -79,6 +79,13 @@ fn sign(header: &str, payload: &str) -> String {
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
+/// [`signed_jws`] with its BadgeClass given by IRI, as openbadgeslib signs.
+pub(crate) fn signed_jws_badge_by_iri() -> String {
+    let mut assertion = signed_assertion();
+    assertion["badge"] = "https://example.org/badges/5".into();
+    sign(r#"{"alg":"RS256"}"#, &assertion.to_string())
+}
+
 pub(crate) fn signed_jws() -> String {
     sign(r#"{"alg":"RS256"}"#, &signed_assertion().to_string())
 }

@@ -324,3 +324,49 @@ fn a_signed_badge_verifies_with_the_key_its_hosted_profile_lists() {
         ]
     );
 }
+
+/// A signed badge whose BadgeClass is an IRI (openbadgeslib's): the issuer
+/// is the one the fetched BadgeClass names, and its hosted Profile's key
+/// verifies the badge.
+#[test]
+fn a_signed_badge_with_its_badge_class_by_iri_finds_the_issuers_key() {
+    use crate::ob2_assertions::{PUBLIC_PEM, signed_jws_badge_by_iri};
+    let jws = signed_jws_badge_by_iri();
+    let mut site = signing_site(PUBLIC_PEM, true, "https://example.org/issuer");
+    site.edit("https://example.org/issuer", |p| {
+        p["revocationList"] = "https://example.org/revocations".into();
+    });
+    // The BadgeClass not fetched yet: undecided, naming it.
+    let v = site.verify(&jws);
+    assert_eq!(v.outcome, Outcome::Indeterminate, "{:?}", v.reasons);
+    assert!(
+        v.missing
+            .iter()
+            .any(|u| u == "https://example.org/badges/5"),
+        "{:?}",
+        v.missing
+    );
+    site.serve(
+        "https://example.org/badges/5",
+        &json!({
+            "@context": "https://w3id.org/openbadges/v2",
+            "type": "BadgeClass",
+            "id": "https://example.org/badges/5",
+            "name": "3-D Printmaster",
+            "description": "Prints in three dimensions.",
+            "image": "https://example.org/badges/5/image",
+            "criteria": "https://example.org/badges/5/criteria",
+            "issuer": "https://example.org/issuer",
+        })
+        .to_string(),
+    );
+    let v = site.verify(&jws);
+    assert_eq!(v.outcome, Outcome::Valid, "{:?}", v.reasons);
+    assert!(
+        v.sources
+            .iter()
+            .any(|s| s.url == "https://example.org/keys/1"),
+        "{:?}",
+        v.sources
+    );
+}

@@ -555,7 +555,9 @@ fn a_held_did_document_lets_did_web_credentials_verify_offline() {
 
 /// A one-thread loopback web server answering the routes `site` makes from
 /// its base URL (path to JSON), 404 otherwise, until the test ends.
-fn serve(site: impl FnOnce(&str) -> std::collections::HashMap<String, String>) -> String {
+pub(crate) fn serve(
+    site: impl FnOnce(&str) -> std::collections::HashMap<String, String>,
+) -> String {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));

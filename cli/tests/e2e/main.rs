@@ -8,6 +8,7 @@ mod crash_loop;
 mod harness;
 mod held_lists;
 mod interop;
+mod openbadgeslib;
 mod quickstart;
 mod storage;
 mod trust;

@@ -282,14 +282,29 @@ fn algorithms_and_headers_that_must_not_verify() {
         assert_eq!(got, expected, "{header}: {detail}");
         assert!(detail.contains(why), "{header}: {detail}");
     }
-    // The right key, but only as an embedded jwk: verified, said to bind to
-    // no issuer.
+    // The issuer's key as an embedded jwk: bound to the issuer, as its
+    // did:key.
     let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(key.public().as_bytes())});
     let (got, detail) = outcome(json!({"alg": "EdDSA", "jwk": jwk}));
     assert_eq!(got, Outcome::Valid);
     assert!(
-        detail.contains("binds the signature to no issuer"),
+        detail.contains("the embedded jwk, which is the issuer's did:key:"),
         "{detail}"
+    );
+    // Another key, carried by the token: verified, said to bind to no issuer.
+    let other = SecretKey::from_seed(&[77; 32]).expect("key");
+    let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(other.public().as_bytes())});
+    let v = verify(
+        &token(json!({"alg": "EdDSA", "jwk": jwk}), &payload, |m| {
+            other.sign(m).to_vec()
+        }),
+        T0.plus(60),
+    );
+    assert_eq!(v.outcome, Outcome::Valid);
+    assert!(
+        proof_detail(&v).contains("binds the signature to no issuer"),
+        "{}",
+        proof_detail(&v)
     );
 }
 

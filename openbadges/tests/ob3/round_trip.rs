@@ -127,6 +127,32 @@ fn did_recipient_and_minimal_badge_verify() {
     );
 }
 
+/// A `mailto:` subject id (openbadgeslib's) is matched by the address alone,
+/// in any case, and not by another address.
+#[test]
+fn a_mailto_subject_matches_its_email_address() {
+    let doc = export(&native(4, Recipient::Did("mailto:Ada@Example.org".into())));
+    let b = bytes(&doc);
+    for (who, expected) in [
+        ("ada@example.org", Outcome::Valid),
+        (" Ada@Example.org ", Outcome::Valid),
+        ("mailto:Ada@Example.org", Outcome::Valid),
+        ("bob@example.org", Outcome::Invalid),
+        ("example.org", Outcome::Invalid),
+    ] {
+        let v = verify_credential(
+            &b,
+            T0,
+            &VerifyOptions {
+                recipient: Some(who),
+                ..Default::default()
+            },
+        )
+        .expect("run");
+        assert_eq!(v.outcome, expected, "{who}: {:?}", v.checks);
+    }
+}
+
 #[test]
 fn dates_are_checked_against_now() {
     let n = native(3, email_recipient());

@@ -160,6 +160,83 @@ fn a_did_web_list_verifies_through_the_held_document() {
     assert_eq!(list.is_set(5), Some(true));
 }
 
+/// A list secured as a VC-JWT (as openbadgeslib publishes them): read when
+/// its key is the issuer's, named by `kid` or embedded as a `jwk` that the
+/// issuer's held DID document lists; refused when the jwk binds to nobody,
+/// or when it was changed.
+#[test]
+fn a_vc_jwt_list_verifies_when_its_key_is_the_issuers() {
+    use badgemesh_openbadges::jwt::sign_jwt;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64U;
+
+    let mut doc = build_status_list_credential(
+        &StatusListInput {
+            url: "https://status.example/lists/jwt",
+            valid_from: T0,
+            valid_until: None,
+        },
+        [9u32],
+        &key(30),
+    )
+    .expect("build");
+    doc.shift_remove("proof");
+    // Under a kid: a did:key issuer needs no document.
+    let did_key = doc["issuer"].as_str().expect("issuer").to_owned();
+    let token = sign_jwt(&doc, &key(30), &format!("{did_key}#{}", &did_key[8..])).expect("sign");
+    let list = parse_status_list_credential(token.as_bytes()).expect("verifies");
+    assert_eq!(
+        (list.issuer.as_str(), list.is_set(9)),
+        (did_key.as_str(), Some(true))
+    );
+
+    // An embedded jwk, issuer did:web: bound through the held document.
+    doc.insert("issuer".into(), WEB_DID.into());
+    let header = json!({"alg": "EdDSA", "jwk": {"kty": "OKP", "crv": "Ed25519",
+        "x": B64U.encode(key(30).public().as_bytes())}});
+    let mut payload = doc.clone();
+    payload.insert("iss".into(), WEB_DID.into());
+    let signed = |header: &Value, payload: &serde_json::Map<String, Value>, k: u64| {
+        let input = format!(
+            "{}.{}",
+            B64U.encode(header.to_string()),
+            B64U.encode(Value::Object(payload.clone()).to_string())
+        );
+        format!("{input}.{}", B64U.encode(key(k).sign(input.as_bytes())))
+    };
+    let token = signed(&header, &payload, 30);
+    let held = web_document();
+    let lookup = |did: &str| (did == WEB_DID).then(|| held.clone());
+    let list =
+        parse_status_list_credential_with(token.as_bytes(), Some(&lookup)).expect("verifies");
+    assert_eq!(
+        (list.issuer.as_str(), list.is_set(9)),
+        (WEB_DID, Some(true))
+    );
+    // Without the document the jwk binds to nobody: refused.
+    let r = parse_status_list_credential(token.as_bytes());
+    assert!(
+        matches!(&r, Err(StatusListError::BadProof(why)) if why.contains("bound to no issuer")),
+        "{r:?}"
+    );
+    // A jwk the held document does not list (the token verifies with it):
+    // refused.
+    let other = json!({"alg": "EdDSA", "jwk": {"kty": "OKP", "crv": "Ed25519",
+        "x": B64U.encode(key(31).public().as_bytes())}});
+    let r =
+        parse_status_list_credential_with(signed(&other, &payload, 31).as_bytes(), Some(&lookup));
+    assert!(
+        matches!(&r, Err(StatusListError::BadProof(why)) if why.contains("not one of the keys")),
+        "{r:?}"
+    );
+    // A changed payload: refused.
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    payload["credentialSubject"]["statusPurpose"] = "suspension".into();
+    parts[1] = B64U.encode(Value::Object(payload).to_string());
+    let r = parse_status_list_credential_with(parts.join(".").as_bytes(), Some(&lookup));
+    assert!(matches!(r, Err(StatusListError::BadProof(_))), "{r:?}");
+}
+
 /// "The statusListCredential might contain multiple status purposes in a
 /// single list" (the spec's validation algorithm): a list may declare an
 /// array, and serves each.
