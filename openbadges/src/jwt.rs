@@ -226,9 +226,8 @@ pub fn verify_jwt_document(
     let outcome = match issuer {
         Some(issuer) => {
             let options = VerifyOptions {
-                recipient: None,
                 dids,
-                cancel: None,
+                ..VerifyOptions::default()
             };
             check_jws(&jwt, issuer, &claim_problems, &options, true, &mut 0)
         }
