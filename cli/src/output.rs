@@ -15,6 +15,77 @@ pub fn outcome_style(outcome: &str) -> Style {
 }
 
 /// Prints a verdict for people.
+/// What an OB 3.0 verdict says about the achievement and the award beyond
+/// name and criteria (alignments, results, credits, activity, evidence,
+/// related badges, tags), one labelled line each.
+fn data_model_lines(v: &Value) -> Vec<(&'static str, String)> {
+    let s = |x: &Value| match x {
+        Value::String(t) => t.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    let list = |x: &Value| x.as_array().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for a in list(&v["badge"]["alignments"]) {
+        // OB 3.0 verdicts name the fields plainly, native badge classes target_*.
+        let f = |k: &str| {
+            let plain = s(&a[k]);
+            if plain.is_empty() {
+                s(&a[format!("target_{k}")])
+            } else {
+                plain
+            }
+        };
+        let framework = [f("framework"), f("code")].join(" ");
+        out.push((
+            "aligned",
+            format!("{} ({}) {}", f("name"), framework.trim(), f("url")),
+        ));
+    }
+    for r in list(&v["award"]["results"]) {
+        let value = [s(&r["level"]), s(&r["value"]), s(&r["status"])]
+            .into_iter()
+            .find(|x| !x.is_empty())
+            .unwrap_or_default();
+        out.push(("result", format!("{}: {value}", s(&r["description"]))));
+    }
+    let (earned, available) = (
+        s(&v["award"]["credits_earned"]),
+        s(&v["badge"]["credits_available"]),
+    );
+    if !earned.is_empty() || !available.is_empty() {
+        out.push(("credits", format!("{earned} earned of {available}")));
+    }
+    let (start, end) = (
+        s(&v["award"]["activity_start"]),
+        s(&v["award"]["activity_end"]),
+    );
+    if !start.is_empty() || !end.is_empty() {
+        out.push(("activity", format!("{start} to {end}")));
+    }
+    for e in list(&v["award"]["evidence"]) {
+        let mut text = [s(&e["name"]), s(&e["narrative"])]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join(": ");
+        if !s(&e["url"]).is_empty() {
+            text = format!("{text} ({})", s(&e["url"]));
+        }
+        out.push(("evidence", text));
+    }
+    for r in list(&v["badge"]["related"]) {
+        // Native badge classes list related ids as strings.
+        let id = if r.is_string() { s(&r) } else { s(&r["id"]) };
+        out.push(("related", id));
+    }
+    let tags: Vec<String> = list(&v["badge"]["tags"]).iter().map(s).collect();
+    if !tags.is_empty() {
+        out.push(("tags", tags.join(", ")));
+    }
+    out
+}
+
 pub fn print_verdict(v: &Value) {
     let outcome = v["outcome"].as_str().unwrap_or("unknown");
     let style = outcome_style(outcome);
@@ -97,6 +168,9 @@ pub fn print_verdict(v: &Value) {
     }
     if let Some(u) = v["badge"]["criteria"]["url"].as_str() {
         line("criteria", u);
+    }
+    for (label, text) in data_model_lines(v) {
+        line(label, &text);
     }
     line("issuer", v["issuer"].as_str().unwrap_or(""));
     for s in v["trust"]["sources"].as_array().into_iter().flatten() {

@@ -142,6 +142,49 @@ function showError(title, message, code) {
   setText("status", "");
 }
 
+// One titled list in the badge card, when there is something to list.
+function section(title, entries) {
+  const list = entries.filter((e) => e !== null && e !== undefined && e !== "");
+  if (!list.length) return [];
+  return [el("h4", {}, title), el("ul", { class: "badge-list", "data-section": title }, ...list.map((e) => el("li", {}, e)))];
+}
+
+const text = (v) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
+
+// What the achievement and the award carry beyond name and criteria (OB 3.0).
+function renderMore(badge, award) {
+  const b = badge || {};
+  const a = award || {};
+  const parts = [];
+  // OB 3.0 verdicts name alignment fields plainly; native badge classes
+  // carry them as target_*.
+  parts.push(...section("Aligned to", (b.alignments || []).map((x) => {
+    const f = (k) => text(x[k] !== undefined ? x[k] : x[`target_${k}`]);
+    return [f("name"), f("framework") ? ` (${f("framework")}${f("code") ? " " + f("code") : ""})` : "",
+      f("url") ? ` ${f("url")}` : "", f("description") ? `: ${f("description")}` : ""].join("");
+  })));
+  parts.push(...section("Results", (a.results || []).map((r) =>
+    [text(r.description) || "Result", ": ", text(r.level) || text(r.value) || text(r.achieved_level) || text(r.status)].join(""))));
+  parts.push(...section("Possible results", (b.result_descriptions || []).map((d) =>
+    [text(d.name), d.levels && d.levels.length ? ` (levels: ${d.levels.map((l) => text(l.name)).join(", ")})` : ""].join(""))));
+  const credits = [];
+  if (text(a.credits_earned)) credits.push(`Earned: ${text(a.credits_earned)}`);
+  if (text(b.credits_available)) credits.push(`Available: ${text(b.credits_available)}`);
+  parts.push(...section("Credits", credits));
+  const activity = [];
+  if (text(a.activity_start) || text(a.activity_end)) activity.push(`${text(a.activity_start) || "?"} to ${text(a.activity_end) || "?"}`);
+  if (text(a.term)) activity.push(`Term: ${text(a.term)}`);
+  if (text(a.role)) activity.push(`Role: ${text(a.role)}`);
+  parts.push(...section("Activity", activity));
+  parts.push(...section("Evidence", (a.evidence || []).map((e) =>
+    [text(e.name), text(e.narrative) ? (text(e.name) ? ": " : "") + text(e.narrative) : "", e.url ? ` (${text(e.url)})` : ""].join(""))));
+  if (text(a.narrative)) parts.push(...section("Narrative", [text(a.narrative)]));
+  parts.push(...section("Related badges", (b.related || []).map((r) =>
+    typeof r === "string" ? r : text(r.id) + (r.version ? ` (version ${text(r.version)})` : ""))));
+  if ((b.tags || []).length) parts.push(...section("Tags", [(b.tags || []).map(text).join(", ")]));
+  $("badge-more").replaceChildren(...parts);
+}
+
 function renderBadge(badge) {
   const img = $("badge-image");
   const uri = badge && badge.image && badge.image.uri;
@@ -219,6 +262,7 @@ function renderVerdict(data, source) {
   v.querySelector(".verdict-fresh").textContent = freshnessText(data.revocation);
 
   renderBadge(data.badge);
+  renderMore(data.badge, data.award);
   renderTrust(data);
   setText("issuer-did", data.issuer || "");
   setText("recipient", recipientText(data));

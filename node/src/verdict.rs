@@ -3,6 +3,8 @@
 //! (the HTTP API, the CLI without a node, the web page).
 //!
 //! - [`formats`]: one verification entry for every badge format.
+//! - [`achievement`]: what an OB 3.0 credential says about its achievement
+//!   and its award (alignments, results, credits, evidence...), to show.
 //! - [`endorsements`]: endorsements embedded in an OB 3.0 credential, each
 //!   verified like a credential.
 //! - [`online`]: fetching what a verification needs first, when allowed.
@@ -11,6 +13,7 @@
 //! Who issued it is the [`crate::trust`] layer's answer, added to every
 //! verdict as its `trust` object.
 
+pub mod achievement;
 pub mod endorsements;
 pub mod formats;
 pub mod online;

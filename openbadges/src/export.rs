@@ -159,6 +159,16 @@ pub fn export_credential(
             .collect();
         achievement.insert("alignment".into(), Value::Array(aligns));
     }
+    if !b.related.is_empty() {
+        // The badge classes this one is related to (other versions, other
+        // languages), by the ids their exports carry.
+        let related: Vec<Value> = b
+            .related
+            .iter()
+            .map(|id| json!({ "id": format!("{BADGE_URN}{id}"), "type": ["Related"] }))
+            .collect();
+        achievement.insert("related".into(), Value::Array(related));
+    }
 
     let mut subject = Map::new();
     subject.insert("type".into(), json!(["AchievementSubject"]));

@@ -6,7 +6,9 @@
 # with a copy of the other, and checks them all through the verifier's page in
 # headless Chromium (verify_page.mjs): valid and listed, unverified,
 # impersonation, revoked, tampered, and a committed OB 3.0 credential with
-# endorsements and warnings (endorsed.json, signed by a fixed did:key).
+# endorsements and warnings (endorsed.json) and one carrying alignments,
+# results with rubric levels, credits, activity dates, evidence and related
+# badges (full.json), both signed by fixed did:keys.
 #
 #   bash tests/browser/run.sh [--screenshots DIR]   (after `npm ci` in tests/browser)
 #
@@ -118,5 +120,5 @@ shots="${shots:-$work/screenshots}"
 mkdir -p "$shots"
 node "$here/verify_page.mjs" "$api" "$work/valid.badge" "$work/revoked.badge" \
   "$work/tampered.badge" "$shots" "$work/club.badge" "$work/fake.badge" \
-  "$here/endorsed.json"
+  "$here/endorsed.json" "$here/full.json"
 echo "screenshots in $shots"

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, validFile, revokedFile, tamperedFile, shots, unlistedFile, fakeFile, endorsedFile] =
+const [base, validFile, revokedFile, tamperedFile, shots, unlistedFile, fakeFile, endorsedFile, fullFile] =
   process.argv.slice(2);
 if (!fakeFile) {
   console.error("usage: node verify_page.mjs BASE_URL VALID REVOKED TAMPERED SCREENSHOT_DIR UNLISTED IMPERSONATION");
@@ -156,10 +156,25 @@ try {
   assert.equal(await endorsements.nth(1).getAttribute("data-outcome"), "invalid");
   assert.match(await endorsements.nth(1).innerText(), /Does not verify.*signature does not verify/);
   await page.screenshot({ path: join(shots, "endorsed.png"), fullPage: true });
+  // The whole OB 3.0 data model: what the achievement and the award carry.
+  await drop(fullFile, "valid");
+  const more = (title) => page.locator(`#badge-more ul[data-section="${title}"]`).innerText();
+  assert.match(await more("Aligned to"), /Collaboration \(Example Skills Framework SK-12\)/);
+  assert.match(await more("Aligned to"), /Communication/);
+  assert.match(await more("Results"), /Team project rubric: Exemplary/);
+  assert.match(await more("Possible results"), /levels: Emerging, Proficient, Exemplary/);
+  assert.match(await more("Credits"), /Earned: 3.*Available: 3/s);
+  assert.match(await more("Activity"), /2025-09-01.*2025-12-15/s);
+  assert.match(await more("Evidence"), /Bridge project: Led a team of four/);
+  assert.match(await more("Related badges"), /teamwork-v1 \(version 1\)/);
+  assert.match(await more("Tags"), /teamwork, projects/);
+  await page.screenshot({ path: join(shots, "data-model.png"), fullPage: true });
+
   // The next verdict clears them.
   await drop(validFile, "valid");
   assert.ok(await page.locator("#warnings-card").isHidden(), "no warnings for a clean badge");
   assert.ok(await page.locator("#endorsements-card").isHidden(), "no endorsements");
+  assert.equal(await page.locator("#badge-more ul").count(), 0, "nothing more for a plain badge");
 
   // Dragging a file onto the drop zone works like choosing it.
   const bytes = [...readFileSync(validFile)];
@@ -193,7 +208,7 @@ try {
   await page.screenshot({ path: join(shots, "node.png"), fullPage: true });
 
   assert.deepEqual(problems, []);
-  console.log("browser test: valid, revoked, tampered, recipient, endorsements and warnings, error and node view all as expected");
+  console.log("browser test: valid, revoked, tampered, recipient, endorsements and warnings, the whole data model, error and node view all as expected");
 } catch (e) {
   failed = true;
   console.error("browser test FAILED:", e);

@@ -418,6 +418,15 @@ fn ob3_verdict(
     let image = achievement["image"]["id"]
         .as_str()
         .or_else(|| achievement["image"].as_str());
+    let mut badge = json!({
+        "name": verdict.achievement_name,
+        "description": achievement["description"],
+        "criteria": { "narrative": achievement["criteria"]["narrative"], "url": achievement["criteria"]["id"] },
+        "image": image.map(|uri| json!({ "uri": uri })),
+    });
+    if let Value::Object(b) = &mut badge {
+        b.extend(super::achievement::achievement_details(achievement));
+    }
     Ok(json!({
         "format": "ob3",
         "outcome": outcome,
@@ -426,12 +435,8 @@ fn ob3_verdict(
         "issuer": verdict.issuer,
         "issuer_name": doc["issuer"]["name"],
         "issuer_url": doc["issuer"]["url"],
-        "badge": {
-            "name": verdict.achievement_name,
-            "description": achievement["description"],
-            "criteria": { "narrative": achievement["criteria"]["narrative"], "url": achievement["criteria"]["id"] },
-            "image": image.map(|uri| json!({ "uri": uri })),
-        },
+        "badge": badge,
+        "award": super::achievement::award_details(&doc),
         "issued_on": verdict.valid_from,
         "expires": verdict.valid_until,
         "checked_at": now,
