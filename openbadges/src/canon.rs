@@ -4,10 +4,14 @@
 //! (their first-degree hash) and exponential for nodes it cannot: it then
 //! runs hash-N-degree-quads over every permutation of each group of
 //! look-alike neighbours. rdf-canon bounds the number of those calls but not
-//! the permutations it skips inside one call, so before handing the quads
-//! over, [`canonicalize`] counts look-alike blank nodes itself and refuses a
-//! dataset with more than [`MAX_LOOKALIKE_BLANK_NODES`]; the call limit
-//! ([`HNDQ_CALL_LIMIT`]) then bounds what is left.
+//! the permutations it tries inside one call, so before handing the quads
+//! over, [`canonicalize`] works out both itself: a dataset with more than
+//! [`MAX_LOOKALIKE_BLANK_NODES`] look-alike nodes, or one whose look-alike
+//! node would need more than [`MAX_PERMUTATIONS_PER_CALL`] permutations in
+//! one call, is refused. The call limit ([`HNDQ_CALL_LIMIT`]) then bounds
+//! the calls, so the work is at most their product. Neighbours are grouped
+//! by their first-degree signature alone (RDFC-1.0 also splits them by
+//! predicate and position), which can only overestimate the groups.
 
 use std::collections::HashMap;
 
@@ -15,7 +19,7 @@ use oxrdf_canon::{Quad, Subject, Term};
 use rdf_canon::{CanonicalizationOptions, issue_quads_with, relabel_quads};
 use sha2_canon::{Sha256, Sha384};
 
-use crate::limits::{HNDQ_CALL_LIMIT, MAX_LOOKALIKE_BLANK_NODES};
+use crate::limits::{HNDQ_CALL_LIMIT, MAX_LOOKALIKE_BLANK_NODES, MAX_PERMUTATIONS_PER_CALL};
 
 /// Canonicalization was refused or failed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -29,6 +33,15 @@ pub enum CanonError {
     TooManyLookalikes {
         /// How many blank nodes share a first-degree hash with another.
         found: usize,
+    },
+    /// A look-alike blank node has so many look-alike neighbours that
+    /// telling them apart would try too many permutations.
+    #[error(
+        "RDFC-1.0 refused: telling look-alike blank nodes apart would take {found} permutations in one step (at most {MAX_PERMUTATIONS_PER_CALL})"
+    )]
+    TooManyPermutations {
+        /// The permutations the worst node would need (saturating).
+        found: u64,
     },
     /// rdf-canon gave up (its hash-N-degree-quads call limit) or failed.
     #[error("RDFC-1.0 canonicalization failed: {0}")]
@@ -61,10 +74,7 @@ pub fn canonicalize_relabelled(
     quads: &[Quad],
     relabel: impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<String>, CanonError> {
-    let found = lookalike_blank_nodes(quads);
-    if found > MAX_LOOKALIKE_BLANK_NODES {
-        return Err(CanonError::TooManyLookalikes { found });
-    }
+    check_budget(quads)?;
     let options = CanonicalizationOptions {
         hndq_call_limit: Some(HNDQ_CALL_LIMIT),
     };
@@ -86,10 +96,7 @@ pub fn canonicalize_relabelled(
 }
 
 fn canonicalize_with<D: sha2_canon::Digest>(quads: &[Quad]) -> Result<String, CanonError> {
-    let found = lookalike_blank_nodes(quads);
-    if found > MAX_LOOKALIKE_BLANK_NODES {
-        return Err(CanonError::TooManyLookalikes { found });
-    }
+    check_budget(quads)?;
     let options = CanonicalizationOptions {
         hndq_call_limit: Some(HNDQ_CALL_LIMIT),
     };
@@ -103,38 +110,107 @@ fn canonicalize_with<D: sha2_canon::Digest>(quads: &[Quad]) -> Result<String, Ca
     Ok(lines.concat())
 }
 
-/// How many blank nodes share their first-degree "signature" with another
-/// blank node: the sorted set of quads that mention the node, with the node
-/// written `_:a` and every other blank node `_:z` (what RDFC-1.0 hashes for
-/// its first-degree hash, unhashed). Linear in the quads.
-fn lookalike_blank_nodes(quads: &[Quad]) -> usize {
-    let mut mentions: HashMap<&str, Vec<String>> = HashMap::new();
-    for q in quads {
-        let mut nodes: Vec<&str> = Vec::with_capacity(3);
-        if let Subject::BlankNode(b) = &q.subject {
-            nodes.push(b.as_str());
+/// Refuses what would make RDFC-1.0 exponential (see the module comment).
+fn check_budget(quads: &[Quad]) -> Result<(), CanonError> {
+    let b = Budget::of(quads);
+    if b.lookalikes > MAX_LOOKALIKE_BLANK_NODES {
+        return Err(CanonError::TooManyLookalikes {
+            found: b.lookalikes,
+        });
+    }
+    if b.worst_permutations > MAX_PERMUTATIONS_PER_CALL {
+        return Err(CanonError::TooManyPermutations {
+            found: b.worst_permutations,
+        });
+    }
+    Ok(())
+}
+
+/// What canonicalizing a dataset would cost RDFC-1.0, in its own terms.
+struct Budget {
+    /// Blank nodes whose first-degree signature another blank node shares.
+    lookalikes: usize,
+    /// The most permutations one hash-N-degree-quads call on a look-alike
+    /// node would try: the sum, over groups of its neighbours sharing a
+    /// signature, of (group size)! (saturating).
+    worst_permutations: u64,
+}
+
+impl Budget {
+    /// A blank node's first-degree "signature" is the sorted set of quads
+    /// that mention it, with itself written `_:a` and every other blank node
+    /// `_:z` (what RDFC-1.0 hashes for its first-degree hash, unhashed).
+    /// Linear in the quads, plus sorting each node's lines.
+    fn of(quads: &[Quad]) -> Budget {
+        let mut mentions: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut neighbours: HashMap<&str, Vec<&str>> = HashMap::new();
+        for q in quads {
+            let mut nodes: Vec<&str> = Vec::with_capacity(3);
+            if let Subject::BlankNode(b) = &q.subject {
+                nodes.push(b.as_str());
+            }
+            if let Term::BlankNode(b) = &q.object {
+                nodes.push(b.as_str());
+            }
+            if let oxrdf_canon::GraphName::BlankNode(b) = &q.graph_name {
+                nodes.push(b.as_str());
+            }
+            nodes.sort_unstable();
+            nodes.dedup();
+            for &node in &nodes {
+                mentions
+                    .entry(node)
+                    .or_default()
+                    .push(first_degree_line(q, node));
+                let n = neighbours.entry(node).or_default();
+                n.extend(nodes.iter().filter(|&&m| m != node));
+            }
         }
-        if let Term::BlankNode(b) = &q.object {
-            nodes.push(b.as_str());
+        let mut signature: HashMap<&str, Vec<String>> = HashMap::with_capacity(mentions.len());
+        for (node, mut lines) in mentions {
+            lines.sort_unstable();
+            lines.dedup();
+            signature.insert(node, lines);
         }
-        if let oxrdf_canon::GraphName::BlankNode(b) = &q.graph_name {
-            nodes.push(b.as_str());
+        let mut groups: HashMap<&[String], usize> = HashMap::with_capacity(signature.len());
+        for lines in signature.values() {
+            *groups.entry(lines.as_slice()).or_default() += 1;
         }
-        nodes.dedup();
-        for node in nodes {
-            mentions
-                .entry(node)
-                .or_default()
-                .push(first_degree_line(q, node));
+        let alike = |node: &str| {
+            signature
+                .get(node)
+                .is_some_and(|s| groups.get(s.as_slice()).copied().unwrap_or(0) > 1)
+        };
+        let lookalikes = signature.keys().filter(|n| alike(n)).count();
+        let mut worst_permutations = 0u64;
+        for (node, near) in &mut neighbours {
+            if !alike(node) {
+                continue;
+            }
+            near.sort_unstable();
+            near.dedup();
+            let mut by_signature: HashMap<&[String], u64> = HashMap::new();
+            for m in near.iter() {
+                if let Some(s) = signature.get(m) {
+                    *by_signature.entry(s.as_slice()).or_default() += 1;
+                }
+            }
+            let permutations = by_signature
+                .values()
+                .map(|&k| factorial(k))
+                .fold(0u64, u64::saturating_add);
+            worst_permutations = worst_permutations.max(permutations);
+        }
+        Budget {
+            lookalikes,
+            worst_permutations,
         }
     }
-    let mut groups: HashMap<Vec<String>, usize> = HashMap::with_capacity(mentions.len());
-    for (_, mut lines) in mentions {
-        lines.sort_unstable();
-        lines.dedup();
-        *groups.entry(lines).or_default() += 1;
-    }
-    groups.values().filter(|&&n| n > 1).sum()
+}
+
+/// `k!`, saturating.
+fn factorial(k: u64) -> u64 {
+    (1..=k).fold(1u64, u64::saturating_mul)
 }
 
 /// One quad as RDFC-1.0's first-degree hash sees it from `node`.
@@ -184,19 +260,23 @@ mod tests {
 
     #[test]
     fn lookalike_blank_nodes_are_refused_before_rdf_canon_runs() {
-        let quads = clique(MAX_LOOKALIKE_BLANK_NODES + 1);
+        // Nine nodes, each with eight look-alike neighbours: 8! orders.
         assert_eq!(
-            canonicalize(&quads),
-            Err(CanonError::TooManyLookalikes {
-                found: MAX_LOOKALIKE_BLANK_NODES + 1
-            })
+            canonicalize(&clique(9)),
+            Err(CanonError::TooManyPermutations { found: 40_320 })
         );
+        // Eight: 7! = 5,040, the most one step may try, so it goes on to
+        // rdf-canon, whose call limit then stops it.
+        assert!(matches!(
+            canonicalize(&clique(8)),
+            Ok(_) | Err(CanonError::Failed(_))
+        ));
     }
 
     #[test]
     #[ignore = "prints timings; run by hand"]
     fn worst_case_timings() {
-        for n in 2..=MAX_LOOKALIKE_BLANK_NODES {
+        for n in 2..=8 {
             let quads = clique(n);
             let t = std::time::Instant::now();
             let r = canonicalize(&quads);

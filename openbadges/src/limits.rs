@@ -19,12 +19,18 @@ pub const MAX_PROOFS: usize = 4;
 /// the caller read and inflate a status list. More are refused.
 pub const MAX_STATUS_ENTRIES: usize = 4;
 /// Most blank nodes in one document whose first-degree hash is not unique
-/// (nodes that look alike to RDFC-1.0, counted over all such groups). Such
-/// nodes are what makes RDFC-1.0 expensive: telling
-/// them apart tries every permutation of each look-alike group, and
-/// rdf-canon's call limit does not count the permutations it skips. Honest
-/// credentials have none or a handful (two identical alignments, say).
-pub const MAX_LOOKALIKE_BLANK_NODES: usize = 8;
+/// (nodes that look alike to RDFC-1.0, counted over all such groups): each
+/// costs at least one hash-N-degree-quads call. Honest credentials have a
+/// few (the OB 3.0 specification's complete example has 12: the same
+/// alignment repeated in results and result descriptions, and alike images
+/// and identifiers); beyond this many the document is refused.
+pub const MAX_LOOKALIKE_BLANK_NODES: usize = 64;
+/// Most permutations one hash-N-degree-quads call may have to try: for a
+/// look-alike blank node, the sum over groups of its neighbours that look
+/// alike of (group size)!. This is what makes RDFC-1.0 exponential, and
+/// rdf-canon's call limit does not count it; 5,040 is 7!, a node with seven
+/// identical neighbours (eight identical alignments on one achievement).
+pub const MAX_PERMUTATIONS_PER_CALL: u64 = 5_040;
 /// Most hash-N-degree-quads calls one canonicalisation may make (rdf-canon's
 /// default is 4,000; a credential without look-alike blank nodes makes none).
 pub const HNDQ_CALL_LIMIT: usize = 256;

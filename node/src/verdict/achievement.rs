@@ -188,10 +188,16 @@ mod tests {
         assert!(rubric.as_array().is_some_and(|r| !r.is_empty()), "{rubric}");
         assert!(!badge["credits_available"].is_null());
         let award = award_details(&doc);
-        assert!(award["results"].as_array().is_some_and(|r| !r.is_empty()), "{award}");
+        assert!(
+            award["results"].as_array().is_some_and(|r| !r.is_empty()),
+            "{award}"
+        );
         assert!(!award["credits_earned"].is_null());
         assert!(award["activity_start"].is_string() && award["activity_end"].is_string());
-        assert!(award["evidence"].as_array().is_some_and(|e| !e.is_empty()), "{award}");
+        assert!(
+            award["evidence"].as_array().is_some_and(|e| !e.is_empty()),
+            "{award}"
+        );
         assert!(award["term"].is_string() && award["role"].is_string());
     }
 
@@ -201,6 +207,9 @@ mod tests {
             .map(|i| json!({"targetName": format!("t{i}"), "targetUrl": "https://x"}))
             .collect();
         let badge = achievement_details(&json!({ "alignment": many }));
-        assert_eq!(badge["alignments"].as_array().map(Vec::len), Some(MAX_ITEMS));
+        assert_eq!(
+            badge["alignments"].as_array().map(Vec::len),
+            Some(MAX_ITEMS)
+        );
     }
 }

@@ -112,10 +112,34 @@ fn too_many_status_entries_are_refused() {
     );
 }
 
-#[test]
-fn look_alike_blank_nodes_are_refused_with_the_reason() {
+/// Two identical results, each with eight identical alignments: each result
+/// is a look-alike blank node with eight look-alike neighbours, which
+/// RDFC-1.0 would tell apart by trying 8! = 40,320 orders in one step.
+fn permutation_bomb() -> Value {
     let mut doc = exported();
     let alignment = doc["credentialSubject"]["achievement"]["alignment"][0].clone();
+    let result = json!({ "type": ["Result"], "alignment": vec![alignment; 8] });
+    doc["credentialSubject"]["result"] = json!([result.clone(), result]);
+    doc
+}
+
+#[test]
+fn look_alike_blank_nodes_are_refused_with_the_reason() {
+    // 8! orders, plus the result's other neighbour (the subject).
+    assert_eq!(
+        run(&permutation_bomb()),
+        Err(CredentialError::Proof(ProofError::Canon(
+            CanonError::TooManyPermutations { found: 40_321 }
+        )))
+    );
+    // Many look-alikes that RDFC-1.0 tells apart cheaply (identical
+    // alignments on one achievement, whose id is no blank node) are fine up
+    // to the limit, then refused.
+    let mut doc = exported();
+    let alignment = doc["credentialSubject"]["achievement"]["alignment"][0].clone();
+    doc["credentialSubject"]["achievement"]["alignment"] =
+        Value::Array(vec![alignment.clone(); 12]);
+    assert!(run(&doc).is_ok(), "{:?}", run(&doc));
     let n = MAX_LOOKALIKE_BLANK_NODES + 1;
     doc["credentialSubject"]["achievement"]["alignment"] = Value::Array(vec![alignment; n]);
     assert_eq!(
@@ -150,16 +174,26 @@ fn budget_costs() {
     let mut proofs = vec![broken_proof(&genuine); MAX_PROOFS - 1];
     proofs.push(genuine["proof"].clone());
     four["proof"] = Value::Array(proofs);
+    let bomb = permutation_bomb();
     let mut lookalikes = exported();
     let a = lookalikes["credentialSubject"]["achievement"]["alignment"][0].clone();
     lookalikes["credentialSubject"]["achievement"]["alignment"] =
-        Value::Array(vec![a; MAX_LOOKALIKE_BLANK_NODES + 1]);
+        Value::Array(vec![a; MAX_LOOKALIKE_BLANK_NODES]);
+    let mut seven = exported();
+    let a = seven["credentialSubject"]["achievement"]["alignment"][0].clone();
+    let result = json!({ "type": ["Result"], "alignment": vec![a; 7] });
+    seven["credentialSubject"]["result"] = json!([result.clone(), result]);
     println!("genuine credential: {base:?}");
     for (name, doc) in [
         ("genuine again", &genuine),
         ("2,800 proofs (refused)", &attack),
         ("4 proofs, the last good", &four),
-        ("9 look-alike blank nodes (refused)", &lookalikes),
+        ("64 look-alike alignments (accepted)", &lookalikes),
+        (
+            "2 results with 7 alike alignments each (accepted, 5,040 orders)",
+            &seven,
+        ),
+        ("2 results with 8 alike alignments each (refused)", &bomb),
     ] {
         let t = time(doc);
         println!(
@@ -167,4 +201,50 @@ fn budget_costs() {
             t.as_secs_f64() / base.as_secs_f64()
         );
     }
+}
+
+/// The OB 3.0 specification's complete example (its repeated alignments,
+/// images and identifiers make 12 look-alike blank nodes, which the first
+/// budget refused), signed here: it verifies, within the budget.
+#[test]
+fn the_specifications_complete_example_is_within_the_budget() {
+    use badgemesh_openbadges::contexts::ContextSet;
+    use badgemesh_openbadges::proof::{proof_options, sign};
+    use badgemesh_protocol::keys::IssuerId;
+
+    let text = crate::fixtures::read("ob3-spec-examples/fullOpenBadge.json");
+    let Value::Object(mut doc) = serde_json::from_str(&text).expect("json") else {
+        panic!("an object");
+    };
+    // Embedded endorsements are unsigned in the example; the status list
+    // and the schemas name places this test does not reach.
+    for k in [
+        "endorsement",
+        "credentialStatus",
+        "credentialSchema",
+        "refreshService",
+        "proof",
+    ] {
+        doc.shift_remove(k);
+    }
+    if let Some(a) = doc["credentialSubject"]["achievement"].as_object_mut() {
+        a.shift_remove("endorsement");
+    }
+    let key = crate::fixtures::key(30);
+    let id = IssuerId::from_key(key.public());
+    doc["issuer"]["id"] = Value::from(id.to_did());
+    sign(
+        &mut doc,
+        proof_options(&id.verification_method(), "2022-06-01T00:00:00Z"),
+        &key,
+        &ContextSet::pinned(),
+    )
+    .expect("signs within the budget");
+    let v = verify_credential(
+        &serde_json::to_vec(&doc).expect("json"),
+        "2022-06-01T00:00:00Z".parse().expect("time"),
+        &VerifyOptions::default(),
+    )
+    .expect("verifies within the budget");
+    assert_eq!(v.outcome, Outcome::Valid, "{:?}", v.checks);
 }
