@@ -110,6 +110,23 @@ pub struct DecodedJwt {
     signature: Vec<u8>,
 }
 
+impl DecodedJwt {
+    /// The credential the token carries: its `vc` claim (VC 1.1), or the
+    /// payload itself (VC-JOSE, OB 3.0 §8.2). Empty when a `vc` claim is not
+    /// an object.
+    pub fn credential(&self) -> Map<String, Value> {
+        match self.form {
+            JwtForm::VcClaim => self
+                .payload
+                .get("vc")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+            JwtForm::Credential => self.payload.clone(),
+        }
+    }
+}
+
 /// Whether `text` has the form of a compact JWS (three base64url parts, the
 /// first starting with `eyJ`, the encoding of `{"`): how a caller tells a
 /// VC-JWT from a JSON credential before choosing the verifier. It does not

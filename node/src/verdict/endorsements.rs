@@ -109,11 +109,7 @@ fn check_one(
         }
         Value::String(token) => {
             let doc = jwt::decode(token)
-                .ok()
-                .map(|d| match d.form {
-                    jwt::JwtForm::VcClaim => d.payload.get("vc").cloned().unwrap_or_default(),
-                    _ => Value::Object(d.payload),
-                })
+                .map(|d| Value::Object(d.credential()))
                 .unwrap_or_default();
             (jwt::verify_jwt_credential(token, now, options), doc)
         }

@@ -313,11 +313,7 @@ fn ob3_verdict(
             // The credential the token carries, for what the verdict shows
             // (the checks read it from the token themselves).
             let doc = jwt::decode(token)
-                .ok()
-                .map(|d| match d.form {
-                    jwt::JwtForm::VcClaim => d.payload.get("vc").cloned().unwrap_or_default(),
-                    _ => Value::Object(d.payload),
-                })
+                .map(|d| Value::Object(d.credential()))
                 .unwrap_or_default();
             let bytes = serde_json::to_vec(&doc).unwrap_or_default();
             (jwt::verify_jwt_credential(token, now, &options), doc, bytes)

@@ -122,15 +122,7 @@ pub fn prefetch(
                 return Vec::new();
             };
             let kid = token.header.get("kid").and_then(serde_json::Value::as_str);
-            let doc = match token.form {
-                badgemesh_openbadges::jwt::JwtForm::VcClaim => token
-                    .payload
-                    .get("vc")
-                    .and_then(serde_json::Value::as_object)
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => token.payload.clone(),
-            };
+            let doc = token.credential();
             let mut notes = prefetch_dids(&doc, kid, held, fetcher);
             notes.extend(prefetch_status(&doc, held, fetcher, now));
             return notes;
