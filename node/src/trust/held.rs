@@ -115,9 +115,14 @@ impl HeldFiles {
         Ok(())
     }
 
-    /// When the document for `url` was last stored (added or fetched).
-    pub fn stored_at(&self, url: &str) -> Option<std::time::SystemTime> {
-        std::fs::metadata(self.path_of(url)).ok()?.modified().ok()
+    /// When the document for `url` was last stored (added or fetched): the
+    /// file's time, to the second.
+    pub fn stored_at(&self, url: &str) -> Option<badgemesh_protocol::time::Timestamp> {
+        let t = std::fs::metadata(self.path_of(url)).ok()?.modified().ok()?;
+        let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+        Some(badgemesh_protocol::time::Timestamp(
+            i64::try_from(secs).ok()?,
+        ))
     }
 
     /// Every held document that can be read, with the URL it is held under

@@ -162,16 +162,10 @@ impl RevocationLists {
             self.files.put_at(&issuer_key(issuer), url.as_bytes())?;
         }
         Ok(HeldRevocationList {
-            held_since: self.held_since(&url),
+            held_since: self.files.stored_at(&url),
             url,
             list,
         })
-    }
-
-    fn held_since(&self, url: &str) -> Option<Timestamp> {
-        let t = self.files.stored_at(url)?;
-        let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
-        Some(Timestamp(i64::try_from(secs).ok()?))
     }
 
     /// The list held under `url`. A file that no longer reads is `None`:
@@ -180,7 +174,7 @@ impl RevocationLists {
         let bytes = self.files.get(url).ok().flatten()?;
         Some(HeldRevocationList {
             url: url.to_owned(),
-            held_since: self.held_since(url),
+            held_since: self.files.stored_at(url),
             list: AnyRevocationList::parse(&bytes).ok()?,
         })
     }
@@ -215,7 +209,7 @@ impl RevocationLists {
                 let list = AnyRevocationList::parse(&bytes).ok()?;
                 let url = url.or_else(|| list.id().map(str::to_owned))?;
                 Some(HeldRevocationList {
-                    held_since: self.held_since(&url),
+                    held_since: self.files.stored_at(&url),
                     url,
                     list,
                 })

@@ -113,16 +113,10 @@ impl StatusLists {
         }
         self.files.put_at(&url, credential)?;
         Ok(HeldList {
-            held_since: self.held_since(&url),
+            held_since: self.files.stored_at(&url),
             url,
             list,
         })
-    }
-
-    fn held_since(&self, url: &str) -> Option<Timestamp> {
-        let t = self.files.stored_at(url)?;
-        let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
-        Some(Timestamp(i64::try_from(secs).ok()?))
     }
 
     /// The verified list held under `url`, if any.
@@ -130,7 +124,7 @@ impl StatusLists {
         match self.files.get(url)? {
             Some(bytes) => Ok(Some(HeldList {
                 url: url.to_owned(),
-                held_since: self.held_since(url),
+                held_since: self.files.stored_at(url),
                 list: self.parse(&bytes)?,
             })),
             None => Ok(None),
@@ -148,7 +142,7 @@ impl StatusLists {
                 let list = self.parse(&b).ok()?;
                 let url = url.or_else(|| list.id.clone())?;
                 Some(HeldList {
-                    held_since: self.held_since(&url),
+                    held_since: self.files.stored_at(&url),
                     url,
                     list,
                 })
