@@ -78,6 +78,10 @@ pub fn router(state: AppState, max_body: usize) -> Router {
             "/capability/{token}/credentials/issue",
             post(vc_api::issue_by_capability),
         )
+        .route(
+            "/capability/{token}/credentials/status",
+            post(vc_api::status_by_capability),
+        )
         .route("/v1/assertions/{id}/status", get(assertion_status))
         .route("/v1/issuers", get(views::issuers))
         .route("/v1/issuers/{did}", get(views::issuer))
@@ -311,16 +315,23 @@ async fn status_list(
             format!("this node does not sign for {did}"),
         ));
     }
-    let base = s
-        .core
+    let json = s
+        .issuer
+        .status_list(&s.core, &status_base_url(&s, &id))
+        .await?;
+    Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], json).into_response())
+}
+
+/// Where this node's status lists are published: the issuer profile's
+/// public base URL, or the API's own address.
+pub(crate) fn status_base_url(s: &AppState, id: &badgemesh_protocol::keys::IssuerId) -> String {
+    s.core
         .ledger
         .read(|r| {
-            r.issuer(&id)
+            r.issuer(id)
                 .and_then(|st| st.profile().and_then(|p| p.public_base_url.clone()))
         })
-        .unwrap_or_else(|| format!("http://{}", s.api_addr));
-    let json = s.issuer.status_list(&s.core, &base).await?;
-    Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], json).into_response())
+        .unwrap_or_else(|| format!("http://{}", s.api_addr))
 }
 
 /// The envelope of an assertion stored on this node (awarded here, or

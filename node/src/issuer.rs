@@ -600,15 +600,28 @@ impl LocalIssuer {
     /// `eddsa-rdfc-2022` proof by the issuer's inception key. The credential
     /// names this issuer (or no issuer, which is filled in); JSON-LD
     /// processing must accept it (pinned contexts, defined terms).
+    ///
+    /// With `status_list` (the URL of this issuer's revocation list), the
+    /// credential gets a revocation `BitstringStatusListEntry` with the next
+    /// status index, the counter the native awards use, so its revocation
+    /// travels in the same signed updates (and every node answers for it
+    /// offline). The index is written to the issuer file, and the credential
+    /// id to the store, before the credential is returned; a credential
+    /// without an id gets a `urn:uuid:` one, since the status call names
+    /// credentials by id.
     pub async fn sign_credential(
         &self,
+        core: &Core,
         mut doc: serde_json::Map<String, serde_json::Value>,
         created: &str,
+        status_list: Option<&str>,
     ) -> Result<serde_json::Map<String, serde_json::Value>, IssuerOpError> {
-        use badgemesh_openbadges::contexts::ContextSet;
+        use badgemesh_openbadges::contexts::{
+            BITSTRING_STATUS_V1, CREDENTIALS_V1, ContextSet, DATA_INTEGRITY_V2,
+        };
         use badgemesh_openbadges::proof::{proof_options, sign};
         use serde_json::Value;
-        let guard = self.state.lock().await;
+        let mut guard = self.state.lock().await;
         let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
         let did = issuer.id().to_did();
         if IssuerId::from_key(issuer.current_key().public()) != issuer.id() {
@@ -645,16 +658,49 @@ impl LocalIssuer {
                 "not a Verifiable Credential: {problem}"
             )));
         }
+        if let Some(problem) = badgemesh_openbadges::status_entry::malformed_entry(&doc) {
+            return Err(IssuerOpError::Export(problem));
+        }
+        if status_list.is_some() && doc.contains_key("credentialStatus") {
+            return Err(IssuerOpError::Export(
+                "the credential already has a credentialStatus; ask for a status or bring one, not both".into(),
+            ));
+        }
         // A VC 1.1 credential's context does not define Data Integrity
-        // proofs; issuers add the Data Integrity context, as the
-        // specification says.
-        if let Some(Value::Array(ctx)) = doc.get_mut("@context") {
-            let v1 = ctx.first().and_then(Value::as_str)
-                == Some(badgemesh_openbadges::contexts::CREDENTIALS_V1);
-            let di = badgemesh_openbadges::contexts::DATA_INTEGRITY_V2;
-            if v1 && !ctx.iter().any(|c| c.as_str() == Some(di)) {
-                ctx.push(di.into());
+        // proofs (nor Bitstring Status List entries); issuers add those
+        // contexts, as the specifications say.
+        if let Some(Value::Array(ctx)) = doc.get_mut("@context")
+            && ctx.first().and_then(Value::as_str) == Some(CREDENTIALS_V1)
+        {
+            let mut add = vec![DATA_INTEGRITY_V2];
+            if status_list.is_some() {
+                add.push(BITSTRING_STATUS_V1);
             }
+            for c in add {
+                if !ctx.iter().any(|have| have.as_str() == Some(c)) {
+                    ctx.push(c.into());
+                }
+            }
+        }
+        // Under the lock, the next index is the one reserved below: the
+        // credential is signed first, so a refusal wastes no index.
+        let index = issuer.next_status_index();
+        if let Some(list) = status_list {
+            if !doc.contains_key("id") {
+                let bytes: [u8; 16] = datadir::random();
+                let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
+                doc.insert("id".into(), format!("urn:uuid:{id}").into());
+            }
+            doc.insert(
+                "credentialStatus".into(),
+                serde_json::json!({
+                    "id": format!("{list}#{index}"),
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": "revocation",
+                    "statusListIndex": index.to_string(),
+                    "statusListCredential": list,
+                }),
+            );
         }
         let options = proof_options(&issuer.id().verification_method(), created);
         sign(
@@ -664,7 +710,48 @@ impl LocalIssuer {
             &ContextSet::pinned(),
         )
         .map_err(|e| IssuerOpError::Export(e.to_string()))?;
+        if status_list.is_some() {
+            let credential_id = doc
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let mut next = issuer.clone();
+            self.store_unstored(core).await?;
+            let reserved = next.reserve_status_index()?;
+            debug_assert_eq!(reserved, index);
+            // The file holds the new counter: the index is never handed out again.
+            self.persist(&next, None).await?;
+            *guard = Some(next);
+            core.ledger
+                .store()
+                .put_credential_status(&credential_id, reserved)?;
+        }
         Ok(doc)
+    }
+
+    /// Revokes every status index the VC API issued the credential `id`
+    /// with; returns the new revocation sequence number.
+    pub async fn revoke_credential(
+        &self,
+        core: &Core,
+        id: &str,
+        reason: Option<String>,
+    ) -> Result<u64, IssuerOpError> {
+        let indices = core.ledger.store().credential_status(id)?;
+        if indices.is_empty() {
+            return Err(IssuerOpError::Unknown {
+                what: "credential with a status issued here",
+                id: id.to_owned(),
+            });
+        }
+        self.revoke(core, indices, reason).await
+    }
+
+    /// Forgets the signed status list, so the next request signs it anew
+    /// (the VC API's publish call).
+    pub async fn republish_status_list(&self) {
+        *self.status_list.lock().await = None;
     }
 
     /// The issuer's signed `BitstringStatusListCredential` (JSON), listing

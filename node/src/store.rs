@@ -31,6 +31,14 @@ const HEADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("heads");
 type ProofRow<'a> = (&'a [u8], u8, u64);
 const EQUIVOCATIONS: TableDefinition<(&[u8], &[u8]), ProofRow> =
     TableDefinition::new("equivocations");
+/// (credential id, status index) of credentials the VC API issued with a
+/// status entry: the status update call names a credential by its id.
+const CREDENTIAL_STATUS: TableDefinition<(&str, u32), ()> =
+    TableDefinition::new("credential_status");
+
+/// Most status indices one credential id is kept with (one per issue call
+/// that reused the id).
+pub const MAX_INDICES_PER_CREDENTIAL: usize = 64;
 
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +162,7 @@ impl Store {
         txn.open_table(BY_ISSUER).map_err(dberr)?;
         txn.open_table(BY_KIND).map_err(dberr)?;
         txn.open_table(EQUIVOCATIONS).map_err(dberr)?;
+        txn.open_table(CREDENTIAL_STATUS).map_err(dberr)?;
         txn.commit().map_err(dberr)?;
         Ok(Store { db })
     }
@@ -262,6 +271,34 @@ impl Store {
         Ok(out)
     }
 
+    /// Remembers that the credential `id` was issued with status `index`;
+    /// returns once it is durable, before the credential is handed out.
+    pub fn put_credential_status(&self, id: &str, index: u32) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(dberr)?;
+        txn.open_table(CREDENTIAL_STATUS)
+            .map_err(dberr)?
+            .insert((id, index), ())
+            .map_err(dberr)?;
+        txn.commit().map_err(dberr)?;
+        Ok(())
+    }
+
+    /// The status indices the credential `id` was issued with (at most
+    /// [`MAX_INDICES_PER_CREDENTIAL`]).
+    pub fn credential_status(&self, id: &str) -> Result<Vec<u32>, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let table = txn.open_table(CREDENTIAL_STATUS).map_err(dberr)?;
+        let mut out = Vec::new();
+        for entry in table
+            .range((id, 0)..=(id, u32::MAX))
+            .map_err(dberr)?
+            .take(MAX_INDICES_PER_CREDENTIAL)
+        {
+            out.push(entry.map_err(dberr)?.0.value().1);
+        }
+        Ok(out)
+    }
+
     /// How many equivocation proofs are stored.
     pub fn equivocation_count(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;
@@ -303,6 +340,22 @@ mod tests {
             store.counts().expect("counts").get(&RecordKind::Head),
             Some(&1)
         );
+    }
+
+    #[test]
+    fn credential_statuses_survive_reopen_and_stay_apart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store.redb");
+        {
+            let store = Store::open(&path).expect("open");
+            store.put_credential_status("urn:a", 7).expect("put");
+            store.put_credential_status("urn:a", 9).expect("put");
+            store.put_credential_status("urn:ab", 8).expect("put");
+        }
+        let store = Store::open(&path).expect("reopen");
+        assert_eq!(store.credential_status("urn:a").expect("get"), vec![7, 9]);
+        assert_eq!(store.credential_status("urn:ab").expect("get"), vec![8]);
+        assert!(store.credential_status("urn:").expect("get").is_empty());
     }
 
     #[test]

@@ -307,3 +307,48 @@ pub fn native_link(credential: &Map<String, Value>) -> Option<(IssuerId, Option<
 pub fn native_link_json(bytes: &[u8]) -> Option<(IssuerId, Option<u32>, RecordId)> {
     native_link(&crate::json::parse_bounded(bytes).ok()?)
 }
+
+/// The badgemesh issuer and status index whose revocation the network
+/// carries, for any credential such an issuer signed: an exported
+/// assertion ([`native_link`]), or a credential the VC API issued with a
+/// status index from the same counter, whose only status entry is a
+/// revocation `BitstringStatusListEntry` in the issuer's own list
+/// (`.../ob3/status/<its did:key>/revocation`, on whatever host serves it).
+/// The list and the network's revocation updates are signed by the same
+/// issuer, so the updates answer for the list, offline and with their age.
+///
+/// Like [`native_link`], this reads ids only: call it on a credential whose
+/// proof verified under that issuer.
+pub fn native_status(credential: &Map<String, Value>) -> Option<(IssuerId, Option<u32>)> {
+    if let Some((issuer, index, _)) = native_link(credential) {
+        return Some((issuer, index));
+    }
+    let issuer = match credential.get("issuer")? {
+        Value::String(s) => s.as_str(),
+        Value::Object(o) => o.get("id")?.as_str()?,
+        _ => return None,
+    };
+    let id: IssuerId = issuer.parse().ok().filter(|_| !issuer.contains('#'))?;
+    let entry = match credential.get("credentialStatus")? {
+        Value::Object(o) => o,
+        Value::Array(a) if a.len() == 1 => a[0].as_object()?,
+        _ => return None,
+    };
+    let own_list = format!("/ob3/status/{}/revocation", id.to_did());
+    let ours = entry.get("type").and_then(Value::as_str) == Some("BitstringStatusListEntry")
+        && entry.get("statusPurpose").and_then(Value::as_str) == Some("revocation")
+        && entry
+            .get("statusListCredential")
+            .and_then(Value::as_str)
+            .is_some_and(|u| u.ends_with(&own_list));
+    if !ours {
+        return None;
+    }
+    let index = entry.get("statusListIndex")?.as_str()?.parse().ok()?;
+    Some((id, Some(index)))
+}
+
+/// [`native_status`] on credential JSON bytes (bounded like verification).
+pub fn native_status_json(bytes: &[u8]) -> Option<(IssuerId, Option<u32>)> {
+    native_status(&crate::json::parse_bounded(bytes).ok()?)
+}

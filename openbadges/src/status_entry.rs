@@ -6,7 +6,14 @@
 //! `1EdTechRevocationList` (OB 3.0 up to spec 1.2: a list of revoked
 //! credential ids). Entries of other types are kept as
 //! [`StatusMethod::Other`], so the caller can say that a status exists which
-//! it cannot check, instead of acting as if there were none.
+//! it cannot check, instead of acting as if there were none; a list entry
+//! that lacks what its method needs is kept as [`StatusMethod::Malformed`]
+//! for the same reason (dropping it would make a badge look as if it had no
+//! status at all).
+//!
+//! Issuing is stricter than reading: [`malformed_entry`] holds a status
+//! entry to every MUST of the Bitstring Status List specification before
+//! the node signs it.
 
 use serde_json::{Map, Value};
 
@@ -31,6 +38,14 @@ pub enum StatusMethod {
     OneEdTechRevocationList,
     /// Any other `type`, named so the verdict can say what it could not check.
     Other(String),
+    /// A list entry without what its method needs (a purpose, an index that
+    /// is a number, a list URL, a sensible `statusSize`): its type and why.
+    Malformed {
+        /// The entry's `type`.
+        kind: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl StatusMethod {
@@ -40,7 +55,7 @@ impl StatusMethod {
             StatusMethod::Bitstring => "BitstringStatusListEntry",
             StatusMethod::StatusList2021 => "StatusList2021Entry",
             StatusMethod::OneEdTechRevocationList => "1EdTechRevocationList",
-            StatusMethod::Other(t) => t,
+            StatusMethod::Other(t) | StatusMethod::Malformed { kind: t, .. } => t,
         }
     }
 }
@@ -120,41 +135,19 @@ fn entry(e: &Map<String, Value>) -> Option<StatusEntry> {
         other => StatusMethod::Other(other.chars().take(128).collect()),
     };
     match method {
-        StatusMethod::Bitstring | StatusMethod::StatusList2021 => {
-            // `statusListIndex` is a string of digits; some issuers write a
-            // number, which is read too.
-            let index = match e.get("statusListIndex")? {
-                Value::String(s) => s.trim().parse().ok()?,
-                Value::Number(n) => n.as_u64()?,
-                _ => return None,
-            };
-            let size = match e.get("statusSize") {
-                None => 1,
-                Some(Value::Number(n)) => u32::try_from(n.as_u64()?).ok()?,
-                Some(Value::String(s)) => s.trim().parse().ok()?,
-                Some(_) => return None,
-            };
-            if size == 0 || size > MAX_STATUS_SIZE {
-                return None;
-            }
-            let messages = match e.get("statusMessage") {
-                Some(Value::Array(ms)) => ms
-                    .iter()
-                    .take(MAX_STATUS_MESSAGES)
-                    .filter_map(Value::as_object)
-                    .filter_map(|m| Some((text(m, "status")?, text(m, "message")?)))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            Some(StatusEntry {
-                method,
-                purpose: text(e, "statusPurpose")?,
-                index,
-                list_url: text(e, "statusListCredential")?,
-                size,
-                messages,
-            })
-        }
+        StatusMethod::Bitstring | StatusMethod::StatusList2021 => Some(
+            list_entry(e, method.clone()).unwrap_or_else(|problem| StatusEntry {
+                method: StatusMethod::Malformed {
+                    kind: method.name().to_owned(),
+                    problem: problem.into(),
+                },
+                purpose: text(e, "statusPurpose").unwrap_or_default(),
+                index: 0,
+                list_url: text(e, "statusListCredential").unwrap_or_default(),
+                size: 1,
+                messages: Vec::new(),
+            }),
+        ),
         StatusMethod::OneEdTechRevocationList => Some(StatusEntry {
             method,
             purpose: "revocation".into(),
@@ -163,7 +156,7 @@ fn entry(e: &Map<String, Value>) -> Option<StatusEntry> {
             size: 1,
             messages: Vec::new(),
         }),
-        StatusMethod::Other(_) => Some(StatusEntry {
+        StatusMethod::Other(_) | StatusMethod::Malformed { .. } => Some(StatusEntry {
             method,
             purpose: text(e, "statusPurpose").unwrap_or_default(),
             index: 0,
@@ -173,6 +166,121 @@ fn entry(e: &Map<String, Value>) -> Option<StatusEntry> {
             size: 1,
             messages: Vec::new(),
         }),
+    }
+}
+
+/// A Bitstring or StatusList2021 entry as verifiers read it: leniently
+/// (`statusListIndex` may be a number, as some issuers write it), or why
+/// it cannot be read.
+fn list_entry(e: &Map<String, Value>, method: StatusMethod) -> Result<StatusEntry, &'static str> {
+    let index = match e.get("statusListIndex") {
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(Value::Number(n)) => n.as_u64(),
+        _ => None,
+    }
+    .ok_or("statusListIndex is not a non-negative integer")?;
+    let size = match e.get("statusSize") {
+        None => Some(1),
+        Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(_) => None,
+    }
+    .filter(|s| (1..=MAX_STATUS_SIZE).contains(s))
+    .ok_or("statusSize is not an integer from 1 to 8")?;
+    let messages = match e.get("statusMessage") {
+        Some(Value::Array(ms)) => ms
+            .iter()
+            .take(MAX_STATUS_MESSAGES)
+            .filter_map(Value::as_object)
+            .filter_map(|m| Some((text(m, "status")?, text(m, "message")?)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(StatusEntry {
+        method,
+        purpose: text(e, "statusPurpose").ok_or("statusPurpose is not a string")?,
+        index,
+        list_url: text(e, "statusListCredential").ok_or("statusListCredential is not a URL")?,
+        size,
+        messages,
+    })
+}
+
+/// Most objects [`malformed_entry`] looks at: a credential the node signs is
+/// small, and a deeper or wider one is refused by the issue call's limits
+/// before this.
+const MAX_WALK: usize = 10_000;
+
+/// The first `BitstringStatusListEntry` anywhere in `doc` (under
+/// `credentialStatus` or any other property) that breaks a MUST of the
+/// Bitstring Status List specification, and why: what an issuer must
+/// refuse to sign (the specification's MALFORMED_VALUE_ERROR).
+pub fn malformed_entry(doc: &Map<String, Value>) -> Option<String> {
+    let mut stack: Vec<&Value> = doc.values().collect();
+    let mut seen = 0;
+    while let Some(v) = stack.pop() {
+        seen += 1;
+        if seen > MAX_WALK {
+            return Some("the credential has too many objects to check".into());
+        }
+        match v {
+            Value::Array(items) => stack.extend(items.iter()),
+            Value::Object(o) => {
+                let typed = match o.get("type") {
+                    Some(Value::String(t)) => t == "BitstringStatusListEntry",
+                    Some(Value::Array(ts)) => ts.iter().any(|t| t == "BitstringStatusListEntry"),
+                    _ => false,
+                };
+                if typed && let Some(problem) = strict_problem(o) {
+                    return Some(format!(
+                        "a BitstringStatusListEntry is malformed: {problem}"
+                    ));
+                }
+                stack.extend(o.values());
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The specification's MUSTs on one entry (section 2.1).
+fn strict_problem(e: &Map<String, Value>) -> Option<&'static str> {
+    if !e.get("statusPurpose").is_some_and(Value::is_string) {
+        return Some("statusPurpose must be a string");
+    }
+    let digits = e
+        .get("statusListIndex")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|s| s.len() == 1 || !s.starts_with('0'));
+    if digits.is_none() {
+        return Some(
+            "statusListIndex must be an integer of 0 or more written in base 10 as a string",
+        );
+    }
+    let url = e.get("statusListCredential").and_then(Value::as_str);
+    if !url.is_some_and(|u| u.contains(':') && !u.chars().any(char::is_whitespace)) {
+        return Some("statusListCredential must be a URL");
+    }
+    let size = match e.get("statusSize") {
+        None => 1,
+        Some(v) => match v.as_u64() {
+            Some(n) if n > 0 => n,
+            _ => return Some("statusSize must be an integer greater than zero"),
+        },
+    };
+    match e.get("statusMessage") {
+        None if size > 1 => Some("statusMessage must be present when statusSize is more than 1"),
+        None => None,
+        Some(Value::Array(ms)) => {
+            let ok = ms.iter().all(|m| {
+                m.get("status").is_some_and(Value::is_string)
+                    && m.get("message").is_some_and(Value::is_string)
+            });
+            (!ok).then_some("each statusMessage must have a status and a message, both strings")
+        }
+        Some(_) => Some("statusMessage must be an array"),
     }
 }
 
@@ -228,7 +336,7 @@ mod tests {
              "statusListIndex": "1", "statusListCredential": "u", "statusSize": 99},
             "not an object"
         ]));
-        assert_eq!(e.len(), 3, "{e:?}");
+        assert_eq!(e.len(), 4, "{e:?}");
         assert_eq!(e[0].method, StatusMethod::StatusList2021);
         assert_eq!((e[0].purpose.as_str(), e[0].index), ("suspension", 3));
         assert_eq!(e[1].method, StatusMethod::OneEdTechRevocationList);
@@ -237,5 +345,44 @@ mod tests {
             e[2].method,
             StatusMethod::Other("RevocationList2020Status".into())
         );
+        // A list entry that cannot be read is kept, as malformed, so the
+        // credential does not look as if it had no status.
+        assert!(
+            matches!(&e[3].method, StatusMethod::Malformed { kind, problem }
+                if kind == "BitstringStatusListEntry" && problem.contains("statusSize")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn an_issuer_refuses_entries_that_break_a_must_anywhere_in_the_credential() {
+        let good = json!({"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+            "statusListIndex": "94567", "statusListCredential": "https://example.com/status/3"});
+        let check = |doc: Value| malformed_entry(doc.as_object().expect("object"));
+        assert_eq!(check(json!({ "credentialStatus": good })), None);
+        let with = |key: &str, value: Value| {
+            let mut e = good.clone();
+            e[key] = value;
+            check(json!({ "credentialStatus": [e] }))
+        };
+        for (key, value) in [
+            ("statusListIndex", json!(true)),
+            ("statusListIndex", json!(7)),
+            ("statusListIndex", json!("-1")),
+            ("statusListIndex", json!("07")),
+            ("statusListIndex", json!("0x1")),
+            ("statusPurpose", json!(["revocation"])),
+            ("statusListCredential", json!("not a url")),
+            ("statusSize", json!(0)),
+            ("statusSize", json!(2)),
+            ("statusMessage", json!([{"status": "0x0"}])),
+        ] {
+            assert!(with(key, value.clone()).is_some(), "{key} = {value}");
+        }
+        // The W3C suite's negative fixture: an entry under another property.
+        let nested = json!({"statusEntry": {"type": "BitstringStatusListEntry",
+            "statusListIndex": true, "statusListCredential": "https://example.com"}});
+        assert!(check(nested).is_some());
+        assert_eq!(with("statusListIndex", json!("0")), None);
     }
 }

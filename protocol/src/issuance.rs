@@ -274,6 +274,18 @@ impl Issuer {
         Ok(rec)
     }
 
+    /// Takes the next status index for a credential this issuer signs
+    /// outside the native records (the VC API's issue call), so that its
+    /// revocation travels in the same signed updates as every award's.
+    pub fn reserve_status_index(&mut self) -> Result<u32, IssueError> {
+        if self.next_status_index > MAX_STATUS_INDEX {
+            return Err(IssueError::StatusIndicesExhausted);
+        }
+        let index = self.next_status_index;
+        self.next_status_index += 1;
+        Ok(index)
+    }
+
     /// Signs the next revocation update. `next_update` is the issuer's promise of
     /// when it will sign again at the latest.
     pub fn revoke(

@@ -141,3 +141,125 @@ async fn any_credential_is_issued_and_verified_in_the_vc_api_shapes() {
     assert_eq!(r.status, 422, "{:?}", r.json);
     assert_eq!(r.json["verified"], false);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_issued_with_a_status_is_revoked_by_the_status_call() {
+    let n = TestNode::start(vec![]).await;
+    let did = init_issuer(&n, "Chess Club").await;
+    let token = Some(n.node().token().to_owned());
+    let with_status = json!({ "credentialStatus": { "type": "BitstringStatusListEntry" } });
+
+    // Issued with a revocation entry in the issuer's own list; a credential
+    // without an id gets one (the status call names credentials by id).
+    let mut unnamed = credential(&did);
+    unnamed.as_object_mut().expect("object").remove("id");
+    let r = post_json(
+        n.url("/credentials/issue"),
+        token.clone(),
+        json!({ "credential": unnamed, "options": with_status }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let vc = r.json["verifiableCredential"].clone();
+    let id = vc["id"].as_str().expect("an id").to_owned();
+    assert!(id.starts_with("urn:uuid:"), "{vc}");
+    let entry = &vc["credentialStatus"];
+    assert_eq!(entry["type"], "BitstringStatusListEntry", "{vc}");
+    assert_eq!(entry["statusPurpose"], "revocation");
+    let list = entry["statusListCredential"].as_str().expect("list URL");
+    assert!(
+        list.ends_with(&format!("/ob3/status/{did}/revocation")),
+        "{list}"
+    );
+    assert_ne!(entry["id"], entry["statusListCredential"]);
+    // A second credential takes the next index.
+    let r = post_json(
+        n.url("/credentials/issue"),
+        token.clone(),
+        json!({ "credential": credential(&did), "options": with_status }),
+    )
+    .await;
+    let other = r.json["verifiableCredential"].clone();
+    let index = |v: &Value| {
+        v["credentialStatus"]["statusListIndex"]
+            .as_str()
+            .and_then(|s| s.parse::<u32>().ok())
+            .expect("index")
+    };
+    assert_eq!(index(&other), index(&vc) + 1, "{other}");
+
+    // Verified, its status answered by the network's revocation state.
+    let r = verify(&n, json!({ "verifiableCredential": vc })).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let revocation = r.json["verdict"]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["check"] == "revocation")
+        .cloned()
+        .expect("a revocation check");
+    assert_eq!(revocation["status"], "pass", "{revocation}");
+
+    // The status call needs the token, knows only credentials issued here
+    // with a status, and cannot undo a revocation or suspend.
+    let status =
+        |body: Value, token: Option<String>| post_json(n.url("/credentials/status"), token, body);
+    let revoke = json!({ "credentialId": id, "credentialStatus": [{ "type": "BitstringStatusListEntry", "status": "revoked" }] });
+    assert_eq!(status(revoke.clone(), None).await.status, 401);
+    let r = status(
+        json!({ "credentialId": "urn:uuid:00000000-0000-4000-8000-000000000000", "credentialStatus": { "type": "BitstringStatusListEntry", "statusPurpose": "revocation" } }),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{:?}", r.json);
+    for refused in [
+        json!({ "credentialId": id, "credentialStatus": { "type": "BitstringStatusListEntry", "statusPurpose": "suspension" } }),
+        json!({ "credentialId": id, "credentialStatus": { "type": "BitstringStatusListEntry", "status": false } }),
+        json!({ "credentialId": id, "credentialStatus": { "type": "StatusList2021Entry" } }),
+        json!({ "credentialId": id, "credentialStatus": [] }),
+    ] {
+        let r = status(refused.clone(), token.clone()).await;
+        assert_eq!(r.status, 400, "{refused}: {:?}", r.json);
+    }
+    let r = status(revoke, token.clone()).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert!(r.json["revocationSeq"].as_u64().is_some(), "{:?}", r.json);
+
+    // Revoked now; the other credential is not.
+    let r = verify(&n, json!({ "verifiableCredential": vc })).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    assert_eq!(r.json["verdict"]["outcome"], "revoked", "{:?}", r.json);
+    let r = verify(&n, json!({ "verifiableCredential": other })).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+
+    // Publishing signs the list anew: the admin token, then 204.
+    let publish = n.url(&format!("/ob3/status/{did}/revocation/publish"));
+    assert_eq!(
+        post_json(publish.clone(), None, json!({})).await.status,
+        401
+    );
+    let r = post_json(publish, token.clone(), json!({})).await;
+    assert_eq!(r.status, 204, "{:?}", r.json);
+    let r = badgemesh_tests::get(list.to_owned()).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert_eq!(r.json["credentialSubject"]["type"], "BitstringStatusList");
+
+    // Asking for a status the node does not give, or bringing a malformed
+    // entry, is refused before anything is signed.
+    let r = post_json(
+        n.url("/credentials/issue"),
+        token.clone(),
+        json!({ "credential": credential(&did), "options": { "credentialStatus": { "type": "BitstringStatusListEntry", "statusPurpose": "suspension" } } }),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    let mut malformed = credential(&did);
+    malformed["statusEntry"] = json!({ "type": "BitstringStatusListEntry", "statusListIndex": true, "statusListCredential": "https://example.com" });
+    let r = post_json(
+        n.url("/credentials/issue"),
+        token,
+        json!({ "credential": malformed }),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+}

@@ -24,6 +24,11 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/v1/admin/issuer", post(init_issuer))
         .route("/credentials/issue", post(super::vc_api::issue))
+        .route("/credentials/status", post(super::vc_api::status))
+        .route(
+            "/ob3/status/{did}/revocation/publish",
+            post(super::vc_api::publish),
+        )
         .route("/v1/admin/profile", post(profile))
         .route("/v1/admin/badges", post(create_badge))
         .route("/v1/admin/awards", post(award))

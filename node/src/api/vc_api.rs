@@ -1,6 +1,14 @@
 //! The W3C VC API's credential calls, so that other people's test suites
 //! and tools can drive this node: `POST /credentials/verify` (open, like
-//! `/v1/verify`) and `POST /credentials/issue` (the admin token).
+//! `/v1/verify`), `POST /credentials/issue` and `POST /credentials/status`
+//! (the admin token), and the status list's publish call.
+//!
+//! Status is the native revocation: an issued credential's
+//! `BitstringStatusListEntry` takes its index from the counter native
+//! awards use, a status update signs a revocation update (gossiped like
+//! any other, and permanent), and the list at
+//! `/ob3/status/<did>/revocation` is built from those updates. So there is
+//! no suspension here: the network has no signed "unrevoke".
 //!
 //! Verification accepts any Verifiable Credential (VC 1.1 or 2.0, JSON with
 //! a Data Integrity proof or a VC-JWT) and judges it by its proof, key
@@ -49,6 +57,78 @@ struct VerifyRequestOptions {
 #[derive(Debug, Deserialize)]
 struct IssueRequest {
     credential: Map<String, Value>,
+    #[serde(default)]
+    options: IssueOptions,
+}
+
+/// The VC API's issue options this node honours.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IssueOptions {
+    /// The kind of status to issue the credential with.
+    credential_status: Option<StatusKind>,
+}
+
+/// A status method and purpose, as the issue and status calls name them.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusKind {
+    #[serde(rename = "type")]
+    kind: String,
+    status_purpose: Option<String>,
+    /// The status call's value: `true` or `"revoked"` (the default) sets it.
+    status: Option<Value>,
+}
+
+impl StatusKind {
+    /// Why this node cannot give or set this status, if it cannot.
+    fn unsupported(&self) -> Option<String> {
+        if self.kind != "BitstringStatusListEntry" {
+            return Some(format!(
+                "status type {:?} is not issued here (BitstringStatusListEntry is)",
+                self.kind
+            ));
+        }
+        match self.status_purpose.as_deref() {
+            None | Some("revocation") => None,
+            Some(other) => Some(format!(
+                "status purpose {other:?} is not issued here: this node's status is the network's signed revocation, which has no suspension or messages"
+            )),
+        }
+    }
+
+    /// Whether a status update asks to set the status (revoke).
+    fn sets(&self) -> Option<bool> {
+        match &self.status {
+            None => Some(true),
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::String(s)) => match s.as_str() {
+                "revoked" | "true" => Some(true),
+                "false" | "active" | "unrevoked" => Some(false),
+                _ => None,
+            },
+            Some(_) => None,
+        }
+    }
+}
+
+/// `POST /credentials/status`: `{credentialId, credentialStatus}`, the
+/// status one entry or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusRequest {
+    credential_id: String,
+    credential_status: OneOrMany<StatusKind>,
+    /// Why, kept in the signed revocation update.
+    reason: Option<String>,
+}
+
+/// A JSON value that may be one item or an array of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
 }
 
 /// A VC API problem detail.
@@ -208,6 +288,13 @@ pub(super) async fn issue_by_capability(
     axum::extract::Path(token): axum::extract::Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    capability(&s, &token)?;
+    issue(State(s), body).await
+}
+
+/// Whether `token` in a capability URL is the admin token (compared in
+/// constant time).
+fn capability(s: &AppState, token: &str) -> Result<(), ApiError> {
     use subtle::ConstantTimeEq as _;
     if token.is_empty() || !bool::from(token.as_bytes().ct_eq(s.token.as_bytes())) {
         return Err(ApiError::new(
@@ -216,7 +303,7 @@ pub(super) async fn issue_by_capability(
             "not a capability of this node",
         ));
     }
-    issue(State(s), body).await
+    Ok(())
 }
 
 pub(super) async fn issue(State(s): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
@@ -224,8 +311,27 @@ pub(super) async fn issue(State(s): State<AppState>, body: Bytes) -> Result<Resp
         Ok(r) => r,
         Err(e) => return Ok(bad_request(format!("not a VC API issue request: {e}"))),
     };
+    let list = match &req.options.credential_status {
+        None => None,
+        Some(kind) => {
+            if let Some(why) = kind.unsupported() {
+                return Ok(bad_request(why));
+            }
+            let Some(id) = s.issuer.id().await else {
+                return Err(crate::issuer::IssuerOpError::NoIssuer.into());
+            };
+            Some(badgemesh_openbadges::export::status_list_url(
+                &super::status_base_url(&s, &id),
+                &id,
+            ))
+        }
+    };
     let created = now().to_string();
-    match s.issuer.sign_credential(req.credential, &created).await {
+    match s
+        .issuer
+        .sign_credential(&s.core, req.credential, &created, list.as_deref())
+        .await
+    {
         Ok(vc) => Ok((
             StatusCode::CREATED,
             Json(json!({ "verifiableCredential": vc })),
@@ -234,4 +340,76 @@ pub(super) async fn issue(State(s): State<AppState>, body: Bytes) -> Result<Resp
         Err(crate::issuer::IssuerOpError::Export(why)) => Ok(bad_request(why)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /capability/{token}/credentials/status`: the status call at a
+/// capability URL, like [`issue_by_capability`].
+pub(super) async fn status_by_capability(
+    State(s): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    capability(&s, &token)?;
+    status(State(s), body).await
+}
+
+/// `POST /credentials/status`: revokes a credential this node issued with a
+/// status, by its id. Revocation is signed into the network and permanent,
+/// so asking to clear a status is refused.
+pub(super) async fn status(State(s): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let req: StatusRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return Ok(bad_request(format!("not a VC API status request: {e}"))),
+    };
+    let kinds = match req.credential_status {
+        OneOrMany::One(k) => vec![k],
+        OneOrMany::Many(ks) => ks,
+    };
+    if kinds.is_empty() {
+        return Ok(bad_request("credentialStatus names no status to set"));
+    }
+    for kind in &kinds {
+        if let Some(why) = kind.unsupported() {
+            return Ok(bad_request(why));
+        }
+        match kind.sets() {
+            Some(true) => {}
+            Some(false) => {
+                return Ok(bad_request(
+                    "a revocation cannot be undone: it is a signed update the network keeps",
+                ));
+            }
+            None => return Ok(bad_request("status must be true or \"revoked\"")),
+        }
+    }
+    let seq = s
+        .issuer
+        .revoke_credential(&s.core, &req.credential_id, req.reason)
+        .await?;
+    Ok(Json(json!({
+        "credentialId": req.credential_id,
+        "revocationSeq": seq,
+    }))
+    .into_response())
+}
+
+/// `POST /ob3/status/{did}/revocation/publish`: signs the status list anew
+/// now (it is also re-signed whenever the revocation state changes, and
+/// halfway through its validity). 204.
+pub(super) async fn publish(
+    State(s): State<AppState>,
+    axum::extract::Path(did): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let id = super::parse_did(&did)?;
+    if s.issuer.id().await != Some(id) {
+        return Err(ApiError::not_found(
+            "unknown_issuer",
+            format!("this node does not sign for {did}"),
+        ));
+    }
+    s.issuer.republish_status_list().await;
+    s.issuer
+        .status_list(&s.core, &super::status_base_url(&s, &id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

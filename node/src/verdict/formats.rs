@@ -350,10 +350,10 @@ fn ob3_verdict(
     };
     let mut revocation = Value::Null;
     let mut statuses = Vec::new();
-    let link = badgemesh_openbadges::export::native_link_json(bytes);
-    let state = link.and_then(|(issuer, _, _)| registry.and_then(|r| r.issuer(&issuer)));
+    let link = badgemesh_openbadges::export::native_status_json(bytes);
+    let state = link.and_then(|(issuer, _)| registry.and_then(|r| r.issuer(&issuer)));
     let revocation_check = match (link, state) {
-        (Some((_, Some(index), _)), Some(s)) => Some({
+        (Some((_, Some(index))), Some(s)) => Some({
             let f = s.freshness();
             revocation = json!({ "seq": f.seq, "as_of": f.as_of, "age_secs": f.as_of.map(|t| now.since(t)), "head_seq": f.head_seq });
             if let Some(entry) = s.revoked(index) {
@@ -493,7 +493,10 @@ fn held_status(
     // and any method badgemesh cannot read (it may be either).
     let counts = |e: &ob3::StatusEntry| {
         matches!(e.purpose.as_str(), "revocation" | "suspension")
-            || matches!(e.method, ob3::StatusMethod::Other(_))
+            || matches!(
+                e.method,
+                ob3::StatusMethod::Other(_) | ob3::StatusMethod::Malformed { .. }
+            )
     };
     for entry in &verdict.status {
         let counts = counts(entry);
@@ -567,10 +570,13 @@ fn status_of(
         info["detail"] = json!(format!("status unknown: {why}"));
         EntryResult::Unknown(info)
     };
-    match entry.method {
+    match &entry.method {
         ob3::StatusMethod::Bitstring | ob3::StatusMethod::StatusList2021 => {}
         ob3::StatusMethod::OneEdTechRevocationList => {
             return one_ed_tech_status(entry, verdict, now, opts, info);
+        }
+        ob3::StatusMethod::Malformed { kind, problem } => {
+            return unknown(info, format!("the {kind} cannot be read: {problem}"));
         }
         _ => {
             return unknown(

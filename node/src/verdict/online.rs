@@ -285,7 +285,12 @@ fn prefetch_status(
                 .flatten()
                 .and_then(|l| l.held_since)
         };
-        if fresh(since) || matches!(entry.method, StatusMethod::Other(_)) {
+        if fresh(since)
+            || matches!(
+                entry.method,
+                StatusMethod::Other(_) | StatusMethod::Malformed { .. }
+            )
+        {
             continue;
         }
         let response = match fetcher.get(&url) {
