@@ -243,6 +243,30 @@ fn a_message_entry_reports_the_message_for_its_value() {
     assert_eq!(the_check(&v, "revocation")["status"], "skipped");
 }
 
+/// A list entry that cannot be read (here an index that is not a number)
+/// may still be a revocation: the badge is indeterminate, not valid as if it
+/// declared no status.
+#[test]
+fn a_malformed_list_entry_is_indeterminate_not_ignored() {
+    let (_d, held) = held();
+    let k = key(4);
+    held.status_lists
+        .add(&list(&k, "revocation", &[]))
+        .expect("held");
+    let mut e = entry("revocation", 3);
+    e["statusListIndex"] = json!("three");
+    let v = verify(&credential(&k, e), &held);
+    assert_eq!(v["outcome"], "indeterminate", "{v}");
+    let c = the_check(&v, "revocation");
+    assert_eq!(c["status"], "unknown", "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("statusListIndex")),
+        "{c}"
+    );
+}
+
 /// A status method badgemesh cannot read may be a revocation: the badge
 /// is indeterminate, and the verdict names the method.
 #[test]
