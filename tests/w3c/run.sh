@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The W3C Verifiable Credentials test suites against a badgemesh node, over
-# the VC API (`/credentials/issue` and `/credentials/verify`).
+# the VC API (`/credentials/issue`, `/credentials/verify`, and status lists
+# published behind an HTTPS front).
 #
 #   bash tests/w3c/run.sh [SUITE...]      (default: every suite in vendor/)
 #
@@ -54,7 +55,21 @@ pids+=($!)
 wait_until "node" test -s "$dir/node.json"
 api=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).api)' "$dir/node.json")
 wait_until "API" curl -fsS "$api/healthz"
-"$bin" --data-dir "$dir" issuer init --name "badgemesh W3C suites" >/dev/null
+
+# An HTTPS front (self-signed) for what the node publishes: the status list
+# suite's document loader only fetches https: URLs. The issuer's public base
+# URL is the front, so its status entries point there.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  -keyout "$work/tls.key" -out "$work/tls.crt" -days 1 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
+node "$here/https-proxy.mjs" "$work/tls.crt" "$work/tls.key" "$api" "$work/https.port" \
+  >"$work/https.log" 2>&1 &
+pids+=($!)
+wait_until "HTTPS front" test -s "$work/https.port"
+public="https://127.0.0.1:$(cat "$work/https.port")"
+wait_until "HTTPS front answers" curl -fsSk "$public/healthz"
+
+"$bin" --data-dir "$dir" issuer init --name "badgemesh W3C suites" --public-url "$public" >/dev/null
 did=$("$bin" --data-dir "$dir" issuer show --json |
   node -e 'console.log(JSON.parse(require("fs").readFileSync(0)).did)')
 token=$(tr -d '\n' <"$dir/admin.token")
@@ -81,6 +96,8 @@ for suite in "${suites[@]}"; do
     cp "$here/$suite/package-lock.json" "$dest/.lock"
   fi
   tags=$(cat "$here/$suite/tags")
+  # The VC API issue options the suite's issuer is configured with (status).
+  options=$(cat "$here/$suite/issuer-options.json" 2>/dev/null || echo '{}')
   cat >"$dest/localConfig.cjs" <<EOF
 // Written by tests/w3c/run.sh: one local implementation, this node.
 module.exports = {
@@ -93,6 +110,7 @@ module.exports = {
       // A capability URL: the data model suite posts with fixed headers.
       endpoint: "$api/capability/$token/credentials/issue",
       tags: $tags,
+      options: $options,
     }],
     verifiers: [{
       id: "urn:badgemesh:verifier",
