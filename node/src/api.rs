@@ -15,6 +15,7 @@ mod page;
 pub mod paging;
 mod trust;
 mod vc_api;
+mod vc_presentations;
 mod verify_pool;
 mod views;
 
@@ -74,6 +75,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/metrics", get(metrics))
         .route("/v1/verify", post(verify_handler))
         .route("/credentials/verify", post(vc_api::verify))
+        .route("/presentations/verify", post(vc_presentations::verify))
         .route(
             "/capability/{token}/credentials/issue",
             post(vc_api::issue_by_capability),

@@ -33,6 +33,9 @@ pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
 /// The Ed25519Signature2020 suite context (legacy proofs met in the wild).
 pub const ED25519_2020_V1: &str = "https://w3id.org/security/suites/ed25519-2020/v1";
 
+/// `https://www.w3.org/ns/credentials/examples/v2`: the W3C's context for
+/// the examples of its specifications and test suites (one `@vocab`).
+pub const CREDENTIALS_EXAMPLES_V2: &str = "https://www.w3.org/ns/credentials/examples/v2";
 /// `https://w3id.org/vc/status-list/2021/v1`: legacy `StatusList2021Entry`
 /// and `StatusList2021Credential` (VC 1.1 era, still served by issuers).
 pub const STATUS_LIST_2021_V1: &str = "https://w3id.org/vc/status-list/2021/v1";
@@ -54,7 +57,7 @@ const STATUS_CONTEXTS: [(&str, &str); 2] = [
 ];
 
 /// The pinned documents: URL and exact text.
-const PINNED: [(&str, &str); 10] = [
+const PINNED: [(&str, &str); 11] = [
     (
         CREDENTIALS_V2,
         include_str!("../contexts/credentials-v2.jsonld"),
@@ -91,6 +94,10 @@ const PINNED: [(&str, &str); 10] = [
     (
         ED25519_2020_V1,
         include_str!("../contexts/ed25519-signature-2020-v1.jsonld"),
+    ),
+    (
+        CREDENTIALS_EXAMPLES_V2,
+        include_str!("../contexts/credentials-examples-v2.jsonld"),
     ),
 ];
 

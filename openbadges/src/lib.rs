@@ -20,6 +20,8 @@
 //!   Multikeys and JWKs.
 //! - [`export`]: native assertion to a signed `OpenBadgeCredential`, and
 //!   [`export::native_link`] back.
+//! - [`presentation`]: Verifiable Presentations (shape, the holder's proof,
+//!   challenge and domain); their credentials are verified by the caller.
 //! - [`status_list`]: Bitstring Status Lists and their credentials.
 //! - [`status_entry`]: a credential's `credentialStatus` entries.
 //! - [`revocation_list`]: 1EdTech's legacy revocation lists (read-only).
@@ -48,6 +50,7 @@ pub mod json;
 pub mod jwt;
 pub mod keys;
 pub mod limits;
+pub mod presentation;
 pub mod proof;
 pub mod rdf;
 pub mod revocation_list;

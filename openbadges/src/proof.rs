@@ -491,6 +491,36 @@ pub fn check_proofs_counted(
     dids: Option<DidLookup<'_>>,
     cancel: Option<&AtomicBool>,
 ) -> Result<(ProofOutcome, usize), ProofError> {
+    let want = ProofFor {
+        purpose: "assertionMethod",
+        controller: Some(issuer_id),
+    };
+    check_proofs_for(doc, want, contexts, dids, cancel)
+}
+
+/// What a proof must be for: its `proofPurpose`, and who must control its
+/// key. A credential's proofs are for `assertionMethod` by its issuer; a
+/// presentation's for `authentication` by its holder.
+#[derive(Clone, Copy, Debug)]
+pub struct ProofFor<'a> {
+    /// The `proofPurpose` every proof must have.
+    pub purpose: &'a str,
+    /// The key's controller; `None` takes anyone's key (a presentation
+    /// that names no holder).
+    pub controller: Option<&'a str>,
+}
+
+/// [`check_proofs_counted`] for proofs of any purpose and controller. A DID
+/// document's keys are read for `assertionMethod` only, so other purposes
+/// are checked with did:keys and keys in URL fragments; a DID document's key
+/// leaves the proof unsupported.
+pub fn check_proofs_for(
+    doc: &Map<String, Value>,
+    want: ProofFor<'_>,
+    contexts: &ContextSet,
+    dids: Option<DidLookup<'_>>,
+    cancel: Option<&AtomicBool>,
+) -> Result<(ProofOutcome, usize), ProofError> {
     let no_proof = || Ok((ProofOutcome::Invalid("no proof".into()), 0));
     let proofs: Vec<&Map<String, Value>> = match doc.get("proof") {
         Some(Value::Object(p)) => vec![p],
@@ -511,19 +541,12 @@ pub fn check_proofs_counted(
             return Err(ProofError::Cancelled);
         }
         let outcome = match chained_document(doc, proof, &proofs) {
-            Chain::None => check_one(
-                &mut document,
-                proof,
-                issuer_id,
-                contexts,
-                dids,
-                &mut checked,
-            )?,
+            Chain::None => check_one(&mut document, proof, want, contexts, dids, &mut checked)?,
             Chain::Broken(why) => ProofOutcome::Invalid(why),
             Chain::Document(chained) => check_one(
                 &mut DocumentDigest::chained(&chained),
                 proof,
-                issuer_id,
+                want,
                 contexts,
                 dids,
                 &mut checked,
@@ -592,7 +615,7 @@ fn chained_document(
 fn check_one(
     document: &mut DocumentDigest<'_>,
     proof: &Map<String, Value>,
-    issuer_id: &str,
+    want: ProofFor<'_>,
     contexts: &ContextSet,
     dids: Option<DidLookup<'_>>,
     checked: &mut usize,
@@ -619,10 +642,11 @@ fn check_one(
             )));
         }
     };
-    if proof.get("proofPurpose").and_then(Value::as_str) != Some("assertionMethod") {
-        return Ok(ProofOutcome::Invalid(
-            "proofPurpose is not assertionMethod".into(),
-        ));
+    if proof.get("proofPurpose").and_then(Value::as_str) != Some(want.purpose) {
+        return Ok(ProofOutcome::Invalid(format!(
+            "proofPurpose is not {}",
+            want.purpose
+        )));
     }
     let Some(vm) = proof.get("verificationMethod").and_then(Value::as_str) else {
         return Ok(ProofOutcome::Invalid("no verificationMethod".into()));
@@ -654,6 +678,12 @@ fn check_one(
                  (it cannot be resolved offline)"
             )));
         };
+        if want.purpose != "assertionMethod" {
+            return Ok(ProofOutcome::Unsupported(format!(
+                "the {} keys of DID documents are not read (only did:keys sign for it here)",
+                want.purpose
+            )));
+        }
         let Some(key) = document.assertion_key(vm) else {
             return Ok(ProofOutcome::Invalid(format!(
                 "the DID document of {did} lists no supported assertionMethod {vm}"
@@ -661,9 +691,16 @@ fn check_one(
         };
         (document.id.clone(), key.clone())
     };
-    if controller != issuer_id {
+    if let Some(wanted) = want.controller
+        && controller != wanted
+    {
+        let whom = if want.purpose == "assertionMethod" {
+            "the issuer"
+        } else {
+            "the holder"
+        };
         return Ok(ProofOutcome::Invalid(format!(
-            "key controller {controller} is not the issuer {issuer_id}"
+            "key controller {controller} is not {whom} {wanted}"
         )));
     }
     let proof_value = proof.get("proofValue").and_then(Value::as_str);

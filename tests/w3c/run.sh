@@ -117,6 +117,11 @@ module.exports = {
       endpoint: "$api/credentials/verify",
       tags: $tags,
     }],
+    vpVerifiers: [{
+      id: "urn:badgemesh:verifier",
+      endpoint: "$api/presentations/verify",
+      tags: $tags,
+    }],
   }],
 };
 EOF

@@ -44,13 +44,14 @@ struct VerifyRequest {
 /// The VC API's verification options this node honours.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct VerifyRequestOptions {
-    /// The proof purpose every proof must have (default `assertionMethod`).
-    expected_proof_purpose: Option<String>,
+pub(super) struct VerifyRequestOptions {
+    /// The proof purpose every proof must have (default `assertionMethod`,
+    /// `authentication` for presentations).
+    pub(super) expected_proof_purpose: Option<String>,
     /// A challenge the proof must carry (presentations mostly).
-    challenge: Option<String>,
+    pub(super) challenge: Option<String>,
     /// A domain the proof must carry.
-    domain: Option<String>,
+    pub(super) domain: Option<String>,
 }
 
 /// `POST /credentials/issue`.
@@ -132,7 +133,7 @@ enum OneOrMany<T> {
 }
 
 /// A VC API problem detail.
-fn problem(kind: &str, title: &str, detail: impl Into<String>) -> Value {
+pub(super) fn problem(kind: &str, title: &str, detail: impl Into<String>) -> Value {
     json!({
         "type": format!("https://w3id.org/security#{kind}"),
         "title": title,
@@ -141,7 +142,7 @@ fn problem(kind: &str, title: &str, detail: impl Into<String>) -> Value {
 }
 
 /// The VC API's error answer for a request it cannot take.
-fn bad_request(detail: impl Into<String>) -> Response {
+pub(super) fn bad_request(detail: impl Into<String>) -> Response {
     let p = problem("MALFORMED_VALUE_ERROR", "Malformed request", detail);
     (
         StatusCode::BAD_REQUEST,
@@ -226,6 +227,13 @@ pub(super) async fn verify(State(s): State<AppState>, body: Bytes) -> Result<Res
 
 /// The VC API verification result for a node verdict.
 fn answer(verdict: Value) -> Response {
+    let (status, body) = vc_result(verdict);
+    (status, Json(body)).into_response()
+}
+
+/// The VC API's result for one credential's node verdict, and the HTTP
+/// status it calls for: 200 verified, 400 invalid, 422 undecided here.
+pub(super) fn vc_result(verdict: Value) -> (StatusCode, Value) {
     let checks = verdict["checks"].as_array().cloned().unwrap_or_default();
     // What a VC API client calls a check: the proof, the dates, the status.
     let vc_name = |c: &Value| match c["check"].as_str() {
@@ -276,7 +284,7 @@ fn answer(verdict: Value) -> Response {
         "problemDetails": problems,
         "verdict": verdict,
     });
-    (status, Json(body)).into_response()
+    (status, body)
 }
 
 /// `POST /capability/{token}/credentials/issue`: the issue call for clients
