@@ -263,3 +263,100 @@ async fn a_credential_issued_with_a_status_is_revoked_by_the_status_call() {
     .await;
     assert_eq!(r.status, 400, "{:?}", r.json);
 }
+
+/// A presentation of `vc` signed by a holder's did:key for authentication,
+/// with this challenge and the domain `verifier.example`.
+fn presentation(vc: &Value, challenge: &str) -> Value {
+    use badgemesh_openbadges::contexts::ContextSet;
+    use badgemesh_openbadges::proof::{proof_options, sign};
+    use badgemesh_protocol::keys::{IssuerId, SecretKey};
+    let key = SecretKey::from_seed(&badgemesh_protocol::testkit::seed("holder", 7)).expect("key");
+    let holder = IssuerId::from_key(key.public());
+    let Value::Object(mut doc) = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder.to_did(),
+        "verifiableCredential": [vc],
+    }) else {
+        panic!("an object")
+    };
+    let mut options = proof_options(&holder.verification_method(), "2026-12-01T00:00:00Z");
+    options.insert("proofPurpose".into(), "authentication".into());
+    options.insert("challenge".into(), challenge.into());
+    options.insert("domain".into(), "verifier.example".into());
+    sign(&mut doc, options, &key, &ContextSet::pinned()).expect("sign");
+    Value::Object(doc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_presentation_is_verified_by_the_holders_proof_and_each_credential() {
+    let n = TestNode::start(vec![]).await;
+    let did = init_issuer(&n, "Chess Club").await;
+    let token = Some(n.node().token().to_owned());
+    let r = post_json(
+        n.url("/credentials/issue"),
+        token.clone(),
+        json!({ "credential": credential(&did), "options": { "credentialStatus": { "type": "BitstringStatusListEntry" } } }),
+    )
+    .await;
+    let vc = r.json["verifiableCredential"].clone();
+    let verify_vp = |vp: Value, challenge: &str| {
+        post_json(
+            n.url("/presentations/verify"),
+            None,
+            json!({ "verifiablePresentation": vp, "options": { "challenge": challenge, "domain": "verifier.example" } }),
+        )
+    };
+
+    // Signed by the holder for this challenge, carrying a valid credential.
+    let vp = presentation(&vc, "c-1");
+    let r = verify_vp(vp.clone(), "c-1").await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert_eq!(r.json["verified"], true);
+    assert_eq!(r.json["presentationResult"]["proof"]["status"], "pass");
+    assert_eq!(r.json["credentialResults"][0]["verified"], true);
+
+    // Replayed to another challenge: refused, and its credentials untouched.
+    let r = verify_vp(vp.clone(), "c-2").await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    assert_eq!(r.json["verified"], false);
+    assert!(
+        r.json["credentialResults"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    // A credential changed inside a re-signed presentation: the
+    // presentation holds, the credential does not, so neither does the whole.
+    let mut forged = vc.clone();
+    forged["name"] = json!("Go Club membership");
+    let r = verify_vp(presentation(&forged, "c-1"), "c-1").await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    assert_eq!(r.json["presentationResult"]["verified"], true);
+    assert_eq!(r.json["credentialResults"][0]["verified"], false);
+
+    // Once the credential is revoked, the presentation no longer verifies.
+    let id = vc["id"].as_str().expect("id");
+    let r = post_json(
+        n.url("/credentials/status"),
+        token,
+        json!({ "credentialId": id, "credentialStatus": { "type": "BitstringStatusListEntry", "statusPurpose": "revocation" } }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let r = verify_vp(vp, "c-1").await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    assert_eq!(
+        r.json["credentialResults"][0]["verdict"]["outcome"],
+        "revoked"
+    );
+
+    // Not a presentation request: 400 in the VC API's error shape.
+    let r = post_bytes(n.url("/presentations/verify"), None, b"[]".to_vec()).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    assert!(
+        r.json["problemDetails"][0]["detail"].is_string(),
+        "{:?}",
+        r.json
+    );
+}
