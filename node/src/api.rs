@@ -6,6 +6,7 @@
 //! `error` code.
 
 mod admin;
+mod batch;
 pub mod bodies;
 mod bundle;
 mod error;
@@ -31,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use badgemesh_protocol::id::RecordId;
 
+pub use batch::MAX_STREAMS as MAX_BATCH_STREAMS;
 pub use bodies::VerifyQuery;
 pub(crate) use bodies::{parse_did, parse_id};
 pub use bundle::{ImportReport, Rejected};
@@ -66,6 +68,10 @@ pub struct AppState {
     pub front: Arc<FrontDoor>,
     /// Fetching issuers' documents before a verification, when allowed.
     pub online: crate::verdict::online::Online,
+    /// One permit per batch verification streaming now.
+    pub batches: Arc<tokio::sync::Semaphore>,
+    /// The request body limit (a batch's line limit derives from it).
+    pub max_body: usize,
 }
 
 /// The router, with the body limit applied.
@@ -97,16 +103,22 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .merge(admin::routes(state.clone()))
         .merge(page::routes())
         .layer(DefaultBodyLimit::max(max_body))
+        // Every request ends: a client that stalls is cut off.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(30),
+        ))
+        // Streamed both ways with bounded lines and chunks, and cut off when
+        // idle rather than after a fixed time (see `batch`).
+        .route(
+            "/v1/verify/batch",
+            post(batch::verify_batch_route).layer(DefaultBodyLimit::disable()),
+        )
         // Before anything else: refuse other hosts (DNS rebinding) and
         // cross-site requests.
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state.front),
             front::check,
-        ))
-        // Every request ends: a client that stalls is cut off.
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            std::time::Duration::from_secs(30),
         ))
         .with_state(state)
 }
@@ -276,18 +288,7 @@ async fn verify_handler(
             }
             Ok(axum::Json(v).into_response())
         }
-        Err(e) => {
-            use crate::verdict::formats::FormatError as F;
-            let code = match &e {
-                F::Unrecognised => "unrecognised_format",
-                F::Unbake(_) => "bad_image",
-                F::Native(_) => "not_an_assertion",
-                F::Credential(_) => "bad_credential",
-                F::OverBudget(_) => "over_budget",
-                _ => "unverifiable",
-            };
-            Err(ApiError::bad_request(code, e.to_string()))
-        }
+        Err(e) => Err(ApiError::bad_request(format_error_code(&e), e.to_string())),
     }
 }
 
@@ -322,6 +323,19 @@ async fn status_list(
         .status_list(&s.core, &status_base_url(&s, &id))
         .await?;
     Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], json).into_response())
+}
+
+/// The error code a verification answers for a format error.
+pub(crate) fn format_error_code(e: &crate::verdict::formats::FormatError) -> &'static str {
+    use crate::verdict::formats::FormatError as F;
+    match e {
+        F::Unrecognised => "unrecognised_format",
+        F::Unbake(_) => "bad_image",
+        F::Native(_) => "not_an_assertion",
+        F::Credential(_) => "bad_credential",
+        F::OverBudget(_) => "over_budget",
+        _ => "unverifiable",
+    }
 }
 
 /// Where this node's status lists are published: the issuer profile's

@@ -208,6 +208,8 @@ impl Node {
                     )),
                     config.fetch,
                 ),
+                batches: Arc::new(tokio::sync::Semaphore::new(crate::api::MAX_BATCH_STREAMS)),
+                max_body: config.max_body_bytes,
             },
             config.max_body_bytes,
         );
