@@ -6,6 +6,7 @@
 
 pub mod attacker;
 pub mod attacks;
+pub mod batch;
 pub mod cluster;
 pub mod liar;
 pub mod measure;

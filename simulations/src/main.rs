@@ -36,6 +36,9 @@ enum Scenario {
     Model,
     /// Concurrent HTTP clients against one node's verify and status routes.
     Load,
+    /// The bulk verification route (`POST /v1/verify/batch`) against the
+    /// same work in process, in the same run (`--records` assertions).
+    Batch,
     /// Every attack of issue #13 at once against a fifth of the nodes while
     /// an honest issuer publishes, against a run without them.
     Attacks,
@@ -145,6 +148,9 @@ fn main() -> Result<()> {
                 attacks(&params, &which, &mut rng, &pb).await
             }
             Scenario::Load => scenarios::load(&params, args.clients, args.seconds, &pb).await,
+            Scenario::Batch => {
+                badgemesh_simulations::batch::batch(&params, args.records, &pb).await
+            }
             Scenario::Model => {
                 scenarios::model(&params, args.model_nodes, args.link_ms, &mut rng, &pb).await
             }

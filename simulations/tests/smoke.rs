@@ -59,6 +59,11 @@ async fn every_scenario_runs_and_delivers_everything() {
         .await
         .expect("load");
     assert!(o.rows.iter().all(|r| r.records > 0), "both routes answered");
+    // Every assertion valid whichever way it is verified (an error otherwise).
+    let o = badgemesh_simulations::batch::batch(&params("batch"), 300, &pb)
+        .await
+        .expect("batch");
+    assert!(o.rows.iter().all(|r| r.extra > 0.0), "every way has a rate");
     let o = scenarios::model(&params("model"), 10_000, 50.0, &mut rng, &pb)
         .await
         .expect("model");
