@@ -14,11 +14,15 @@
 //! Lines are verified a chunk at a time, each chunk one job of the
 //! verification pool (so a batch shares the cores with single requests and
 //! cannot take them all), with the native assertions' signatures checked
-//! together by Ed25519 batch verification. Reading waits while the client
-//! does not read the answers, so memory stays bounded by one chunk and one
-//! line. The route has no overall timeout (100,000 badges take longer than
-//! any request should); instead a client that sends or reads nothing for
-//! [`IDLE`] is cut off.
+//! together by Ed25519 batch verification.
+//!
+//! Most HTTP clients send the whole body before they read any of the
+//! answer, so answers wait in memory, up to [`MAX_PENDING_ANSWERS`] bytes
+//! per stream; past that, reading waits for the client to read (a client
+//! that reads while it sends never reaches it), and a client that neither
+//! sends nor reads for [`IDLE`] is cut off with the reason. So memory stays
+//! bounded by one chunk, one line and the pending answers. The route has no
+//! overall timeout (100,000 badges take longer than any request should).
 
 use std::time::Duration;
 
@@ -47,8 +51,12 @@ pub const CHUNK_LINES: usize = 256;
 pub const CHUNK_BYTES: usize = 4 << 20;
 /// A client that sends or reads nothing for this long is cut off.
 pub const IDLE: Duration = Duration::from_secs(30);
-/// Batches that may stream at once (each holds at most a chunk and a line).
+/// Batches that may stream at once (each holds at most a chunk, a line and
+/// its pending answers).
 pub const MAX_STREAMS: usize = 4;
+/// Answer bytes one stream keeps while its client has not read them (about
+/// 40,000 full verdicts of native assertions).
+pub const MAX_PENDING_ANSWERS: usize = 64 << 20;
 
 /// Answers the request with a stream fed by a task that reads the body.
 pub(super) async fn verify_batch_route(
@@ -74,7 +82,8 @@ pub(super) async fn verify_batch_route(
     // The line limit of the body is that of one request: a baked image in
     // base64 is a third larger.
     let max_line = s.max_body / 3 * 4 + 1024;
-    let (tx, rx) = mpsc::channel::<Bytes>(2);
+    let (tx, rx) = mpsc::unbounded_channel::<Pending>();
+    let room = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_ANSWERS >> 10));
     tokio::spawn(async move {
         let _permit = permit;
         let mut batch = Batch {
@@ -82,18 +91,20 @@ pub(super) async fn verify_batch_route(
             q,
             at,
             tx,
+            room,
             max_line,
             counts: Default::default(),
             lines: 0,
         };
         if let Err(end) = batch.run(body).await {
-            let _ = batch.send(json!({ "error": end })).await;
+            batch.send_last(json!({ "error": end }));
         }
     });
+    // Handing answers to the connection frees their room.
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
-            .map(|b| (Ok::<_, std::convert::Infallible>(b), rx))
+            .map(|(b, _room)| (Ok::<_, std::convert::Infallible>(b), rx))
     });
     Ok((
         [(header::CONTENT_TYPE, "application/x-ndjson")],
@@ -102,12 +113,17 @@ pub(super) async fn verify_batch_route(
         .into_response())
 }
 
+/// Answer bytes and the room (in KiB) they hold until sent.
+type Pending = (Bytes, tokio::sync::OwnedSemaphorePermit);
+
 /// One streaming batch.
 struct Batch {
     s: AppState,
     q: VerifyQuery,
     at: badgemesh_protocol::time::Timestamp,
-    tx: mpsc::Sender<Bytes>,
+    tx: mpsc::UnboundedSender<Pending>,
+    /// Room for answers the client has not read, in KiB.
+    room: std::sync::Arc<tokio::sync::Semaphore>,
     max_line: usize,
     counts: std::collections::BTreeMap<String, u64>,
     lines: usize,
@@ -286,13 +302,37 @@ impl Batch {
         self.send_bytes(Bytes::from(text)).await
     }
 
-    /// Sends answers, waiting while the client reads nothing (up to [`IDLE`]).
-    async fn send_bytes(&self, b: Bytes) -> Result<(), Value> {
-        match tokio::time::timeout(IDLE, self.tx.send(b)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(ended("gone", "the client went away")),
-            Err(_) => Err(ended("idle", "the client read nothing for 30 s")),
+    /// Queues the line that ends the stream early, past the answers' room
+    /// (it is one line, and the stream ends with it).
+    fn send_last(&self, v: Value) {
+        let mut text = serde_json::to_vec(&v).unwrap_or_default();
+        text.push(b'\n');
+        if let Ok(none) = std::sync::Arc::clone(&self.room).try_acquire_many_owned(0) {
+            let _ = self.tx.send((Bytes::from(text), none));
         }
+    }
+
+    /// Queues answers; once [`MAX_PENDING_ANSWERS`] wait unread, waits for
+    /// the client to read (up to [`IDLE`]).
+    async fn send_bytes(&self, b: Bytes) -> Result<(), Value> {
+        let kib = u32::try_from((b.len() >> 10) + 1).unwrap_or(u32::MAX);
+        let room = std::sync::Arc::clone(&self.room).acquire_many_owned(kib);
+        let room = match tokio::time::timeout(IDLE, room).await {
+            Ok(Ok(room)) => room,
+            Ok(Err(_)) => return Err(ended("internal", "answer room closed")),
+            Err(_) => {
+                return Err(ended(
+                    "answers_unread",
+                    format!(
+                        "{} MiB of answers waited 30 s unread: read the answers while sending, or send fewer lines per request",
+                        MAX_PENDING_ANSWERS >> 20
+                    ),
+                ));
+            }
+        };
+        self.tx
+            .send((b, room))
+            .map_err(|_| ended("gone", "the client went away"))
     }
 }
 
