@@ -113,6 +113,9 @@ pub(super) async fn verify_batch_route(
         .into_response())
 }
 
+/// A chunk being verified: its answers, or the error that ends the stream.
+type InFlight = tokio::task::JoinHandle<Result<Value, Value>>;
+
 /// Answer bytes and the room (in KiB) they hold until sent.
 type Pending = (Bytes, tokio::sync::OwnedSemaphorePermit);
 
@@ -143,6 +146,7 @@ impl Batch {
         let mut chunk: Vec<Vec<u8>> = Vec::new();
         let mut chunk_bytes = 0;
         let mut done = false;
+        let mut in_flight: Option<InFlight> = None;
         while !done {
             match tokio::time::timeout(IDLE, data.next()).await {
                 Err(_) => return Err(ended("idle", "the client sent nothing for 30 s")),
@@ -183,8 +187,14 @@ impl Batch {
             {
                 let taken = std::mem::take(&mut chunk);
                 chunk_bytes = 0;
-                self.verify_chunk(taken).await?;
+                let next = self.start(taken);
+                if let Some(previous) = in_flight.replace(next) {
+                    self.finish(previous).await?;
+                }
             }
+        }
+        if let Some(last) = in_flight.take() {
+            self.finish(last).await?;
         }
         let mut summary = serde_json::Map::new();
         summary.insert("lines".into(), self.lines.into());
@@ -201,8 +211,10 @@ impl Batch {
         )
     }
 
-    /// Verifies the lines in one pool job and sends their answers in order.
-    async fn verify_chunk(&mut self, lines: Vec<Vec<u8>>) -> Result<(), Value> {
+    /// Starts verifying the lines as one pool job; [`Batch::finish`] sends
+    /// their answers. One job runs while the answers of the one before are
+    /// written out, so the pool's worker does not wait for the writing.
+    fn start(&mut self, lines: Vec<Vec<u8>>) -> InFlight {
         let first = self.lines + 1;
         self.lines += lines.len();
         // Shared, so that waiting for a full pool re-offers the job for free.
@@ -252,7 +264,13 @@ impl Batch {
             }
             Ok(Value::Array(out))
         };
-        let answers = self.run_in_pool(job).await?;
+        let pool = self.s.verify_pool.clone();
+        tokio::spawn(async move { run_in_pool(&pool, job).await })
+    }
+
+    /// Waits for a job started by [`Batch::start`] and sends its answers.
+    async fn finish(&mut self, job: InFlight) -> Result<(), Value> {
+        let answers = job.await.map_err(|e| ended("internal", e.to_string()))??;
         let Value::Array(answers) = answers else {
             return Err(ended("internal", "the pool answered no lines"));
         };
@@ -269,31 +287,6 @@ impl Batch {
             text.push(b'\n');
         }
         self.send_bytes(Bytes::from(text)).await
-    }
-
-    /// Runs `job` in the verification pool, waiting (up to [`IDLE`]) while
-    /// its queue is full: a batch waits its turn rather than failing.
-    async fn run_in_pool<F>(&self, job: F) -> Result<Value, Value>
-    where
-        F: FnOnce(&std::sync::atomic::AtomicBool) -> Result<Value, FormatError>
-            + Send
-            + Clone
-            + 'static,
-    {
-        let deadline = tokio::time::Instant::now() + IDLE;
-        loop {
-            match self.s.verify_pool.run(job.clone()).await {
-                Ok(Ok(v)) => return Ok(v),
-                Ok(Err(e)) => return Err(ended("internal", e.to_string())),
-                Err(PoolError::Busy) if tokio::time::Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                Err(PoolError::Busy) => {
-                    return Err(ended("verify_busy", "the verification pool stayed full"));
-                }
-                Err(PoolError::Failed(why)) => return Err(ended("internal", why)),
-            }
-        }
     }
 
     async fn send(&self, v: Value) -> Result<(), Value> {
@@ -333,6 +326,31 @@ impl Batch {
         self.tx
             .send((b, room))
             .map_err(|_| ended("gone", "the client went away"))
+    }
+}
+
+/// Runs `job` in the verification pool, waiting (up to [`IDLE`]) while its
+/// queue is full: a batch waits its turn rather than failing.
+async fn run_in_pool<F>(pool: &super::VerifyPool, job: F) -> Result<Value, Value>
+where
+    F: FnOnce(&std::sync::atomic::AtomicBool) -> Result<Value, FormatError>
+        + Send
+        + Clone
+        + 'static,
+{
+    let deadline = tokio::time::Instant::now() + IDLE;
+    loop {
+        match pool.run(job.clone()).await {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) => return Err(ended("internal", e.to_string())),
+            Err(PoolError::Busy) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            Err(PoolError::Busy) => {
+                return Err(ended("verify_busy", "the verification pool stayed full"));
+            }
+            Err(PoolError::Failed(why)) => return Err(ended("internal", why)),
+        }
     }
 }
 
