@@ -50,6 +50,9 @@ pub enum Record {
     ListingHead(Head),
 }
 
+/// Signatures checked together by [`SignedRecord::decode_many`].
+pub const DECODE_BATCH: usize = 64;
+
 /// Why bytes are not a valid signed record.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -229,6 +232,55 @@ impl SignedRecord {
             signer,
             record,
         })
+    }
+
+    /// [`SignedRecord::decode`] for many envelopes at once (a node's store at
+    /// start-up): the same results, but the signatures are checked together
+    /// by Ed25519 batch verification, [`DECODE_BATCH`] at a time, which costs
+    /// about half as much per signature. A batch that fails is checked one
+    /// by one with `verify_strict`, so only the bad records fail.
+    pub fn decode_many(inputs: &[&[u8]], limit: usize) -> Vec<Result<Self, RecordError>> {
+        let mut out = Vec::with_capacity(inputs.len());
+        for chunk in inputs.chunks(DECODE_BATCH) {
+            let decoded: Vec<Result<(Envelope<'_>, Record, PublicKey), RecordError>> = chunk
+                .iter()
+                .map(|bytes| {
+                    let env = Envelope::decode(bytes, limit)?;
+                    let record = Record::from_payload(env.kind, env.payload)?;
+                    let key = PublicKey::from_bytes(env.kid).map_err(EnvelopeError::from)?;
+                    Ok((env, record, key))
+                })
+                .collect();
+            let (mut messages, mut signatures, mut keys) = (Vec::new(), Vec::new(), Vec::new());
+            for (env, _, key) in decoded.iter().flatten() {
+                messages.push(env.signed_message());
+                signatures.push(ed25519_dalek::Signature::from_bytes(env.signature));
+                keys.push(*key.verifying_key());
+            }
+            let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+            let all_ok =
+                !refs.is_empty() && ed25519_dalek::verify_batch(&refs, &signatures, &keys).is_ok();
+            for (d, bytes) in decoded.into_iter().zip(chunk) {
+                out.push(d.and_then(|(env, record, key)| {
+                    if !all_ok && !env.verify_with(&key) {
+                        return Err(EnvelopeError::BadSignature.into());
+                    }
+                    // As `decode`: the signature first, then who signed.
+                    if let Record::KeyEvent(e) = &record
+                        && e.key != key
+                    {
+                        return Err(RecordError::KeyEventSigner);
+                    }
+                    Ok(SignedRecord {
+                        bytes: (*bytes).into(),
+                        id: env.id(),
+                        signer: key,
+                        record,
+                    })
+                }));
+            }
+        }
+        out
     }
 
     /// A sort key that applies a batch of records without needless waiting:

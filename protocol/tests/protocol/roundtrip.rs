@@ -229,6 +229,37 @@ proptest! {
         prop_assert!(SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES).is_err());
     }
 
+    /// Decoding many at once (batched signatures) gives exactly what
+    /// decoding one by one gives, whichever records are damaged.
+    #[test]
+    fn decoding_many_agrees_with_decoding_each(
+        records in proptest::collection::vec(any_record(), 1..100),
+        flips in proptest::collection::vec(any::<usize>(), 0..4),
+    ) {
+        let mut all: Vec<Vec<u8>> = records
+            .into_iter()
+            .map(|r| SignedRecord::sign(r, &key()).expect("well-formed").bytes().to_vec())
+            .collect();
+        let n = all.len();
+        for f in flips {
+            let bytes = &mut all[f % n];
+            let bit = (f / n) % (bytes.len() * 8);
+            bytes[bit / 8] ^= 1 << (bit % 8);
+        }
+        all.push(b"not an envelope".to_vec());
+        let refs: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
+        let many = SignedRecord::decode_many(&refs, MAX_ENVELOPE_BYTES);
+        prop_assert_eq!(many.len(), refs.len());
+        for (m, bytes) in many.iter().zip(&refs) {
+            let one = SignedRecord::decode(bytes, MAX_ENVELOPE_BYTES);
+            match (m, one) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a.id(), b.id()),
+                (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => prop_assert!(false, "many {:?} but one {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+    }
+
     #[test]
     fn decoding_arbitrary_payloads_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600), k in 0usize..6) {
         let _ = Record::from_payload(RecordKind::ALL[k], &bytes);
