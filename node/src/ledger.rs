@@ -278,4 +278,55 @@ mod tests {
         let reopened = Ledger::open(&path, now).expect("reopen");
         assert_eq!(reopened.read(|r| r.fingerprint()), fingerprint);
     }
+
+    /// Hundreds of records (several decoding threads and batches) restore
+    /// the same state, and one damaged signature among them stops the start
+    /// with the store named corrupt, instead of a state nobody can vouch for.
+    #[test]
+    fn a_damaged_record_stops_the_start() {
+        use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store.redb");
+        let now = Timestamp(1_800_000_000);
+        let mut issuer = Issuer::new(2, now);
+        let fingerprint = {
+            let ledger = Ledger::open(&path, now).expect("open");
+            let mut records = issuer.genesis();
+            records.extend((0..400).map(|i| issuer.revoke(&[i])));
+            ledger.ingest_batch(records, now).expect("ingest");
+            ledger.read(|r| r.fingerprint())
+        };
+        let reopened = Ledger::open(&path, now).expect("reopen");
+        assert_eq!(reopened.read(|r| r.fingerprint()), fingerprint);
+        drop(reopened);
+        {
+            // The store's own table, damaged behind its back: the last byte
+            // of one record's signature.
+            const RECORDS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("records");
+            let db = redb::Database::create(&path).expect("raw open");
+            let (key, mut value) = {
+                let txn = db.begin_read().expect("read");
+                let table = txn.open_table(RECORDS).expect("table");
+                let (k, v) = table
+                    .iter()
+                    .expect("iter")
+                    .nth(200)
+                    .expect("a record")
+                    .expect("entry");
+                (k.value().to_vec(), v.value().to_vec())
+            };
+            let last = value.len() - 1;
+            value[last] ^= 1;
+            let txn = db.begin_write().expect("write");
+            txn.open_table(RECORDS)
+                .expect("table")
+                .insert(key.as_slice(), value.as_slice())
+                .expect("insert");
+            txn.commit().expect("commit");
+        }
+        assert!(matches!(
+            Ledger::open(&path, now),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
 }
