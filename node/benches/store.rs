@@ -2,6 +2,10 @@
 //! to redb, one transaction per batch, in memory and on disk (with the disk
 //! sync every acknowledged write needs).
 //!
+//! And start-up: a store of 20,000 revocation updates reopened, next to
+//! decoding its records one by one (the start-up of before) and in batches
+//! on one thread, in the same run.
+//!
 //! Run: `cargo bench -p badgemesh-node --bench store`.
 
 use badgemesh_node::ledger::Ledger;
@@ -67,5 +71,41 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(group, benches);
+fn startup(c: &mut Criterion) {
+    use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
+    let recs = records(20_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.redb");
+    {
+        let ledger = Ledger::open(&path, T0).expect("ledger");
+        ledger.ingest_batch(recs.clone(), T0).expect("ingest");
+    }
+    let bytes: Vec<Vec<u8>> = recs.iter().map(|r| r.bytes().to_vec()).collect();
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let mut g = c.benchmark_group("startup_20000_records");
+    g.throughput(Throughput::Elements(recs.len() as u64));
+    g.sample_size(10);
+    g.bench_function("decode_each", |b| {
+        b.iter(|| {
+            refs.iter()
+                .map(|r| SignedRecord::decode(r, MAX_ENVELOPE_BYTES).is_ok())
+                .filter(|ok| *ok)
+                .count()
+        })
+    });
+    g.bench_function("decode_many_one_thread", |b| {
+        b.iter(|| {
+            SignedRecord::decode_many(&refs, MAX_ENVELOPE_BYTES)
+                .iter()
+                .filter(|r| r.is_ok())
+                .count()
+        })
+    });
+    g.bench_function("ledger_open", |b| {
+        b.iter(|| Ledger::open(&path, T0).expect("reopen"))
+    });
+    g.finish();
+}
+
+criterion_group!(group, benches, startup);
 criterion_main!(group);
