@@ -152,6 +152,12 @@ impl DidDocuments {
     }
 
     /// The document of `did`, if held and still readable.
+    /// The stored version of the document for `did`, if one is held.
+    pub fn stamp(&self, did: &str) -> Option<crate::trust::held::FileStamp> {
+        self.files.stamp(did)
+    }
+
+    /// The held document for `did`, if any.
     pub fn get(&self, did: &str) -> Option<DidDocument> {
         let bytes = self.files.get(did).ok().flatten()?;
         DidDocument::parse(&bytes).ok()

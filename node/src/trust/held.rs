@@ -48,6 +48,17 @@ impl HeldDocuments {
     }
 }
 
+/// One stored version of a held document (see [`HeldFiles::stamp`]). File
+/// times tick by the kernel's coarse clock (milliseconds), so two writes of
+/// the same length may share one; every write is a new file renamed into
+/// place, so the inode tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    modified: std::time::SystemTime,
+    inode: u64,
+}
+
 /// A held document and the URL it is held under, when that was kept.
 pub type UrlAndBytes = (Option<String>, Vec<u8>);
 
@@ -113,6 +124,24 @@ impl HeldFiles {
             false,
         )?;
         Ok(())
+    }
+
+    /// What identifies the stored version of the document for `url` (its
+    /// length and modification time), `None` if none is held: one `stat`,
+    /// so callers can keep what they made of a document in memory and know
+    /// when it changed under them (a `status-list add` by another process,
+    /// a fetch).
+    pub fn stamp(&self, url: &str) -> Option<FileStamp> {
+        let m = std::fs::metadata(self.path_of(url)).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(FileStamp {
+            len: m.len(),
+            modified: m.modified().ok()?,
+            inode,
+        })
     }
 
     /// When the document for `url` was last stored (added or fetched): the

@@ -10,8 +10,16 @@
 //! at that URL are then checked against it offline, with its age shown. A
 //! credential whose list is not held keeps an *unknown* status, never "not
 //! revoked".
+//!
+//! Verified lists are kept in memory ([`MAX_CACHED_BYTES`] of bits at
+//! most) and used while their file, and the DID document that verified
+//! them, are the versions they were verified from (one `stat` each per
+//! use): a verification no longer reads and re-verifies the list, and a
+//! list replaced or removed on disk is read again.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use badgemesh_openbadges::did::DidLookup;
 use badgemesh_openbadges::status_list::{
@@ -21,7 +29,7 @@ use badgemesh_protocol::time::Timestamp;
 
 use crate::datadir::FileError;
 use crate::trust::did_documents::DidDocuments;
-use crate::trust::held::{HeldError, HeldFiles};
+use crate::trust::held::{FileStamp, HeldError, HeldFiles};
 
 /// The directory, inside the data directory, that holds the lists.
 pub const STATUS_LISTS_DIR: &str = "status-lists";
@@ -29,6 +37,9 @@ pub const STATUS_LISTS_DIR: &str = "status-lists";
 pub const MAX_STATUS_LISTS: usize = 4096;
 /// Longest URL a list is held under.
 pub const MAX_URL_BYTES: usize = 2048;
+/// Bits of verified lists kept in memory; past that the memory is emptied
+/// and refilled by use.
+pub const MAX_CACHED_BYTES: usize = 64 << 20;
 
 /// Why a list could not be added or read.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +79,44 @@ pub struct HeldList {
 pub struct StatusLists {
     files: HeldFiles,
     dids: DidDocuments,
+    /// Verified lists by the URL they are held under (shared by clones).
+    cache: Arc<Mutex<Cache>>,
+}
+
+/// Verified lists and what they were verified from.
+#[derive(Debug, Default)]
+struct Cache {
+    lists: HashMap<String, Cached>,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct Cached {
+    file: FileStamp,
+    /// The DID document that verified the list, when its key was not a
+    /// did:key: its DID and stored version.
+    did: Option<(String, Option<FileStamp>)>,
+    list: Arc<HeldList>,
+}
+
+/// The DID of a list's issuer when it is one whose key a held DID document
+/// gives (not a did:key): read from the JSON (or the VC-JWT's credential),
+/// before verification.
+fn signer_did(bytes: &[u8]) -> Option<String> {
+    let doc: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(doc) => doc,
+        // A list secured as a VC-JWT.
+        Err(_) => serde_json::Value::Object(
+            badgemesh_openbadges::jwt::decode(std::str::from_utf8(bytes).ok()?.trim())
+                .ok()?
+                .credential(),
+        ),
+    };
+    let issuer = match &doc["issuer"] {
+        serde_json::Value::String(s) => s.as_str(),
+        other => other["id"].as_str()?,
+    };
+    (issuer.starts_with("did:") && !issuer.starts_with("did:key:")).then(|| issuer.to_owned())
 }
 
 /// Whether `url` is a URL a list may be held under.
@@ -84,6 +133,7 @@ impl StatusLists {
         StatusLists {
             files: HeldFiles::new(data_dir, STATUS_LISTS_DIR, MAX_STATUS_LISTS),
             dids: DidDocuments::in_data_dir(data_dir),
+            cache: Arc::default(),
         }
     }
 
@@ -119,16 +169,60 @@ impl StatusLists {
         })
     }
 
-    /// The verified list held under `url`, if any.
-    pub fn get(&self, url: &str) -> Result<Option<HeldList>, HeldListError> {
-        match self.files.get(url)? {
-            Some(bytes) => Ok(Some(HeldList {
-                url: url.to_owned(),
-                held_since: self.files.stored_at(url),
-                list: self.parse(&bytes)?,
-            })),
-            None => Ok(None),
+    /// The verified list held under `url`, if any: from memory while its
+    /// file (and DID document) are unchanged, else read and verified again.
+    pub fn get(&self, url: &str) -> Result<Option<Arc<HeldList>>, HeldListError> {
+        let Some(file) = self.files.stamp(url) else {
+            return Ok(None);
+        };
+        {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = cache.lists.get(url)
+                && c.file == file
+                && c.did
+                    .as_ref()
+                    .is_none_or(|(did, stamp)| self.dids.stamp(did) == *stamp)
+            {
+                return Ok(Some(Arc::clone(&c.list)));
+            }
         }
+        // Read and verify outside the lock: no verification waits for another.
+        let Some(bytes) = self.files.get(url)? else {
+            return Ok(None);
+        };
+        // The version of the DID document the verification is about to use,
+        // taken before it uses it (a change meanwhile means a re-read).
+        let did = signer_did(&bytes).map(|d| {
+            let stamp = self.dids.stamp(&d);
+            (d, stamp)
+        });
+        let list = self.parse(&bytes)?;
+        let held = Arc::new(HeldList {
+            url: url.to_owned(),
+            held_since: self.files.stored_at(url),
+            list,
+        });
+        let size = held.list.list.len() / 8;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.bytes + size > MAX_CACHED_BYTES {
+            cache.lists.clear();
+            cache.bytes = 0;
+        }
+        if size <= MAX_CACHED_BYTES {
+            let old = cache.lists.insert(
+                url.to_owned(),
+                Cached {
+                    file,
+                    did,
+                    list: Arc::clone(&held),
+                },
+            );
+            cache.bytes += size;
+            if let Some(old) = old {
+                cache.bytes = cache.bytes.saturating_sub(old.list.list.list.len() / 8);
+            }
+        }
+        Ok(Some(held))
     }
 
     /// Every held list that still verifies, sorted by the URL it is held

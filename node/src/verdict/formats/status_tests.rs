@@ -386,6 +386,72 @@ fn a_did_web_issuers_list_verifies_through_its_held_did_document() {
     assert_eq!(v["status"][0]["signed_by"], web);
 }
 
+/// Held lists are used from memory while their files are unchanged, and
+/// read and verified again when the list, or the DID document that
+/// verified it, changes on disk (also by another process).
+#[test]
+fn held_lists_come_from_memory_until_their_files_change() {
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let held = HeldDocuments::in_data_dir(dir.path());
+    let other_process = HeldDocuments::in_data_dir(dir.path());
+    let k = key(11);
+    held.status_lists
+        .add(&list(&k, "revocation", &[3]))
+        .expect("held");
+    let get = || {
+        held.status_lists
+            .get(LIST_URL)
+            .expect("reads")
+            .expect("held")
+    };
+    let (a, b) = (get(), get());
+    assert!(Arc::ptr_eq(&a, &b), "the second use comes from memory");
+    other_process
+        .status_lists
+        .add(&list(&k, "revocation", &[4]))
+        .expect("replaced");
+    let c = get();
+    assert!(!Arc::ptr_eq(&a, &c), "a replaced list is read again");
+    assert_eq!(
+        (c.list.is_set(3), c.list.is_set(4)),
+        (Some(false), Some(true))
+    );
+    std::fs::remove_dir_all(
+        dir.path()
+            .join(crate::trust::status_lists::STATUS_LISTS_DIR),
+    )
+    .expect("removed");
+    assert!(held.status_lists.get(LIST_URL).expect("reads").is_none());
+
+    // A did:web list stops verifying once its DID document names another key.
+    let web = "did:web:issuer.example";
+    let vm = "did:web:issuer.example#key-1";
+    let doc = |k: &SecretKey| {
+        json!({
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+            "id": web,
+            "verificationMethod": [{"id": "#key-1", "type": "Multikey", "controller": web,
+                "publicKeyMultibase": k.public().to_multibase()}],
+            "assertionMethod": ["#key-1"],
+        })
+        .to_string()
+    };
+    held.dids.add(doc(&k).as_bytes()).expect("DID document");
+    held.status_lists
+        .add(&list_by(&k, web, vm, "revocation", &[9], LIST_URL))
+        .expect("held");
+    assert!(held.status_lists.get(LIST_URL).expect("verifies").is_some());
+    other_process
+        .dids
+        .add(doc(&key(12)).as_bytes())
+        .expect("rotated");
+    assert!(
+        held.status_lists.get(LIST_URL).is_err(),
+        "verified again, against the new document"
+    );
+}
+
 /// A legacy `StatusList2021Entry` is checked against a
 /// `StatusList2021Credential` like a Bitstring one.
 #[test]
