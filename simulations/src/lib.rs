@@ -11,4 +11,5 @@ pub mod cluster;
 pub mod liar;
 pub mod measure;
 pub mod model;
+pub mod scale;
 pub mod scenarios;

@@ -36,6 +36,10 @@ enum Scenario {
     Model,
     /// Concurrent HTTP clients against one node's verify and status routes.
     Load,
+    /// What history costs: restart, memory, store and a new node's catch-up
+    /// for stores of `--sizes` records (needs the `badgemesh` binary built
+    /// with the same profile).
+    Scale,
     /// The bulk verification route (`POST /v1/verify/batch`) against the
     /// same work in process, in the same run (`--records` assertions).
     Batch,
@@ -84,6 +88,9 @@ struct Args {
     /// Load: seconds.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Scale: store sizes in records (comma separated).
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000usize, 10_000, 100_000])]
+    sizes: Vec<usize>,
     /// Attacks: which (comma separated; default all).
     #[arg(long, value_enum, value_delimiter = ',')]
     attack: Vec<badgemesh_simulations::attacks::Attack>,
@@ -148,6 +155,7 @@ fn main() -> Result<()> {
                 attacks(&params, &which, &mut rng, &pb).await
             }
             Scenario::Load => scenarios::load(&params, args.clients, args.seconds, &pb).await,
+            Scenario::Scale => badgemesh_simulations::scale::scale(&params, &args.sizes, &pb).await,
             Scenario::Batch => {
                 badgemesh_simulations::batch::batch(&params, args.records, &pb).await
             }
