@@ -215,9 +215,12 @@ fn build(
     n: usize,
     now: badgemesh_protocol::time::Timestamp,
 ) -> Result<(String, Vec<u32>)> {
-    let ledger = Ledger::open(&dir.join(STORE_FILE), now)?;
     let mut issuer = Issuer::new(11, now);
     let did = issuer.inner().id().to_did();
+    // Followed, as the nodes will follow it: no per-issuer quota.
+    let mut policy = badgemesh_protocol::state::Policy::default();
+    policy.follow.insert(issuer.inner().id());
+    let ledger = Ledger::open_with(&dir.join(STORE_FILE), now, policy)?;
     ledger.ingest_batch(issuer.genesis(), now)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
     let span = u32::try_from(n.saturating_mul(10))
