@@ -337,6 +337,9 @@ fn metric(text: &str, name: &str) -> f64 {
         .sum()
 }
 
+/// A plotted curve: its name and what it reads from a row.
+type Curve = (&'static str, fn(&ScaleRow) -> f64);
+
 /// Cost against size, log-log: restart and catch-up seconds, and memory
 /// and store bytes per record.
 fn plot(rows: &[ScaleRow]) -> Result<String> {
@@ -349,11 +352,11 @@ fn plot(rows: &[ScaleRow]) -> Result<String> {
         let xs = |r: &ScaleRow| r.records as f64;
         let max_x = rows.iter().map(xs).fold(10.0, f64::max) * 2.0;
         let min_x = rows.iter().map(xs).fold(f64::MAX, f64::min).min(max_x) / 2.0;
-        let secs: [(&str, fn(&ScaleRow) -> f64); 2] = [
+        let secs: [Curve; 2] = [
             ("restart (s)", |r| r.restart_secs),
             ("catch-up (s)", |r| r.catchup_secs),
         ];
-        let per_record: [(&str, fn(&ScaleRow) -> f64); 3] = [
+        let per_record: [Curve; 3] = [
             ("RSS per record (B)", |r| r.rss_per_record),
             ("store per record (B)", |r| {
                 r.store_bytes as f64 / r.records as f64

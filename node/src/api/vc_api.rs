@@ -208,13 +208,7 @@ pub(super) async fn verify(State(s): State<AppState>, body: Bytes) -> Result<Res
     let at = now();
     let (held, core, trust) = (s.held.clone(), s.core.clone(), s.trust.clone());
     let run = move |cancel: &std::sync::atomic::AtomicBool| {
-        let opts = Options {
-            held: Some(&held),
-            trust: Some(&trust),
-            cancel: Some(cancel),
-            profile: Profile::AnyCredential,
-            ..Options::default()
-        };
+        let opts = any_credential(&held, &trust, cancel);
         core.ledger.read(|r| verify_any(&bytes, Some(r), at, &opts))
     };
     let verdict = match s.verify_pool.run(run).await? {
@@ -223,6 +217,23 @@ pub(super) async fn verify(State(s): State<AppState>, body: Bytes) -> Result<Res
         Err(e) => return Ok(bad_request(e.to_string())),
     };
     Ok(answer(verdict))
+}
+
+/// The options the VC API verifies credentials with: any Verifiable
+/// Credential (the Open Badges profile reported, not deciding), with what
+/// the node holds and whom it trusts.
+pub(super) fn any_credential<'a>(
+    held: &'a crate::trust::held::HeldDocuments,
+    trust: &'a crate::trust::state::TrustState,
+    cancel: &'a std::sync::atomic::AtomicBool,
+) -> Options<'a> {
+    Options {
+        held: Some(held),
+        trust: Some(trust),
+        cancel: Some(cancel),
+        profile: Profile::AnyCredential,
+        ..Options::default()
+    }
 }
 
 /// The VC API verification result for a node verdict.

@@ -13,17 +13,16 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use badgemesh_openbadges::credential::Profile;
 use badgemesh_openbadges::presentation::{
     PresentationOptions, PresentationProof, verify_presentation,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::vc_api::{VerifyRequestOptions, bad_request, problem, vc_result};
+use super::vc_api::{VerifyRequestOptions, any_credential, bad_request, problem, vc_result};
 use super::{ApiError, AppState};
 use crate::core::now;
-use crate::verdict::formats::{FormatError, Options, verify_any};
+use crate::verdict::formats::{FormatError, verify_any};
 
 /// `POST /presentations/verify`.
 #[derive(Debug, Deserialize)]
@@ -71,13 +70,7 @@ pub(super) async fn verify(State(s): State<AppState>, body: Bytes) -> Result<Res
         // The credentials are verified only inside a presentation that holds.
         let mut credentials = Vec::new();
         if presentation.holds() {
-            let opts = Options {
-                held: Some(&held),
-                trust: Some(&trust),
-                cancel: Some(cancel),
-                profile: Profile::AnyCredential,
-                ..Options::default()
-            };
+            let opts = any_credential(&held, &trust, cancel);
             for c in &presentation.credentials {
                 let bytes = match c {
                     Value::String(jwt) => jwt.clone().into_bytes(),
