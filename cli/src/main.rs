@@ -4,6 +4,7 @@
 //! and `admin.token`) and talk to its HTTP API; everything else is local.
 //! Exit statuses are documented in `badgemesh verify --help`.
 
+mod auditing;
 mod baking;
 mod bundles;
 mod client;
@@ -56,6 +57,8 @@ enum Command {
     Verify(verifying::VerifyArgs),
     /// Show the revocation status of an award stored on this node.
     Status(verifying::StatusArgs),
+    /// Verify a file of badges (NDJSON) through the node's bulk route.
+    Audit(auditing::AuditArgs),
     /// List connected peers.
     #[command(after_help = "Example:\n  badgemesh peers --json")]
     Peers(verifying::JsonFlag),
@@ -123,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Revoke(a) => issuing::revoke(a, &dir),
         Command::Verify(a) => verifying::verify(a, &dir),
         Command::Status(a) => verifying::status(a, &dir),
+        Command::Audit(a) => auditing::audit(a, &dir),
         Command::Peers(a) => verifying::peers(a, &dir),
         Command::Key(c) => issuing::key(c, &dir),
         Command::Ob2Key(c) => trusting::ob2_key(c, &dir),

@@ -1,6 +1,7 @@
 //! End-to-end tests of the real `badgemesh` binary, run as separate processes
 //! with temporary data directories and loopback ports.
 
+mod audit;
 mod bad_input;
 mod bundles;
 mod crash;
