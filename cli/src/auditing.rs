@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use crate::client::NodeClient;
 use crate::fail::{INDETERMINATE, NOT_VALID, OK, usage};
+use crate::verifying::JudgedBy;
 
 /// Longest input line read (a baked image in base64 is far shorter).
 const MAX_LINE: usize = 64 << 20;
@@ -31,15 +32,8 @@ const MAX_LINE: usize = 64 << 20;
 pub struct AuditArgs {
     /// The NDJSON file, or - for standard input.
     file: PathBuf,
-    /// Verify as of this time (RFC 3339) instead of now.
-    #[arg(long)]
-    at: Option<String>,
-    /// Treat revocation data older than this as unknown (e.g. 10m, 1h, 2d).
-    #[arg(long, value_name = "DURATION")]
-    max_age: Option<humantime::Duration>,
-    /// Require that a registry you follow vouches for each issuer.
-    #[arg(long)]
-    require_listed: bool,
+    #[command(flatten)]
+    judged: JudgedBy,
     /// Lines sent per request.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     lines_per_request: u64,
@@ -47,17 +41,8 @@ pub struct AuditArgs {
 
 /// Runs the audit; prints the answers and returns the exit status.
 pub fn audit(a: AuditArgs, dir: &Path) -> Result<i32> {
+    let query = a.judged.query()?;
     let client = NodeClient::find(dir)?;
-    let mut query = Vec::new();
-    if let Some(at) = &a.at {
-        query.push(("at", at.clone()));
-    }
-    if let Some(m) = a.max_age {
-        query.push(("max_age", m.as_secs().to_string()));
-    }
-    if a.require_listed {
-        query.push(("require_listed", "true".into()));
-    }
     let mut input: Box<dyn BufRead> = if a.file.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {

@@ -24,20 +24,12 @@ pub struct VerifyArgs {
     /// An email address or DID to match against the recipient.
     #[arg(long)]
     recipient: Option<String>,
-    /// Verify as of this time (RFC 3339) instead of now.
-    #[arg(long)]
-    at: Option<String>,
-    /// Treat revocation data older than this as unknown (e.g. 10m, 1h, 2d).
-    #[arg(long, value_name = "DURATION")]
-    max_age: Option<humantime::Duration>,
+    #[command(flatten)]
+    judged: JudgedBy,
     /// An Open Badges 2.0 issuer's RSA public key (PEM): checks a signed
     /// (RS256) OB 2.0 badge here, without a node.
     #[arg(long, value_name = "FILE")]
     issuer_key: Option<PathBuf>,
-    /// Require that a registry you follow (or your own list) vouches for the
-    /// issuer: unlisted gives indeterminate (exit 3), de-listed invalid (exit 1).
-    #[arg(long)]
-    require_listed: bool,
     /// Fetch what the badge needs from its issuer's site first (a hosted
     /// OB 2.0 badge's assertion, BadgeClass and Profile) and keep it, so
     /// later verifications work offline. Only https (and http to loopback).
@@ -47,6 +39,42 @@ pub struct VerifyArgs {
     /// suspended, expired, not_yet_valid, invalid, indeterminate).
     #[arg(long)]
     json: bool,
+}
+
+/// What a verdict is judged against: when, how fresh the revocation data
+/// must be, and whether a registry must vouch (`verify` and `audit`).
+#[derive(Debug, Args)]
+pub struct JudgedBy {
+    /// Verify as of this time (RFC 3339) instead of now.
+    #[arg(long)]
+    at: Option<String>,
+    /// Treat revocation data older than this as unknown (e.g. 10m, 1h, 2d).
+    #[arg(long, value_name = "DURATION")]
+    max_age: Option<humantime::Duration>,
+    /// Require that a registry you follow (or your own list) vouches for the
+    /// issuer: unlisted gives indeterminate (exit 3), de-listed invalid (exit 1).
+    #[arg(long)]
+    require_listed: bool,
+}
+
+impl JudgedBy {
+    /// The query parameters the node's verify routes take for these flags;
+    /// a usage error when `--at` is not a time.
+    pub fn query(&self) -> Result<Vec<(&'static str, String)>> {
+        let mut query = Vec::new();
+        if let Some(at) = &self.at {
+            at.parse::<badgemesh_protocol::time::Timestamp>()
+                .map_err(|e| usage(e.to_string()))?;
+            query.push(("at", at.clone()));
+        }
+        if let Some(m) = self.max_age {
+            query.push(("max_age", m.as_secs().to_string()));
+        }
+        if self.require_listed {
+            query.push(("require_listed", "true".into()));
+        }
+        Ok(query)
+    }
 }
 
 /// `--json` alone.
@@ -92,10 +120,7 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
 /// `badgemesh verify`
 pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
     let input = read_input(&a.file)?;
-    if let Some(at) = &a.at {
-        at.parse::<badgemesh_protocol::time::Timestamp>()
-            .map_err(|e| usage(e.to_string()))?;
-    }
+    let judged = a.judged.query()?;
     let pem = match &a.issuer_key {
         Some(path) => Some(
             std::fs::read_to_string(path)
@@ -112,18 +137,9 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
     let v =
         match found {
             Ok(client) => {
-                let mut query = Vec::new();
+                let mut query = judged;
                 if let Some(r) = &a.recipient {
                     query.push(("recipient", r.clone()));
-                }
-                if let Some(at) = &a.at {
-                    query.push(("at", at.clone()));
-                }
-                if let Some(m) = a.max_age {
-                    query.push(("max_age", m.as_secs().to_string()));
-                }
-                if a.require_listed {
-                    query.push(("require_listed", "true".into()));
                 }
                 let answer = if a.online {
                     query.push(("online", "true".into()));
@@ -144,7 +160,7 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
             // without a node; revocation then stays unknown.
             Err(no_node) if input.first() != Some(&0xd2) => {
                 let now =
-                    match &a.at {
+                    match &a.judged.at {
                         Some(at) => at.parse().map_err(
                             |e: badgemesh_protocol::time::TimestampParseError| usage(e.to_string()),
                         )?,
@@ -165,12 +181,13 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
                 let opts = badgemesh_node::verdict::formats::Options {
                     recipient: a.recipient.as_deref(),
                     max_age_secs: a
+                        .judged
                         .max_age
                         .map(|m| i64::try_from(m.as_secs()).unwrap_or(i64::MAX)),
                     ob2_issuer_key_pem: pem.as_deref(),
                     held: Some(&held),
                     trust: trust.as_ref(),
-                    require_listed: a.require_listed,
+                    require_listed: a.judged.require_listed,
                     cancel: None,
                     profile: Default::default(),
                 };
