@@ -175,16 +175,19 @@ impl StatusLists {
         let Some(file) = self.files.stamp(url) else {
             return Ok(None);
         };
-        {
+        let cached = {
             let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(c) = cache.lists.get(url)
-                && c.file == file
-                && c.did
-                    .as_ref()
-                    .is_none_or(|(did, stamp)| self.dids.stamp(did) == *stamp)
-            {
-                return Ok(Some(Arc::clone(&c.list)));
-            }
+            cache
+                .lists
+                .get(url)
+                .filter(|c| c.file == file)
+                .map(|c| (Arc::clone(&c.list), c.did.clone()))
+        };
+        // The DID document is looked at outside the lock (a `stat`).
+        if let Some((list, did)) = cached
+            && did.is_none_or(|(did, stamp)| self.dids.stamp(&did) == stamp)
+        {
+            return Ok(Some(list));
         }
         // Read and verify outside the lock: no verification waits for another.
         let Some(bytes) = self.files.get(url)? else {
