@@ -41,6 +41,12 @@ use crate::store::StoreError;
 /// within this many seconds.
 pub const NEXT_UPDATE_SECS: i64 = 3600;
 
+/// Revocation updates between two checkpoints signed on their own. A
+/// newcomer fetches the latest checkpoint and at most this many updates;
+/// every node forgets the updates a checkpoint covers. Re-signing the whole
+/// set costs up to 64 parts of 32 KiB, so not after every update.
+pub const CHECKPOINT_EVERY: u64 = 1000;
+
 /// What can go wrong in an issuer operation.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -431,12 +437,49 @@ impl LocalIssuer {
         reason: Option<String>,
     ) -> Result<u64, IssuerOpError> {
         let reasons = reasons_for(&indices, reason);
-        self.with_issuer(core, |i, t| {
-            let rec = i.revoke(indices, reasons, t, t.plus(NEXT_UPDATE_SECS))?;
-            Ok((rec, i.revocation_seq()))
-        })
-        .await
-        .map(|(_, seq)| seq)
+        let seq = self
+            .with_issuer(core, |i, t| {
+                let rec = i.revoke(indices, reasons, t, t.plus(NEXT_UPDATE_SECS))?;
+                Ok((rec, i.revocation_seq()))
+            })
+            .await
+            .map(|(_, seq)| seq)?;
+        if seq % CHECKPOINT_EVERY == 0 {
+            // The update is durable; a checkpoint that fails now is signed
+            // at the next multiple, and the chain serves until then.
+            if let Err(e) = self.checkpoint(core).await {
+                tracing::warn!("checkpoint after revocation update {seq}: {e}");
+            }
+        }
+        Ok(seq)
+    }
+
+    /// Signs a checkpoint of the revoked set as of the latest update, and
+    /// stores and gossips its parts. Returns the update it summarises and
+    /// how many parts it has (none before the first revocation, or when the
+    /// node's state of this issuer is not the issuer's own yet).
+    pub async fn checkpoint(&self, core: &Core) -> Result<(u64, usize), IssuerOpError> {
+        let guard = self.state.lock().await;
+        let Some(issuer) = guard.as_ref() else {
+            return Err(IssuerOpError::NoIssuer);
+        };
+        // The checkpoint names the latest update: store that first.
+        self.store_unstored(core).await?;
+        let (id, seq) = (issuer.id(), issuer.revocation_seq());
+        let t = now();
+        let parts = core.ledger.read(|r| {
+            r.issuer(&id)
+                .filter(|s| s.freshness().seq == seq)
+                .map(|s| issuer.checkpoint(s.revoked_set(), t))
+        });
+        let Some(parts) = parts.transpose()? else {
+            return Ok((seq, 0));
+        };
+        let count = parts.len();
+        for part in parts {
+            core.submit(part).await?;
+        }
+        Ok((seq, count))
     }
 
     /// Rotates to the pre-rotated key and makes a new next key. When the

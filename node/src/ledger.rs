@@ -144,12 +144,14 @@ impl Ledger {
         }
         let mut results = Vec::with_capacity(records.len());
         let mut writes: Vec<(Arc<SignedRecord>, Option<EquivocationProof>)> = Vec::new();
+        let mut forgotten: Vec<Arc<SignedRecord>> = Vec::new();
         // Writers are serialised, so this is the latest state; the clone
         // shares everything until `apply` writes to it.
         let mut reg = Registry::clone(&self.snapshot());
         for record in records {
             let record = Arc::new(record);
             let report = reg.apply((*record).clone(), now);
+            forgotten.extend(report.forgotten);
             let mut stored = Vec::new();
             let own = std::iter::once((record, report.outcome.clone()));
             for (rec, outcome) in own.chain(report.released) {
@@ -171,7 +173,8 @@ impl Ledger {
             .iter()
             .map(|(r, p)| (r.as_ref(), p.as_ref()))
             .collect();
-        if let Err(e) = self.store.put(&refs) {
+        let forgotten: Vec<&SignedRecord> = forgotten.iter().map(Arc::as_ref).collect();
+        if let Err(e) = self.store.commit(&refs, &forgotten) {
             let problem = e.storage_problem().unwrap_or(StorageProblem::Halted);
             let halted = StoreError::Halted {
                 problem,
@@ -277,6 +280,47 @@ mod tests {
         };
         let reopened = Ledger::open(&path, now).expect("reopen");
         assert_eq!(reopened.read(|r| r.fingerprint()), fingerprint);
+    }
+
+    /// A checkpoint moves the updates it covers out of what start-up
+    /// replays, in the same commit; the restart restores the same state
+    /// from the checkpoint and the tail, and the old updates can still be
+    /// looked up by id.
+    #[test]
+    fn a_checkpoint_archives_what_it_covers_and_restart_starts_from_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store.redb");
+        let now = Timestamp(1_800_000_000);
+        let mut issuer = Issuer::new(3, now);
+        let revoked: Vec<u32> = (0..300).map(|i| i * 55_001).collect();
+        let (fingerprint, first) = {
+            let ledger = Ledger::open(&path, now).expect("open");
+            let mut records = issuer.genesis();
+            records.extend(revoked[..250].iter().map(|&i| issuer.revoke(&[i])));
+            let first = records[3].id();
+            ledger.ingest_batch(records, now).expect("ingest");
+            let parts = issuer.checkpoint(&revoked[..250]);
+            assert!(parts.len() > 1);
+            // The parts and the tail in one batch: the updates stored and
+            // forgotten by one call are all committed as they should be.
+            let mut batch = parts;
+            batch.extend(revoked[250..].iter().map(|&i| issuer.revoke(&[i])));
+            ledger.ingest_batch(batch, now).expect("ingest");
+            assert_eq!(ledger.store().archived().expect("archived"), 250);
+            (ledger.read(|r| r.fingerprint()), first)
+        };
+        let reopened = Ledger::open(&path, now).expect("reopen");
+        assert_eq!(reopened.read(|r| r.fingerprint()), fingerprint);
+        let held = reopened.store().load_all().expect("load").len();
+        let parts = fingerprint
+            .values()
+            .map(|f| f.checkpoints.len())
+            .sum::<usize>();
+        assert_eq!(held, 3 + parts + 50, "genesis, the parts and the tail");
+        assert!(reopened.store().get(&first).expect("get").is_some());
+        let id = issuer.inner().id();
+        let count = reopened.read(|r| r.issuer(&id).map(|s| s.revoked_count()));
+        assert_eq!(count, Some(300));
     }
 
     /// Hundreds of records (several decoding threads and batches) restore

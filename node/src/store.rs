@@ -27,6 +27,9 @@ const RECORDS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("records");
 const BY_ISSUER: TableDefinition<(&[u8], u8, &[u8]), ()> = TableDefinition::new("by_issuer");
 const BY_KIND: TableDefinition<(u8, &[u8]), ()> = TableDefinition::new("by_kind");
 const HEADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("heads");
+/// Revocation updates a checkpoint covers: kept for lookups by id, never
+/// replayed at start-up (the state no longer holds them).
+const ARCHIVE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("archive");
 /// (first id, second id) -> (issuer, kind, seq).
 type ProofRow<'a> = (&'a [u8], u8, u64);
 const EQUIVOCATIONS: TableDefinition<(&[u8], &[u8]), ProofRow> =
@@ -156,7 +159,7 @@ impl Store {
         {
             return Err(StoreError::UnknownSchema { found });
         }
-        for table in [RECORDS, HEADS] {
+        for table in [RECORDS, HEADS, ARCHIVE] {
             txn.open_table(table).map_err(dberr)?;
         }
         txn.open_table(BY_ISSUER).map_err(dberr)?;
@@ -173,7 +176,20 @@ impl Store {
         &self,
         records: &[(&SignedRecord, Option<&EquivocationProof>)],
     ) -> Result<(), StoreError> {
-        if records.is_empty() {
+        self.commit(records, &[])
+    }
+
+    /// Writes records as [`Store::put`] does and, in the same transaction,
+    /// takes `forgotten` (records the state dropped because a checkpoint
+    /// covers them) out of what start-up replays: revocation updates move
+    /// to the archive, checkpoint parts are deleted (a newer one holds
+    /// everything they said).
+    pub fn commit(
+        &self,
+        records: &[(&SignedRecord, Option<&EquivocationProof>)],
+        forgotten: &[&SignedRecord],
+    ) -> Result<(), StoreError> {
+        if records.is_empty() && forgotten.is_empty() {
             return Ok(());
         }
         let txn = self.db.begin_write().map_err(dberr)?;
@@ -230,6 +246,25 @@ impl Store {
                     .map_err(dberr)?;
                 }
             }
+            // After the writes: one call may store an update and forget it.
+            let mut archive = txn.open_table(ARCHIVE).map_err(dberr)?;
+            for rec in forgotten {
+                let id = rec.id();
+                let issuer = rec.record().issuer();
+                let kind = KindCode::of(rec.kind()).0;
+                recs.remove(id.digest().as_slice()).map_err(dberr)?;
+                by_issuer
+                    .remove((issuer.as_bytes().as_slice(), kind, id.digest().as_slice()))
+                    .map_err(dberr)?;
+                by_kind
+                    .remove((kind, id.digest().as_slice()))
+                    .map_err(dberr)?;
+                if rec.kind() == RecordKind::RevocationUpdate {
+                    archive
+                        .insert(id.digest().as_slice(), rec.bytes())
+                        .map_err(dberr)?;
+                }
+            }
         }
         txn.commit().map_err(dberr)?;
         Ok(())
@@ -247,14 +282,27 @@ impl Store {
         Ok(out)
     }
 
-    /// One envelope by id.
+    /// One envelope by id, archived ones included.
     pub fn get(&self, id: &RecordId) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;
-        let recs = txn.open_table(RECORDS).map_err(dberr)?;
-        Ok(recs
-            .get(id.digest().as_slice())
-            .map_err(dberr)?
-            .map(|v| v.value().to_vec()))
+        for table in [RECORDS, ARCHIVE] {
+            let found = txn
+                .open_table(table)
+                .map_err(dberr)?
+                .get(id.digest().as_slice())
+                .map_err(dberr)?
+                .map(|v| v.value().to_vec());
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many revocation updates are archived (covered by a checkpoint).
+    pub fn archived(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        txn.open_table(ARCHIVE).map_err(dberr)?.len().map_err(dberr)
     }
 
     /// How many records of each kind are stored.

@@ -49,11 +49,15 @@ pub enum RecordKind {
     ListingUpdate,
     /// A registry's periodically re-signed list head.
     ListingHead,
+    /// One part of an issuer's signed summary of its revoked set.
+    RevocationCheckpoint,
 }
 
 impl RecordKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [RecordKind; 8] = [
+    /// New kinds go last: a kind's position is its code in the store and
+    /// on the wire.
+    pub const ALL: [RecordKind; 9] = [
         RecordKind::KeyEvent,
         RecordKind::IssuerProfile,
         RecordKind::BadgeClass,
@@ -62,6 +66,7 @@ impl RecordKind {
         RecordKind::Head,
         RecordKind::ListingUpdate,
         RecordKind::ListingHead,
+        RecordKind::RevocationCheckpoint,
     ];
 
     /// The COSE content type of this kind.
@@ -75,6 +80,9 @@ impl RecordKind {
             RecordKind::Head => "application/vnd.badgemesh.head+cbor",
             RecordKind::ListingUpdate => "application/vnd.badgemesh.listing-update+cbor",
             RecordKind::ListingHead => "application/vnd.badgemesh.listing-head+cbor",
+            RecordKind::RevocationCheckpoint => {
+                "application/vnd.badgemesh.revocation-checkpoint+cbor"
+            }
         }
     }
 
@@ -89,6 +97,7 @@ impl RecordKind {
             RecordKind::Head => "head",
             RecordKind::ListingUpdate => "listing_update",
             RecordKind::ListingHead => "listing_head",
+            RecordKind::RevocationCheckpoint => "revocation_checkpoint",
         }
     }
 

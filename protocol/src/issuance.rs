@@ -13,7 +13,8 @@ use crate::keys::{IssuerId, KeyParseError, SecretKey};
 use crate::limits::MAX_STATUS_INDEX;
 use crate::record::{
     Assertion, BadgeClass, Evidence, Head, IssuerProfile, KeyEvent, ListingChange, ListingUpdate,
-    Recipient, Record, RecordError, RevocationReason, RevocationUpdate, SignedRecord,
+    Recipient, Record, RecordError, RevocationCheckpoint, RevocationReason, RevocationUpdate,
+    SignedRecord,
 };
 use crate::time::Timestamp;
 
@@ -325,6 +326,30 @@ impl Issuer {
             next_update: next_update.max(now),
         };
         Ok(SignedRecord::sign(Record::Head(head), &self.current)?)
+    }
+
+    /// Signs a checkpoint of the revoked set as of the latest update: the
+    /// parts of `revoked`, which must be the union of updates 1 to
+    /// [`Issuer::revocation_seq`] (the node's state of its own issuer).
+    /// Empty when nothing was revoked yet. Signing it again for the same
+    /// update at the same time gives the same records (Ed25519 is
+    /// deterministic).
+    pub fn checkpoint(
+        &self,
+        revoked: &roaring::RoaringBitmap,
+        now: Timestamp,
+    ) -> Result<Vec<SignedRecord>, IssueError> {
+        let Some(latest) = self.revocation_head else {
+            return Ok(Vec::new());
+        };
+        let at = now.max(self.last_revocation_at);
+        RevocationCheckpoint::split(self.id, self.revocation_seq, latest, at, revoked)
+            .into_iter()
+            .map(|c| {
+                SignedRecord::sign(Record::RevocationCheckpoint(c), &self.current)
+                    .map_err(IssueError::from)
+            })
+            .collect()
     }
 
     /// The latest listing sequence number (0 until this issuer lists anyone

@@ -8,6 +8,7 @@
 mod assertion;
 mod badge_class;
 mod check;
+mod checkpoint;
 mod key_event;
 mod listing;
 mod profile;
@@ -19,6 +20,9 @@ use minicbor::{Decode, Encode};
 
 pub use assertion::{Assertion, EMAIL_IDENTITY_TYPE, Evidence, IdentityHash, Recipient};
 pub use badge_class::{Alignment, BadgeClass, Criteria, ImageRef};
+pub use checkpoint::{
+    CHECKPOINT_PART_SHIFT, CHECKPOINT_PARTS, CheckpointHeader, RevocationCheckpoint,
+};
 pub use key_event::KeyEvent;
 pub use listing::{Listing, ListingChange, ListingUpdate};
 pub use profile::IssuerProfile;
@@ -48,6 +52,8 @@ pub enum Record {
     ListingUpdate(ListingUpdate),
     /// A registry's re-signed list head: a [`Head`] over its listing updates.
     ListingHead(Head),
+    /// See [`RevocationCheckpoint`].
+    RevocationCheckpoint(RevocationCheckpoint),
 }
 
 /// Signatures checked together by [`SignedRecord::decode_many`].
@@ -93,6 +99,7 @@ impl Record {
             Record::Head(_) => RecordKind::Head,
             Record::ListingUpdate(_) => RecordKind::ListingUpdate,
             Record::ListingHead(_) => RecordKind::ListingHead,
+            Record::RevocationCheckpoint(_) => RecordKind::RevocationCheckpoint,
         }
     }
 
@@ -106,6 +113,7 @@ impl Record {
             Record::RevocationUpdate(r) => r.issuer,
             Record::Head(r) | Record::ListingHead(r) => r.issuer,
             Record::ListingUpdate(r) => r.registry,
+            Record::RevocationCheckpoint(r) => r.issuer,
         }
     }
 
@@ -119,6 +127,7 @@ impl Record {
             Record::RevocationUpdate(r) => r.at,
             Record::Head(r) | Record::ListingHead(r) => r.at,
             Record::ListingUpdate(r) => r.at,
+            Record::RevocationCheckpoint(r) => r.at,
         }
     }
 
@@ -133,6 +142,7 @@ impl Record {
             Record::RevocationUpdate(r) => minicbor::to_vec(r),
             Record::Head(r) | Record::ListingHead(r) => minicbor::to_vec(r),
             Record::ListingUpdate(r) => minicbor::to_vec(r),
+            Record::RevocationCheckpoint(r) => minicbor::to_vec(r),
         };
         encoded.unwrap_or_default()
     }
@@ -148,6 +158,9 @@ impl Record {
             RecordKind::Head => decode_as(kind, payload).map(Record::Head),
             RecordKind::ListingUpdate => decode_as(kind, payload).map(Record::ListingUpdate),
             RecordKind::ListingHead => decode_as(kind, payload).map(Record::ListingHead),
+            RecordKind::RevocationCheckpoint => {
+                decode_as(kind, payload).map(Record::RevocationCheckpoint)
+            }
         }?;
         record.check_shape().map_err(|message| RecordError::Shape {
             kind: kind.name(),
@@ -165,6 +178,7 @@ impl Record {
             Record::RevocationUpdate(r) => r.check_shape(),
             Record::Head(r) | Record::ListingHead(r) => r.check_shape(),
             Record::ListingUpdate(r) => r.check_shape(),
+            Record::RevocationCheckpoint(r) => r.check_shape(),
         }
     }
 }
@@ -291,11 +305,13 @@ impl SignedRecord {
             Record::KeyEvent(e) => (0, e.seq),
             Record::IssuerProfile(p) => (1, p.seq),
             Record::BadgeClass(_) => (2, 0),
-            Record::RevocationUpdate(u) => (3, u.seq),
-            Record::Head(h) => (4, h.seq),
-            Record::ListingUpdate(u) => (5, u.seq),
-            Record::ListingHead(h) => (6, h.seq),
-            Record::Assertion(_) => (7, 0),
+            // A checkpoint before the updates that continue it.
+            Record::RevocationCheckpoint(c) => (3, c.seq),
+            Record::RevocationUpdate(u) => (4, u.seq),
+            Record::Head(h) => (5, h.seq),
+            Record::ListingUpdate(u) => (6, u.seq),
+            Record::ListingHead(h) => (7, h.seq),
+            Record::Assertion(_) => (8, 0),
         };
         (rank, seq, r.time().secs())
     }

@@ -18,6 +18,7 @@
 //! arrives first. Key rotation protects the future, not records already accepted.
 
 mod chain;
+mod checkpoints;
 mod issuer;
 mod keylog;
 mod listings;
@@ -46,7 +47,7 @@ use crate::envelope::RecordKind;
 use crate::id::RecordId;
 use crate::keys::{IssuerId, PublicKey};
 use crate::limits::MAX_CLOCK_SKEW_SECS;
-use crate::record::{BadgeClass, KeyEvent, Record, SignedRecord};
+use crate::record::{BadgeClass, KeyEvent, Record, RevocationUpdate, SignedRecord};
 use crate::time::Timestamp;
 use pending::{Pending, Voucher};
 use shared::Shared;
@@ -60,6 +61,10 @@ pub struct ApplyReport {
     /// Records that were pending and have now been applied, with their outcomes.
     /// Store those whose outcome [`Outcome::is_stored`].
     pub released: Vec<(Arc<SignedRecord>, Outcome)>,
+    /// Records the state no longer holds because a checkpoint completed by
+    /// this call covers them (revocation updates, older checkpoint parts):
+    /// keep them out of what is replayed at start-up.
+    pub forgotten: Vec<Arc<SignedRecord>>,
 }
 
 /// Where a signing key belongs, for fast lookups during verification.
@@ -163,6 +168,8 @@ pub struct Registry {
     badge_classes: OrdMap<RecordId, Arc<SignedRecord>>,
     known: OrdSet<RecordId>,
     pending: Pending,
+    /// Filled by a completed checkpoint during one `apply`, taken by it.
+    forgotten: Vec<Arc<SignedRecord>>,
 }
 
 impl Registry {
@@ -261,6 +268,20 @@ impl Registry {
         }
     }
 
+    /// Uncounts a record the state forgot (a checkpoint covers it). Its id
+    /// stays known, so it is a duplicate if it comes again.
+    fn forget(&mut self, rec: &SignedRecord) {
+        let issuer = rec.record().issuer();
+        let size = rec.bytes().len() as u64;
+        if let Some(used) = self.usage.get_mut(&issuer) {
+            used.records = used.records.saturating_sub(1);
+            used.bytes = used.bytes.saturating_sub(size);
+        }
+        if !self.policy.follow.contains(&issuer) {
+            self.unfollowed_bytes = self.unfollowed_bytes.saturating_sub(size);
+        }
+    }
+
     /// Whether the signer of `rec` is already bound to the issuer it claims
     /// (a key in its log, or one its rotations committed to). A record that
     /// waits without this could have been made by anyone.
@@ -304,7 +325,11 @@ impl Registry {
                 s.changed();
             }
         }
-        ApplyReport { outcome, released }
+        ApplyReport {
+            outcome,
+            released,
+            forgotten: std::mem::take(&mut self.forgotten),
+        }
     }
 
     /// Retries the held records of `issuer` until none makes progress.
@@ -388,6 +413,7 @@ impl Registry {
                 Outcome::Accepted
             }
             RecordKind::RevocationUpdate | RecordKind::ListingUpdate => self.apply_chained(rec),
+            RecordKind::RevocationCheckpoint => self.apply_checkpoint(rec),
             RecordKind::Head | RecordKind::ListingHead => self.apply_head(rec),
             RecordKind::KeyEvent => Outcome::Duplicate,
         }
@@ -495,11 +521,19 @@ impl Registry {
             }
             _ => return Outcome::Duplicate,
         };
+        let mut continues_base = false;
+        if let Record::RevocationUpdate(u) = rec.record() {
+            match self.against_checkpoints(&rec, u) {
+                Checked::Decided(outcome) => return outcome,
+                Checked::ContinuesBase => continues_base = true,
+                Checked::Chained => {}
+            }
+        }
         let Some(state) = self.issuers.get(&issuer) else {
             return Outcome::Duplicate;
         };
         let revocations = kind == RecordKind::RevocationUpdate;
-        if let Some(prev_id) = prev {
+        if let Some(prev_id) = prev.filter(|_| !continues_base) {
             let held = if revocations {
                 state.revocations.update(&prev_id).map(|p| (p.seq, p.at))
             } else {
@@ -540,6 +574,87 @@ impl Registry {
         }
         self.remember(&rec);
         self.record_conflict(kind, seq, rec, conflict)
+    }
+
+    /// What the checkpoints held say about revocation update `u`: it
+    /// contradicts one (kept as proof, with its indices revoked: fail safe),
+    /// the base already covers it (not kept), it continues the base (its
+    /// predecessor is the update the base names, which this node need not
+    /// hold), or none of these (chained as usual).
+    fn against_checkpoints(&mut self, rec: &Arc<SignedRecord>, u: &RevocationUpdate) -> Checked {
+        let Some(state) = self.issuers.get(&u.issuer) else {
+            return Checked::Chained;
+        };
+        let rv = &state.revocations;
+        let base = rv.base().map(|b| b.header);
+        let mut conflict = rv.contradicting_update(u, rec.id());
+        if conflict.is_none()
+            && let Some(b) = base
+            && u.seq == b.seq + 1
+            && u.prev != Some(b.latest)
+            && u.prev.is_some_and(|p| rv.update(&p).is_none())
+        {
+            // It names another update as number `b.seq` than the base does.
+            conflict = u.revoked.first().and_then(|&i| rv.base_part_for(i));
+        }
+        if let Some(other) = conflict {
+            let kind = other.kind();
+            if let Some(s) = self.issuers.get_mut(&u.issuer) {
+                s.revocations.insert(rec.clone());
+            }
+            self.remember(rec);
+            return Checked::Decided(self.record_conflict(kind, u.seq, rec.clone(), Some(other)));
+        }
+        match base {
+            Some(b) if u.seq <= b.seq => Checked::Decided(Outcome::Stale { current: b.seq }),
+            Some(b) if u.seq == b.seq + 1 => Checked::ContinuesBase,
+            _ => Checked::Chained,
+        }
+    }
+
+    /// A checkpoint part: kept if it belongs to the latest complete
+    /// checkpoint or a newer one (or contradicts what is held: then both
+    /// are kept as proof). The part that completes a checkpoint newer than
+    /// the base makes it the base, and the updates and parts it covers are
+    /// forgotten.
+    fn apply_checkpoint(&mut self, rec: Arc<SignedRecord>) -> Outcome {
+        let Record::RevocationCheckpoint(c) = rec.record() else {
+            return Outcome::Duplicate;
+        };
+        let c = c.clone();
+        // The shape check decoded it already.
+        let Ok(set) = c.set() else {
+            return Outcome::Duplicate;
+        };
+        let Some(state) = self.issuers.get(&c.issuer) else {
+            return Outcome::Duplicate;
+        };
+        let conflict = state.revocations.contradicting_checkpoint(&c, &set);
+        let base = state.revocations.base_seq();
+        if conflict.is_none() && c.seq < base {
+            return Outcome::Stale { current: base };
+        }
+        // What proves an equivocation is never forgotten.
+        let mut keep: HashSet<RecordId> = state
+            .equivocations
+            .keys()
+            .flat_map(|(a, b)| [*a, *b])
+            .collect();
+        if let Some(other) = &conflict {
+            keep.extend([rec.id(), other.id()]);
+        }
+        let forgotten = match self.issuers.get_mut(&c.issuer) {
+            Some(s) => s
+                .revocations
+                .insert_checkpoint(&c, set, rec.clone(), |id| keep.contains(id)),
+            None => Vec::new(),
+        };
+        self.remember(&rec);
+        for r in &forgotten {
+            self.forget(r);
+        }
+        self.forgotten.extend(forgotten);
+        self.record_conflict(RecordKind::RevocationCheckpoint, c.seq, rec, conflict)
     }
 
     /// A revocation head or a list head: kept if newer than the one held.
@@ -661,6 +776,16 @@ impl Registry {
     pub fn summaries(&self) -> Vec<IssuerSummary> {
         self.issuers().map(IssuerState::summary).collect()
     }
+}
+
+/// What the checkpoints held decide about a revocation update.
+enum Checked {
+    /// They decide its outcome.
+    Decided(Outcome),
+    /// It is the update after the base, which it names as predecessor.
+    ContinuesBase,
+    /// They have nothing to say: chain it as usual.
+    Chained,
 }
 
 /// Whether applying a record with this outcome may have changed its issuer's

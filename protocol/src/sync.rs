@@ -316,14 +316,18 @@ pub fn plan(local: Option<&IssuerSummary>, remote: &IssuerSummary) -> Vec<Want> 
             .filter(|k| remote.kind(*k).is_some_and(|s| s.count > 0))
             .map(|kind| {
                 // Revocation updates: when the peer is simply ahead, list only
-                // the new ones; at equal height a different digest is a fork,
-                // so list everything.
+                // the new ones (after its checkpoint, fetched just before);
+                // at equal height a different digest is a fork, so list
+                // everything after the later checkpoint (summaries compare
+                // only what follows it).
+                let checkpoint = local.checkpoint_seq().max(remote.checkpoint_seq());
                 let from_seq = match kind {
                     RecordKind::RevocationUpdate
                         if remote.revocation_seq() > local.revocation_seq() =>
                     {
-                        local.revocation_seq() + 1
+                        local.revocation_seq().max(remote.checkpoint_seq()) + 1
                     }
+                    RecordKind::RevocationUpdate => checkpoint + 1,
                     RecordKind::ListingUpdate if remote.listing_seq() > local.listing_seq() => {
                         local.listing_seq() + 1
                     }
@@ -445,6 +449,53 @@ mod tests {
             0,
             "a second round fetches nothing"
         );
+    }
+
+    #[test]
+    fn a_new_node_fetches_the_checkpoint_and_the_tail_not_the_history() {
+        let mut issuer = Issuer::new(2, T0);
+        let mut source = Registry::new();
+        for r in issuer.genesis() {
+            source.apply(r, T0);
+        }
+        let revoked: Vec<u32> = (0..500u32).map(|n| n * 7919).collect();
+        for &n in &revoked[..480] {
+            source.apply(issuer.revoke(&[n]), T0);
+        }
+        let parts = issuer.checkpoint(&revoked[..480]);
+        for p in &parts {
+            source.apply(p.clone(), T0);
+        }
+        for &n in &revoked[480..] {
+            source.apply(issuer.revoke(&[n]), T0);
+        }
+        // A node that had the whole history before the checkpoint.
+        let mut old = Registry::new();
+        let mut copy = Issuer::new(2, T0);
+        for r in copy.genesis() {
+            old.apply(r, T0);
+        }
+        for &n in &revoked[..300] {
+            old.apply(copy.revoke(&[n]), T0);
+        }
+
+        let mut fresh = Registry::new();
+        let fetched = sync_into(&mut fresh, &source);
+        // Inception, profile, head, the parts and 20 updates; nothing of
+        // the 480.
+        assert_eq!(fetched, 3 + parts.len() + 20);
+        assert_eq!(fresh.fingerprint(), source.fingerprint());
+        let id = issuer.inner().id();
+        let s = fresh.issuer(&id).expect("known");
+        assert_eq!(s.revoked_indices().count(), 500);
+        assert_eq!(s.freshness().seq, 500);
+
+        // The node with history takes the checkpoint, forgets what it
+        // covers, and then agrees with the others; later rounds are empty.
+        sync_into(&mut old, &source);
+        assert_eq!(old.fingerprint(), source.fingerprint());
+        assert_eq!(sync_into(&mut old, &source), 0);
+        assert_eq!(sync_into(&mut fresh, &old), 0);
     }
 
     #[test]

@@ -116,6 +116,13 @@ impl Issuer {
         expect(self.inner.revoke(indices.to_vec(), vec![], self.now, next))
     }
 
+    /// The parts of a checkpoint as of the latest update, which revoked
+    /// `revoked` in all (the caller knows what it revoked).
+    pub fn checkpoint(&mut self, revoked: &[u32]) -> Vec<SignedRecord> {
+        let set: roaring::RoaringBitmap = revoked.iter().copied().collect();
+        expect(self.inner.checkpoint(&set, self.now))
+    }
+
     /// A head as of now.
     pub fn head(&mut self) -> SignedRecord {
         expect(self.inner.head(self.now, self.now.plus(3600)))

@@ -33,6 +33,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/v1/admin/badges", post(create_badge))
         .route("/v1/admin/awards", post(award))
         .route("/v1/admin/revocations", post(revoke))
+        .route("/v1/admin/revocations/checkpoint", post(checkpoint))
         .route("/v1/admin/rotate", post(rotate))
         .route("/v1/admin/ob3", post(export_ob3))
         .route("/v1/admin/keys/export-next", post(export_next_key))
@@ -129,6 +130,13 @@ async fn award(
         Json(json!({ "id": rec.id(), "status_index": status_index, "assertion": B64.encode(rec.bytes()) })),
     )
         .into_response())
+}
+
+/// Signs a revocation checkpoint now (one is signed on its own every
+/// [`crate::issuer::CHECKPOINT_EVERY`] updates).
+async fn checkpoint(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let (seq, parts) = s.issuer.checkpoint(&s.core).await?;
+    Ok(Json(json!({ "seq": seq, "parts": parts })).into_response())
 }
 
 async fn revoke(

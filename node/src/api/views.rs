@@ -46,7 +46,7 @@ impl AssertionStatus {
             ));
         };
         let state = r.issuer(&a.issuer);
-        let revoked_by = state.and_then(|s| s.revoked(a.status_index)).cloned();
+        let revoked_by = state.and_then(|s| s.revoked(a.status_index));
         Ok(AssertionStatus {
             assertion: rec.id(),
             issuer: a.issuer,

@@ -10,7 +10,7 @@ use libp2p::StreamProtocol;
 use std::io;
 
 /// The protocol name of sync.
-pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/badgemesh/sync/1");
+pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/badgemesh/sync/2");
 
 /// Codec for [`SyncRequest`] and [`SyncResponse`].
 #[derive(Clone, Copy, Debug, Default)]

@@ -86,19 +86,27 @@ impl Chain {
     /// How fresh the chain is: its highest sequence number, the signing and
     /// next-update times of its latest update at that number (`times` reads
     /// them), and the head, which counts only when it names no update beyond.
+    /// `floor` is a checkpoint's sequence number and signing time: it counts
+    /// as an update when nothing later is held.
     pub(crate) fn freshness(
         &self,
         times: fn(&SignedRecord) -> Option<(Timestamp, Timestamp)>,
         as_head: fn(&SignedRecord) -> Option<&Head>,
+        floor: Option<(u64, Timestamp)>,
     ) -> Freshness {
-        let seq = self.max_seq();
-        let latest = self
-            .by_seq
-            .get(&seq)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.updates.get(id).and_then(|r| times(r)))
-            .max_by_key(|(at, _)| *at);
+        let held = self.max_seq();
+        let (seq, latest) = match floor {
+            Some((seq, at)) if seq >= held => (seq, Some((at, at))),
+            _ => (
+                held,
+                self.by_seq
+                    .get(&held)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| self.updates.get(id).and_then(|r| times(r)))
+                    .max_by_key(|(at, _)| *at),
+            ),
+        };
         let head = self.head.as_deref().and_then(as_head);
         let covering = head.filter(|h| h.seq <= seq);
         Freshness {
@@ -109,6 +117,35 @@ impl Chain {
                 .map(|(_, next)| next)
                 .max(covering.map(|h| h.next_update)),
         }
+    }
+
+    /// Forgets the updates numbered up to `seq`, but those in `keep`, and
+    /// returns them.
+    pub(crate) fn forget_through(
+        &mut self,
+        seq: u64,
+        keep: impl Fn(&RecordId) -> bool,
+    ) -> Vec<Arc<SignedRecord>> {
+        let mut gone = Vec::new();
+        let numbers: Vec<u64> = self.by_seq.range(..=seq).map(|(s, _)| *s).collect();
+        for n in numbers {
+            let Some(ids) = self.by_seq.get_mut(&n) else {
+                continue;
+            };
+            ids.retain(|id| {
+                if keep(id) {
+                    return true;
+                }
+                if let Some(r) = self.updates.remove(id) {
+                    gone.push(r);
+                }
+                false
+            });
+            if ids.is_empty() {
+                self.by_seq.remove(&n);
+            }
+        }
+        gone
     }
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {

@@ -45,8 +45,10 @@ pub struct IssuerFingerprint {
     pub current_profile: Option<RecordId>,
     /// Badge classes.
     pub badge_classes: BTreeSet<RecordId>,
-    /// Revocation updates.
+    /// Revocation updates held.
     pub revocations: BTreeSet<RecordId>,
+    /// Revocation checkpoint parts held.
+    pub checkpoints: BTreeSet<RecordId>,
     /// Revoked indices.
     pub revoked: Vec<u32>,
     /// The current head.
@@ -121,14 +123,19 @@ impl IssuerState {
         &self.badge_classes
     }
 
-    /// Whether `index` is revoked, and by which update.
-    pub fn revoked(&self, index: u32) -> Option<&RevokedEntry> {
+    /// Whether `index` is revoked, and by which update (or checkpoint).
+    pub fn revoked(&self, index: u32) -> Option<RevokedEntry> {
         self.revocations.is_revoked(index)
     }
 
     /// Every revoked status index, ascending.
     pub fn revoked_indices(&self) -> impl Iterator<Item = u32> + '_ {
         self.revocations.bitmap().iter()
+    }
+
+    /// Every revoked status index, as a set.
+    pub fn revoked_set(&self) -> &roaring::RoaringBitmap {
+        self.revocations.bitmap()
     }
 
     /// How many indices are revoked.
@@ -196,11 +203,13 @@ impl IssuerState {
 
     /// Every record of this issuer that a node stores, except badge classes
     /// (held by the registry) and assertions: key events, the current profile,
-    /// revocation updates, the head, and both sides of every equivocation.
+    /// checkpoint parts, revocation updates, the head, and both sides of every
+    /// equivocation.
     pub fn records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
         self.keys
             .records()
             .chain(self.profiles.values().flatten())
+            .chain(self.revocations.checkpoint_records())
             .chain(self.revocations.records())
             .chain(self.revocations.head_record())
             .chain(self.listings.records())
@@ -214,6 +223,7 @@ impl IssuerState {
             RecordKind::KeyEvent => self.keys.record(id),
             RecordKind::IssuerProfile => self.profiles.values().flatten().find(|r| r.id() == *id),
             RecordKind::RevocationUpdate => self.revocations.record(id),
+            RecordKind::RevocationCheckpoint => self.revocations.checkpoint_record(id),
             RecordKind::Head => self.revocations.head_record().filter(|r| r.id() == *id),
             RecordKind::ListingUpdate => self.listings.record(id),
             RecordKind::ListingHead => self.listings.head_record().filter(|r| r.id() == *id),
@@ -223,7 +233,8 @@ impl IssuerState {
 
     /// The sorted ids this node holds of one synced kind: every key event,
     /// the current profile version (superseded ones are not stored), every
-    /// badge class and every revocation update.
+    /// badge class, the checkpoint parts held and the revocation updates
+    /// after the latest complete checkpoint.
     pub fn ids(&self, kind: RecordKind) -> Vec<RecordId> {
         let mut ids: Vec<RecordId> = match kind {
             RecordKind::KeyEvent => self.keys.ids().copied().collect(),
@@ -233,7 +244,12 @@ impl IssuerState {
                 .map(|(_, v)| v.iter().map(|r| r.id()).collect())
                 .unwrap_or_default(),
             RecordKind::BadgeClass => self.badge_classes.iter().copied().collect(),
-            RecordKind::RevocationUpdate => self.revocations.ids().copied().collect(),
+            RecordKind::RevocationUpdate => self.revocations.tail_ids(),
+            RecordKind::RevocationCheckpoint => self
+                .revocations
+                .checkpoint_records()
+                .map(|r| r.id())
+                .collect(),
             RecordKind::Head => self
                 .revocations
                 .head_record()
@@ -280,6 +296,7 @@ impl IssuerState {
                     RecordKind::KeyEvent => self.keys.head().map_or(0, |(s, _)| s),
                     RecordKind::IssuerProfile => self.profile_seq(),
                     RecordKind::RevocationUpdate => self.revocations.max_seq(),
+                    RecordKind::RevocationCheckpoint => self.revocations.base_seq(),
                     RecordKind::ListingUpdate => self.listings.max_seq(),
                     _ => 0,
                 };
@@ -303,6 +320,11 @@ impl IssuerState {
             current_profile: self.current_profile_record().map(|r| r.id()),
             badge_classes: self.badge_classes.iter().copied().collect(),
             revocations: self.revocations.ids().copied().collect(),
+            checkpoints: self
+                .revocations
+                .checkpoint_records()
+                .map(|r| r.id())
+                .collect(),
             revoked: self.revocations.bitmap().iter().collect(),
             head: self.revocations.head_record().map(|r| r.id()),
             listings: self.listings.ids().copied().collect(),

@@ -138,7 +138,7 @@ impl Listings {
 
     /// How fresh the list is: its latest update, and the head if newer.
     pub(crate) fn freshness(&self) -> Freshness {
-        self.chain.freshness(times, as_head)
+        self.chain.freshness(times, as_head, None)
     }
 
     pub(crate) fn record(&self, id: &RecordId) -> Option<&Arc<SignedRecord>> {

@@ -13,22 +13,27 @@ use minicbor::{Decode, Encode};
 use roaring::RoaringBitmap;
 
 use super::chain::Chain;
+use super::checkpoints::{Base, Checkpoints, part_of};
 use super::shared::Shared;
 use crate::id::RecordId;
 use crate::keys::IssuerId;
-use crate::record::{Head, Record, RevocationUpdate, SignedRecord};
+use crate::record::{
+    CHECKPOINT_PARTS, Head, Record, RevocationCheckpoint, RevocationUpdate, SignedRecord,
+};
 use crate::time::Timestamp;
 
 /// Why and when one index was revoked.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RevokedEntry {
-    /// The update that revoked it (the lowest, if several did).
+    /// The update that revoked it (the lowest, if several did); when only a
+    /// checkpoint tells, the update that checkpoint summarises.
     pub seq: u64,
     /// That update's id.
     pub update: RecordId,
-    /// When that update was signed.
+    /// When that update was signed; when only a checkpoint tells, when the
+    /// checkpoint was signed (the index was revoked by then).
     pub at: Timestamp,
-    /// The reason given, if any.
+    /// The reason given, if any (checkpoints carry none).
     pub reason: Option<String>,
 }
 
@@ -68,12 +73,16 @@ pub(crate) fn as_head(r: &SignedRecord) -> Option<&Head> {
     }
 }
 
-/// The revocation registry of one issuer.
+/// The revocation registry of one issuer: the updates held (those after the
+/// latest complete checkpoint, and any that prove an equivocation), the
+/// checkpoint parts held, and the revoked set, which is the union of all of
+/// them.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Revocations {
     chain: Chain,
     revoked: Shared<RoaringBitmap>,
     entries: OrdMap<u32, RevokedEntry>,
+    checkpoints: Checkpoints,
 }
 
 fn times(r: &SignedRecord) -> Option<(Timestamp, Timestamp)> {
@@ -87,6 +96,92 @@ impl Revocations {
 
     pub(crate) fn at_seq(&self, seq: u64) -> Option<&Arc<SignedRecord>> {
         self.chain.at_seq(seq)
+    }
+
+    /// The latest complete checkpoint.
+    pub(crate) fn base(&self) -> Option<&Base> {
+        self.checkpoints.base()
+    }
+
+    /// The update the latest complete checkpoint summarises (0 if none).
+    pub(crate) fn base_seq(&self) -> u64 {
+        self.checkpoints.base_seq()
+    }
+
+    /// A held checkpoint part or update that contradicts update `rec`.
+    pub(crate) fn contradicting_update(
+        &self,
+        u: &RevocationUpdate,
+        id: RecordId,
+    ) -> Option<Arc<SignedRecord>> {
+        self.checkpoints
+            .contradiction_with_update(u.seq, id, &u.revoked)
+            .cloned()
+    }
+
+    /// A held record that contradicts checkpoint part `c` (revoking `set`):
+    /// another checkpoint (see `Checkpoints::contradiction`), the update it
+    /// names under another id, or an update it covers that revoked an index
+    /// it leaves out.
+    pub(crate) fn contradicting_checkpoint(
+        &self,
+        c: &RevocationCheckpoint,
+        set: &RoaringBitmap,
+    ) -> Option<Arc<SignedRecord>> {
+        if let Some(r) = self.checkpoints.contradiction(c, set) {
+            return Some(r.clone());
+        }
+        if let Some(r) = self.chain.at_seq(c.seq).filter(|r| r.id() != c.latest) {
+            return Some(r.clone());
+        }
+        let left_out = |part: u32, within: Option<&RoaringBitmap>| {
+            self.entries
+                .range(RevocationCheckpoint::range(part))
+                .find(|(index, e)| e.seq <= c.seq && within.is_none_or(|s| !s.contains(**index)))
+                .map(|(_, e)| e.update)
+        };
+        let update = (0..CHECKPOINT_PARTS).find_map(|part| {
+            if part == u32::from(c.part) {
+                left_out(part, Some(set))
+            } else if c.parts & (1 << part) == 0 {
+                left_out(part, None)
+            } else {
+                None
+            }
+        })?;
+        self.chain.record(&update).cloned()
+    }
+
+    /// Holds checkpoint part `c`, revoking its set. When that completes a
+    /// checkpoint newer than the base, it becomes the base, and the updates
+    /// and parts it makes redundant are forgotten (but those in `keep`) and
+    /// returned.
+    pub(crate) fn insert_checkpoint(
+        &mut self,
+        c: &RevocationCheckpoint,
+        set: RoaringBitmap,
+        rec: Arc<SignedRecord>,
+        keep: impl Fn(&RecordId) -> bool,
+    ) -> Vec<Arc<SignedRecord>> {
+        *self.revoked |= set;
+        self.checkpoints.insert(c, rec);
+        let header = c.header();
+        if !self.checkpoints.complete(&header) {
+            return Vec::new();
+        }
+        let Some(mut forgotten) = self.checkpoints.rebase(header, &keep) else {
+            return Vec::new();
+        };
+        let updates = self.chain.forget_through(header.seq, &keep);
+        for r in &updates {
+            for &index in as_update(r).map_or(&[][..], |u| &u.revoked) {
+                if self.entries.get(&index).is_some_and(|e| e.update == r.id()) {
+                    self.entries.remove(&index);
+                }
+            }
+        }
+        forgotten.extend(updates);
+        forgotten
     }
 
     pub(crate) fn insert(&mut self, rec: Arc<SignedRecord>) {
@@ -125,20 +220,54 @@ impl Revocations {
         self.chain.head_record()
     }
 
-    pub(crate) fn is_revoked(&self, index: u32) -> Option<&RevokedEntry> {
-        if self.revoked.contains(index) {
-            self.entries.get(&index)
-        } else {
-            None
+    pub(crate) fn is_revoked(&self, index: u32) -> Option<RevokedEntry> {
+        if !self.revoked.contains(index) {
+            return None;
         }
+        if let Some(e) = self.entries.get(&index) {
+            return Some(e.clone());
+        }
+        // Revoked by an update this node no longer holds (or never did):
+        // the checkpoint that summarises it tells.
+        self.checkpoints.covering(index).map(|h| RevokedEntry {
+            seq: h.seq,
+            update: h.latest,
+            at: h.at,
+            reason: None,
+        })
     }
 
+    /// The highest update this node's revoked set accounts for: the latest
+    /// update held or the base, whichever is later.
     pub(crate) fn max_seq(&self) -> u64 {
-        self.chain.max_seq()
+        self.chain.max_seq().max(self.base_seq())
     }
 
     pub(crate) fn freshness(&self) -> Freshness {
-        self.chain.freshness(times, as_head)
+        let floor = self.base().map(|b| (b.header.seq, b.header.at));
+        self.chain.freshness(times, as_head, floor)
+    }
+
+    /// Ids of the updates after the base: what sync compares and lists
+    /// (older ones, if held, only prove an equivocation).
+    pub(crate) fn tail_ids(&self) -> Vec<RecordId> {
+        self.chain.ids_from(self.base_seq() + 1)
+    }
+
+    /// Held checkpoint parts.
+    pub(crate) fn checkpoint_records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
+        self.checkpoints.records()
+    }
+
+    /// One held checkpoint part by id.
+    pub(crate) fn checkpoint_record(&self, id: &RecordId) -> Option<&Arc<SignedRecord>> {
+        self.checkpoints.record(id)
+    }
+
+    /// A held part of the base, the one covering `index` if held: what a
+    /// contradiction of the base is proven with.
+    pub(crate) fn base_part_for(&self, index: u32) -> Option<Arc<SignedRecord>> {
+        self.checkpoints.base_part(part_of(index)).cloned()
     }
 
     pub(crate) fn revoked_count(&self) -> u64 {

@@ -15,10 +15,12 @@ use crate::time::Timestamp;
 
 /// The kinds replicated by sync, in the order they should be fetched.
 /// Assertions are private to their earner and heads are compared by time.
-pub const SYNCED_KINDS: [RecordKind; 5] = [
+/// A checkpoint comes before the updates that continue it.
+pub const SYNCED_KINDS: [RecordKind; 6] = [
     RecordKind::KeyEvent,
     RecordKind::IssuerProfile,
     RecordKind::BadgeClass,
+    RecordKind::RevocationCheckpoint,
     RecordKind::RevocationUpdate,
     RecordKind::ListingUpdate,
 ];
@@ -86,7 +88,14 @@ impl IssuerSummary {
         self.kinds.iter().find(|k| usize::from(k.kind) == index)
     }
 
-    /// Highest revocation update.
+    /// The update the latest complete checkpoint summarises (0 if none).
+    pub fn checkpoint_seq(&self) -> u64 {
+        self.kind(RecordKind::RevocationCheckpoint)
+            .map_or(0, |k| k.max_seq)
+    }
+
+    /// Highest revocation update accounted for (held, or summarised by a
+    /// checkpoint).
     pub fn revocation_seq(&self) -> u64 {
         self.kind(RecordKind::RevocationUpdate)
             .map_or(0, |k| k.max_seq)

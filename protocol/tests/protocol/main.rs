@@ -1,5 +1,6 @@
 //! Integration tests of the protocol crate: one binary, one module per subject.
 
+mod checkpoints;
 mod golden;
 mod listings;
 mod roundtrip;
