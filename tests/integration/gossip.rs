@@ -126,44 +126,60 @@ async fn a_stopped_node_catches_up_on_every_missed_revocation() {
     );
 }
 
+/// The issuer signs a checkpoint at update 1,000 on its own; a node that
+/// missed all 1,050 updates fetches the checkpoint and the 50 after it, not
+/// the history, and both nodes keep only those.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_that_missed_a_thousand_records_syncs_them() {
+async fn a_node_that_missed_a_thousand_updates_starts_from_the_checkpoint() {
+    use badgemesh_protocol::envelope::RecordKind;
     let a = TestNode::start(vec![]).await;
     let did = init_issuer(&a, "Bulk University").await;
     let issuer: IssuerId = did.parse().expect("did");
     let core = a.node().core().clone();
-    for i in 0..1000u32 {
+    for i in 0..1050u32 {
         a.node()
             .issuer()
-            .revoke(&core, vec![i], None)
+            .revoke(&core, vec![i * 13], None)
             .await
             .expect("revoke");
     }
+    assert_eq!(core.ledger.store().archived().expect("archived"), 1000);
     let started = Instant::now();
     let late = TestNode::start(a.addrs()).await;
     wait_until(
-        "1,000 revocations synced",
+        "1,050 revocations synced",
         Duration::from_secs(120),
         || async {
             late.node()
                 .core()
                 .ledger
                 .read(|r| r.issuer(&issuer).map(|s| s.freshness().seq))
-                == Some(1000)
+                == Some(1050)
         },
     )
     .await;
     println!(
-        "a new node synced 1,000 missed revocation updates in {:?} (start to converged)",
+        "a new node caught up with 1,050 revocation updates (checkpoint at 1,000) in {:?}",
         started.elapsed()
     );
+    let late_core = late.node().core();
     assert_eq!(
-        late.node()
-            .core()
+        late_core
             .ledger
             .read(|r| r.issuer(&issuer).map(|s| s.revoked_count())),
-        Some(1000)
+        Some(1050)
     );
+    let counts = late_core.ledger.store().counts().expect("counts");
+    assert_eq!(counts.get(&RecordKind::RevocationUpdate), Some(&50));
+    assert!(counts.get(&RecordKind::RevocationCheckpoint).is_some());
+    assert_eq!(late_core.ledger.store().archived().expect("archived"), 0);
+    let fetched = late_core.metrics.sync_records.get();
+    assert!(fetched < 100, "fetched {fetched} records, not the history");
+    // An index only the checkpoint tells about is revoked as of it.
+    let entry = late_core
+        .ledger
+        .read(|r| r.issuer(&issuer).and_then(|s| s.revoked(13)));
+    assert_eq!(entry.map(|e| e.seq), Some(1000));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
