@@ -4,7 +4,8 @@
 //! state it ends with (the compressed revocation bitmap).
 //!
 //! Each size is one issuer with that many revocation updates (each revokes
-//! one index drawn from ten times as many, so the bitmap is a tenth full).
+//! one index drawn from ten times as many, so the bitmap is a tenth full),
+//! and a checkpoint every [`CHECKPOINT_EVERY`] updates as its node signs.
 //! The store is written in this process; then the real `badgemesh` binary
 //! (built next to this one) runs as two child processes, so restart time
 //! and memory are those of a real node, not of this harness:
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use badgemesh_node::datadir::{NodeInfo, STORE_FILE};
+use badgemesh_node::issuer::CHECKPOINT_EVERY;
 use badgemesh_node::ledger::Ledger;
 use badgemesh_protocol::testkit::Issuer;
 use indicatif::ProgressBar;
@@ -58,6 +60,9 @@ pub struct ScaleRow {
     pub catchup_rss_bytes: u64,
     /// The issuer's revocation bitmap, GZIP-compressed (what the state is).
     pub bitmap_gz_bytes: usize,
+    /// Envelope bytes of the updates after the latest checkpoint (what a
+    /// new node must fetch besides the checkpoint).
+    pub tail_bytes: usize,
 }
 
 /// Runs every size in turn.
@@ -73,13 +78,13 @@ pub async fn scale(p: &Params, sizes: &[usize], pb: &ProgressBar) -> Result<Outc
         pb.inc(1);
     }
     let mut notes = vec![format!(
-        "one issuer, N revocation updates (one index each, from 10 N); child processes of `{}`; {} cores. The tail a new node fetches is every update (no checkpoints yet).",
+        "one issuer, N revocation updates (one index each, from 10 N) and a checkpoint every {CHECKPOINT_EVERY} updates, as the issuer's node signs them; child processes of `{}`; {} cores.",
         bin.display(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     )];
     for r in &rows {
         notes.push(format!(
-            "N = {}: store {:.1} MB ({:.0} B/record); restart {:.2} s; RSS {:.1} MB ({:.0} B/record); catch-up {:.2} s, {:.1} MB of sync ({:.0}x the {:.1} kB compressed bitmap), new node RSS {:.1} MB",
+            "N = {}: store {:.1} MB ({:.0} B/record); restart {:.2} s; RSS {:.1} MB ({:.0} B/record); catch-up {:.2} s, {:.2} MB of sync ({:.2}x the {:.1} kB compressed bitmap plus the {:.1} kB tail), new node RSS {:.1} MB",
             r.records,
             r.store_bytes as f64 / 1e6,
             r.store_bytes as f64 / r.records as f64,
@@ -88,8 +93,9 @@ pub async fn scale(p: &Params, sizes: &[usize], pb: &ProgressBar) -> Result<Outc
             r.rss_per_record,
             r.catchup_secs,
             r.catchup_sync_bytes / 1e6,
-            r.catchup_sync_bytes / r.bitmap_gz_bytes.max(1) as f64,
+            r.catchup_sync_bytes / (r.bitmap_gz_bytes + r.tail_bytes).max(1) as f64,
             r.bitmap_gz_bytes as f64 / 1e3,
+            r.tail_bytes as f64 / 1e3,
             r.catchup_rss_bytes as f64 / 1e6,
         ));
     }
@@ -148,7 +154,7 @@ async fn one_size(bin: &Path, dir: &Path, n: usize) -> Result<ScaleRow> {
     std::fs::create_dir_all(&b_dir)?;
     let now = badgemesh_node::core::now();
     let t = Instant::now();
-    let (did, indices) = {
+    let (did, indices, tail_bytes) = {
         let a_dir = a_dir.clone();
         tokio::task::spawn_blocking(move || build(&a_dir, n, now))
             .await
@@ -205,16 +211,18 @@ async fn one_size(bin: &Path, dir: &Path, n: usize) -> Result<ScaleRow> {
         catchup_wire_bytes: metric(&metrics, "badgemesh_libp2p_bandwidth_bytes_total"),
         catchup_rss_bytes,
         bitmap_gz_bytes,
+        tail_bytes,
     })
 }
 
-/// Writes the issuer's genesis, `n` revocation updates and a head into a
-/// store in `dir`; returns the issuer's DID and the revoked indices.
+/// Writes the issuer's genesis, `n` revocation updates (with checkpoints)
+/// and a head into a store in `dir`; returns the issuer's DID, the revoked
+/// indices and the bytes of the updates after the last checkpoint.
 fn build(
     dir: &Path,
     n: usize,
     now: badgemesh_protocol::time::Timestamp,
-) -> Result<(String, Vec<u32>)> {
+) -> Result<(String, Vec<u32>, usize)> {
     let mut issuer = Issuer::new(11, now);
     let did = issuer.inner().id().to_did();
     // Followed, as the nodes will follow it: no per-issuer quota.
@@ -227,9 +235,13 @@ fn build(
         .unwrap_or(u32::MAX)
         .max(1);
     let mut indices = Vec::with_capacity(n);
-    let mut left = n;
-    while left > 0 {
-        let k = left.min(BUILD_BATCH);
+    let mut done = 0;
+    let mut tail_bytes = 0;
+    let id = issuer.inner().id();
+    while done < n {
+        // Batches end where the issuer's node signs a checkpoint.
+        let every = CHECKPOINT_EVERY as usize;
+        let k = (n - done).min(BUILD_BATCH).min(every - done % every);
         let batch: Vec<_> = (0..k)
             .map(|_| {
                 let i = rng.random_range(0..span);
@@ -237,11 +249,23 @@ fn build(
                 issuer.revoke(&[i])
             })
             .collect();
+        tail_bytes += batch.iter().map(|r| r.bytes().len()).sum::<usize>();
         ledger.ingest_batch(batch, now)?;
-        left -= k;
+        done += k;
+        if done % every == 0 {
+            // As the node does: its own state's revoked set, signed.
+            let parts = ledger.read(|r| {
+                r.issuer(&id)
+                    .map(|s| issuer.inner().checkpoint(s.revoked_set(), now))
+            });
+            if let Some(parts) = parts.transpose()? {
+                ledger.ingest_batch(parts, now)?;
+                tail_bytes = 0;
+            }
+        }
     }
     ledger.ingest_batch(vec![issuer.head()], now)?;
-    Ok((did, indices))
+    Ok((did, indices, tail_bytes))
 }
 
 /// A `badgemesh node run` child process.

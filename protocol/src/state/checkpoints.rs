@@ -37,10 +37,21 @@ pub(crate) const fn part_of(index: u32) -> u8 {
     (index >> CHECKPOINT_PART_SHIFT) as u8
 }
 
+/// A held part's place: its checkpoint, its number, and its id (two parts
+/// signed for one place are both held: they prove an equivocation, and
+/// each revokes what it names).
+type Slot = (CheckpointHeader, u8, RecordId);
+
+/// The first and last slot of `header`.
+fn slots_of(header: CheckpointHeader) -> std::ops::RangeInclusive<Slot> {
+    (header, 0, RecordId::from_digest([0; 32]))
+        ..=(header, u8::MAX, RecordId::from_digest([0xff; 32]))
+}
+
 /// Held checkpoint parts, by header and part number.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Checkpoints {
-    parts: OrdMap<(CheckpointHeader, u8), Arc<SignedRecord>>,
+    parts: OrdMap<Slot, Arc<SignedRecord>>,
     base: Option<Base>,
 }
 
@@ -68,33 +79,24 @@ impl Checkpoints {
     /// what a conflict with the base is proven against.
     pub(crate) fn base_part(&self, part: u8) -> Option<&Arc<SignedRecord>> {
         let header = self.base.as_ref()?.header;
-        self.parts.get(&(header, part)).or_else(|| {
-            self.parts
-                .range((header, 0)..=(header, u8::MAX))
-                .next()
-                .map(|(_, r)| r)
-        })
+        let mut all = self.parts.range(slots_of(header));
+        let first = all.clone().next().map(|(_, r)| r);
+        all.find(|((_, p, _), _)| *p == part)
+            .map(|(_, r)| r)
+            .or(first)
     }
 
-    /// Holds a part. Of two different parts in one slot (an equivocation,
-    /// proven elsewhere) the smaller id stays, whatever came first.
+    /// Holds a part.
     pub(crate) fn insert(&mut self, c: &RevocationCheckpoint, rec: Arc<SignedRecord>) {
-        let slot = (c.header(), c.part);
-        if self
-            .parts
-            .get(&slot)
-            .is_none_or(|held| rec.id() < held.id())
-        {
-            self.parts.insert(slot, rec);
-        }
+        self.parts.insert((c.header(), c.part, rec.id()), rec);
     }
 
     /// Whether every part `header` names is held.
     pub(crate) fn complete(&self, header: &CheckpointHeader) -> bool {
         let held = self
             .parts
-            .range((*header, 0)..=(*header, u8::MAX))
-            .fold(0u64, |m, ((_, p), _)| m | (1 << p));
+            .range(slots_of(*header))
+            .fold(0u64, |m, ((_, p, _), _)| m | (1 << p));
         held == header.parts
     }
 
@@ -115,7 +117,7 @@ impl Checkpoints {
             return None;
         }
         let mut set = RoaringBitmap::new();
-        for (_, r) in self.parts.range((header, 0)..=(header, u8::MAX)) {
+        for (_, r) in self.parts.range(slots_of(header)) {
             if let Some(s) = as_checkpoint(r).and_then(|c| c.set().ok()) {
                 set |= s;
             }
@@ -127,7 +129,7 @@ impl Checkpoints {
         let old: Vec<_> = self
             .parts
             .iter()
-            .filter(|((h, _), r)| h.seq < header.seq && !keep(&r.id()))
+            .filter(|((h, _, _), r)| h.seq < header.seq && !keep(&r.id()))
             .map(|(k, r)| (*k, r.clone()))
             .collect();
         for (k, _) in &old {
@@ -147,7 +149,7 @@ impl Checkpoints {
         set: &RoaringBitmap,
     ) -> Option<&Arc<SignedRecord>> {
         let own = c.header();
-        self.parts.iter().find_map(|((h, part), r)| {
+        self.parts.iter().find_map(|((h, part, _), r)| {
             if *h == own {
                 // The same part signed twice with other contents.
                 return (*part == c.part).then_some(r);
@@ -186,8 +188,8 @@ impl Checkpoints {
         id: RecordId,
         revoked: &[u32],
     ) -> Option<&Arc<SignedRecord>> {
-        let mut decoded: Option<(CheckpointHeader, u8, RoaringBitmap)> = None;
-        for ((h, _), r) in self.parts.iter() {
+        let mut decoded: Option<(RecordId, RoaringBitmap)> = None;
+        for ((h, _, _), r) in self.parts.iter() {
             if h.seq < seq {
                 continue;
             }
@@ -199,17 +201,19 @@ impl Checkpoints {
                 if h.parts & (1 << part) == 0 {
                     return Some(r);
                 }
-                let Some(holder) = self.parts.get(&(*h, part)) else {
-                    // Not held yet: checked when it arrives.
-                    continue;
-                };
-                let fresh = !matches!(&decoded, Some((dh, dp, _)) if dh == h && *dp == part);
-                if fresh {
-                    let set = as_checkpoint(holder).and_then(|c| c.set().ok())?;
-                    decoded = Some((*h, part, set));
-                }
-                if decoded.as_ref().is_some_and(|(_, _, s)| !s.contains(index)) {
-                    return Some(holder);
+                // Every part held for that place (two are an equivocation).
+                let holders = self
+                    .parts
+                    .range(slots_of(*h))
+                    .filter(|((_, p, _), _)| *p == part);
+                for (_, holder) in holders {
+                    if decoded.as_ref().is_none_or(|(id, _)| *id != holder.id()) {
+                        let set = as_checkpoint(holder).and_then(|c| c.set().ok())?;
+                        decoded = Some((holder.id(), set));
+                    }
+                    if decoded.as_ref().is_some_and(|(_, s)| !s.contains(index)) {
+                        return Some(holder);
+                    }
                 }
             }
         }
@@ -222,7 +226,7 @@ impl Checkpoints {
             return Some(b.header);
         }
         let part = part_of(index);
-        self.parts.iter().find_map(|((h, p), r)| {
+        self.parts.iter().find_map(|((h, p, _), r)| {
             (*p == part && as_checkpoint(r)?.set().ok()?.contains(index)).then_some(*h)
         })
     }
