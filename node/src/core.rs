@@ -64,13 +64,28 @@ impl Core {
 
     /// Ingests a record made here and, once it is durable, gossips it.
     pub async fn submit(&self, record: SignedRecord) -> Result<Ingested, StoreError> {
-        let bytes = record.bytes().to_vec();
-        let ingested = self.ingest(record).await?;
-        if ingested.outcome.is_stored()
-            && let Err(e) = self.client.publish(bytes).await
-        {
-            tracing::warn!("publish failed, sync will carry the record: {e}");
+        let mut all = self.submit_batch(vec![record]).await?;
+        Ok(all.pop().unwrap_or(Ingested {
+            outcome: badgemesh_protocol::state::Outcome::Duplicate,
+            stored: vec![],
+        }))
+    }
+
+    /// Ingests records made here in one commit and, once they are durable,
+    /// gossips those stored.
+    pub async fn submit_batch(
+        &self,
+        records: Vec<SignedRecord>,
+    ) -> Result<Vec<Ingested>, StoreError> {
+        let bytes: Vec<Vec<u8>> = records.iter().map(|r| r.bytes().to_vec()).collect();
+        let results = self.ingest_batch(records).await?;
+        for (bytes, ingested) in bytes.into_iter().zip(&results) {
+            if ingested.outcome.is_stored()
+                && let Err(e) = self.client.publish(bytes).await
+            {
+                tracing::warn!("publish failed, sync will carry the record: {e}");
+            }
         }
-        Ok(ingested)
+        Ok(results)
     }
 }

@@ -476,9 +476,7 @@ impl LocalIssuer {
             return Ok((seq, 0));
         };
         let count = parts.len();
-        for part in parts {
-            core.submit(part).await?;
-        }
+        core.submit_batch(parts).await?;
         Ok((seq, count))
     }
 
