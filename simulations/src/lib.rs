@@ -11,5 +11,6 @@ pub mod cluster;
 pub mod liar;
 pub mod measure;
 pub mod model;
+pub mod route;
 pub mod scale;
 pub mod scenarios;

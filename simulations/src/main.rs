@@ -43,6 +43,10 @@ enum Scenario {
     /// The bulk verification route (`POST /v1/verify/batch`) against the
     /// same work in process, in the same run (`--records` assertions).
     Batch,
+    /// `POST /v1/verify` for one native assertion and one OB 3.0 credential
+    /// under `wrk` (`--clients` connections, `--seconds` per run) against
+    /// the same check in process, per core the node used.
+    Route,
     /// Every attack of issue #13 at once against a fifth of the nodes while
     /// an honest issuer publishes, against a run without them.
     Attacks,
@@ -158,6 +162,10 @@ fn main() -> Result<()> {
             Scenario::Scale => badgemesh_simulations::scale::scale(&params, &args.sizes, &pb).await,
             Scenario::Batch => {
                 badgemesh_simulations::batch::batch(&params, args.records, &pb).await
+            }
+            Scenario::Route => {
+                badgemesh_simulations::route::route(&params, args.clients, args.seconds, &pb)
+                    .await
             }
             Scenario::Model => {
                 scenarios::model(&params, args.model_nodes, args.link_ms, &mut rng, &pb).await
