@@ -164,8 +164,7 @@ fn main() -> Result<()> {
                 badgemesh_simulations::batch::batch(&params, args.records, &pb).await
             }
             Scenario::Route => {
-                badgemesh_simulations::route::route(&params, args.clients, args.seconds, &pb)
-                    .await
+                badgemesh_simulations::route::route(&params, args.clients, args.seconds, &pb).await
             }
             Scenario::Model => {
                 scenarios::model(&params, args.model_nodes, args.link_ms, &mut rng, &pb).await
