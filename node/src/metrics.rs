@@ -26,6 +26,8 @@ pub struct Metrics {
     pub sync_records: Counter,
     /// Bytes of sync requests sent and responses received.
     pub sync_bytes: Counter,
+    /// Sync requests sent.
+    pub sync_requests: Counter,
     /// Verifications served.
     pub verify_count: Counter,
     /// Verification latency in seconds.
@@ -43,6 +45,7 @@ impl Default for Metrics {
         let sync_rounds = Counter::default();
         let sync_records = Counter::default();
         let sync_bytes = Counter::default();
+        let sync_requests = Counter::default();
         let verify_count = Counter::default();
         let verify_latency = Histogram::new(exponential_buckets(0.000_01, 4.0, 10));
         let peers = Gauge::default();
@@ -63,6 +66,7 @@ impl Default for Metrics {
             "Bytes of sync requests sent and responses received",
             sync_bytes.clone(),
         );
+        registry.register("sync_requests", "Sync requests sent", sync_requests.clone());
         registry.register("verify", "Verifications served", verify_count.clone());
         registry.register(
             "verify_seconds",
@@ -77,6 +81,7 @@ impl Default for Metrics {
             sync_rounds,
             sync_records,
             sync_bytes,
+            sync_requests,
             verify_count,
             verify_latency,
             peers,

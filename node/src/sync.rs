@@ -15,7 +15,7 @@
 //! and ends the round. Rounds with different peers run side by side (at most
 //! [`MAX_CONCURRENT_ROUNDS`]), so a slow or silent peer holds up only its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,7 +25,8 @@ use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::SignedRecord;
 use badgemesh_protocol::state::{Outcome, Rejection};
 use badgemesh_protocol::sync::{
-    KindCode, MAX_GET, SyncRequest, SyncResponse, Want, check_response, plan, sort_for_apply,
+    KindCode, MAX_GET, MAX_ISSUERS, SyncRequest, SyncResponse, Want, check_response, plan,
+    sort_for_apply,
 };
 use libp2p::PeerId;
 use tokio::sync::mpsc;
@@ -69,6 +70,7 @@ async fn ask(
     stats: &mut RoundStats,
 ) -> Result<SyncResponse, NetError> {
     stats.requests += 1;
+    core.metrics.sync_requests.inc();
     let sent = req.to_bytes().len() as u64;
     let response = core.client.request(peer, req.clone()).await?;
     let bytes = sent + response.to_bytes().len() as u64;
@@ -95,7 +97,16 @@ pub async fn round(core: &Core, peer: PeerId) -> Result<RoundStats, NetError> {
         else {
             return Err(NetError::Request("unexpected response to Summaries".into()));
         };
-        for remote in &summaries {
+        // Issuers this node does not know come whole, many per request.
+        let unknown: Vec<IssuerId> = core.ledger.read(|r| {
+            summaries
+                .iter()
+                .map(|s| s.issuer)
+                .filter(|i| r.issuer(i).is_none() && !r.is_over_quota(i))
+                .collect()
+        });
+        let whole = fetch_issuers(core, peer, &unknown, &mut stats).await?;
+        for remote in summaries.iter().filter(|s| !whole.contains(&s.issuer)) {
             let (local, over_quota, carried) = core.ledger.read(|r| {
                 (
                     r.issuer(&remote.issuer).map(|s| s.summary()),
@@ -176,6 +187,85 @@ async fn fetch(
     Ok(())
 }
 
+/// Fetches issuers this node does not know, whole, [`MAX_ISSUERS`] per
+/// request, and applies them; returns those that came whole (the others
+/// are synced kind by kind: one alone too large for a response).
+async fn fetch_issuers(
+    core: &Core,
+    peer: PeerId,
+    issuers: &[IssuerId],
+    stats: &mut RoundStats,
+) -> Result<HashSet<IssuerId>, NetError> {
+    let mut whole = HashSet::new();
+    let mut left = issuers;
+    while !left.is_empty() {
+        let asked = &left[..left.len().min(MAX_ISSUERS)];
+        let req = SyncRequest::Issuers {
+            issuers: asked.to_vec(),
+        };
+        let SyncResponse::IssuerRecords { records, complete } = ask(core, peer, req, stats).await?
+        else {
+            return Err(NetError::Request("unexpected response to Issuers".into()));
+        };
+        let complete = usize::try_from(complete).unwrap_or(0).min(asked.len());
+        stats.received += records.len() as u64;
+        let wanted: HashSet<IssuerId> = asked.iter().copied().collect();
+        let decoded = tokio::task::spawn_blocking(move || {
+            // Signatures checked in batches, as at start-up.
+            let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+            SignedRecord::decode_many(&refs, MAX_ENVELOPE_BYTES)
+                .into_iter()
+                .map(|r| {
+                    r.map_err(|e| format!("an invalid record: {e}"))
+                        .and_then(|r| {
+                            if wanted.contains(&r.record().issuer()) {
+                                Ok(r)
+                            } else {
+                                Err("a record of an issuer not asked for".into())
+                            }
+                        })
+                })
+                .collect::<Result<Vec<_>, String>>()
+        })
+        .await
+        .map_err(|e| NetError::Request(format!("decoding task failed: {e}")))?;
+        let mut decoded = match decoded {
+            Ok(d) => d,
+            Err(why) => return Err(blame(core, peer, Offence::InvalidRecord, &why).await),
+        };
+        sort_for_apply(&mut decoded);
+        apply_fetched(core, peer, decoded, stats).await?;
+        whole.extend(asked[..complete].iter().copied());
+        // The first issuer alone did not fit: it goes kind by kind.
+        left = &left[complete.max(1)..];
+    }
+    Ok(whole)
+}
+
+/// Applies fetched records in one commit; a record no honest node stores
+/// costs the peer and ends the round.
+async fn apply_fetched(
+    core: &Core,
+    peer: PeerId,
+    records: Vec<SignedRecord>,
+    stats: &mut RoundStats,
+) -> Result<(), NetError> {
+    match core.ingest_batch(records).await {
+        Ok(all) => {
+            stats.stored += all.iter().map(|i| i.stored.len() as u64).sum::<u64>();
+            if let Some(r) = all.iter().find_map(|i| match &i.outcome {
+                Outcome::Rejected(r) if forged(r) => Some(r),
+                _ => None,
+            }) {
+                let why = format!("a record no honest node stores: {r}");
+                return Err(blame(core, peer, Offence::InvalidRecord, &why).await);
+            }
+        }
+        Err(e) => log_store_failure(&e),
+    }
+    Ok(())
+}
+
 /// Fetches and applies one batch. The ids were checked against the request;
 /// here each record must also verify and belong to the issuer and kind asked.
 async fn get(
@@ -208,20 +298,7 @@ async fn get(
         }
     }
     sort_for_apply(&mut decoded);
-    match core.ingest_batch(decoded).await {
-        Ok(all) => {
-            stats.stored += all.iter().map(|i| i.stored.len() as u64).sum::<u64>();
-            if let Some(r) = all.iter().find_map(|i| match &i.outcome {
-                Outcome::Rejected(r) if forged(r) => Some(r),
-                _ => None,
-            }) {
-                let why = format!("a record no honest node stores: {r}");
-                return Err(blame(core, peer, Offence::InvalidRecord, &why).await);
-            }
-        }
-        Err(e) => log_store_failure(&e),
-    }
-    Ok(())
+    apply_fetched(core, peer, decoded, stats).await
 }
 
 /// Whether a rejection means the record could never have been accepted by

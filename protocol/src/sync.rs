@@ -18,6 +18,8 @@ use minicbor::{Decode, Encode};
 use crate::envelope::RecordKind;
 use crate::id::RecordId;
 use crate::keys::IssuerId;
+use std::sync::Arc;
+
 use crate::record::SignedRecord;
 use crate::state::{IssuerSummary, Registry};
 
@@ -31,6 +33,8 @@ pub const MAX_SUMMARIES: usize = 512;
 pub const MAX_IDS: usize = 1024;
 /// Most ids asked for in one `Get`.
 pub const MAX_GET: usize = 128;
+/// Most issuers asked for in one `Issuers` request.
+pub const MAX_ISSUERS: usize = 64;
 
 /// A sync request.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
@@ -76,6 +80,17 @@ pub enum SyncRequest {
     /// what a partition kept apart hop by hop, by sync, without gossip floods.
     #[n(3)]
     Nudge,
+    /// Every record held of issuers the asker does not know at all, whole
+    /// issuers at a time: what a new node needs, in one request per
+    /// [`MAX_ISSUERS`] issuers instead of an `Ids` and a `Get` for each kind
+    /// of each issuer (with thousands of issuers, the per-peer request rate
+    /// made that take minutes).
+    #[n(4)]
+    Issuers {
+        /// At most [`MAX_ISSUERS`] issuers.
+        #[n(0)]
+        issuers: Vec<IssuerId>,
+    },
 }
 
 /// A sync response.
@@ -107,6 +122,20 @@ pub enum SyncResponse {
         /// The envelopes.
         #[cbor(n(0), with = "envelopes")]
         records: Vec<Vec<u8>>,
+    },
+    /// Records of the issuers asked, in request order, each issuer's in
+    /// apply order, as many whole issuers as fit in a response.
+    #[n(4)]
+    IssuerRecords {
+        /// The envelopes.
+        #[cbor(n(0), with = "envelopes")]
+        records: Vec<Vec<u8>>,
+        /// How many of the issuers asked, from the first, are whole in
+        /// `records` (an issuer this node does not know counts, with no
+        /// records). When the first alone does not fit, this is 0 and
+        /// `records` holds as much of it as fits: sync it kind by kind.
+        #[n(1)]
+        complete: u32,
     },
     /// The request could not be served.
     #[n(3)]
@@ -257,6 +286,7 @@ pub fn respond(registry: &Registry, request: &SyncRequest) -> SyncResponse {
             ids: vec![],
             more: false,
         },
+        SyncRequest::Issuers { issuers } => respond_issuers(registry, issuers),
         SyncRequest::Get { issuer, kind, ids } => {
             let Some(kind) = kind.kind() else {
                 return SyncResponse::Error {
@@ -282,6 +312,50 @@ pub fn respond(registry: &Registry, request: &SyncRequest) -> SyncResponse {
             SyncResponse::Records { records }
         }
     }
+}
+
+/// Whole issuers, as many as fit in a response. The work is bounded by the
+/// response: records are counted as they are added, and the answer stops at
+/// the first issuer that does not fit.
+fn respond_issuers(registry: &Registry, issuers: &[IssuerId]) -> SyncResponse {
+    if issuers.len() > MAX_ISSUERS {
+        return SyncResponse::Error {
+            message: format!("at most {MAX_ISSUERS} issuers per request"),
+        };
+    }
+    let limit = MAX_RESPONSE_BYTES - 1024;
+    let mut records = Vec::new();
+    let mut size = 0;
+    let mut complete = 0u32;
+    for id in issuers {
+        let Some(state) = registry.issuer(id) else {
+            complete += 1;
+            continue;
+        };
+        let badges = state
+            .badge_classes()
+            .iter()
+            .filter_map(|b| registry.record(id, RecordKind::BadgeClass, b));
+        let mut mine: Vec<Arc<SignedRecord>> = Vec::new();
+        let mut fits = true;
+        for r in state.records().cloned().chain(badges) {
+            size += r.bytes().len() + 8;
+            if size > limit {
+                fits = false;
+                break;
+            }
+            mine.push(r);
+        }
+        if !fits {
+            if complete == 0 {
+                records.extend(mine.iter().map(|r| r.bytes().to_vec()));
+            }
+            break;
+        }
+        records.extend(mine.iter().map(|r| r.bytes().to_vec()));
+        complete += 1;
+    }
+    SyncResponse::IssuerRecords { records, complete }
 }
 
 /// One step of a sync plan: list the ids of `kind` from `from_seq` and fetch
@@ -496,6 +570,81 @@ mod tests {
         assert_eq!(old.fingerprint(), source.fingerprint());
         assert_eq!(sync_into(&mut old, &source), 0);
         assert_eq!(sync_into(&mut fresh, &old), 0);
+    }
+
+    #[test]
+    fn issuers_come_whole_many_per_request_and_a_large_one_alone_in_part() {
+        // Followed, so that no quota keeps it small.
+        let mut big = Issuer::new(7777, T0);
+        let mut policy = crate::state::Policy::default();
+        policy.follow.insert(big.inner().id());
+        let mut source = Registry::with_policy(policy);
+        let mut ids = Vec::new();
+        for n in 0..MAX_ISSUERS as u64 {
+            let mut i = Issuer::new(300 + n, T0);
+            for r in i.genesis() {
+                source.apply(r, T0);
+            }
+            source.apply(i.revoke(&[1, 2]), T0);
+            let (b, _) = i.badge_class("Whole");
+            source.apply(b, T0);
+            ids.push(i.inner().id());
+        }
+        let mut unknown = Issuer::new(999, T0);
+        ids.push(unknown.inner().id());
+        let req = SyncRequest::Issuers {
+            issuers: ids.clone(),
+        };
+        let SyncResponse::Error { .. } = respond(&source, &req) else {
+            panic!("more than MAX_ISSUERS is refused")
+        };
+        // The unknown issuer first: it counts as whole, with nothing.
+        ids.rotate_right(1);
+        ids.truncate(MAX_ISSUERS);
+        let req = SyncRequest::Issuers {
+            issuers: ids.clone(),
+        };
+        let resp = respond(&source, &req);
+        check::check_response(&req, &resp).expect("an honest answer");
+        let SyncResponse::IssuerRecords { records, complete } = resp else {
+            panic!("records")
+        };
+        assert_eq!(complete as usize, MAX_ISSUERS);
+        // Genesis (3), an update and a badge class for each known issuer.
+        assert_eq!(records.len(), 5 * (MAX_ISSUERS - 1));
+        let mut fresh = Registry::new();
+        let mut recs: Vec<_> = records
+            .iter()
+            .map(|b| SignedRecord::decode(b, crate::limits::MAX_ENVELOPE_BYTES).expect("valid"))
+            .collect();
+        sort_for_apply(&mut recs);
+        for r in recs {
+            assert!(fresh.apply(r, T0).outcome.is_stored());
+        }
+        let (got, want) = (fresh.fingerprint(), source.fingerprint());
+        assert_eq!(got.len(), MAX_ISSUERS - 1);
+        let differ = got.iter().filter(|(id, f)| want.get(id) != Some(f)).count();
+        assert_eq!(differ, 0, "issuers whose state differs from the source's");
+
+        // An issuer too large for one response comes in part, and no other.
+        for r in big.genesis() {
+            source.apply(r, T0);
+        }
+        // About 5 MB of updates, more than a response holds.
+        for n in 0..20_000 {
+            source.apply(big.revoke(&[n]), T0);
+        }
+        let req = SyncRequest::Issuers {
+            issuers: vec![big.inner().id(), ids[1]],
+        };
+        let resp = respond(&source, &req);
+        check::check_response(&req, &resp).expect("an honest answer");
+        let SyncResponse::IssuerRecords { records, complete } = resp else {
+            panic!("records")
+        };
+        assert_eq!(complete, 0);
+        assert!(!records.is_empty() && records.len() < 20_000);
+        let _ = unknown.head();
     }
 
     #[test]

@@ -182,6 +182,37 @@ async fn a_node_that_missed_a_thousand_updates_starts_from_the_checkpoint() {
     assert_eq!(entry.map(|e| e.seq), Some(1000));
 }
 
+/// Issuers a node does not know come whole, 64 to a request: a new node
+/// learns 300 issuers in a few requests, where an `Ids` and a `Get` for
+/// each kind of each issuer took thousands (and, at the per-peer rate
+/// limit, minutes for ten thousand issuers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_node_learns_hundreds_of_issuers_in_a_few_requests() {
+    let a = TestNode::start(vec![]).await;
+    let now = badgemesh_tests::now();
+    let mut records = Vec::new();
+    for n in 0..300 {
+        let mut i = Issuer::new(5_000 + n, now);
+        records.extend(i.genesis());
+        records.push(i.revoke(&[1, 2]));
+    }
+    a.node()
+        .core()
+        .ledger
+        .ingest_batch(records, now)
+        .expect("ingest");
+    let late = TestNode::start(a.addrs()).await;
+    let all_there = || async {
+        late.node()
+            .core()
+            .ledger
+            .read(|r| r.issuer_count() == 300 && r.issuers().all(|s| s.freshness().seq == 1))
+    };
+    wait_until("300 issuers synced", Duration::from_secs(60), all_there).await;
+    let requests = late.node().core().metrics.sync_requests.get();
+    assert!(requests < 40, "{requests} sync requests for 300 issuers");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn equivocation_on_two_nodes_is_proved_everywhere_after_they_connect() {
     let x = TestNode::start(vec![]).await;

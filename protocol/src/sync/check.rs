@@ -45,6 +45,14 @@ pub enum Violation {
         /// Records received.
         got: usize,
     },
+    /// More issuers said complete than were asked for.
+    #[error("{complete} issuers complete of {asked} asked")]
+    TooManyIssuers {
+        /// Issuers asked for.
+        asked: usize,
+        /// Issuers said complete.
+        complete: u32,
+    },
     /// A record that is not an envelope.
     #[error("a record that is not an envelope")]
     NotAnEnvelope,
@@ -59,6 +67,7 @@ fn request_kind(r: &SyncRequest) -> &'static str {
         SyncRequest::Ids { .. } => "ids",
         SyncRequest::Get { .. } => "get",
         SyncRequest::Nudge => "nudge",
+        SyncRequest::Issuers { .. } => "issuers",
     }
 }
 
@@ -67,6 +76,7 @@ fn response_kind(r: &SyncResponse) -> &'static str {
         SyncResponse::Summaries { .. } => "summaries",
         SyncResponse::Ids { .. } => "ids",
         SyncResponse::Records { .. } => "records",
+        SyncResponse::IssuerRecords { .. } => "issuer records",
         SyncResponse::Error { .. } => "error",
     }
 }
@@ -124,6 +134,26 @@ pub fn check_response(request: &SyncRequest, response: &SyncResponse) -> Result<
                     } else {
                         Violation::Unasked
                     });
+                }
+            }
+            Ok(())
+        }
+        (SyncRequest::Issuers { issuers }, SyncResponse::IssuerRecords { records, complete }) => {
+            if usize::try_from(*complete).map_or(true, |c| c > issuers.len()) {
+                return Err(Violation::TooManyIssuers {
+                    asked: issuers.len(),
+                    complete: *complete,
+                });
+            }
+            // Which issuer each record belongs to is checked once it is
+            // decoded (its signature checked with the others, in a batch).
+            let mut seen = HashSet::with_capacity(records.len());
+            for bytes in records {
+                let id = Envelope::decode(bytes, MAX_ENVELOPE_BYTES)
+                    .map_err(|_| Violation::NotAnEnvelope)?
+                    .id();
+                if !seen.insert(id) {
+                    return Err(Violation::Repeated);
                 }
             }
             Ok(())
