@@ -95,6 +95,9 @@ struct Args {
     /// Scale: store sizes in records (comma separated).
     #[arg(long, value_delimiter = ',', default_values_t = [1_000usize, 10_000, 100_000])]
     sizes: Vec<usize>,
+    /// Scale: issuers in each store (one with the updates, the others small).
+    #[arg(long, default_value_t = 1)]
+    issuers: usize,
     /// Attacks: which (comma separated; default all).
     #[arg(long, value_enum, value_delimiter = ',')]
     attack: Vec<badgemesh_simulations::attacks::Attack>,
@@ -159,7 +162,9 @@ fn main() -> Result<()> {
                 attacks(&params, &which, &mut rng, &pb).await
             }
             Scenario::Load => scenarios::load(&params, args.clients, args.seconds, &pb).await,
-            Scenario::Scale => badgemesh_simulations::scale::scale(&params, &args.sizes, &pb).await,
+            Scenario::Scale => {
+                badgemesh_simulations::scale::scale(&params, &args.sizes, args.issuers, &pb).await
+            }
             Scenario::Batch => {
                 badgemesh_simulations::batch::batch(&params, args.records, &pb).await
             }

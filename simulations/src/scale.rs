@@ -24,6 +24,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use badgemesh_node::datadir::{NodeInfo, STORE_FILE};
 use badgemesh_node::issuer::CHECKPOINT_EVERY;
 use badgemesh_node::ledger::Ledger;
+use badgemesh_protocol::state::Policy;
 use badgemesh_protocol::testkit::Issuer;
 use indicatif::ProgressBar;
 use rand::{Rng, SeedableRng};
@@ -40,6 +41,9 @@ const DEADLINE: Duration = Duration::from_secs(1_800);
 pub struct ScaleRow {
     /// Revocation updates in the store.
     pub records: usize,
+    /// Issuers in the store: the one with the updates, and others with a
+    /// profile and one update each.
+    pub issuers: usize,
     /// Seconds to sign and store them (this harness).
     pub build_secs: f64,
     /// The store file, bytes.
@@ -65,20 +69,26 @@ pub struct ScaleRow {
     pub tail_bytes: usize,
 }
 
-/// Runs every size in turn.
-pub async fn scale(p: &Params, sizes: &[usize], pb: &ProgressBar) -> Result<Outcome> {
+/// Runs every size in turn, each with `issuers` issuers in all.
+pub async fn scale(
+    p: &Params,
+    sizes: &[usize],
+    issuers: usize,
+    pb: &ProgressBar,
+) -> Result<Outcome> {
+    let issuers = issuers.max(1);
     let bin = node_binary()?;
     pb.set_length(sizes.len() as u64);
     let mut rows = Vec::new();
     for &n in sizes {
         let dir = p.base.join(format!("scale-{n}"));
-        let row = one_size(&bin, &dir, n).await;
+        let row = one_size(&bin, &dir, n, issuers).await;
         let _ = std::fs::remove_dir_all(&dir);
         rows.push(row?);
         pb.inc(1);
     }
     let mut notes = vec![format!(
-        "one issuer, N revocation updates (one index each, from 10 N) and a checkpoint every {CHECKPOINT_EVERY} updates, as the issuer's node signs them; child processes of `{}`; {} cores.",
+        "{issuers} issuer(s): one with N revocation updates (one index each, from 10 N) and a checkpoint every {CHECKPOINT_EVERY} updates, as the issuer's node signs them, the others with a profile and one update each; child processes of `{}`; {} cores.",
         bin.display(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     )];
@@ -148,15 +158,20 @@ fn node_binary() -> Result<PathBuf> {
     Ok(bin)
 }
 
-async fn one_size(bin: &Path, dir: &Path, n: usize) -> Result<ScaleRow> {
+async fn one_size(bin: &Path, dir: &Path, n: usize, issuers: usize) -> Result<ScaleRow> {
     let (a_dir, b_dir) = (dir.join("a"), dir.join("b"));
     std::fs::create_dir_all(&a_dir)?;
     std::fs::create_dir_all(&b_dir)?;
+    // Room for every issuer on both nodes (they follow only the first).
+    let config = format!("max_issuers = {}\n", issuers.max(Policy::DEFAULT_MAX_ISSUERS) + 1);
+    for d in [&a_dir, &b_dir] {
+        std::fs::write(d.join(badgemesh_node::datadir::CONFIG_FILE), &config)?;
+    }
     let now = badgemesh_node::core::now();
     let t = Instant::now();
     let (did, indices, tail_bytes) = {
         let a_dir = a_dir.clone();
-        tokio::task::spawn_blocking(move || build(&a_dir, n, now))
+        tokio::task::spawn_blocking(move || build(&a_dir, n, issuers, now))
             .await
             .map_err(|e| anyhow!("build: {e}"))??
     };
@@ -180,17 +195,24 @@ async fn one_size(bin: &Path, dir: &Path, n: usize) -> Result<ScaleRow> {
     let mut b = ChildNode::start(bin, &b_dir, &did, Some(&bootstrap))?;
     let b_info = b.wait_healthy().await?;
     let seq_url = format!("{}/v1/issuers/{did}", b_info.api);
+    let node_url = format!("{}/v1/node", b_info.api);
     let deadline = Instant::now() + DEADLINE;
     loop {
         let seq = get_json(&seq_url)
             .await
             .ok()
             .and_then(|v| v["freshness"]["seq"].as_u64());
-        if seq == Some(n as u64) {
+        let known = get_json(&node_url)
+            .await
+            .ok()
+            .and_then(|v| v["issuers"].as_u64());
+        if seq == Some(n as u64) && known == Some(issuers as u64) {
             break;
         }
         if Instant::now() > deadline {
-            bail!("node B did not catch up with {n} updates in time (at {seq:?})");
+            bail!(
+                "node B did not catch up with {n} updates and {issuers} issuers in time (at {seq:?}, {known:?})"
+            );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -201,6 +223,7 @@ async fn one_size(bin: &Path, dir: &Path, n: usize) -> Result<ScaleRow> {
     b.stop();
     Ok(ScaleRow {
         records: n,
+        issuers,
         build_secs,
         store_bytes,
         restart_secs,
@@ -221,13 +244,15 @@ async fn one_size(bin: &Path, dir: &Path, n: usize) -> Result<ScaleRow> {
 fn build(
     dir: &Path,
     n: usize,
+    issuers: usize,
     now: badgemesh_protocol::time::Timestamp,
 ) -> Result<(String, Vec<u32>, usize)> {
     let mut issuer = Issuer::new(11, now);
     let did = issuer.inner().id().to_did();
     // Followed, as the nodes will follow it: no per-issuer quota.
-    let mut policy = badgemesh_protocol::state::Policy::default();
+    let mut policy = Policy::default();
     policy.follow.insert(issuer.inner().id());
+    policy.max_issuers = issuers.max(Policy::DEFAULT_MAX_ISSUERS) + 1;
     let ledger = Ledger::open_with(&dir.join(STORE_FILE), now, policy)?;
     ledger.ingest_batch(issuer.genesis(), now)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
@@ -265,6 +290,16 @@ fn build(
         }
     }
     ledger.ingest_batch(vec![issuer.head()], now)?;
+    let mut others = Vec::new();
+    for k in 1..issuers {
+        let mut other = Issuer::new(1_000_000 + k as u64, now);
+        others.extend(other.genesis());
+        others.push(other.revoke(&[0]));
+        if others.len() >= BUILD_BATCH {
+            ledger.ingest_batch(std::mem::take(&mut others), now)?;
+        }
+    }
+    ledger.ingest_batch(others, now)?;
     Ok((did, indices, tail_bytes))
 }
 
