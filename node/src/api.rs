@@ -253,9 +253,6 @@ async fn verify_handler(
     } else {
         None
     };
-    // A native record is verified where the request runs (within the same
-    // bound): its cost is a signature, less than the hop to a worker thread.
-    let native = badgemesh_bake::sniff(&body) == badgemesh_bake::Format::Native;
     let (held, core, trust) = (s.held.clone(), s.core.clone(), s.trust.clone());
     let run = move |cancel: &std::sync::atomic::AtomicBool| {
         let opts = crate::verdict::formats::Options {
@@ -278,11 +275,7 @@ async fn verify_handler(
     // from gossip and sync, so the pool (one worker less than the cores by
     // default) is the one place verification spends CPU. It reads a
     // snapshot and holds no lock.
-    let result = if native && fetched.is_none() {
-        s.verify_pool.run_inline(run).await?
-    } else {
-        s.verify_pool.run(run).await?
-    };
+    let result = s.verify_pool.run(run).await?;
     s.core.metrics.verify_count.inc();
     s.core
         .metrics

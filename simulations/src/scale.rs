@@ -163,7 +163,10 @@ async fn one_size(bin: &Path, dir: &Path, n: usize, issuers: usize) -> Result<Sc
     std::fs::create_dir_all(&a_dir)?;
     std::fs::create_dir_all(&b_dir)?;
     // Room for every issuer on both nodes (they follow only the first).
-    let config = format!("max_issuers = {}\n", issuers.max(Policy::DEFAULT_MAX_ISSUERS) + 1);
+    let config = format!(
+        "max_issuers = {}\n",
+        issuers.max(Policy::DEFAULT_MAX_ISSUERS) + 1
+    );
     for d in [&a_dir, &b_dir] {
         std::fs::write(d.join(badgemesh_node::datadir::CONFIG_FILE), &config)?;
     }

@@ -2,10 +2,12 @@
 //!
 //! `POST /v1/verify` of an OB 3.0 credential or a baked image may cost tens
 //! of milliseconds of CPU (JSON-LD, RDFC-1.0, RSA), and any web page can make
-//! a browser send one. So at most `workers` verifications run at once (each
-//! on a blocking thread, holding a worker permit until its work has really
-//! ended) and at most `queue` more wait for a worker; a request beyond that
-//! is refused at once with 503 `verify_busy` instead of piling up threads.
+//! a browser send one. So at most `workers` verifications run at once (on
+//! as many long-lived threads of their own, apart from the async runtime
+//! that carries gossip and sync) and at most `queue` more wait for a
+//! worker (each holds its admission until its work has really ended); a
+//! request beyond that is refused at once with 503 `verify_busy` instead of
+//! piling up threads.
 //!
 //! A request that is abandoned (its client went away, or the 30 s request
 //! timeout fired) drops its handler future; a guard then sets the work's
@@ -13,10 +15,10 @@
 //! proofs, so the work stops too instead of burning a core for nobody.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use axum::http::StatusCode;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use super::ApiError;
 use crate::verdict::formats::FormatError;
@@ -32,14 +34,38 @@ pub struct VerifyPool {
 
 #[derive(Debug)]
 struct Inner {
-    /// One permit per running verification.
-    workers: Arc<Semaphore>,
+    /// Jobs for the worker threads; dropping it ends them.
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
     /// One permit per admitted request (running or waiting).
     admitted: Arc<Semaphore>,
     /// Workers plus queue: the admitted semaphore's size.
     capacity: usize,
+    shared: Arc<Shared>,
+}
+
+/// What the worker threads share with the pool.
+#[derive(Debug)]
+struct Shared {
     stats: PoolStats,
     gate: Gate,
+}
+
+/// One verification for a worker: the work, its cancellation flag, where
+/// the answer goes, and the admission permit it holds until it has ended.
+struct Job {
+    work: Box<dyn FnOnce(&AtomicBool) -> Verification + Send>,
+    flag: Arc<AtomicBool>,
+    answer: oneshot::Sender<Verification>,
+    _admitted: OwnedSemaphorePermit,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The workers end once the queue is empty and closed.
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.take();
+        }
+    }
 }
 
 /// What the pool has done, for metrics and tests.
@@ -116,27 +142,45 @@ impl VerifyPool {
     /// most `queue` more waiting.
     pub fn new(workers: usize, queue: usize) -> Self {
         let workers = workers.max(1);
+        let shared = Arc::new(Shared {
+            stats: PoolStats::default(),
+            gate: Gate {
+                open: Mutex::new(true),
+                changed: Condvar::new(),
+                waiting: AtomicU64::new(0),
+            },
+        });
+        // Long-lived threads that take jobs as they come: under a steady
+        // load the next job is already queued when one ends, so a worker
+        // never sleeps and nobody has to wake it (with a blocking task per
+        // job, two thread wake-ups cost more than a native check).
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for n in 0..workers {
+            let (rx, shared) = (Arc::clone(&rx), Arc::clone(&shared));
+            let spawned = std::thread::Builder::new()
+                .name(format!("verify-{n}"))
+                .spawn(move || work_loop(&rx, &shared));
+            if let Err(e) = spawned {
+                tracing::error!("cannot start verification worker {n}: {e}");
+            }
+        }
         VerifyPool {
             inner: Arc::new(Inner {
-                workers: Arc::new(Semaphore::new(workers)),
+                jobs: Mutex::new(Some(tx)),
                 admitted: Arc::new(Semaphore::new(workers.saturating_add(queue))),
                 capacity: workers.saturating_add(queue),
-                stats: PoolStats::default(),
-                gate: Gate {
-                    open: Mutex::new(true),
-                    changed: Condvar::new(),
-                    waiting: AtomicU64::new(0),
-                },
+                shared,
             }),
         }
     }
 
     /// What the pool has done so far.
     pub fn stats(&self) -> &PoolStats {
-        &self.inner.stats
+        &self.inner.shared.stats
     }
 
-    /// Runs `work` on a blocking thread once a worker is free, passing it the
+    /// Runs `work` on a worker thread once one is free, passing it the
     /// cancellation flag, which is set if this future is dropped before the
     /// work answers. `Busy` at once when the queue is full.
     pub async fn run<F>(&self, work: F) -> Result<Verification, PoolError>
@@ -145,67 +189,37 @@ impl VerifyPool {
     {
         let inner = &self.inner;
         let Ok(admitted) = Arc::clone(&inner.admitted).try_acquire_owned() else {
-            inner.stats.refused.fetch_add(1, Ordering::Relaxed);
+            inner.shared.stats.refused.fetch_add(1, Ordering::Relaxed);
             return Err(PoolError::Busy);
         };
         let flag = Arc::new(AtomicBool::new(false));
         let guard = Abandon {
             flag: Arc::clone(&flag),
-            stats: &inner.stats,
+            stats: &inner.shared.stats,
             armed: true,
         };
-        // Waiting for a worker is cancel-safe: a dropped wait frees the
-        // queue slot and takes no worker.
-        let worker = Arc::clone(&inner.workers)
-            .acquire_owned()
+        let (answer, answered) = oneshot::channel();
+        let job = Job {
+            work: Box::new(work),
+            flag,
+            answer,
+            // Held until the work has really ended, even if the request was
+            // abandoned meanwhile: the pool bounds CPU, not requests.
+            _admitted: admitted,
+        };
+        let sent = inner
+            .jobs
+            .lock()
+            .ok()
+            .and_then(|jobs| jobs.as_ref().map(|tx| tx.send(job).is_ok()));
+        if sent != Some(true) {
+            return Err(PoolError::Failed("the verification workers stopped".into()));
+        }
+        let out = answered
             .await
-            .map_err(|e| PoolError::Failed(e.to_string()))?;
-        let pool = self.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            // Both permits live until the work has really ended, even if the
-            // request was abandoned meanwhile: the pool bounds CPU, not
-            // requests.
-            let _permits = (admitted, worker);
-            pool.inner.gate.pass();
-            let out = work(&flag);
-            let counter = if matches!(out, Err(FormatError::Cancelled)) {
-                &pool.inner.stats.stopped
-            } else {
-                &pool.inner.stats.completed
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            out
-        });
-        let out = task.await.map_err(|e| PoolError::Failed(e.to_string()));
+            .map_err(|_| PoolError::Failed("a verification worker failed".into()));
         guard.disarm();
         out
-    }
-
-    /// Runs `work` on the calling task's thread once a worker is free: for
-    /// work bounded to microseconds (a native record: one envelope of at
-    /// most 48 KiB, one signature, lookups), where handing it to a blocking
-    /// thread and back costs more than the work itself (two thread
-    /// wake-ups, measured at about two thirds of the route's time). The
-    /// same admission and worker permits as [`VerifyPool::run`], so no more
-    /// than `workers` verifications run at once whichever way they run;
-    /// nothing to cancel, and the test gate does not apply.
-    pub async fn run_inline<F>(&self, work: F) -> Result<Verification, PoolError>
-    where
-        F: FnOnce(&AtomicBool) -> Verification,
-    {
-        let inner = &self.inner;
-        let Ok(_admitted) = inner.admitted.try_acquire() else {
-            inner.stats.refused.fetch_add(1, Ordering::Relaxed);
-            return Err(PoolError::Busy);
-        };
-        let _worker = inner
-            .workers
-            .acquire()
-            .await
-            .map_err(|e| PoolError::Failed(e.to_string()))?;
-        let out = work(&AtomicBool::new(false));
-        inner.stats.completed.fetch_add(1, Ordering::Relaxed);
-        Ok(out)
     }
 
     /// Requests admitted and not finished: running, or waiting for a worker.
@@ -217,7 +231,7 @@ impl VerifyPool {
     /// its work. Not for production use.
     #[doc(hidden)]
     pub fn set_gate_open(&self, open: bool) {
-        let gate = &self.inner.gate;
+        let gate = &self.inner.shared.gate;
         if let Ok(mut o) = gate.open.lock() {
             *o = open;
         }
@@ -227,7 +241,38 @@ impl VerifyPool {
     /// Test hook: verifications waiting at the closed gate.
     #[doc(hidden)]
     pub fn waiting_at_gate(&self) -> u64 {
-        self.inner.gate.waiting.load(Ordering::Relaxed)
+        self.inner.shared.gate.waiting.load(Ordering::Relaxed)
+    }
+}
+
+/// A worker: takes jobs until the pool is gone. A job that panics is
+/// answered with a failure (its sender dropped), and the worker goes on.
+fn work_loop(jobs: &Mutex<mpsc::Receiver<Job>>, shared: &Shared) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        let Job {
+            work,
+            flag,
+            answer,
+            _admitted,
+        } = job;
+        shared.gate.pass();
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&flag)));
+        let Ok(out) = out else {
+            continue;
+        };
+        let counter = if matches!(out, Err(FormatError::Cancelled)) {
+            &shared.stats.stopped
+        } else {
+            &shared.stats.completed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        // Nobody waiting (abandoned) is fine.
+        let _ = answer.send(out);
     }
 }
 
