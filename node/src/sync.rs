@@ -216,22 +216,24 @@ async fn fetch_issuers(
             SignedRecord::decode_many(&refs, MAX_ENVELOPE_BYTES)
                 .into_iter()
                 .map(|r| {
-                    r.map_err(|e| format!("an invalid record: {e}"))
-                        .and_then(|r| {
-                            if wanted.contains(&r.record().issuer()) {
-                                Ok(r)
-                            } else {
-                                Err("a record of an issuer not asked for".into())
-                            }
-                        })
+                    let r =
+                        r.map_err(|e| (Offence::InvalidRecord, format!("an invalid record: {e}")))?;
+                    if wanted.contains(&r.record().issuer()) {
+                        Ok(r)
+                    } else {
+                        Err((
+                            Offence::BadSync,
+                            "a record of an issuer not asked for".into(),
+                        ))
+                    }
                 })
-                .collect::<Result<Vec<_>, String>>()
+                .collect::<Result<Vec<_>, (Offence, String)>>()
         })
         .await
         .map_err(|e| NetError::Request(format!("decoding task failed: {e}")))?;
         let mut decoded = match decoded {
             Ok(d) => d,
-            Err(why) => return Err(blame(core, peer, Offence::InvalidRecord, &why).await),
+            Err((offence, why)) => return Err(blame(core, peer, offence, &why).await),
         };
         sort_for_apply(&mut decoded);
         apply_fetched(core, peer, decoded, stats).await?;

@@ -12,7 +12,7 @@ use badgemesh_node::network::SYNC_PROTOCOL;
 use badgemesh_protocol::envelope::RecordKind;
 use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::sync::{
-    KindCode, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, SyncRequest, respond,
+    KindCode, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, SyncRequest, SyncResponse, respond,
 };
 use badgemesh_protocol::testkit::Issuer;
 use badgemesh_protocol::time::Timestamp;
@@ -29,7 +29,8 @@ pub enum Lie {
     /// More bytes than any response may have.
     Oversized,
     /// Honest summaries and ids of an issuer it holds, then, asked for
-    /// records, records of another issuer.
+    /// records, records of another issuer (asked for whole issuers, those
+    /// and one more).
     Unasked,
     /// Keeps every request open and never answers.
     Silent,
@@ -134,6 +135,20 @@ fn answer(lie: Lie, reg: &Registry, request: &[u8]) -> Vec<u8> {
                             },
                         ),
                         None => respond(reg, &req),
+                    }
+                }
+                SyncRequest::Issuers { issuers } => {
+                    // Whole issuers, and with them one nobody asked for.
+                    let asked = issuers.len();
+                    let mut records = match respond(reg, &SyncRequest::Issuers { issuers }) {
+                        SyncResponse::IssuerRecords { records, .. } => records,
+                        _ => Vec::new(),
+                    };
+                    let mut stranger = Issuer::new(9_003, Timestamp(0));
+                    records.extend(stranger.genesis().iter().map(|r| r.bytes().to_vec()));
+                    SyncResponse::IssuerRecords {
+                        records,
+                        complete: u32::try_from(asked).unwrap_or(0),
                     }
                 }
                 other => respond(reg, &other),

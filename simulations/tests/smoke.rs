@@ -66,12 +66,18 @@ async fn every_scenario_runs_and_delivers_everything() {
     assert!(o.rows.iter().all(|r| r.extra > 0.0), "every way has a rate");
     // Real child nodes restart on a store and a new one catches up (the
     // `badgemesh` binary is built for the CLI's tests in the same profile).
-    let o = badgemesh_simulations::scale::scale(&params("scale"), &[200, 400], &pb)
+    let o = badgemesh_simulations::scale::scale(&params("scale"), &[200, 1_200], 3, &pb)
         .await
         .expect("scale");
     assert_eq!(o.tables.len(), 2, "scale.csv and scale.svg");
     let csv = String::from_utf8(o.tables[0].1.clone()).expect("utf-8");
     assert_eq!(csv.lines().count(), 3, "a header and two sizes: {csv}");
+    // The single route under wrk against the same check in process (both
+    // badges must verify as valid, or it fails).
+    let o = badgemesh_simulations::route::route(&params("route"), 2, 1, &pb)
+        .await
+        .expect("route");
+    assert!(o.rows.iter().all(|r| r.extra > 0.0), "every way has a rate");
     let o = scenarios::model(&params("model"), 10_000, 50.0, &mut rng, &pb)
         .await
         .expect("model");
