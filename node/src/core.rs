@@ -39,11 +39,7 @@ impl Core {
     /// Applies and commits `record` off the async threads (the commit waits
     /// for the disk).
     pub async fn ingest(&self, record: SignedRecord) -> Result<Ingested, StoreError> {
-        let mut all = self.ingest_batch(vec![record]).await?;
-        Ok(all.pop().unwrap_or(Ingested {
-            outcome: badgemesh_protocol::state::Outcome::Duplicate,
-            stored: vec![],
-        }))
+        self.ingest_batch(vec![record]).await.map(Ingested::only)
     }
 
     /// Applies and commits a batch in one transaction.
@@ -64,11 +60,7 @@ impl Core {
 
     /// Ingests a record made here and, once it is durable, gossips it.
     pub async fn submit(&self, record: SignedRecord) -> Result<Ingested, StoreError> {
-        let mut all = self.submit_batch(vec![record]).await?;
-        Ok(all.pop().unwrap_or(Ingested {
-            outcome: badgemesh_protocol::state::Outcome::Duplicate,
-            stored: vec![],
-        }))
+        self.submit_batch(vec![record]).await.map(Ingested::only)
     }
 
     /// Ingests records made here in one commit and, once they are durable,

@@ -46,6 +46,17 @@ pub struct Ingested {
     pub stored: Vec<Arc<SignedRecord>>,
 }
 
+impl Ingested {
+    /// The one result of a batch of one record (a duplicate if, against
+    /// expectation, there is none).
+    pub fn only(mut all: Vec<Ingested>) -> Ingested {
+        all.pop().unwrap_or(Ingested {
+            outcome: Outcome::Duplicate,
+            stored: vec![],
+        })
+    }
+}
+
 /// The state machine plus the store.
 #[derive(Debug)]
 pub struct Ledger {
@@ -121,11 +132,7 @@ impl Ledger {
     /// Applies one record and commits what was accepted. Blocking (it waits for
     /// the disk): call it from a blocking context.
     pub fn ingest(&self, record: SignedRecord, now: Timestamp) -> Result<Ingested, StoreError> {
-        let mut all = self.ingest_batch(vec![record], now)?;
-        Ok(all.pop().unwrap_or(Ingested {
-            outcome: Outcome::Duplicate,
-            stored: vec![],
-        }))
+        self.ingest_batch(vec![record], now).map(Ingested::only)
     }
 
     /// Applies records in order and commits everything accepted in one
