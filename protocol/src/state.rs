@@ -268,9 +268,11 @@ impl Registry {
         }
     }
 
-    /// Uncounts a record the state forgot (a checkpoint covers it). Its id
-    /// stays known, so it is a duplicate if it comes again.
+    /// Uncounts a record the state forgot (a checkpoint covers it) and
+    /// forgets its id, so that memory does not grow with history either: if
+    /// it comes again it is checked against the checkpoint and is `Stale`.
     fn forget(&mut self, rec: &SignedRecord) {
+        self.known.remove(&rec.id());
         let issuer = rec.record().issuer();
         let size = rec.bytes().len() as u64;
         if let Some(used) = self.usage.get_mut(&issuer) {

@@ -104,6 +104,13 @@ fn a_newcomer_starts_from_the_checkpoint_and_the_tail() {
     // The part that completed the checkpoint forgot the 40 updates it covers.
     let covered: Vec<RecordId> = h.covered.iter().map(SignedRecord::id).collect();
     assert_eq!(forgotten, covered);
+    // Their ids are forgotten too (memory does not grow with history): one
+    // that comes again is checked against the checkpoint and not kept.
+    assert!(!full.knows(&covered[3]));
+    assert_eq!(
+        full.apply(h.covered[3].clone(), LATER).outcome,
+        Outcome::Stale { current: 40 }
+    );
 
     let mut newcomer = Registry::new();
     apply_all(&mut newcomer, &h.genesis);
