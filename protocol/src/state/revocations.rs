@@ -7,8 +7,6 @@
 
 use std::sync::Arc;
 
-use imbl::OrdMap;
-
 use minicbor::{Decode, Encode};
 use roaring::RoaringBitmap;
 
@@ -17,9 +15,7 @@ use super::checkpoints::{Base, Checkpoints, part_of};
 use super::shared::Shared;
 use crate::id::RecordId;
 use crate::keys::IssuerId;
-use crate::record::{
-    CHECKPOINT_PARTS, Head, Record, RevocationCheckpoint, RevocationUpdate, SignedRecord,
-};
+use crate::record::{Head, Record, RevocationCheckpoint, RevocationUpdate, SignedRecord};
 use crate::time::Timestamp;
 
 /// Why and when one index was revoked.
@@ -81,7 +77,6 @@ pub(crate) fn as_head(r: &SignedRecord) -> Option<&Head> {
 pub(crate) struct Revocations {
     chain: Chain,
     revoked: Shared<RoaringBitmap>,
-    entries: OrdMap<u32, RevokedEntry>,
     checkpoints: Checkpoints,
 }
 
@@ -134,22 +129,28 @@ impl Revocations {
         if let Some(r) = self.chain.at_seq(c.seq).filter(|r| r.id() != c.latest) {
             return Some(r.clone());
         }
-        let left_out = |part: u32, within: Option<&RoaringBitmap>| {
-            self.entries
-                .range(RevocationCheckpoint::range(part))
-                .find(|(index, e)| e.seq <= c.seq && within.is_none_or(|s| !s.contains(**index)))
-                .map(|(_, e)| e.update)
-        };
-        let update = (0..CHECKPOINT_PARTS).find_map(|part| {
-            if part == u32::from(c.part) {
-                left_out(part, Some(set))
-            } else if c.parts & (1 << part) == 0 {
-                left_out(part, None)
-            } else {
-                None
+        // An update it covers that revoked an index it leaves out. The
+        // updates held are the tail after the base (at most about a
+        // thousand) and proofs, so a scan is cheap, and it replaces an index
+        // of every revoked index that cost each issuer more than a kilobyte.
+        for (seq, id) in self.chain.seq_ids() {
+            if seq > c.seq {
+                break;
             }
-        })?;
-        self.chain.record(&update).cloned()
+            let Some(r) = self.chain.record(&id) else {
+                continue;
+            };
+            let left_out = as_update(r).is_some_and(|u| {
+                u.revoked.iter().any(|&i| {
+                    let part = part_of(i);
+                    c.parts & (1 << part) == 0 || (part == c.part && !set.contains(i))
+                })
+            });
+            if left_out {
+                return Some(r.clone());
+            }
+        }
+        None
     }
 
     /// Holds checkpoint part `c`, revoking its set. When that completes a
@@ -172,43 +173,36 @@ impl Revocations {
         let Some(mut forgotten) = self.checkpoints.rebase(header, &keep) else {
             return Vec::new();
         };
-        let updates = self.chain.forget_through(header.seq, &keep);
-        for r in &updates {
-            for &index in as_update(r).map_or(&[][..], |u| &u.revoked) {
-                if self.entries.get(&index).is_some_and(|e| e.update == r.id()) {
-                    self.entries.remove(&index);
-                }
-            }
-        }
-        forgotten.extend(updates);
+        forgotten.extend(self.chain.forget_through(header.seq, &keep));
         forgotten
     }
 
     pub(crate) fn insert(&mut self, rec: Arc<SignedRecord>) {
         let Some(u) = as_update(&rec) else { return };
-        let id = rec.id();
         for &index in &u.revoked {
             self.revoked.insert(index);
-            let reason = u
-                .reasons
-                .iter()
-                .find(|r| r.index == index)
-                .map(|r| r.reason.clone());
-            let candidate = RevokedEntry {
-                seq: u.seq,
-                update: id,
-                at: u.at,
-                reason,
-            };
-            let keep = self
-                .entries
-                .get(&index)
-                .is_some_and(|e| (e.seq, e.update) <= (candidate.seq, candidate.update));
-            if !keep {
-                self.entries.insert(index, candidate);
-            }
         }
         self.chain.push(u.seq, rec.clone());
+    }
+
+    /// The held update that revoked `index` first (the lowest sequence
+    /// number, then the smaller id), with its id.
+    fn first_revoking(&self, index: u32) -> Option<(&RevocationUpdate, RecordId)> {
+        let mut best: Option<(u64, RecordId, &RevocationUpdate)> = None;
+        for (seq, id) in self.chain.seq_ids() {
+            if best.is_some_and(|(s, _, _)| seq > s) {
+                break;
+            }
+            let Some(u) = self.chain.record(&id).and_then(|r| as_update(r)) else {
+                continue;
+            };
+            if u.revoked.binary_search(&index).is_ok()
+                && best.is_none_or(|(s, i, _)| (seq, id) < (s, i))
+            {
+                best = Some((seq, id, u));
+            }
+        }
+        best.map(|(_, id, u)| (u, id))
     }
 
     /// Replaces the head if `rec` is newer; returns whether it did.
@@ -224,8 +218,17 @@ impl Revocations {
         if !self.revoked.contains(index) {
             return None;
         }
-        if let Some(e) = self.entries.get(&index) {
-            return Some(e.clone());
+        if let Some((u, id)) = self.first_revoking(index) {
+            return Some(RevokedEntry {
+                seq: u.seq,
+                update: id,
+                at: u.at,
+                reason: u
+                    .reasons
+                    .iter()
+                    .find(|r| r.index == index)
+                    .map(|r| r.reason.clone()),
+            });
         }
         // Revoked by an update this node no longer holds (or never did):
         // the checkpoint that summarises it tells.
