@@ -182,6 +182,51 @@ async fn a_node_that_missed_a_thousand_updates_starts_from_the_checkpoint() {
     assert_eq!(entry.map(|e| e.seq), Some(1000));
 }
 
+/// The admin route signs a checkpoint at once, and a node that joins later
+/// starts from it: it holds the checkpoint and none of the updates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_asked_for_by_the_operator_is_what_a_newcomer_starts_from() {
+    use badgemesh_protocol::envelope::RecordKind;
+    let a = TestNode::start(vec![]).await;
+    let none = crate::support::admin(
+        &a,
+        "/v1/admin/revocations/checkpoint",
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(none.status, 409, "no issuer yet: {:?}", none.json);
+    let did = init_issuer(&a, "Checkpoint College").await;
+    let issuer: IssuerId = did.parse().expect("did");
+    for i in [3, 300_000, 9_000_000] {
+        revoke(&a, &[i]).await;
+    }
+    let r = crate::support::admin(
+        &a,
+        "/v1/admin/revocations/checkpoint",
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    // Three indices in three parts of the index space.
+    assert_eq!(
+        (r.json["seq"].as_u64(), r.json["parts"].as_u64()),
+        (Some(3), Some(3))
+    );
+    let late = TestNode::start(a.addrs()).await;
+    wait_until("the newcomer is at update 3", LIMIT, || async {
+        late.node()
+            .core()
+            .ledger
+            .read(|r| r.issuer(&issuer).map(|s| s.freshness().seq))
+            == Some(3)
+    })
+    .await;
+    let counts = late.node().core().ledger.store().counts().expect("counts");
+    assert_eq!(counts.get(&RecordKind::RevocationCheckpoint), Some(&3));
+    assert_eq!(counts.get(&RecordKind::RevocationUpdate), None);
+    assert!(revoked(&late, &issuer, 9_000_000));
+}
+
 /// Issuers a node does not know come whole, 64 to a request: a new node
 /// learns 300 issuers in a few requests, where an `Ids` and a `Get` for
 /// each kind of each issuer took thousands (and, at the per-peer rate
