@@ -488,7 +488,9 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
 pub fn validation_of(outcome: &Outcome, vouched: bool) -> Validation {
     match outcome {
         o if o.is_stored() => Validation::Accept,
-        Outcome::Rejected(Rejection::OverQuota) => Validation::Unwanted,
+        Outcome::Rejected(Rejection::OverQuota | Rejection::TooManyCheckpoints) => {
+            Validation::Unwanted
+        }
         // Following a registry is this node's choice: its sender may follow
         // it, so relaying its listings costs nothing.
         Outcome::Rejected(Rejection::NotFollowed) => Validation::Ignore,

@@ -42,3 +42,11 @@ pub const MAX_UNVOUCHED_PER_ISSUER: usize = 32;
 pub const MAX_UNVOUCHED_TOTAL: usize = 4 * 1024;
 /// Bytes of unvouched records held.
 pub const MAX_UNVOUCHED_BYTES: usize = 8 * 1024 * 1024;
+/// Checkpoints (distinct headers) held per issuer besides the latest
+/// complete one: an honest issuer's node has at most one being received.
+/// Without a bound a free key could sign thousands of partial checkpoints,
+/// and every update of that issuer would be checked against each.
+pub const MAX_OPEN_CHECKPOINTS: usize = 4;
+/// Checkpoint parts held per issuer, all checkpoints together (the base and
+/// the open ones, at most 64 parts each).
+pub const MAX_CHECKPOINT_PARTS_HELD: usize = 5 * 64;

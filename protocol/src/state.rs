@@ -636,6 +636,9 @@ impl Registry {
         if conflict.is_none() && c.seq < base {
             return Outcome::Stale { current: base };
         }
+        if state.revocations.checkpoints_full_for(&c) {
+            return Outcome::Rejected(Rejection::TooManyCheckpoints);
+        }
         // What proves an equivocation is never forgotten.
         let mut keep: HashSet<RecordId> = state
             .equivocations

@@ -14,6 +14,7 @@ use roaring::RoaringBitmap;
 
 use super::shared::Shared;
 use crate::id::RecordId;
+use crate::limits::{MAX_CHECKPOINT_PARTS_HELD, MAX_OPEN_CHECKPOINTS};
 use crate::record::{
     CHECKPOINT_PART_SHIFT, CheckpointHeader, Record, RevocationCheckpoint, SignedRecord,
 };
@@ -84,6 +85,26 @@ impl Checkpoints {
         all.find(|((_, p, _), _)| *p == part)
             .map(|(_, r)| r)
             .or(first)
+    }
+
+    /// Whether another part of a checkpoint with `header` would go beyond
+    /// what is held per issuer. A part that completes a checkpoint on its
+    /// own is always taken: as the base it lets the others go.
+    pub(crate) fn full_for(&self, c: &RevocationCheckpoint) -> bool {
+        if c.parts == 1 << c.part {
+            return false;
+        }
+        let header = c.header();
+        let base = self.base.as_ref().map(|b| b.header);
+        let mut open: Vec<CheckpointHeader> = self
+            .parts
+            .keys()
+            .map(|(h, _, _)| *h)
+            .filter(|h| Some(*h) != base)
+            .collect();
+        open.dedup();
+        let new = !open.contains(&header) && Some(header) != base;
+        self.parts.len() >= MAX_CHECKPOINT_PARTS_HELD || (new && open.len() >= MAX_OPEN_CHECKPOINTS)
     }
 
     /// Holds a part.
@@ -188,23 +209,30 @@ impl Checkpoints {
         id: RecordId,
         revoked: &[u32],
     ) -> Option<&Arc<SignedRecord>> {
-        let mut decoded: Option<(RecordId, RoaringBitmap)> = None;
+        // Each checkpoint once (its parts are adjacent in slot order), and
+        // each of its parts decoded at most once: `revoked` is ascending, so
+        // the indices of one part come together.
+        let mut headers: Vec<(CheckpointHeader, &Arc<SignedRecord>)> = Vec::new();
         for ((h, _, _), r) in self.parts.iter() {
-            if h.seq < seq {
-                continue;
+            if h.seq >= seq && headers.last().is_none_or(|(last, _)| last != h) {
+                headers.push((*h, r));
             }
+        }
+        for (h, any) in headers {
             if h.seq == seq && h.latest != id {
-                return Some(r);
+                return Some(any);
             }
+            let mut decoded: Option<(RecordId, RoaringBitmap)> = None;
             for &index in revoked {
                 let part = part_of(index);
                 if h.parts & (1 << part) == 0 {
-                    return Some(r);
+                    return Some(any);
                 }
-                // Every part held for that place (two are an equivocation).
+                // Every part held for that place (two are an equivocation);
+                // one not held yet is checked when it arrives.
                 let holders = self
                     .parts
-                    .range(slots_of(*h))
+                    .range(slots_of(h))
                     .filter(|((_, p, _), _)| *p == part);
                 for (_, holder) in holders {
                     if decoded.as_ref().is_none_or(|(id, _)| *id != holder.id()) {

@@ -119,6 +119,12 @@ pub enum Rejection {
     /// more issuers). Not a sign of forgery: follow the issuer to lift it.
     #[error("over this node's quota for issuers it does not follow")]
     OverQuota,
+    /// A checkpoint part beyond what is held per issuer
+    /// ([`crate::limits::MAX_OPEN_CHECKPOINTS`],
+    /// [`crate::limits::MAX_CHECKPOINT_PARTS_HELD`]): a bound, like the
+    /// quota, not a verdict on validity.
+    #[error("too many checkpoints of this issuer held")]
+    TooManyCheckpoints,
     /// A listing of a trust registry this node does not follow: not kept,
     /// not forwarded (a policy, like the quota; not a verdict on validity).
     #[error("a listing of a registry this node does not follow")]

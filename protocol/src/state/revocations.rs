@@ -257,6 +257,11 @@ impl Revocations {
         self.chain.ids_from(self.base_seq() + 1)
     }
 
+    /// Whether part `c` would go beyond the checkpoints held per issuer.
+    pub(crate) fn checkpoints_full_for(&self, c: &RevocationCheckpoint) -> bool {
+        self.checkpoints.full_for(c)
+    }
+
     /// Held checkpoint parts.
     pub(crate) fn checkpoint_records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
         self.checkpoints.records()

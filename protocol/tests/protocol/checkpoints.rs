@@ -5,7 +5,7 @@
 use badgemesh_protocol::envelope::RecordKind;
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::record::{Record, RevocationCheckpoint, SignedRecord};
-use badgemesh_protocol::state::{Outcome, Registry};
+use badgemesh_protocol::state::{Outcome, Registry, Rejection};
 use badgemesh_protocol::testkit::Issuer;
 use badgemesh_protocol::time::Timestamp;
 use proptest::prelude::*;
@@ -297,6 +297,49 @@ fn an_update_after_the_checkpoint_naming_another_predecessor_is_an_equivocation(
     assert!(matches!(outcome, Outcome::Equivocation(_)), "{outcome:?}");
     let id = h.genesis[0].record().issuer();
     assert!(reg.issuer(&id).expect("known").revoked(78).is_some());
+}
+
+/// A free key cannot make a node hold checkpoints without end: at most four
+/// besides the latest complete one are held, and a part that completes a
+/// checkpoint on its own is always taken.
+#[test]
+fn partial_checkpoints_held_are_bounded() {
+    let mut h = history(21, 3, 0);
+    let latest = h.covered[2].id();
+    let mut reg = Registry::new();
+    apply_all(&mut reg, &h.genesis);
+    apply_all(&mut reg, &h.covered);
+    let mut outcomes = Vec::new();
+    for k in 0..6u64 {
+        // Several parts each; only the first is sent. Each a new header
+        // (its time).
+        h.issuer.now = h.issuer.now.plus(1);
+        let parts = part_with(&mut h.issuer, 3, latest, &[index(0), index(1), index(2)]);
+        assert!(parts.len() > 1, "round {k}");
+        outcomes.push(reg.apply(parts[0].clone(), LATER).outcome);
+    }
+    assert!(
+        outcomes[..4]
+            .iter()
+            .all(|o| *o != Outcome::Rejected(Rejection::TooManyCheckpoints))
+    );
+    assert_eq!(
+        outcomes[4],
+        Outcome::Rejected(Rejection::TooManyCheckpoints)
+    );
+    assert_eq!(
+        outcomes[5],
+        Outcome::Rejected(Rejection::TooManyCheckpoints)
+    );
+    let id = h.genesis[0].record().issuer();
+    assert_eq!(
+        reg.issuer(&id)
+            .expect("known")
+            .fingerprint()
+            .checkpoints
+            .len(),
+        4
+    );
 }
 
 fn shuffled(recs: &[SignedRecord], order: &[usize]) -> Vec<SignedRecord> {
