@@ -15,9 +15,12 @@
 //!   issuers (DID documents, OB 2.0 keys, status lists).
 //! - [`fetch`]: bounded HTTP GETs of issuers' documents, only when the
 //!   operator allows network access.
+//! - [`backpack`]: the earner's badges, whatever their format, verified
+//!   again whenever they are looked at, and their collections.
 //! - [`node`]: starts all of the above and stops them cleanly.
 
 pub mod api;
+pub mod backpack;
 pub mod config;
 pub mod core;
 pub mod datadir;

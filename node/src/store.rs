@@ -347,6 +347,14 @@ impl Store {
         Ok(out)
     }
 
+    /// The database file itself, for the tables that live beside the
+    /// records in the same file (the earner's backpack, see
+    /// [`crate::backpack`]): redb locks the file, so everything the node
+    /// keeps in it goes through this one handle.
+    pub(crate) fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// How many equivocation proofs are stored.
     pub fn equivocation_count(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;

@@ -50,6 +50,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
             "/v1/admin/revocation-lists",
             post(super::held::add_revocation_list),
         )
+        .merge(crate::backpack::routes::routes())
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 

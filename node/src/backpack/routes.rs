@@ -1,0 +1,464 @@
+//! The backpack's admin routes, `/v1/admin/backpack/...`: registered with
+//! the other admin routes, so each needs the admin token and sends no CORS
+//! headers (a backpack is its earner's, and a web page must not read it).
+//!
+//! - `POST badges?file_name=F` (the file's bytes): verify, then hold.
+//! - `GET badges` (pages: `after`, `limit`; `at`, `max_age`,
+//!   `require_listed` as `/v1/verify` takes them): each badge with its
+//!   verdict of now. `GET badges/{id}`: one, with its collections.
+//!   `GET badges/{id}/file`: its bytes as added. `DELETE badges/{id}`.
+//! - `GET|POST collections`, `GET|DELETE collections/{name}`,
+//!   `PUT|DELETE collections/{name}/badges/{id}`,
+//!   `PUT collections/{name}/public` (`{"public": true}`).
+//!
+//! A badge is named by its whole id or the start of it (see
+//! [`badges::resolve`]). Bodies are capped by the router's limit, the same
+//! as `/v1/verify`'s.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::badges::{self, BadgeId, Put};
+use super::collections::{self, CollectionName};
+use super::views::{self, Judged};
+use super::{BackpackError, MAX_FILE_NAME};
+use crate::api::paging::{self, PageQuery};
+use crate::api::{ApiError, AppState};
+use crate::core::now;
+use crate::store::Store;
+
+/// The backpack's routes (the caller puts them behind the admin token).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/admin/backpack/badges", get(list).post(add))
+        .route("/v1/admin/backpack/badges/{id}", get(show).delete(remove))
+        .route("/v1/admin/backpack/badges/{id}/file", get(file))
+        .route(
+            "/v1/admin/backpack/collections",
+            get(list_collections).post(create_collection),
+        )
+        .route(
+            "/v1/admin/backpack/collections/{name}",
+            get(show_collection).delete(delete_collection),
+        )
+        .route(
+            "/v1/admin/backpack/collections/{name}/badges/{id}",
+            put(add_member).delete(remove_member),
+        )
+        .route(
+            "/v1/admin/backpack/collections/{name}/public",
+            put(set_public),
+        )
+}
+
+/// The query of the views: when and how strictly to judge, and a page.
+#[derive(Debug, Deserialize)]
+struct ViewQuery {
+    at: Option<String>,
+    max_age: Option<i64>,
+    require_listed: Option<bool>,
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+impl ViewQuery {
+    fn judged(&self) -> Result<Judged, ApiError> {
+        let at = match &self.at {
+            Some(t) => crate::api::bodies::parse_time(t)?,
+            None => now(),
+        };
+        Ok(Judged {
+            at,
+            max_age_secs: self.max_age,
+            require_listed: self.require_listed.unwrap_or(false),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AddQuery {
+    file_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateBody {
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PublicBody {
+    public: bool,
+}
+
+/// The answer for a backpack error.
+fn api_error(e: BackpackError) -> ApiError {
+    let message = e.to_string();
+    match e {
+        BackpackError::Store(store) => store.into(),
+        BackpackError::NoBadge(_) => ApiError::not_found("unknown_badge", message),
+        BackpackError::Ambiguous(_) => ApiError::bad_request("ambiguous_id", message),
+        BackpackError::BadId(_) => ApiError::bad_request("bad_id", message),
+        BackpackError::BadName(_) => ApiError::bad_request("bad_name", message),
+        BackpackError::NoCollection(_) => ApiError::not_found("unknown_collection", message),
+        BackpackError::CollectionExists(_) => {
+            ApiError::new(StatusCode::CONFLICT, "collection_exists", message)
+        }
+        BackpackError::Full(_) => {
+            ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "backpack_full", message)
+        }
+        _ => ApiError::internal(message),
+    }
+}
+
+/// Runs a storage operation off the async workers (a commit waits for the
+/// disk).
+async fn blocking<T, F>(s: &AppState, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> Result<T, BackpackError> + Send + 'static,
+{
+    let ledger = s.core.ledger.clone();
+    tokio::task::spawn_blocking(move || f(ledger.store()))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(api_error)
+}
+
+/// A file name kept as a label: its last path component, no control
+/// characters, at most [`MAX_FILE_NAME`] characters.
+fn label(name: &str) -> Option<String> {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_FILE_NAME)
+        .collect();
+    (!clean.trim().is_empty()).then_some(clean)
+}
+
+/// The failed checks of a verdict, for the message that refuses it.
+fn failed_checks(v: &Value) -> String {
+    let failed: Vec<String> = v["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c["check"].as_str().unwrap_or("check"),
+                c["detail"].as_str().unwrap_or("failed")
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        "no check passed".into()
+    } else {
+        failed.join("; ")
+    }
+}
+
+/// Verifies a badge file and holds it: refused (and not held) when it is
+/// not a badge or is invalid; held, and marked, when it is anything else.
+async fn add(
+    State(s): State<AppState>,
+    query: Result<Query<AddQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query?;
+    let body = body?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("empty_body", "send the badge file"));
+    }
+    let at = now();
+    let bytes: Arc<[u8]> = Arc::from(&body[..]);
+    let judged = Judged {
+        at,
+        max_age_secs: None,
+        require_listed: false,
+    };
+    let verdict = match views::verify(&s, Arc::clone(&bytes), judged).await? {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(ApiError::bad_request(
+                crate::api::format_error_code(&e),
+                format!("not added to the backpack: {e}"),
+            ));
+        }
+    };
+    if verdict["outcome"] == "invalid" {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_badge",
+            format!(
+                "not added to the backpack: the badge is invalid ({})",
+                failed_checks(&verdict)
+            ),
+        ));
+    }
+    let info = views::notes(&bytes, &verdict, q.file_name.as_deref().and_then(label), at);
+    let kept = info.clone();
+    let (id, put) = blocking(&s, move |st| badges::put(st, &bytes, &kept)).await?;
+    let (status, added, info) = match put {
+        Put::Added => (StatusCode::CREATED, true, info),
+        Put::Already(old) => (StatusCode::OK, false, old),
+    };
+    let entry = views::entry(&id, &info, &Ok(verdict));
+    Ok((status, Json(json!({ "added": added, "badge": entry }))).into_response())
+}
+
+/// Every held badge, a page at a time, each verified now.
+async fn list(
+    State(s): State<AppState>,
+    query: Result<Query<ViewQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query?;
+    let judged = q.judged()?;
+    let page_query = PageQuery {
+        after: q.after.clone(),
+        limit: q.limit,
+    };
+    let limit = page_query.limit();
+    let after = match &q.after {
+        Some(c) => Some(parse_cursor(c)?),
+        None => None,
+    };
+    let all = blocking(&s, badges::list).await?;
+    let rest = all
+        .into_iter()
+        .filter(|h| after.is_none_or(|a| (h.info.added_at.0, h.id) > a));
+    let (held, next) = paging::page(rest, limit, |h| format!("{}.{}", h.info.added_at.0, h.id));
+    let mut out = Vec::with_capacity(held.len());
+    for h in held {
+        let id = h.id;
+        let Some((info, bytes)) = blocking(&s, move |st| badges::get(st, &id)).await? else {
+            // Removed since the list was read.
+            continue;
+        };
+        let verdict = views::verify(&s, Arc::from(bytes), judged).await?;
+        out.push(views::entry(&h.id, &info, &verdict));
+    }
+    let mut response = Json(Value::Array(out)).into_response();
+    let extra = view_extra(&q);
+    paging::link_next(
+        &mut response,
+        "/v1/admin/backpack/badges",
+        &extra,
+        next,
+        limit,
+    );
+    Ok(response)
+}
+
+/// The judging parameters of `q` again, for the next page's link.
+fn view_extra(q: &ViewQuery) -> String {
+    let mut extra = String::new();
+    if let Some(at) = &q.at {
+        // A time given was parsed as RFC 3339; only `+` needs escaping.
+        extra.push_str(&format!("at={}&", at.replace('+', "%2B")));
+    }
+    if let Some(m) = q.max_age {
+        extra.push_str(&format!("max_age={m}&"));
+    }
+    if q.require_listed == Some(true) {
+        extra.push_str("require_listed=true&");
+    }
+    extra
+}
+
+/// A page cursor: `ADDED_AT.ID` of the last badge of the previous page.
+fn parse_cursor(text: &str) -> Result<(i64, BadgeId), ApiError> {
+    let bad = || ApiError::bad_request("bad_cursor", format!("{text:?} is not a page cursor"));
+    let (at, id) = text.split_once('.').ok_or_else(bad)?;
+    Ok((
+        at.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    ))
+}
+
+async fn resolve(s: &AppState, text: String) -> Result<BadgeId, ApiError> {
+    blocking(s, move |st| badges::resolve(st, &text)).await
+}
+
+/// One held badge, verified now, with the collections it is in.
+async fn show(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<ViewQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query?;
+    let judged = q.judged()?;
+    let id = resolve(&s, id).await?;
+    let (info, bytes) = blocking(&s, move |st| badges::get(st, &id))
+        .await?
+        .ok_or_else(|| api_error(BackpackError::NoBadge(id.to_string())))?;
+    let verdict = views::verify(&s, Arc::from(bytes), judged).await?;
+    let mut entry = views::entry(&id, &info, &verdict);
+    let all = blocking(&s, collections::list).await?;
+    entry["collections"] = all
+        .iter()
+        .filter(|c| c.badges.contains(&id))
+        .map(|c| Value::from(c.name.as_str()))
+        .collect();
+    Ok(Json(entry).into_response())
+}
+
+/// A held badge's bytes, exactly as they were added.
+async fn file(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = resolve(&s, id).await?;
+    let (info, bytes) = blocking(&s, move |st| badges::get(st, &id))
+        .await?
+        .ok_or_else(|| api_error(BackpackError::NoBadge(id.to_string())))?;
+    let content_type = match info.ext.as_str() {
+        "png" => "image/png",
+        "svg" => "image/svg+xml",
+        "json" => "application/json",
+        "jwt" => "application/vc+jwt",
+        "jws" => "application/jose",
+        _ => "application/octet-stream",
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+/// Stops holding a badge (and takes it out of its collections).
+async fn remove(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = resolve(&s, id).await?;
+    let removed = blocking(&s, move |st| badges::remove(st, &id)).await?;
+    if !removed {
+        return Err(api_error(BackpackError::NoBadge(id.to_string())));
+    }
+    Ok(Json(json!({ "removed": id })).into_response())
+}
+
+fn collection_name(text: &str) -> Result<CollectionName, ApiError> {
+    CollectionName::new(text).map_err(api_error)
+}
+
+/// Every collection with its badges' ids.
+async fn list_collections(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let all = blocking(&s, collections::list).await?;
+    Ok(Json(all).into_response())
+}
+
+/// One collection with what was noted about each of its badges (enough to
+/// export it; verdicts come from the badge views).
+async fn show_collection(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let name = collection_name(&name)?;
+    let (c, held) = blocking(&s, move |st| {
+        Ok((collections::get(st, &name)?, badges::list(st)?))
+    })
+    .await?;
+    let badges: Vec<Value> = c
+        .badges
+        .iter()
+        .filter_map(|id| held.iter().find(|h| h.id == *id))
+        .map(|h| {
+            json!({
+                "id": h.id, "short_id": h.id.short(), "name": h.info.name,
+                "format": h.info.format, "carrier": h.info.carrier, "ext": h.info.ext,
+                "file_name": h.info.file_name, "size": h.info.size,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "name": c.name, "created_at": c.created_at, "public": c.public, "badges": badges,
+    }))
+    .into_response())
+}
+
+/// Creates an empty, private collection.
+async fn create_collection(
+    State(s): State<AppState>,
+    body: Result<Json<CreateBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let name = collection_name(&b.name)?;
+    let shown = name.to_string();
+    blocking(&s, move |st| collections::create(st, &name, now())).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "name": shown, "public": false })),
+    )
+        .into_response())
+}
+
+async fn delete_collection(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let name = collection_name(&name)?;
+    let shown = name.to_string();
+    blocking(&s, move |st| collections::delete(st, &name)).await?;
+    Ok(Json(json!({ "deleted": shown })).into_response())
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let name = collection_name(&name)?;
+    let id = resolve(&s, id).await?;
+    let added = blocking(&s, move |st| collections::add(st, &name, &id, now())).await?;
+    Ok(Json(json!({ "id": id, "added": added })).into_response())
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let name = collection_name(&name)?;
+    let id = resolve(&s, id).await?;
+    let removed = blocking(&s, move |st| collections::remove(st, &name, &id)).await?;
+    Ok(Json(json!({ "id": id, "removed": removed })).into_response())
+}
+
+async fn set_public(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    body: Result<Json<PublicBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let name = collection_name(&name)?;
+    let shown = name.to_string();
+    blocking(&s, move |st| collections::set_public(st, &name, b.public)).await?;
+    Ok(Json(json!({ "name": shown, "public": b.public })).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_labels_not_paths() {
+        assert_eq!(label("/home/ada/ada.png").as_deref(), Some("ada.png"));
+        assert_eq!(label("C:\\x\\b.svg").as_deref(), Some("b.svg"));
+        assert_eq!(label("a\u{7}b\nc").as_deref(), Some("abc"));
+        assert_eq!(label("dir/"), None);
+        assert_eq!(
+            label(&"x".repeat(1000)).map(|l| l.len()),
+            Some(MAX_FILE_NAME)
+        );
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let id = BadgeId::of(b"x");
+        assert_eq!(parse_cursor(&format!("17.{id}")).ok(), Some((17, id)));
+        for bad in ["", "17", "x.y", &format!("17.{}", id.short())] {
+            assert!(parse_cursor(bad).is_err(), "{bad}");
+        }
+    }
+}
