@@ -178,6 +178,41 @@ impl NodeClient {
         )
     }
 
+    /// GET an admin route (the backpack: an earner's badges are not for
+    /// every local process to read), with query parameters.
+    pub fn admin_get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer> {
+        let token = self.token()?;
+        self.answer(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .query_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
+                .header("Authorization", &format!("Bearer {token}"))
+                .call(),
+        )
+    }
+
+    /// DELETE on an admin route.
+    pub fn admin_delete(&self, path: &str) -> Result<Answer> {
+        let token = self.token()?;
+        self.answer(
+            self.agent
+                .delete(format!("{}{path}", self.base))
+                .header("Authorization", &format!("Bearer {token}"))
+                .call(),
+        )
+    }
+
+    /// PUT JSON to an admin route.
+    pub fn admin_put(&self, path: &str, body: &Value) -> Result<Answer> {
+        let token = self.token()?;
+        self.answer(
+            self.agent
+                .put(format!("{}{path}", self.base))
+                .header("Authorization", &format!("Bearer {token}"))
+                .send_json(body),
+        )
+    }
+
     /// POST raw bytes to an admin route.
     pub fn admin_bytes(&self, path: &str, body: &[u8]) -> Result<Answer> {
         let token = self.token()?;

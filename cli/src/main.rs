@@ -5,6 +5,7 @@
 //! Exit statuses are documented in `badgemesh verify --help`.
 
 mod auditing;
+mod backpack_cmd;
 mod baking;
 mod bundles;
 mod client;
@@ -62,6 +63,10 @@ enum Command {
     /// List connected peers.
     #[command(after_help = "Example:\n  badgemesh peers --json")]
     Peers(verifying::JsonFlag),
+    /// Your badges, as an earner: keep them (any format), see each one's
+    /// verdict of now, group them in collections, export them.
+    #[command(subcommand)]
+    Backpack(backpack_cmd::BackpackCommand),
     /// Manage the issuer's keys.
     #[command(subcommand)]
     Key(issuing::KeyCommand),
@@ -128,6 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Status(a) => verifying::status(a, &dir),
         Command::Audit(a) => auditing::audit(a, &dir),
         Command::Peers(a) => verifying::peers(a, &dir),
+        Command::Backpack(c) => backpack_cmd::run(c, &dir),
         Command::Key(c) => issuing::key(c, &dir),
         Command::Ob2Key(c) => trusting::ob2_key(c, &dir),
         Command::StatusList(c) => trusting::status_list(c, &dir),

@@ -226,7 +226,7 @@ pub fn print_verdict(v: &Value) {
 
 /// Who issued it, in the words the trust check allows: a listed name is
 /// stated with whose word it is; anything else is a claim, in quotes.
-fn issuer_line(v: &Value) -> String {
+pub fn issuer_line(v: &Value) -> String {
     let t = &v["trust"];
     let claimed = v["issuer_name"].as_str();
     let (red, amber, green) = (

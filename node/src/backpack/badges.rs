@@ -20,7 +20,8 @@ use crate::store::Store;
 pub(super) const BADGES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("backpack_badges");
 /// id -> [`BadgeInfo`] as JSON.
 pub(super) const INFO: TableDefinition<&[u8], &str> = TableDefinition::new("backpack_info");
-/// Running totals (`bytes`), so a limit is checked without reading every badge.
+/// Running totals: `bytes` held (so a limit is checked without reading
+/// every badge) and the `next` place in the order of adding.
 const TOTALS: TableDefinition<&str, u64> = TableDefinition::new("backpack_totals");
 
 /// Shortest id prefix a command may name a badge by.
@@ -79,6 +80,9 @@ impl Serialize for BadgeId {
 /// to name its file on export. Its verdict is never taken from here.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct BadgeInfo {
+    /// Its place in the order badges were added (set when it is held).
+    #[serde(default)]
+    pub seq: u64,
     /// When it was added.
     pub added_at: Timestamp,
     /// The name of the file it was added from (a label, never a path).
@@ -112,18 +116,21 @@ pub struct HeldBadge {
 /// What [`put`] did.
 #[derive(Debug)]
 pub enum Put {
-    /// The badge is held now.
-    Added,
+    /// The badge is held now, with these notes.
+    Added(BadgeInfo),
     /// The same bytes were held already (since the time in these notes).
     Already(BadgeInfo),
 }
 
-/// Holds `bytes` under their id with `info`, unless they are held already.
-/// Refused when the backpack would exceed [`MAX_BADGES`] or [`MAX_BYTES`].
-/// Returns once the write is durable.
-pub fn put(store: &Store, bytes: &[u8], info: &BadgeInfo) -> Result<(BadgeId, Put), BackpackError> {
+/// Holds `bytes` under their id with `info` (placed after every badge held),
+/// unless they are held already. Refused when the backpack would exceed
+/// [`MAX_BADGES`] or [`MAX_BYTES`]. Returns once the write is durable.
+pub fn put(
+    store: &Store,
+    bytes: &[u8],
+    mut info: BadgeInfo,
+) -> Result<(BadgeId, Put), BackpackError> {
     let id = BadgeId::of(bytes);
-    let json = serde_json::to_string(info).map_err(|e| BackpackError::Corrupt(e.to_string()))?;
     let txn = store.database().begin_write().map_err(db)?;
     let outcome = {
         let mut infos = txn.open_table(INFO).map_err(db)?;
@@ -148,12 +155,18 @@ pub fn put(store: &Store, bytes: &[u8], info: &BadgeInfo) -> Result<(BadgeId, Pu
         totals
             .insert("bytes", used.saturating_add(size))
             .map_err(db)?;
+        info.seq = totals.get("next").map_err(db)?.map_or(0, |v| v.value());
+        totals
+            .insert("next", info.seq.saturating_add(1))
+            .map_err(db)?;
+        let json =
+            serde_json::to_string(&info).map_err(|e| BackpackError::Corrupt(e.to_string()))?;
         infos.insert(id.key(), json.as_str()).map_err(db)?;
         txn.open_table(BADGES)
             .map_err(db)?
             .insert(id.key(), bytes)
             .map_err(db)?;
-        Put::Added
+        Put::Added(info)
     };
     txn.commit().map_err(db)?;
     Ok((id, outcome))
@@ -176,7 +189,7 @@ pub fn list(store: &Store) -> Result<Vec<HeldBadge>, BackpackError> {
         let info = decode_info(&id, v.value())?;
         out.push(HeldBadge { id, info });
     }
-    out.sort_by(|a, b| (a.info.added_at, a.id).cmp(&(b.info.added_at, b.id)));
+    out.sort_by_key(|h| (h.info.seq, h.id));
     Ok(out)
 }
 
@@ -271,6 +284,7 @@ mod tests {
 
     fn info(at: i64) -> BadgeInfo {
         BadgeInfo {
+            seq: 0,
             added_at: Timestamp(at),
             file_name: Some("ada.badge".into()),
             format: "native".into(),
@@ -290,19 +304,20 @@ mod tests {
         let (a, b) = {
             let store = Store::open(&path).expect("open");
             assert!(list(&store).expect("empty").is_empty());
-            let (a, put_a) = put(&store, b"abc", &info(2)).expect("put");
-            assert!(matches!(put_a, Put::Added));
-            let (again, put_again) = put(&store, b"abc", &info(9)).expect("put again");
+            let (a, put_a) = put(&store, b"abc", info(2)).expect("put");
+            assert!(matches!(put_a, Put::Added(i) if i.seq == 0));
+            let (again, put_again) = put(&store, b"abc", info(9)).expect("put again");
             assert_eq!(again, a);
             assert!(matches!(put_again, Put::Already(i) if i.added_at == Timestamp(2)));
-            let (b, _) = put(&store, b"xyz", &info(1)).expect("put");
+            let (b, _) = put(&store, b"xyz", info(2)).expect("put");
             (a, b)
         };
         let store = Store::open(&path).expect("reopen");
         let ids: Vec<BadgeId> = list(&store).expect("list").iter().map(|h| h.id).collect();
-        assert_eq!(ids, vec![b, a], "in the order added");
+        assert_eq!(ids, vec![a, b], "in the order added");
         let (i, bytes) = get(&store, &a).expect("get").expect("held");
         assert_eq!((i, bytes), (info(2), b"abc".to_vec()));
+        assert_eq!(get(&store, &b).expect("get").expect("held").0.seq, 1);
         assert_eq!(resolve(&store, &a.short()).expect("prefix"), a);
         assert_eq!(
             resolve(&store, &a.to_string().to_uppercase()).expect("whole"),
@@ -330,15 +345,15 @@ mod tests {
         let store = Store::in_memory().expect("store");
         let mut first = None;
         for n in 0..MAX_BADGES {
-            let (id, _) = put(&store, &n.to_be_bytes(), &info(1)).expect("room");
+            let (id, _) = put(&store, &n.to_be_bytes(), info(1)).expect("room");
             first.get_or_insert(id);
         }
         let one_more = (MAX_BADGES + 1).to_be_bytes();
         assert!(matches!(
-            put(&store, &one_more, &info(2)),
+            put(&store, &one_more, info(2)),
             Err(BackpackError::Full(_))
         ));
         assert!(remove(&store, &first.expect("one")).expect("remove"));
-        put(&store, &one_more, &info(2)).expect("room again");
+        put(&store, &one_more, info(2)).expect("room again");
     }
 }

@@ -292,6 +292,7 @@ mod tests {
 
     fn hold(store: &Store, bytes: &[u8]) -> BadgeId {
         let info = BadgeInfo {
+            seq: 0,
             added_at: Timestamp(1),
             file_name: None,
             format: "ob3".into(),
@@ -302,7 +303,7 @@ mod tests {
             added_as: "valid".into(),
             size: bytes.len() as u64,
         };
-        badges::put(store, bytes, &info).expect("put").0
+        badges::put(store, bytes, info).expect("put").0
     }
 
     fn name(text: &str) -> CollectionName {

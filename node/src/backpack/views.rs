@@ -133,6 +133,7 @@ pub fn notes(
 ) -> BadgeInfo {
     let text = |v: &Value| v.as_str().map(str::to_owned);
     BadgeInfo {
+        seq: 0,
         added_at: now,
         file_name,
         format: text(&verdict["format"]).unwrap_or_else(|| "unknown".into()),
