@@ -2,6 +2,7 @@
 //! Every node listens on 127.0.0.1 with ephemeral ports.
 
 mod api;
+mod backpack;
 mod batch;
 mod forged;
 mod front_door;

@@ -2,6 +2,7 @@
 //! with temporary data directories and loopback ports.
 
 mod audit;
+mod backpack;
 mod bad_input;
 mod bundles;
 mod crash;
