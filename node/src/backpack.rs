@@ -18,7 +18,7 @@
 //! - [`collections`]: named, ordered sets of held badges, private unless
 //!   the earner publishes one (for the public page of the next step).
 //! - [`views`]: a held badge with its verdict of now, as the API answers it.
-//! - [`routes`]: the admin routes (`/v1/admin/backpack/...`), behind the
+//! - `routes`: the admin routes (`/v1/admin/backpack/...`), behind the
 //!   admin token like every other route that changes the node.
 //!
 //! The backpack lives in `store.redb` beside the records because the node
