@@ -138,7 +138,7 @@ pub fn notes(
         file_name,
         format: text(&verdict["format"]).unwrap_or_else(|| "unknown".into()),
         carrier: text(&verdict["carrier"]),
-        ext: extension(bytes).to_owned(),
+        ext: extension(bytes, verdict).to_owned(),
         name: text(&verdict["badge"]["name"]),
         issuer: text(&verdict["issuer"]),
         added_as: text(&verdict["outcome"]).unwrap_or_else(|| "unverifiable".into()),
@@ -146,18 +146,42 @@ pub fn notes(
     }
 }
 
-/// The file extension a badge's bytes are exported with, from what they
-/// are (the same sniffing `verify` starts with).
-pub fn extension(bytes: &[u8]) -> &'static str {
-    use badgemesh_bake::{BadgeKind, Extracted, Format, Limits, unbake};
-    match unbake(bytes, &Limits::default()) {
-        Ok(Extracted::Native) => "badge",
-        Ok(Extracted::Baked {
-            image: Format::Svg, ..
-        }) => "svg",
-        Ok(Extracted::Baked { .. }) => "png",
-        Ok(x @ Extracted::Jws(_)) if x.kind() == BadgeKind::Ob3Jwt => "jwt",
-        Ok(Extracted::Jws(_)) => "jws",
-        _ => "json",
+/// The file extension a badge's bytes are exported with, from its verdict
+/// (format and carrier) and its first byte: no second parse of the file on
+/// the async workers.
+pub fn extension(bytes: &[u8], verdict: &Value) -> &'static str {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    match (
+        verdict["carrier"].as_str(),
+        verdict["format"].as_str(),
+        first,
+    ) {
+        (Some("png"), _, _) => "png",
+        (Some("svg"), _, _) => "svg",
+        (Some(_), _, _) => "img",
+        (None, Some("native"), _) => "badge",
+        (None, _, Some(b'{')) => "json",
+        (None, Some("ob3"), _) => "jwt",
+        (None, Some("ob2"), _) => "jws",
+        _ => "bin",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_follow_the_verdict_and_the_bytes() {
+        let v =
+            |format: &str, carrier: Option<&str>| json!({ "format": format, "carrier": carrier });
+        assert_eq!(extension(b"\xd2\x84", &v("native", None)), "badge");
+        assert_eq!(extension(b" {\"a\":1}", &v("ob3", None)), "json");
+        assert_eq!(extension(b"eyJ.x.y", &v("ob3", None)), "jwt");
+        assert_eq!(extension(b"eyJ.x.y", &v("ob2", None)), "jws");
+        assert_eq!(extension(b"{}", &v("ob2", None)), "json");
+        assert_eq!(extension(b"\x89PNG", &v("ob2", Some("png"))), "png");
+        assert_eq!(extension(b"<svg", &v("ob3", Some("svg"))), "svg");
+        assert_eq!(extension(b"", &json!(null)), "bin");
     }
 }
