@@ -245,6 +245,20 @@ async fn lists_page_and_collections_follow_their_badges() {
     let mut all = page(&first);
     all.extend(page(&second));
     assert_eq!(all, ids);
+    // The time to judge at carries over to the next page.
+    let later = call(
+        "GET",
+        n.url("/v1/admin/backpack/badges?limit=1&at=2100-01-01T01:00:00%2B01:00"),
+        token(&n),
+        None,
+    )
+    .await;
+    assert_eq!(
+        later.json["body"][0]["verdict"]["checked_at"],
+        "2100-01-01T00:00:00Z"
+    );
+    let link = later.json["link"].as_str().expect("a next page");
+    assert!(link.contains("at=2100-01-01T00:00:00Z&"), "{link}");
 
     let r = post_json(
         n.url("/v1/admin/backpack/collections"),

@@ -248,7 +248,7 @@ async fn list(
         out.push(views::entry(&h.id, &info, &verdict));
     }
     let mut response = Json(Value::Array(out)).into_response();
-    let extra = view_extra(&q);
+    let extra = view_extra(&q, &judged);
     paging::link_next(
         &mut response,
         "/v1/admin/backpack/badges",
@@ -259,12 +259,13 @@ async fn list(
     Ok(response)
 }
 
-/// The judging parameters of `q` again, for the next page's link.
-fn view_extra(q: &ViewQuery) -> String {
+/// The judging parameters of `q` again, for the next page's link (a time
+/// given is written as the node prints it, `YYYY-MM-DDTHH:MM:SSZ`, which
+/// needs no escaping).
+fn view_extra(q: &ViewQuery, judged: &Judged) -> String {
     let mut extra = String::new();
-    if let Some(at) = &q.at {
-        // A time given was parsed as RFC 3339; only `+` needs escaping.
-        extra.push_str(&format!("at={}&", at.replace('+', "%2B")));
+    if q.at.is_some() {
+        extra.push_str(&format!("at={}&", judged.at));
     }
     if let Some(m) = q.max_age {
         extra.push_str(&format!("max_age={m}&"));
