@@ -36,10 +36,10 @@ pub enum BackpackCommand {
     /// refused; a badge that cannot be fully checked here (issuer unknown,
     /// status list not held) is kept and marked.
     #[command(
-        after_help = "Examples:\n  badgemesh backpack add ada.badge\n  badgemesh backpack add *.png --json\n\nExit status: 0 when every file was added (or was held already), 1 when one was refused as invalid, 2 when one is not a badge or cannot be read."
+        after_help = "Examples:\n  badgemesh backpack add ada.badge\n  badgemesh backpack add *.png --json\n  curl -s https://academy.example/ada.json | badgemesh backpack add -\n\nExit status: 0 when every file was added (or was held already), 1 when one was refused as invalid, 2 when one is not a badge or cannot be read."
     )]
     Add {
-        /// The badge files.
+        /// The badge files (- for standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print JSON.
@@ -189,11 +189,15 @@ fn segment(text: &str) -> String {
         .collect()
 }
 
+/// A badge file, or standard input for `-`, at most [`MAX_INPUT`] bytes.
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
-        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+    let res = if path == Path::new("-") {
+        std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
+    };
+    res.map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
     if buf.len() as u64 > MAX_INPUT {
         return Err(usage(format!(
             "{} is larger than {} MiB",
@@ -248,11 +252,13 @@ fn add(client: &NodeClient, files: &[PathBuf], json: bool) -> Result<i32> {
     let mut code = OK;
     for path in files {
         let bytes = read_file(path)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let answer = client.post_bytes_as_admin(BADGES, &[("file_name", name)], &bytes)?;
+        let query: Vec<(&str, String)> = Some(path)
+            .filter(|p| *p != Path::new("-"))
+            .and_then(|p| p.file_name())
+            .map(|n| ("file_name", n.to_string_lossy().into_owned()))
+            .into_iter()
+            .collect();
+        let answer = client.post_bytes_as_admin(BADGES, &query, &bytes)?;
         if answer.status == 422 {
             // Invalid (a forged or tampered file): refused, like `verify`'s
             // exit status 1; the other files are still tried.

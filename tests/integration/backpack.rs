@@ -393,3 +393,42 @@ async fn every_backpack_route_needs_the_admin_token() {
         json!([{ "name": "mine", "created_at": c.json[0]["created_at"], "public": false, "badges": [] }])
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_badge_is_listed_expired_and_kept() {
+    let n = TestNode::start(vec![]).await;
+    init_issuer(&n, "Dated Academy").await;
+    let badge = create_badge(&n, "Dated").await;
+    let r = admin(
+        &n,
+        "/v1/admin/awards",
+        json!({ "badge": badge, "recipient": "ada@example.org", "expires": "2099-01-01T00:00:00Z" }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let bytes = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(r.json["assertion"].as_str().expect("assertion"))
+            .expect("base64")
+    };
+    let r = add(&n, bytes, "dated.badge").await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    assert_eq!(list(&n).await[0]["outcome"], "valid");
+    // Judged after its end, as `verify --at` would.
+    let later = call(
+        "GET",
+        n.url("/v1/admin/backpack/badges?at=2100-01-01T00:00:00Z"),
+        token(&n),
+        None,
+    )
+    .await;
+    let held = later.json.as_array().cloned().expect("a list");
+    assert_eq!(held.len(), 1, "kept");
+    assert_eq!(
+        (&held[0]["outcome"], &held[0]["attention"]),
+        (&json!("expired"), &json!(true)),
+        "{}",
+        held[0]
+    );
+}
