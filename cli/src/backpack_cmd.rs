@@ -109,6 +109,7 @@ pub enum CollectionCommand {
         name: String,
     },
     /// Delete a collection (its badges stay in the backpack).
+    #[command(after_help = "Example:\n  badgemesh backpack collection delete job-2026")]
     Delete {
         /// The collection.
         name: String,
@@ -123,6 +124,7 @@ pub enum CollectionCommand {
         ids: Vec<String>,
     },
     /// Take a badge out of a collection (it stays in the backpack).
+    #[command(after_help = "Example:\n  badgemesh backpack collection remove job-2026 81bd07")]
     Remove {
         /// The collection.
         name: String,
@@ -130,17 +132,23 @@ pub enum CollectionCommand {
         id: String,
     },
     /// List the collections and their badges.
+    #[command(after_help = "Example:\n  badgemesh backpack collection list --json")]
     List {
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Mark a collection public (for the node's public page, to come).
+    /// Show a collection on the node's public page, /p/NAME (anyone who
+    /// reaches the node's API can then read it).
+    #[command(
+        after_help = "Example:\n  badgemesh backpack collection publish job-2026\n  # then open http://127.0.0.1:4748/p/job-2026 (the node's API address)"
+    )]
     Publish {
         /// The collection.
         name: String,
     },
-    /// Mark a collection private again (the default).
+    /// Take a collection off the public page (private is the default).
+    #[command(after_help = "Example:\n  badgemesh backpack collection unpublish job-2026")]
     Unpublish {
         /// The collection.
         name: String,
@@ -481,7 +489,11 @@ fn collection(client: &NodeClient, c: CollectionCommand) -> Result<i32> {
                     &json!({ "public": true }),
                 )?
                 .ok()?;
-            println!("collection {name} is public");
+            println!(
+                "collection {name} is public at {}/p/{}",
+                client.base(),
+                segment(&name)
+            );
         }
         CollectionCommand::Unpublish { name } => {
             client

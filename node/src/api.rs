@@ -100,6 +100,8 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/export", get(bundle::export))
         .route("/v1/trust", get(trust::trust))
         .route("/ob3/status/{did}/revocation", get(status_list))
+        .route("/p/{collection}", get(crate::backpack::page::show))
+        .route("/p/{collection}/{id}", get(crate::backpack::page::file))
         .merge(admin::routes(state.clone()))
         .merge(page::routes())
         .layer(DefaultBodyLimit::max(max_body))

@@ -18,6 +18,9 @@
 //! - [`collections`]: named, ordered sets of held badges, private unless
 //!   the earner publishes one (for the public page of the next step).
 //! - [`views`]: a held badge with its verdict of now, as the API answers it.
+//! - `page`: the public page of a collection the earner published,
+//!   `/p/{collection}` (the only part of the backpack read without the
+//!   token).
 //! - `routes`: the admin routes (`/v1/admin/backpack/...`), behind the
 //!   admin token like every other route that changes the node.
 //!
@@ -29,6 +32,7 @@
 
 pub mod badges;
 pub mod collections;
+pub(crate) mod page;
 pub(crate) mod routes;
 pub mod views;
 

@@ -432,3 +432,93 @@ async fn an_expired_badge_is_listed_expired_and_kept() {
         held[0]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_collection_has_a_public_page_and_a_private_one_does_not() {
+    let n = TestNode::start(vec![]).await;
+    init_issuer(&n, "Open Academy").await;
+    let plain = create_badge(&n, "Robotics").await;
+    let sly = create_badge(&n, "<script>alert(1)</script>").await;
+    let mut held = Vec::new();
+    for b in [&plain, &sly] {
+        let (_, index, bytes) = award(&n, b, "ada@example.org").await;
+        let r = add(&n, bytes.clone(), "b.badge").await;
+        assert_eq!(r.status, 201, "{:?}", r.json);
+        held.push((
+            r.json["badge"]["id"].as_str().expect("id").to_owned(),
+            index,
+            bytes,
+        ));
+    }
+    let r = post_json(
+        n.url("/v1/admin/backpack/collections"),
+        token(&n),
+        json!({ "name": "robots" }),
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    for (id, _, _) in &held {
+        let r = call(
+            "PUT",
+            n.url(&format!(
+                "/v1/admin/backpack/collections/robots/badges/{id}"
+            )),
+            token(&n),
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    // Private (the default), unknown and malformed look the same: 404.
+    let page = |path: &str| badgemesh_tests::get(n.url(path));
+    for path in ["/p/robots", "/p/nothing", "/p/..%2Fetc"] {
+        assert_eq!(page(path).await.status, 404, "{path}");
+    }
+    let (first, _, bytes) = &held[0];
+    assert_eq!(page(&format!("/p/robots/{first}")).await.status, 404);
+
+    let publish = |public: bool| {
+        call(
+            "PUT",
+            n.url("/v1/admin/backpack/collections/robots/public"),
+            token(&n),
+            Some(json!({ "public": public })),
+        )
+    };
+    assert_eq!(publish(true).await.status, 200);
+    let r = page("/p/robots").await;
+    assert_eq!(r.status, 200);
+    let html = String::from_utf8(r.bytes).expect("utf-8");
+    assert!(
+        html.contains("<meta property=\"og:title\" content=\"robots: 2 badges\">"),
+        "{html}"
+    );
+    assert!(html.contains("<h2>Robotics</h2>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "no script of any kind: {html}");
+    assert!(
+        html.contains("calls itself"),
+        "a claimed name is a claim: {html}"
+    );
+    assert_eq!(html.matches("verdict-word\">Valid<").count(), 2, "{html}");
+    // The download is the file as added.
+    let r = page(&format!("/p/robots/{first}")).await;
+    assert_eq!((r.status, &r.bytes), (200, bytes));
+
+    // Revoked since: the page says so at once.
+    revoke(&n, &[held[0].1]).await;
+    let html = String::from_utf8(page("/p/robots").await.bytes).expect("utf-8");
+    assert!(html.contains("verdict-word\">Revoked<"), "{html}");
+
+    // A badge that is not in the collection is not served through it.
+    let (_, _, other) = award(&n, &plain, "bob@example.org").await;
+    let r = add(&n, other, "other.badge").await;
+    let other_id = r.json["badge"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(page(&format!("/p/robots/{other_id}")).await.status, 404);
+
+    assert_eq!(publish(false).await.status, 200);
+    assert_eq!(page("/p/robots").await.status, 404);
+}
