@@ -519,6 +519,28 @@ async fn a_published_collection_has_a_public_page_and_a_private_one_does_not() {
     let other_id = r.json["badge"]["id"].as_str().expect("id").to_owned();
     assert_eq!(page(&format!("/p/robots/{other_id}")).await.status, 404);
 
+    // Pages are many verifications each: two are made at once, a third
+    // request is refused at once rather than filling the verification pool.
+    // (In this test, not its own: the limit is the process's.)
+    let pool = n.node().verify_pool().clone();
+    pool.set_gate_open(false);
+    let first = tokio::spawn(badgemesh_tests::get(n.url("/p/robots")));
+    let second = tokio::spawn(badgemesh_tests::get(n.url("/p/robots")));
+    wait_until("two pages at the pool", Duration::from_secs(20), || {
+        let p = pool.clone();
+        async move { p.in_flight() == 2 }
+    })
+    .await;
+    let third = page("/p/robots").await;
+    assert_eq!(
+        (third.status, third.json["error"].as_str()),
+        (503, Some("page_busy"))
+    );
+    pool.set_gate_open(true);
+    for r in [first, second] {
+        assert_eq!(r.await.expect("page task").status, 200);
+    }
+
     assert_eq!(publish(false).await.status, 200);
     assert_eq!(page("/p/robots").await.status, 404);
 }

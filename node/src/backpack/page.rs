@@ -3,8 +3,8 @@
 //! Read by anyone who reaches the API, so it shows only collections whose
 //! `public` flag the earner set (any other name is the same 404, so private
 //! collections are not revealed), at most [`MAX_SHOWN`] badges of one (each
-//! verified now, in the verification pool, like `/v1/verify`), and nothing
-//! else of the backpack. Each badge shows its verdict of now (the same
+//! verified now, in the verification pool, like `/v1/verify`), at most
+//! [`MAX_RENDERING`] pages at once, and nothing else of the backpack. Each badge shows its verdict of now (the same
 //! checks as the page at `/`), its name, who issued it in the words the
 //! trust check allows (a claimed name is never shown as fact), criteria,
 //! evidence, dates, freshness, and a link to its file as added
@@ -34,6 +34,13 @@ use crate::core::now;
 /// Most badges one public page verifies and shows: the page is open to
 /// anyone who reaches the API, and each badge costs a verification.
 pub const MAX_SHOWN: usize = 50;
+
+/// Public pages that may be made at once in this process; beyond that a
+/// request gets 503 at once. Each page is up to [`MAX_SHOWN`]
+/// verifications, so without this a few clients asking for pages again
+/// and again would keep the verification pool full for everyone else.
+pub const MAX_RENDERING: usize = 2;
+static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_RENDERING);
 
 /// No script at all; styles and images from this origin, images also as
 /// `data:`; no framing.
@@ -128,6 +135,13 @@ pub(crate) async fn show(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     let (c, held) = public_collection(&s, &name).await?;
+    let Ok(_rendering) = RENDERING.try_acquire() else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "page_busy",
+            "this node is making other public pages; try again shortly",
+        ));
+    };
     let judged = Judged {
         at: now(),
         max_age_secs: None,
