@@ -7,18 +7,19 @@
 //! verifies each badge when it is added and whenever it is listed or
 //! shown, as `badgemesh verify` would, without any network.
 
+mod export;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anstyle::Style;
 use anyhow::Result;
-use base64::Engine;
 use clap::Subcommand;
 use serde_json::{Value, json};
 
 use crate::client::{Answer, NodeClient};
 use crate::fail::{Failure, INDETERMINATE, NOT_VALID, OK, usage};
-use crate::output::{issuer_line, outcome_style, print_json, print_verdict, write_output};
+use crate::output::{issuer_line, outcome_style, print_json, print_verdict};
 use crate::verifying::JudgedBy;
 
 /// Largest badge file read (the node refuses more than its request limit).
@@ -179,7 +180,7 @@ pub fn run(c: BackpackCommand, dir: &Path) -> Result<i32> {
             collection,
             out,
             json,
-        } => export(&client, &collection, &out, json),
+        } => export::export(&client, &collection, &out, json),
     }
 }
 
@@ -508,88 +509,6 @@ fn collection(client: &NodeClient, c: CollectionCommand) -> Result<i32> {
     Ok(OK)
 }
 
-/// A file name for an exported badge: its place, its name and its short
-/// id, with only characters every file system takes.
-fn export_name(n: usize, b: &Value) -> String {
-    let slug: String = b["name"]
-        .as_str()
-        .unwrap_or("badge")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .take(40)
-        .collect();
-    let slug = slug.trim_matches('-');
-    let slug = if slug.is_empty() { "badge" } else { slug };
-    let ext: String = b["ext"]
-        .as_str()
-        .unwrap_or("bin")
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    format!(
-        "{:02}-{slug}-{}.{ext}",
-        n + 1,
-        b["short_id"].as_str().unwrap_or("")
-    )
-}
-
-fn export(client: &NodeClient, collection: &str, out: &Path, json: bool) -> Result<i32> {
-    let c = client
-        .admin_get(&format!("{COLLECTIONS}/{}", segment(collection)), &[])?
-        .ok()?
-        .json;
-    let badges = c["badges"].as_array().cloned().unwrap_or_default();
-    let as_dir = out.is_dir() || out.to_string_lossy().ends_with(['/', '\\']);
-    if as_dir {
-        std::fs::create_dir_all(out)
-            .map_err(|e| usage(format!("cannot create {}: {e}", out.display())))?;
-    }
-    let mut written = Vec::new();
-    let mut lines = String::new();
-    for (n, b) in badges.iter().enumerate() {
-        let id = b["id"].as_str().unwrap_or("");
-        let bytes = client
-            .admin_get(&format!("{BADGES}/{}/file", segment(id)), &[])?
-            .ok()?
-            .bytes;
-        if as_dir {
-            let path = out.join(export_name(n, b));
-            write_output(&path, &bytes)?;
-            written.push(json!({ "id": id, "file": path }));
-        } else {
-            let line = Value::from(base64::engine::general_purpose::STANDARD.encode(&bytes));
-            lines.push_str(&line.to_string());
-            lines.push('\n');
-            written.push(json!({ "id": id, "line": n + 1 }));
-        }
-    }
-    if !as_dir {
-        write_output(out, lines.as_bytes())?;
-    }
-    if json {
-        print_json(&json!({ "collection": collection, "out": out, "badges": written }));
-    } else {
-        println!(
-            "wrote {} badge{} of {collection} to {}{}",
-            badges.len(),
-            if badges.len() == 1 { "" } else { "s" },
-            out.display(),
-            if as_dir {
-                ""
-            } else {
-                " (NDJSON; verify with: badgemesh audit FILE)"
-            }
-        );
-    }
-    Ok(OK)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,13 +518,5 @@ mod tests {
         assert_eq!(segment("job-2026_a"), "job-2026_a");
         assert_eq!(segment("../x"), "%2E%2E%2Fx");
         assert_eq!(segment("a?b#c d"), "a%3Fb%23c%20d");
-    }
-
-    #[test]
-    fn export_names_are_plain_file_names() {
-        let b = json!({ "name": "Über / Team*work", "short_id": "3f2a9c1b0d4e", "ext": "png" });
-        assert_eq!(export_name(0, &b), "01-ber---team-work-3f2a9c1b0d4e.png");
-        let odd = json!({ "name": null, "short_id": "ab", "ext": "../../x" });
-        assert_eq!(export_name(9, &odd), "10-badge-ab.x");
     }
 }
