@@ -8,7 +8,9 @@
 # impersonation, revoked, tampered, and a committed OB 3.0 credential with
 # endorsements and warnings (endorsed.json) and one carrying alignments,
 # results with rubric levels, credits, activity dates, evidence and related
-# badges (full.json), both signed by fixed did:keys.
+# badges (full.json), both signed by fixed did:keys. Then the verifier, as an
+# earner, keeps the valid and the revoked badge in its backpack and publishes
+# them as a collection, whose public page public_page.mjs checks.
 #
 #   bash tests/browser/run.sh [--screenshots DIR]   (after `npm ci` in tests/browser)
 #
@@ -121,4 +123,15 @@ mkdir -p "$shots"
 node "$here/verify_page.mjs" "$api" "$work/valid.badge" "$work/revoked.badge" \
   "$work/tampered.badge" "$shots" "$work/club.badge" "$work/fake.badge" \
   "$here/endorsed.json" "$here/full.json"
+
+echo "== the verifier's backpack: a published collection (/p/portfolio)"
+vb() { "$bin" --data-dir "$verifier" "$@"; }
+vb backpack add "$work/valid.badge" "$work/revoked.badge" >/dev/null
+ids=$(vb backpack list --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0)).map((e) => e.id).join(" "))')
+vb backpack collection create portfolio >/dev/null
+# shellcheck disable=SC2086
+vb backpack collection add portfolio $ids >/dev/null
+vb backpack collection publish portfolio >/dev/null
+vb backpack collection create private >/dev/null
+node "$here/public_page.mjs" "$api" portfolio "$work/valid.badge" "$shots"
 echo "screenshots in $shots"

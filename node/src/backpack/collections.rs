@@ -2,8 +2,8 @@
 //! job at X"), so an earner can show or export several badges at once.
 //!
 //! A collection is private unless the earner publishes it: the flag is
-//! stored now, for the public page of a later step (`/p/{collection}`),
-//! which is why a name must fit in a URL path segment as it is.
+//! shown on the node's public page (`/p/{collection}`), which is why a
+//! name must fit in a URL path segment as it is.
 
 use std::fmt;
 
@@ -17,8 +17,9 @@ use crate::store::Store;
 
 /// name -> [`Settings`] as JSON.
 const COLLECTIONS: TableDefinition<&str, &str> = TableDefinition::new("backpack_collections");
-/// (name, badge id) -> when the badge was put in (the collection's order).
-const MEMBERS: TableDefinition<(&str, &[u8]), i64> = TableDefinition::new("backpack_members");
+/// (name, badge id) -> the badge's place in the collection (one more than
+/// the last place taken when it was put in), which orders the collection.
+const MEMBERS: TableDefinition<(&str, &[u8]), u64> = TableDefinition::new("backpack_members");
 
 /// A collection's name: 1 to [`MAX_NAME`] ASCII letters, digits, `-` or
 /// `_`, starting with a letter or digit, so it is a URL path segment as it
@@ -122,12 +123,7 @@ pub fn delete(store: &Store, name: &CollectionName) -> Result<(), BackpackError>
 
 /// Puts held badge `id` into a collection (at its end; a badge already in
 /// it keeps its place). `false` when it was there already.
-pub fn add(
-    store: &Store,
-    name: &CollectionName,
-    id: &BadgeId,
-    now: Timestamp,
-) -> Result<bool, BackpackError> {
+pub fn add(store: &Store, name: &CollectionName, id: &BadgeId) -> Result<bool, BackpackError> {
     let txn = store.database().begin_write().map_err(db)?;
     let added = {
         settings_in(&txn, name)?;
@@ -139,7 +135,16 @@ pub fn add(
         if members.get(key).map_err(db)?.is_some() {
             false
         } else {
-            members.insert(key, now.0).map_err(db)?;
+            let mut last = None;
+            for m in members.range((name.as_str(), &[][..])..).map_err(db)? {
+                let (k, place) = m.map_err(db)?;
+                if k.value().0 != name.as_str() {
+                    break;
+                }
+                last = last.max(Some(place.value()));
+            }
+            let place = last.map_or(0, |l: u64| l.saturating_add(1));
+            members.insert(key, place).map_err(db)?;
             true
         }
     };
@@ -199,7 +204,7 @@ pub fn list(store: &Store) -> Result<Vec<Collection>, BackpackError> {
         let name = CollectionName::new(k.value())
             .map_err(|_| BackpackError::Corrupt(k.value().to_owned()))?;
         let settings = decode(&name, v.value())?;
-        let mut badges: Vec<(i64, BadgeId)> = Vec::new();
+        let mut badges: Vec<(u64, BadgeId)> = Vec::new();
         if let Some(members) = &members {
             for m in members
                 .range((name.as_str(), &[][..])..)
@@ -266,7 +271,7 @@ fn settings_in(
 }
 
 fn member_keys(
-    members: &redb::Table<(&str, &[u8]), i64>,
+    members: &redb::Table<(&str, &[u8]), u64>,
     name: &CollectionName,
 ) -> Result<Vec<Vec<u8>>, BackpackError> {
     let mut out = Vec::new();
@@ -332,7 +337,10 @@ mod tests {
     #[test]
     fn collections_keep_their_badges_in_order_and_lose_removed_ones() {
         let store = Store::in_memory().expect("store");
-        let (a, b) = (hold(&store, b"a"), hold(&store, b"b"));
+        let (x, y) = (hold(&store, b"a"), hold(&store, b"b"));
+        // Put in against the order of their ids: the collection keeps the
+        // order they were put in.
+        let (b, a) = if x < y { (y, x) } else { (x, y) };
         let (job, teach) = (name("job"), name("teaching"));
         create(&store, &job, Timestamp(5)).expect("create");
         assert!(matches!(
@@ -340,17 +348,17 @@ mod tests {
             Err(BackpackError::CollectionExists(_))
         ));
         create(&store, &teach, Timestamp(6)).expect("create");
-        assert!(add(&store, &job, &b, Timestamp(10)).expect("add"));
-        assert!(add(&store, &job, &a, Timestamp(11)).expect("add"));
-        assert!(!add(&store, &job, &b, Timestamp(12)).expect("again"));
-        assert!(add(&store, &teach, &a, Timestamp(12)).expect("add"));
+        assert!(add(&store, &job, &b).expect("add"));
+        assert!(add(&store, &job, &a).expect("add"));
+        assert!(!add(&store, &job, &b).expect("again"));
+        assert!(add(&store, &teach, &a).expect("add"));
         let unknown = BadgeId::of(b"not held");
         assert!(matches!(
-            add(&store, &job, &unknown, Timestamp(13)),
+            add(&store, &job, &unknown),
             Err(BackpackError::NoBadge(_))
         ));
         assert!(matches!(
-            add(&store, &name("nope"), &a, Timestamp(13)),
+            add(&store, &name("nope"), &a),
             Err(BackpackError::NoCollection(_))
         ));
         let got = get(&store, &job).expect("get");

@@ -265,6 +265,19 @@ fn card(collection: &str, e: &Value) -> String {
         escape(word),
         escape(&issuer_text(v))
     );
+    // Why a badge is not valid: its failed checks (and those that could
+    // not be made, besides who issued it, which the line above says).
+    for c in v["checks"].as_array().into_iter().flatten() {
+        let status = c["status"].as_str().unwrap_or("");
+        if status == "fail" || (status == "unknown" && c["check"] != "issuer_trust") {
+            let _ = write!(
+                out,
+                "<p class=\"verdict-text\">{}: {}</p>",
+                escape(&c["check"].as_str().unwrap_or("check").replace('_', " ")),
+                escape(c["detail"].as_str().unwrap_or(""))
+            );
+        }
+    }
     if let Some(fresh) = freshness(v) {
         let _ = write!(out, "<p class=\"verdict-fresh\">{}</p>", escape(&fresh));
     }

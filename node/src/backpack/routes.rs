@@ -408,7 +408,7 @@ async fn add_member(
 ) -> Result<Response, ApiError> {
     let name = collection_name(&name)?;
     let id = resolve(&s, id).await?;
-    let added = blocking(&s, move |st| collections::add(st, &name, &id, now())).await?;
+    let added = blocking(&s, move |st| collections::add(st, &name, &id)).await?;
     Ok(Json(json!({ "id": id, "added": added })).into_response())
 }
 
