@@ -86,17 +86,21 @@ pub struct Limits {
     pub max_chunks: usize,
     /// Deepest SVG element nesting accepted.
     pub max_depth: usize,
+    /// Most pixels (width times height) of an image searched for a QR code:
+    /// the search costs time and memory in proportion.
+    pub max_pixels: usize,
 }
 
 impl Limits {
     /// The defaults: 16 MiB input, 4 MiB text, 1 MiB inflated, 65,536 PNG
-    /// chunks, SVG depth 256.
+    /// chunks, SVG depth 256, 25 million pixels (a page scanned at 600 dpi).
     pub const DEFAULT: Self = Self {
         max_input: 16 * 1024 * 1024,
         max_text: 4 * 1024 * 1024,
         max_inflated: 1024 * 1024,
         max_chunks: 65_536,
         max_depth: 256,
+        max_pixels: 25_000_000,
     };
 }
 

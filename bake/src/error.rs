@@ -124,4 +124,27 @@ pub enum UnbakeError {
     /// The badge element is malformed (nested elements, or no content).
     #[error("malformed badge element: {0}")]
     MalformedCarrier(&'static str),
+    /// The image's pixels could not be decoded to look for a QR code.
+    #[error("the image's pixels could not be read: {0}")]
+    UndecodableImage(String),
+    /// The image has more pixels than the QR reader accepts.
+    #[error("the image has {pixels} pixels, more than the {max} the QR reader accepts")]
+    TooManyPixels {
+        /// Width times height.
+        pixels: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The image has QR codes, but none holds a badge (a URL, say).
+    #[error(
+        "the image's QR code does not hold a badge (a badgemesh certificate's code starts with `BM1:`)"
+    )]
+    ForeignQr,
+    /// The QR code (or a compact text) holds a damaged badge.
+    #[error("{0}")]
+    Compact(crate::compact::CompactError),
+    /// A printed badge holds something that is not a badge's bytes (an
+    /// image, or another compact text).
+    #[error("the QR code holds something other than a signed badge")]
+    NestedCarrier,
 }

@@ -22,6 +22,12 @@
 //! - [`ob2`] reads an OB 2.0 assertion (JSON or RS256 JWS) and gives an
 //!   [`ob2::Ob2Verdict`]: `Valid`, `Invalid` or `Indeterminate` with reasons.
 //!
+//! - [`to_compact`] and [`from_compact`] write and read the compact text
+//!   form of a whole signed badge (`BM1:` + Base45 + zlib) that a printed
+//!   certificate's QR code carries; [`unbake`] reads it from a PNG's QR code
+//!   (when the PNG has no baked carrier) or from bare text, as
+//!   [`Extracted::Printed`].
+//!
 //! Every reader takes [`Limits`]: input size, text size, inflated size,
 //! PNG chunk count and SVG depth are all bounded, and no input makes any
 //! function here panic.
@@ -40,18 +46,22 @@
 //! ```
 
 mod carrier;
+pub mod compact;
 mod error;
 mod kind;
 pub mod ob2;
 mod payload;
 mod png;
+mod qr;
 mod sniff;
 mod svg;
 
 pub use carrier::{Baked, Carrier, Found, Limits};
+pub use compact::{CompactError, from_compact, to_compact};
 pub use error::{BakeError, UnbakeError};
 pub use kind::{BadgeKind, badge_kind};
 pub use png::{bake_png, unbake_png};
+pub use qr::read_qr_png;
 pub use sniff::{Format, sniff};
 pub use svg::{bake_svg, unbake_svg};
 
@@ -73,6 +83,15 @@ pub enum Extracted {
     /// A native badgemesh record (COSE_Sign1, CBOR tag 18): pass the same
     /// bytes to the protocol verifier.
     Native,
+    /// A printed badge: the QR code of a PNG without a baked carrier, or
+    /// compact text (`BM1:...`). `badge` holds the signed badge's own bytes
+    /// (a native record, or the text of a credential), never another image.
+    Printed {
+        /// Where it was read from: [`Format::Png`] or [`Format::Compact`].
+        from: Format,
+        /// The badge's bytes.
+        badge: Vec<u8>,
+    },
 }
 
 impl Extracted {
@@ -84,15 +103,20 @@ impl Extracted {
             Extracted::Baked { baked, .. } => baked.kind(),
             Extracted::Json(t) | Extracted::Jws(t) => badge_kind(t, None),
             Extracted::Native => BadgeKind::Native,
+            Extracted::Printed { badge, .. } => match sniff(badge) {
+                Format::Native => BadgeKind::Native,
+                _ => badge_kind(&String::from_utf8_lossy(badge), None),
+            },
         }
     }
 }
 
 /// Finds the badge in `bytes`, whatever form the file has.
 ///
-/// PNG and SVG images are unbaked; bare JSON and compact JWS are returned as
+/// PNG and SVG images are unbaked (a PNG without a baked carrier is searched
+/// for a certificate's QR code); bare JSON and compact JWS are returned as
 /// text (surrounding whitespace and a UTF-8 byte order mark are removed);
-/// native records are only recognised.
+/// native records are only recognised; compact text is decoded.
 ///
 /// # Errors
 ///
@@ -107,10 +131,11 @@ pub fn unbake(bytes: &[u8], limits: &Limits) -> Result<Extracted, UnbakeError> {
         });
     }
     match sniff(bytes) {
-        image @ Format::Png => Ok(Extracted::Baked {
-            image,
-            baked: unbake_png(bytes, limits)?,
-        }),
+        image @ Format::Png => match unbake_png(bytes, limits) {
+            Ok(baked) => Ok(Extracted::Baked { image, baked }),
+            Err(UnbakeError::NotBaked) => printed(image, read_qr_png(bytes, limits)?),
+            Err(e) => Err(e),
+        },
         image @ Format::Svg => Ok(Extracted::Baked {
             image,
             baked: unbake_svg(bytes, limits)?,
@@ -118,7 +143,20 @@ pub fn unbake(bytes: &[u8], limits: &Limits) -> Result<Extracted, UnbakeError> {
         Format::Json => bare_text(bytes, limits).map(Extracted::Json),
         Format::Jws => bare_text(bytes, limits).map(Extracted::Jws),
         Format::Native => Ok(Extracted::Native),
+        from @ Format::Compact => {
+            let text = std::str::from_utf8(bytes).map_err(|_| UnbakeError::NotUtf8)?;
+            printed(from, from_compact(text, limits)?)
+        }
         Format::Unknown => Err(UnbakeError::UnknownFormat),
+    }
+}
+
+/// A printed badge, once its bytes are known to be a badge's own: a code
+/// that holds an image or another code would let one input nest readers.
+fn printed(from: Format, badge: Vec<u8>) -> Result<Extracted, UnbakeError> {
+    match sniff(&badge) {
+        Format::Native | Format::Json | Format::Jws => Ok(Extracted::Printed { from, badge }),
+        _ => Err(UnbakeError::NestedCarrier),
     }
 }
 

@@ -22,6 +22,9 @@ pub enum Format {
     Jws,
     /// A native badgemesh record: COSE_Sign1, CBOR tag 18 (first byte 0xd2).
     Native,
+    /// The compact text of a printed badge's QR code (`BM1:...`), as a
+    /// phone scanner passes it on.
+    Compact,
     /// None of the above.
     Unknown,
 }
@@ -51,6 +54,7 @@ pub fn sniff(bytes: &[u8]) -> Format {
             }
         }
         Some(b'{') => Format::Json,
+        Some(_) if crate::compact::is_compact(text) => Format::Compact,
         Some(_) => match std::str::from_utf8(text) {
             Ok(s) if is_compact_jws(s.trim_end()) => Format::Jws,
             _ => Format::Unknown,
