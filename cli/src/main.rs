@@ -8,6 +8,7 @@ mod auditing;
 mod backpack_cmd;
 mod baking;
 mod bundles;
+mod certifying;
 mod client;
 mod demo;
 mod fail;
@@ -67,6 +68,9 @@ enum Command {
     /// verdict of now, group them in collections, export them.
     #[command(subcommand)]
     Backpack(backpack_cmd::BackpackCommand),
+    /// A printable certificate (PDF or PNG, A4 or Letter) of a valid badge,
+    /// with a QR code that carries the whole signed badge.
+    Certificate(certifying::CertificateArgs),
     /// Manage the issuer's keys.
     #[command(subcommand)]
     Key(issuing::KeyCommand),
@@ -134,6 +138,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Audit(a) => auditing::audit(a, &dir),
         Command::Peers(a) => verifying::peers(a, &dir),
         Command::Backpack(c) => backpack_cmd::run(c, &dir),
+        Command::Certificate(a) => certifying::certificate(a, &dir),
         Command::Key(c) => issuing::key(c, &dir),
         Command::Ob2Key(c) => trusting::ob2_key(c, &dir),
         Command::StatusList(c) => trusting::status_list(c, &dir),

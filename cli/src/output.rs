@@ -224,28 +224,47 @@ pub fn print_verdict(v: &Value) {
     line("assertion", v["assertion"].as_str().unwrap_or(""));
 }
 
+/// How an issuer line should look: how far the trust check vouches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// A registry the node follows lists the issuer.
+    Listed,
+    /// A warning: impersonation or a de-listing.
+    Alarm,
+    /// Neither vouched for nor refuted.
+    Unvouched,
+}
+
 /// Who issued it, in the words the trust check allows: a listed name is
 /// stated with whose word it is; anything else is a claim, in quotes.
-pub fn issuer_line(v: &Value) -> String {
+pub fn issuer_words(v: &Value) -> (Tone, String) {
     let t = &v["trust"];
-    let claimed = v["issuer_name"].as_str();
-    let (red, amber, green) = (
-        Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
-        Style::new().fg_color(Some(AnsiColor::Yellow.into())),
-        Style::new().fg_color(Some(AnsiColor::Green.into())),
-    );
     match (t["state"].as_str(), t["summary"].as_str()) {
-        (Some("listed"), Some(s)) => format!("issued by {green}{s}{green:#}"),
-        (_, Some(s)) if !t["impersonation"].is_null() => {
-            format!("{red}{}{red:#}", s.to_uppercase())
-        }
-        (Some("delisted"), Some(s)) => format!("{red}{s}{red:#}"),
-        (_, Some(s)) => format!("{amber}{s}{amber:#}"),
-        (_, None) => match claimed {
-            Some(n) => format!("signed by a key that calls itself \u{201c}{n}\u{201d}"),
-            None => "issuer not known here".into(),
-        },
+        (Some("listed"), Some(s)) => (Tone::Listed, format!("issued by {s}")),
+        (_, Some(s)) if !t["impersonation"].is_null() => (Tone::Alarm, s.to_uppercase()),
+        (Some("delisted"), Some(s)) => (Tone::Alarm, s.to_owned()),
+        (_, Some(s)) => (Tone::Unvouched, s.to_owned()),
+        (_, None) => (
+            Tone::Unvouched,
+            match v["issuer_name"].as_str() {
+                Some(n) => format!("signed by a key that calls itself \u{201c}{n}\u{201d}"),
+                None => "issuer not known here".into(),
+            },
+        ),
     }
+}
+
+/// [`issuer_words`] in colour: green when listed, red for a warning,
+/// amber for a claim nobody vouches for.
+pub fn issuer_line(v: &Value) -> String {
+    let (tone, words) = issuer_words(v);
+    let style = match tone {
+        Tone::Listed => Style::new().fg_color(Some(AnsiColor::Green.into())),
+        Tone::Alarm => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+        Tone::Unvouched if v["trust"]["summary"].is_null() => Style::new(),
+        Tone::Unvouched => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+    };
+    format!("{style}{words}{style:#}")
 }
 
 /// "3 minutes ago" style.

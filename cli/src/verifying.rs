@@ -96,7 +96,8 @@ pub struct StatusArgs {
     json: bool,
 }
 
-fn read_input(path: &Path) -> Result<Vec<u8>> {
+/// A badge file (or standard input for `-`), at most [`MAX_INPUT`] bytes.
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     let res = if path == Path::new("-") {
         std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut buf)

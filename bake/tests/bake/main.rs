@@ -25,3 +25,4 @@ pub fn tiny_png() -> Vec<u8> {
 pub fn badge_svg() -> &'static str {
     include_str!("../fixtures/badge.svg")
 }
+mod qr_codes;

@@ -192,6 +192,7 @@ fn verify_extracted(
     let kind = extracted.kind();
     let (carrier, text) = match extracted {
         Extracted::Native => return native(bytes, registry, now, opts),
+        Extracted::Printed { from, badge } => return printed(from, &badge, registry, now, opts),
         Extracted::Json(t) | Extracted::Jws(t) => (Value::Null, t),
         Extracted::Baked { image, baked } => {
             let carrier = match image {
@@ -218,6 +219,30 @@ fn verify_extracted(
         _ => ob2_verdict(&text, now, opts),
     };
     v["carrier"] = carrier;
+    Ok(v)
+}
+
+/// The verdict on a printed badge (a certificate's QR code, or its compact
+/// text): the badge inside is verified as if it had been given bare, and the
+/// carrier says where it came from. The bake crate lets only a badge's own
+/// bytes through, so this never nests.
+fn printed(
+    from: Format,
+    badge: &[u8],
+    registry: Option<&Registry>,
+    now: Timestamp,
+    opts: &Options<'_>,
+) -> Result<Value, FormatError> {
+    cancelled(opts)?;
+    let inner = badgemesh_bake::unbake(badge, &Limits::default())
+        .map_err(|e| FormatError::Unbake(e.to_string()))?;
+    if matches!(inner, Extracted::Printed { .. } | Extracted::Baked { .. }) {
+        return Err(FormatError::Unbake(
+            "the QR code holds something other than a signed badge".into(),
+        ));
+    }
+    let mut v = verify_extracted(badge, inner, registry, now, opts)?;
+    v["carrier"] = json!(if from == Format::Png { "qr" } else { "compact" });
     Ok(v)
 }
 
