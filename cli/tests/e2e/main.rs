@@ -5,6 +5,7 @@ mod audit;
 mod backpack;
 mod bad_input;
 mod bundles;
+mod certificate;
 mod crash;
 mod crash_loop;
 mod harness;
