@@ -258,6 +258,7 @@ function renderVerdict(data, source) {
   } else if (data.trust && data.trust.state === "delisted") {
     text += " Warning: a registry you follow has withdrawn its listing of this issuer.";
   }
+  if (data.carrier === "qr") text += " Read from the QR code of a printed certificate, which holds the signed badge itself.";
   v.querySelector(".verdict-text").textContent = text;
   v.querySelector(".verdict-fresh").textContent = freshnessText(data.revocation);
 
@@ -365,7 +366,97 @@ async function verifyFile(file) {
   await verifyBytes(bytes, file.name, null);
 }
 
+// ---- scanning a printed certificate with the camera ----------------------
+// The certificate's QR code holds the whole signed badge. Frames go to this
+// node only, which reads the code: twice a second until a badge is found,
+// the user stops, or a minute passes.
+const SCAN_FOR_MS = 60_000;
+let scanning = null;
+
+function stopScan() {
+  if (!scanning) return;
+  for (const t of scanning.stream.getTracks()) t.stop();
+  scanning = null;
+  $("scan-video").srcObject = null;
+  $("scan").hidden = true;
+}
+
+async function frameBytes(video, canvas) {
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
+}
+
+async function startScan() {
+  if (scanning) return;
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+  } catch (e) {
+    showError("The camera could not be opened", e.message, "");
+    return;
+  }
+  const me = { stream };
+  scanning = me;
+  const video = $("scan-video");
+  video.srcObject = stream;
+  $("scan").hidden = false;
+  await video.play().catch(() => {});
+  setText("status", "Looking for a certificate's QR code…");
+  const canvas = document.createElement("canvas");
+  const started = Date.now();
+  while (scanning === me && Date.now() - started < SCAN_FOR_MS) {
+    const bytes = video.videoWidth > 0 ? await frameBytes(video, canvas) : null;
+    if (bytes && scanning === me) {
+      let res;
+      let data;
+      try {
+        res = await fetch("/v1/verify", {
+          method: "POST",
+          body: bytes,
+          headers: { "Content-Type": "application/octet-stream" },
+        });
+        data = await res.json();
+      } catch (e) {
+        stopScan();
+        showError("The node did not answer", `Is the node still running? (${e.message})`, "");
+        return;
+      }
+      if (res.ok) {
+        stopScan();
+        current = { bytes, source: "the camera" };
+        $("email").value = "";
+        renderVerdict(data, "the camera");
+        renderRecipient(data, null);
+        return;
+      }
+      // No code in the frame yet: keep looking. A code that is there but
+      // holds no badge, or a damaged one, is an answer.
+      if (data.error !== "no_badge_in_image") {
+        stopScan();
+        showError("This code could not be checked", data.message || `The node answered ${res.status}.`, data.error);
+        return;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (scanning === me) {
+    stopScan();
+    setText("status", "No certificate's QR code was seen. Hold it closer, flat and in good light, and try again.");
+  }
+}
+
 function initVerify() {
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    $("scan-start").hidden = false;
+    $("scan-start").addEventListener("click", startScan);
+    $("scan-stop").addEventListener("click", () => {
+      stopScan();
+      setText("status", "");
+    });
+  }
   const input = $("file");
   input.addEventListener("change", () => verifyFile(input.files[0]));
 

@@ -332,6 +332,7 @@ pub(crate) fn format_error_code(e: &crate::verdict::formats::FormatError) -> &'s
     use crate::verdict::formats::FormatError as F;
     match e {
         F::Unrecognised => "unrecognised_format",
+        F::NoBadgeInImage => "no_badge_in_image",
         F::Unbake(_) => "bad_image",
         F::Native(_) => "not_an_assertion",
         F::Credential(_) => "bad_credential",

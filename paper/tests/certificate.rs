@@ -104,7 +104,7 @@ fn the_words_are_escaped_in_the_page() {
         let c = certificate(SIGNED);
         std::fs::write(
             format!("{dir}/certificate.png"),
-            png(&c, Paper::A4, 100).unwrap(),
+            png(&c, Paper::A4, 72).unwrap(),
         )
         .unwrap();
         std::fs::write(

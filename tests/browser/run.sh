@@ -8,7 +8,9 @@
 # impersonation, revoked, tampered, and a committed OB 3.0 credential with
 # endorsements and warnings (endorsed.json) and one carrying alignments,
 # results with rubric levels, credits, activity dates, evidence and related
-# badges (full.json), both signed by fixed did:keys. Then the verifier, as an
+# badges (full.json), both signed by fixed did:keys. A printed certificate of
+# the valid badge is read from its QR code, chosen as a file and through the
+# camera (certificate_page.mjs). Then the verifier, as an
 # earner, keeps the valid and the revoked badge in its backpack and publishes
 # them as a collection, whose public page public_page.mjs checks.
 #
@@ -123,6 +125,10 @@ mkdir -p "$shots"
 node "$here/verify_page.mjs" "$api" "$work/valid.badge" "$work/revoked.badge" \
   "$work/tampered.badge" "$shots" "$work/club.badge" "$work/fake.badge" \
   "$here/endorsed.json" "$here/full.json"
+
+echo "== a printed certificate of the valid badge: chosen as a file and seen by the camera"
+bm certificate "$work/valid.badge" --name "Ada Lovelace" --out "$work/certificate.png" >/dev/null
+node "$here/certificate_page.mjs" "$api" "$work/certificate.png" "$root/bake/tests/fixtures/tiny.png" "$shots"
 
 echo "== the verifier's backpack: a published collection (/p/portfolio)"
 vb() { "$bin" --data-dir "$verifier" "$@"; }

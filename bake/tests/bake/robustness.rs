@@ -34,6 +34,22 @@ proptest! {
     }
 
     #[test]
+    fn a_mutated_certificate_code_never_panics(index in 0usize..4096, byte in any::<u8>()) {
+        let mut png = include_bytes!("../fixtures/qr/segno-1edtech-ob3.png").to_vec();
+        let len = png.len();
+        png[index % len] = byte;
+        let _ = badgemesh_bake::read_qr_png(&png, &Limits::default());
+        let _ = unbake(&png, &Limits::default());
+    }
+
+    #[test]
+    fn any_compact_text_never_panics(body in "[0-9A-Z $%*+./:-]{0,600}", raw in any::<String>()) {
+        let limits = Limits::default();
+        let _ = unbake(format!("BM1:{body}").as_bytes(), &limits);
+        let _ = badgemesh_bake::from_compact(&format!("BM1:{raw}"), &limits);
+    }
+
+    #[test]
     fn mutated_svg_never_panics(index in 0usize..4096, byte in any::<u8>()) {
         let svg = badgemesh_bake::bake_svg(badge_svg(), OB3_JSON, badgemesh_bake::Carrier::Ob3)
             .expect("bakes");

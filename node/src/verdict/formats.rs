@@ -63,7 +63,11 @@ pub enum FormatError {
         "not a badge: expected a native assertion, an Open Badges 3.0 credential, an Open Badges 2.0 assertion, or a baked PNG or SVG"
     )]
     Unrecognised,
-    /// An image without a baked badge, or a damaged one.
+    /// An image with neither a baked badge nor a certificate's QR code (a
+    /// camera frame that does not show the code yet, say).
+    #[error("the image carries no badge: neither baked in nor in a certificate's QR code")]
+    NoBadgeInImage,
+    /// A damaged image or carrier.
     #[error("{0}")]
     Unbake(String),
     /// A native assertion that does not decode.
@@ -111,6 +115,7 @@ pub fn verify_any(
     let extracted = match badgemesh_bake::unbake(bytes, &Limits::default()) {
         Ok(x) => x,
         Err(badgemesh_bake::UnbakeError::UnknownFormat) => return Err(FormatError::Unrecognised),
+        Err(badgemesh_bake::UnbakeError::NotBaked) => return Err(FormatError::NoBadgeInImage),
         Err(e) => return Err(FormatError::Unbake(e.to_string())),
     };
     let mut v = verify_extracted(bytes, extracted, registry, now, opts)?;
