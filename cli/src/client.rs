@@ -191,6 +191,30 @@ impl NodeClient {
         )
     }
 
+    /// GET on an admin route whose answer is a file: streamed into `out`
+    /// (no size limit and no overall timeout: a store may be gigabytes).
+    /// Returns the bytes written; an error answer is an error.
+    pub fn admin_download(&self, path: &str, out: &mut impl std::io::Write) -> Result<u64> {
+        let token = self.token()?;
+        let r = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .config()
+            .timeout_global(None)
+            .build()
+            .header("Authorization", &format!("Bearer {token}"))
+            .call();
+        let mut resp = match r {
+            Ok(resp) if resp.status().as_u16() == 200 => resp,
+            other => {
+                self.answer(other)?.ok()?;
+                return Err(usage(format!("the node did not send {path}")));
+            }
+        };
+        let mut body = resp.body_mut().with_config().limit(u64::MAX).reader();
+        std::io::copy(&mut body, out).context("receiving the node's answer")
+    }
+
     /// DELETE on an admin route.
     pub fn admin_delete(&self, path: &str) -> Result<Answer> {
         let token = self.token()?;

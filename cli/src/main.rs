@@ -14,6 +14,7 @@ mod demo;
 mod fail;
 mod issuing;
 mod node_cmd;
+mod operating;
 mod output;
 mod registry_cmd;
 mod trusting;
@@ -68,6 +69,10 @@ enum Command {
     /// verdict of now, group them in collections, export them.
     #[command(subcommand)]
     Backpack(backpack_cmd::BackpackCommand),
+    /// Copy the running node's store to a file (consistent, while it runs).
+    Backup(operating::BackupArgs),
+    /// Put a backup in place of the store (the node stopped).
+    Restore(operating::RestoreArgs),
     /// A printable certificate (PDF or PNG, A4 or Letter) of a valid badge,
     /// with a QR code that carries the whole signed badge.
     Certificate(certifying::CertificateArgs),
@@ -139,6 +144,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Peers(a) => verifying::peers(a, &dir),
         Command::Backpack(c) => backpack_cmd::run(c, &dir),
         Command::Certificate(a) => certifying::certificate(a, &dir),
+        Command::Backup(a) => operating::backup(a, &dir),
+        Command::Restore(a) => operating::restore(a, &dir),
         Command::Key(c) => issuing::key(c, &dir),
         Command::Ob2Key(c) => trusting::ob2_key(c, &dir),
         Command::StatusList(c) => trusting::status_list(c, &dir),

@@ -48,6 +48,19 @@ pub struct RunArgs {
     /// A TOML configuration file (default: config.toml in the data directory).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Log lines as text (for people) or JSON, one object per line (for log
+    /// collectors: journald, Loki, Elasticsearch).
+    #[arg(long, value_enum, default_value = "text", env = "BADGEMESH_LOG_FORMAT")]
+    log_format: LogFormat,
+}
+
+/// How `node run` writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines, coloured on a terminal.
+    Text,
+    /// One JSON object per line: timestamp, level, target, fields.
+    Json,
 }
 
 /// Runs a node command.
@@ -82,15 +95,18 @@ fn run_node(args: RunArgs, data_dir: &Path) -> Result<i32> {
     }
     config.listen_addrs().map_err(|e| usage(e.to_string()))?;
     config.bootstrap_addrs().map_err(|e| usage(e.to_string()))?;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,libp2p_mdns=warn")),
-        )
-        .with_writer(std::io::stderr)
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,libp2p_mdns=warn"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Json => logs.json().flatten_event(true).init(),
         // Colour codes only for a terminal, not for log files and journals.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -21,6 +21,7 @@
 
 pub mod api;
 pub mod backpack;
+pub mod backup;
 pub mod config;
 pub mod core;
 pub mod datadir;

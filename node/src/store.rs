@@ -116,6 +116,8 @@ impl StoreError {
 #[derive(Debug)]
 pub struct Store {
     db: Database,
+    /// The file, for backups (`None` in memory).
+    path: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -126,10 +128,17 @@ impl Store {
             source: e,
         };
         let db = Database::create(path).map_err(|e| open(e.into()))?;
-        Store::init(db).map_err(|e| match e {
+        let mut store = Store::init(db).map_err(|e| match e {
             StoreError::Db(source) => open(source),
             other => other,
-        })
+        })?;
+        store.path = Some(path.to_owned());
+        Ok(store)
+    }
+
+    /// The store's file, `None` for a store in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// A store in memory only: for simulations, never for a real node.
@@ -167,7 +176,7 @@ impl Store {
         txn.open_table(EQUIVOCATIONS).map_err(dberr)?;
         txn.open_table(CREDENTIAL_STATUS).map_err(dberr)?;
         txn.commit().map_err(dberr)?;
-        Ok(Store { db })
+        Ok(Store { db, path: None })
     }
 
     /// Writes records (and the equivocation proofs they complete) in one

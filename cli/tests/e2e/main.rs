@@ -12,6 +12,7 @@ mod harness;
 mod held_lists;
 mod interop;
 mod openbadgeslib;
+mod operating;
 mod quickstart;
 mod storage;
 mod trust;

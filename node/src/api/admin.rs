@@ -50,6 +50,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
             "/v1/admin/revocation-lists",
             post(super::held::add_revocation_list),
         )
+        .route("/v1/admin/backup", axum::routing::get(backup))
         .merge(crate::backpack::routes::routes())
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
@@ -223,4 +224,61 @@ async fn export_ob3(
         "application/vc+ld+json"
     };
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+/// `GET /v1/admin/backup`: a consistent copy of the store as of its last
+/// commit, taken while the node runs (see [`crate::backup`]), streamed as
+/// the body. The copy is made beside the store (same disk, so it is a fast
+/// copy), unlinked as soon as it is open, and so gone when the response
+/// ends, whether it was read to the end or not.
+async fn backup(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let ledger = s.core.ledger.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        let store = ledger.store();
+        let dir = store
+            .path()
+            .and_then(|p| p.parent())
+            .ok_or(crate::backup::BackupError::InMemory)?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dest = dir.join(format!(".backup-{nanos}.redb"));
+        crate::backup::snapshot(store, &dest)?;
+        // Its size as it is now: the check may have repaired (resized) it.
+        let opened = std::fs::File::open(&dest)
+            .and_then(|f| f.metadata().map(|m| (f, m.len())))
+            .map_err(|e| crate::backup::BackupError::Copy {
+                path: dest.clone(),
+                source: e,
+            });
+        let _ = std::fs::remove_file(&dest);
+        opened
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "backup_failed",
+            e.to_string(),
+        )
+    })?;
+    let (file, size) = made.map_err(|e| {
+        tracing::warn!("backup failed: {e}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "backup_failed",
+            e.to_string(),
+        )
+    })?;
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(
+        tokio::fs::File::from_std(file),
+    ));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, size.to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }

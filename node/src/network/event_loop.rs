@@ -116,11 +116,23 @@ impl EventLoop {
                 .listen_on(addr.clone())
                 .map_err(|e| NetError::Setup(format!("listen on {addr}: {e}")))?;
         }
-        let bootstrap = config
+        let bootstrap: Vec<_> = config
             .bootstrap
             .iter()
             .map(|a| (a.clone(), peer_of(a)))
             .collect();
+        if bootstrap.is_empty() {
+            // Said once, as information: a first node of a network, or one
+            // that waits to be dialled, is not an error.
+            let lan = if config.mdns {
+                "only nodes on this LAN (mDNS) or nodes that dial this one will be found"
+            } else {
+                "LAN discovery is off, so only nodes that dial this one will be found"
+            };
+            info!(
+                "no bootstrap peers configured: {lan}; to join a network, add one with --bootstrap or `bootstrap` in config.toml (/ip4/.../tcp/4747/p2p/..., /dns4/NAME/tcp/4747, or /dnsaddr/NAME)"
+            );
+        }
         Ok(EventLoop {
             swarm,
             config,
