@@ -10,7 +10,7 @@ use badgemesh_node::node::Node;
 use clap::{Args, Subcommand};
 
 use crate::client::NodeClient;
-use crate::fail::{OK, storage, usage};
+use crate::fail::{NOT_VALID, OK, storage, usage};
 use crate::output::print_json;
 
 /// Node commands.
@@ -21,6 +21,11 @@ pub enum NodeCommand {
         after_help = "Examples:\n  badgemesh node run\n  badgemesh --data-dir /tmp/b node run --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --bootstrap /ip4/127.0.0.1/tcp/4747 --no-mdns\n\nLogs go to stderr; set RUST_LOG=debug for more.\n\nExit status 4 when the data directory cannot be written (disk full, read-only, not this user's); commands that write through the node (issuer, badge, award, revoke, key, import) exit 4 when its storage refuses the write."
     )]
     Run(RunArgs),
+    /// Exit 0 when the running node answers `/healthz` as healthy, 1 when it
+    /// answers degraded (its storage refuses writes), 2 when it does not
+    /// answer: for container health checks and monitors.
+    #[command(after_help = "Example:\n  badgemesh --data-dir /data node health")]
+    Health,
     /// Show the running node: peer id, addresses, API, counts.
     #[command(after_help = "Example:\n  badgemesh node info --json")]
     Info {
@@ -68,6 +73,7 @@ pub fn run(cmd: NodeCommand, data_dir: &Path) -> Result<i32> {
     match cmd {
         NodeCommand::Run(args) => run_node(args, data_dir),
         NodeCommand::Info { json } => info(data_dir, json),
+        NodeCommand::Health => health(data_dir),
     }
 }
 
@@ -153,6 +159,17 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+fn health(data_dir: &Path) -> Result<i32> {
+    let client = NodeClient::find(data_dir)?;
+    let answer = client.get("/healthz")?;
+    let status = answer.json["status"].as_str().unwrap_or("unknown");
+    println!("{status}");
+    if let Some(why) = answer.json["storage"].as_str() {
+        println!("storage: {why}");
+    }
+    Ok(if answer.status == 200 { OK } else { NOT_VALID })
 }
 
 fn info(data_dir: &Path, json: bool) -> Result<i32> {

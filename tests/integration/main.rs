@@ -4,6 +4,7 @@
 mod api;
 mod backpack;
 mod batch;
+mod dashboard;
 mod forged;
 mod front_door;
 mod gossip;

@@ -48,7 +48,9 @@ fn a_backup_taken_while_running_restores_and_the_rest_comes_back_from_peers() {
 
     let running = a.cmd(&["restore", &path("store.backup")]);
     one_line_error(&running, 2, "stop it first");
+    assert_eq!(a.cmd(&["node", "health"]).ok().line(), "ok");
     a.kill();
+    assert_eq!(a.cmd(&["node", "health"]).code, 2, "no node answers");
     std::fs::write(path("junk.redb"), b"not a database at all").expect("write");
     let junk = a.cmd(&["restore", &path("junk.redb")]);
     one_line_error(&junk, 2, "not a sound badgemesh store");
