@@ -134,3 +134,37 @@ fn logs_can_be_json_lines_and_a_lone_node_says_how_to_join() {
     }
     assert_eq!(hint, 1, "said once: {lines}");
 }
+
+#[test]
+fn a_store_written_by_schema_1_opens_and_answers_as_it_did() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-schema-1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(fixtures.join("store.redb"), dir.path().join("store.redb")).expect("copy");
+    let n = NodeProc::start_in(dir.path());
+    let v: Value = n.cmd(&["node", "info", "--json"]).ok().json();
+    let records = &v["records"];
+    for (kind, count) in [
+        ("key_event", 1),
+        ("issuer_profile", 1),
+        ("badge_class", 1),
+        ("assertion", 2),
+        ("revocation_update", 1),
+        ("head", 1),
+    ] {
+        assert_eq!(records[kind], count, "{kind}: {v}");
+    }
+    // Judged as of a moment when its revocation data was fresh, so the
+    // verdicts do not age.
+    let at = "2026-12-01T23:30:00Z";
+    let ada = fixtures.join("ada.badge");
+    let v: Value = n
+        .cmd(&["verify", ada.to_str().expect("path"), "--at", at, "--json"])
+        .ok()
+        .json();
+    assert_eq!(v["outcome"], "valid", "{v}");
+    assert_eq!(v["badge"]["name"], "Kept Across Versions");
+    let bob = fixtures.join("bob.badge");
+    let r = n.cmd(&["verify", bob.to_str().expect("path"), "--at", at, "--json"]);
+    assert_eq!(r.json()["outcome"], "revoked", "{r:?}");
+}
