@@ -42,7 +42,7 @@ pub enum IssuerCommand {
     },
     /// Prove this issuer controls a website: writes the DIF Well-Known DID
     /// Configuration (a Domain Linkage Credential signed by the issuer's key)
-    /// to publish at <origin>/.well-known/did-configuration.json.
+    /// to publish at `<origin>/.well-known/did-configuration.json`.
     #[command(
         name = "link-domain",
         after_help = "Example:\n  badgemesh issuer link-domain https://academy.example --out did-configuration.json\n  # then serve it as https://academy.example/.well-known/did-configuration.json"

@@ -132,6 +132,12 @@ fn data_dir(cli: &Cli) -> PathBuf {
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
     let dir = data_dir(&cli);
+    // A command whose output is piped into `head` should end quietly when
+    // the pipe closes, as Unix tools do, not panic in `println!`. Not the
+    // node itself: a journal that restarts must not kill a daemon.
+    if !matches!(cli.command, Command::Node(node_cmd::NodeCommand::Run(_))) {
+        sigpipe::reset();
+    }
     match cli.command {
         Command::Node(c) => node_cmd::run(c, &dir),
         Command::Issuer(c) => issuing::issuer(c, &dir),
