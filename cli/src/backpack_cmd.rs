@@ -8,6 +8,7 @@
 //! shown, as `badgemesh verify` would, without any network.
 
 mod export;
+mod present;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -83,6 +84,42 @@ pub enum BackpackCommand {
     /// Group held badges in named collections.
     #[command(subcommand)]
     Collection(CollectionCommand),
+    /// Print the backpack's own DID (a did:key, made on first use): give it
+    /// to issuers as the recipient, so your badges name the key that signs
+    /// your presentations.
+    #[command(
+        after_help = "Example:\n  badgemesh backpack holder\n  # then, on the issuer's side: badgemesh award BADGE --to did:key:z6Mk... --format ob3 --out ada.json"
+    )]
+    Holder {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a Verifiable Presentation of several held badges with the
+    /// backpack's key, for one verifier (--domain) and one request
+    /// (--challenge), so that it cannot be shown again elsewhere.
+    #[command(
+        after_help = "Examples:\n  badgemesh backpack present 3f2a9c 81bd07 --challenge 8f3c1a --domain jobs.example --out for-jobs.json\n  badgemesh backpack present --collection job-2026 --challenge 8f3c1a --domain jobs.example --out for-jobs.json\n\nThe verifier gives the challenge (a fresh random value per request) and its domain, and checks\nthem with: badgemesh verify for-jobs.json --challenge 8f3c1a --domain jobs.example\n\nOnly Verifiable Credentials can be presented: Open Badges 3.0 as JSON or VC-JWT, bare or baked\nin a PNG or SVG. A native badgemesh assertion or an Open Badges 2.0 one is refused: ask the\nissuer for the OB 3.0 form. Each credential must name this backpack's DID (badgemesh backpack\nholder) as its subject, or verifiers refuse the presentation; the command warns."
+    )]
+    Present {
+        /// Badge ids, or their first characters (at least 6).
+        ids: Vec<String>,
+        /// Present the badges of this collection too.
+        #[arg(long)]
+        collection: Option<String>,
+        /// The challenge the verifier gave you.
+        #[arg(long)]
+        challenge: String,
+        /// The verifier's domain.
+        #[arg(long)]
+        domain: String,
+        /// Where to write the presentation (JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a collection's badges as their original files (a directory),
     /// or as one NDJSON file that `badgemesh audit` verifies.
     #[command(
@@ -181,6 +218,25 @@ pub fn run(c: BackpackCommand, dir: &Path) -> Result<i32> {
             out,
             json,
         } => export::export(&client, &collection, &out, json),
+        BackpackCommand::Holder { json } => present::holder(&client, json),
+        BackpackCommand::Present {
+            ids,
+            collection,
+            challenge,
+            domain,
+            out,
+            json,
+        } => present::present(
+            &client,
+            &present::Chosen {
+                ids,
+                collection,
+                challenge,
+                domain,
+            },
+            &out,
+            json,
+        ),
     }
 }
 

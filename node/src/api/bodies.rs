@@ -328,6 +328,12 @@ pub struct VerifyQuery {
     /// Fetch what the verification needs from issuers' sites first (only
     /// with the admin token, unless the node has `fetch = true`).
     pub online: Option<bool>,
+    /// For a presentation: the challenge its proof must carry (the one
+    /// this verifier gave the holder).
+    pub challenge: Option<String>,
+    /// For a presentation: the domain its proof must carry (this
+    /// verifier's).
+    pub domain: Option<String>,
 }
 
 impl VerifyQuery {
@@ -422,6 +428,8 @@ mod tests {
             max_age: None,
             require_listed: None,
             online: None,
+            challenge: None,
+            domain: None,
         };
         assert_eq!(code(q.at()), "bad_time");
     }

@@ -72,7 +72,7 @@ pub(super) async fn verify(State(s): State<AppState>, body: Bytes) -> Result<Res
         if presentation.holds() {
             let opts = any_credential(&held, &trust, cancel);
             for c in &presentation.credentials {
-                let bytes = match c {
+                let bytes = match &crate::backpack::present::unenvelope(c) {
                     Value::String(jwt) => jwt.clone().into_bytes(),
                     other => serde_json::to_vec(other).unwrap_or_default(),
                 };
