@@ -350,12 +350,20 @@ async fn every_backpack_route_needs_the_admin_token() {
         )
         .await;
         assert_eq!(r.status, 401);
+        let r = post_json(
+            n.url(&format!("{base}/presentations")),
+            who.clone(),
+            json!({ "badges": [id], "challenge": "c", "domain": "d" }),
+        )
+        .await;
+        assert_eq!(r.status, 401, "{:?}", r.json);
         for path in [
             format!("{base}/badges"),
             format!("{base}/badges/{id}"),
             format!("{base}/badges/{id}/file"),
             format!("{base}/collections"),
             format!("{base}/collections/mine"),
+            format!("{base}/holder"),
         ] {
             let r = call("GET", n.url(&path), who.clone(), None).await;
             assert_eq!(r.status, 401, "GET {path}: {:?}", r.json);
@@ -379,8 +387,9 @@ async fn every_backpack_route_needs_the_admin_token() {
             assert_eq!(r.status, 401, "PUT {path}");
         }
     }
-    // Nothing changed.
+    // Nothing changed (and no earner key was made).
     assert_eq!(list(&n).await.len(), 1);
+    assert!(!n.dir.path().join("earner.key").exists());
     let c = call(
         "GET",
         n.url("/v1/admin/backpack/collections"),
