@@ -11,6 +11,7 @@ mod harness;
 mod held_lists;
 mod interop;
 mod openbadgeslib;
+mod presentations;
 mod quickstart;
 mod storage;
 mod trust;
