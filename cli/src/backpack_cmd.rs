@@ -459,6 +459,9 @@ fn show(client: &NodeClient, id: &str, judged: &JudgedBy, json: bool) -> Result<
         if !names.is_empty() {
             line("in", &names.join(", "));
         }
+        if let Some(url) = e["linkedin"].as_str() {
+            line("LinkedIn", url);
+        }
     }
     Ok(match e["outcome"].as_str() {
         Some("valid") => OK,

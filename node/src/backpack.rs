@@ -20,6 +20,7 @@
 //! - [`views`]: a held badge with its verdict of now, as the API answers it.
 //! - [`holder`]: the earner's own key (a did:key in `earner.key`), made on
 //!   first use, which signs presentations.
+//! - [`linkedin`]: LinkedIn's "Add to profile" link for a valid badge.
 //! - [`present`]: presentations of several held badges, signed by that key
 //!   for a verifier's challenge and domain.
 //! - `page`: the public page of a collection the earner published,
@@ -37,6 +38,7 @@
 pub mod badges;
 pub mod collections;
 pub mod holder;
+pub mod linkedin;
 pub(crate) mod page;
 pub mod present;
 pub(crate) mod routes;

@@ -513,6 +513,15 @@ async fn a_published_collection_has_a_public_page_and_a_private_one_does_not() {
         "a claimed name is a claim: {html}"
     );
     assert_eq!(html.matches("verdict-word\">Valid<").count(), 2, "{html}");
+    // Each valid badge links to LinkedIn's form, its name encoded.
+    assert!(
+        html.contains("https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&amp;name=Robotics&amp;organizationName="),
+        "{html}"
+    );
+    assert!(
+        html.contains("&amp;name=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;"),
+        "{html}"
+    );
     // The download is the file as added.
     let r = page(&format!("/p/robots/{first}")).await;
     assert_eq!((r.status, &r.bytes), (200, bytes));
@@ -521,6 +530,11 @@ async fn a_published_collection_has_a_public_page_and_a_private_one_does_not() {
     revoke(&n, &[held[0].1]).await;
     let html = String::from_utf8(page("/p/robots").await.bytes).expect("utf-8");
     assert!(html.contains("verdict-word\">Revoked<"), "{html}");
+    assert_eq!(
+        html.matches("linkedin.com/profile/add").count(),
+        1,
+        "not for the revoked one: {html}"
+    );
 
     // A badge that is not in the collection is not served through it.
     let (_, _, other) = award(&n, &plain, "bob@example.org").await;

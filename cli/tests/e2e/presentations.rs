@@ -60,6 +60,12 @@ fn a_presentation_of_the_earners_badges_verifies_for_its_verifier_only() {
             v[0]["badge"]["short_id"].as_str().expect("id").to_owned(),
         );
     }
+    // A valid badge offers LinkedIn's form, filled in.
+    let r = n.cmd(&["backpack", "show", &ids["mine.json"]]).ok();
+    assert!(
+        r.stdout.contains("LinkedIn   https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&name=Teamwork&organizationName=Presenting%20Academy&issueYear="),
+        "{r:?}"
+    );
     let vp = path("vp.json");
     let r = n
         .cmd(&[

@@ -331,6 +331,9 @@ fn card(collection: &str, e: &Value) -> String {
             escape(e["ext"].as_str().unwrap_or("file"))
         ),
     );
+    if let Some(url) = e["linkedin"].as_str() {
+        fact("LinkedIn", link(url, "Add to profile"));
+    }
     let _ = write!(out, "</dl></div></div></article>");
     out
 }
@@ -436,5 +439,24 @@ mod tests {
         );
         assert!(html.contains("href=\"https://ok.example/e\""), "{html}");
         assert!(html.contains("href=\"/p/job/ab\" download"), "{html}");
+    }
+
+    #[test]
+    fn a_valid_card_links_to_linkedins_form_with_its_query_escaped() {
+        let v = json!({
+            "outcome": "valid", "badge": { "name": "R&D <Lab>" }, "issuer_name": "Ada & Co",
+            "issued_on": "2026-02-03T00:00:00Z", "assertion": "bciqx", "trust": { "state": "unlisted" },
+        });
+        let e = json!({
+            "id": "ab", "outcome": "valid", "name": "R&D <Lab>", "ext": "json", "carrier": null,
+            "linkedin": crate::backpack::linkedin::for_verdict(&v, None), "verdict": v,
+        });
+        let html = card("job", &e);
+        assert!(
+            html.contains("<a href=\"https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&amp;name=R%26D%20%3CLab%3E&amp;organizationName=Ada%20%26%20Co&amp;issueYear=2026&amp;issueMonth=2&amp;certId=bciqx\" rel=\"noopener noreferrer nofollow\">Add to profile</a>"),
+            "{html}"
+        );
+        let revoked = json!({ "id": "ab", "outcome": "revoked", "ext": "json", "linkedin": null, "verdict": {} });
+        assert!(!card("job", &revoked).contains("linkedin.com"));
     }
 }
