@@ -9,6 +9,7 @@
 
 mod export;
 mod present;
+mod publish;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -120,6 +121,26 @@ pub enum BackpackCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write a static copy of a collection's page (index.html, its
+    /// stylesheet and the badge files) that any web host can serve, no
+    /// node needed; visitors download a badge and drop it on any badgemesh
+    /// page to check it.
+    #[command(
+        after_help = "Examples:\n  badgemesh backpack publish job-2026 --out site/\n  badgemesh backpack publish job-2026 --out site/ --url https://ada.example/badges/\n\nEach badge is verified as the copy is made and the page says when; the files are the\nbadges as added. --url (where the directory will be served) makes each badge's LinkedIn\nlink point back to its card. Writing a copy again removes badge files of the older copy\nthat are no longer in the collection. The collection need not be public on the node."
+    )]
+    Publish {
+        /// The collection.
+        collection: String,
+        /// The directory to write (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Where the directory will be served (an http or https URL).
+        #[arg(long)]
+        url: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a collection's badges as their original files (a directory),
     /// or as one NDJSON file that `badgemesh audit` verifies.
     #[command(
@@ -219,6 +240,12 @@ pub fn run(c: BackpackCommand, dir: &Path) -> Result<i32> {
             json,
         } => export::export(&client, &collection, &out, json),
         BackpackCommand::Holder { json } => present::holder(&client, json),
+        BackpackCommand::Publish {
+            collection,
+            out,
+            url,
+            json,
+        } => publish::publish(&client, &collection, &out, url.as_deref(), json),
         BackpackCommand::Present {
             ids,
             collection,

@@ -38,6 +38,7 @@ pub(crate) use bodies::{parse_did, parse_id};
 pub use bundle::{ImportReport, Rejected};
 pub use error::ApiError;
 pub use front::FrontDoor;
+pub(crate) use page::APP_CSS;
 pub use verify_pool::{PoolStats, VerifyPool};
 pub use views::AssertionStatus;
 

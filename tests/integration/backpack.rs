@@ -363,6 +363,7 @@ async fn every_backpack_route_needs_the_admin_token() {
             format!("{base}/badges/{id}/file"),
             format!("{base}/collections"),
             format!("{base}/collections/mine"),
+            format!("{base}/collections/mine/site"),
             format!("{base}/holder"),
         ] {
             let r = call("GET", n.url(&path), who.clone(), None).await;

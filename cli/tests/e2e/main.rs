@@ -12,6 +12,7 @@ mod held_lists;
 mod interop;
 mod openbadgeslib;
 mod presentations;
+mod publish;
 mod quickstart;
 mod storage;
 mod trust;

@@ -10,6 +10,10 @@
 //! - `GET|POST collections`, `GET|DELETE collections/{name}`,
 //!   `PUT|DELETE collections/{name}/badges/{id}`,
 //!   `PUT collections/{name}/public` (`{"public": true}`).
+//! - `GET collections/{name}/site?url=U`: a static copy of the
+//!   collection's page (`backpack publish`): the page with relative links,
+//!   the stylesheet, and where each badge file goes (public or not: the
+//!   earner asks for it by name).
 //! - `GET holder`: the earner's did:key (made on first use), the DID to
 //!   give issuers as the recipient. `POST presentations`
 //!   (`{"badges": [ids], "collection": name, "challenge", "domain"}`): a
@@ -63,6 +67,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/v1/admin/backpack/collections/{name}/public",
             put(set_public),
         )
+        .route(
+            "/v1/admin/backpack/collections/{name}/site",
+            get(static_site),
+        )
         .route("/v1/admin/backpack/holder", get(holder))
         .route(
             "/v1/admin/backpack/presentations",
@@ -112,6 +120,12 @@ struct PresentBody {
     collection: Option<String>,
     challenge: String,
     domain: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SiteQuery {
+    /// Where the copy will be served, for links back to it.
+    url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -464,6 +478,52 @@ async fn present(
         "holder": did,
         "badges": ids,
         "warnings": warnings,
+    }))
+    .into_response())
+}
+
+/// A static copy of a collection's page: `{"index_html", "app_css",
+/// "files": [{"id", "path"}]}`, the page rendered as `/p/{name}` is (each
+/// badge verified now) but with every link relative to it, for
+/// `backpack publish` to write beside the badge files.
+async fn static_site(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    query: Result<Query<SiteQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query?;
+    if let Some(u) = &q.url {
+        let lower = u.to_ascii_lowercase();
+        let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
+            && u.len() <= 2048
+            && !u.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !ok {
+            return Err(ApiError::bad_request(
+                "bad_url",
+                "the address the copy will be served at must be an http(s) URL",
+            ));
+        }
+    }
+    let name = collection_name(&name)?;
+    let (c, held) = blocking(&s, move |st| {
+        Ok((collections::get(st, &name)?, badges::list(st)?))
+    })
+    .await?;
+    let site = super::page::Site::Static {
+        url: q.url.as_deref(),
+    };
+    let rendered = super::page::render(&s, &c, &held, site).await?;
+    let files: Vec<Value> = rendered
+        .files
+        .iter()
+        .map(|(id, path)| json!({ "id": id, "path": path }))
+        .collect();
+    Ok(Json(json!({
+        "collection": c.name,
+        "index_html": rendered.html,
+        "app_css": crate::api::APP_CSS,
+        "files": files,
+        "more": c.badges.len().saturating_sub(super::page::MAX_SHOWN),
     }))
     .into_response())
 }
