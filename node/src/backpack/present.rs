@@ -35,20 +35,38 @@ use serde_json::{Map, Value, json};
 /// The start of an enveloped VC-JWT's id: a data URL of the token.
 pub const ENVELOPED_JWT: &str = "data:application/vc+jwt,";
 
-/// The VC-JWT an `EnvelopedVerifiableCredential` carries, if `credential`
-/// is one; other values come back as they are.
+/// The media types of a data URL that carries a VC-JWT, as the VC 2.0 test
+/// suite writes them (`vc+jwt` is VC-JOSE-COSE's; the others are older or
+/// plainer forms of the same compact token).
+const ENVELOPED_JWT_TYPES: [&str; 4] = [
+    "application/vc+jwt",
+    "application/jwt",
+    "application/vc-ld+jwt",
+    "application/vc+ld+json+jwt",
+];
+
+/// The VC-JWT an `EnvelopedVerifiableCredential` carries (a data URL of
+/// one of [`ENVELOPED_JWT_TYPES`]), if `credential` is one; other values
+/// come back as they are.
 pub fn unenvelope(credential: &Value) -> Value {
     let enveloped = match &credential["type"] {
         Value::String(t) => t == "EnvelopedVerifiableCredential",
         Value::Array(ts) => ts.iter().any(|t| t == "EnvelopedVerifiableCredential"),
         _ => false,
     };
-    match credential["id"].as_str() {
-        Some(id) if enveloped => match id.strip_prefix(ENVELOPED_JWT) {
-            Some(token) => Value::String(token.to_owned()),
-            None => credential.clone(),
-        },
-        _ => credential.clone(),
+    let token = credential["id"]
+        .as_str()
+        .filter(|_| enveloped)
+        .and_then(|id| id.strip_prefix("data:"))
+        .and_then(|rest| rest.split_once(','))
+        .filter(|(media, _)| {
+            let (kind, params) = media.split_once(';').unwrap_or((media, ""));
+            ENVELOPED_JWT_TYPES.contains(&kind) && matches!(params, "" | "base64url")
+        })
+        .map(|(_, token)| token);
+    match token {
+        Some(t) => Value::String(t.to_owned()),
+        None => credential.clone(),
     }
 }
 
@@ -97,9 +115,9 @@ pub fn credential_of(bytes: &[u8], label: &str) -> Result<Value, PresentError> {
             _ => Err(not("JSON that does not read as a credential")),
         },
         BadgeKind::Ob3Jwt => Ok(json!({
-            "@context": CREDENTIALS_V2,
+            "@context": [CREDENTIALS_V2],
             "id": format!("{ENVELOPED_JWT}{}", text.trim()),
-            "type": "EnvelopedVerifiableCredential",
+            "type": ["EnvelopedVerifiableCredential"],
         })),
         BadgeKind::Ob2Json | BadgeKind::Ob2Jws | BadgeKind::HostedUrl => {
             Err(not("an Open Badges 2.0 assertion"))

@@ -256,7 +256,7 @@ fn vc_jwt_credentials_are_presented_as_their_compact_form() {
     let token =
         badgemesh_openbadges::jwt::sign_jwt(&bare, &k, &id.verification_method()).expect("jwt");
     let c = credential_of(token.as_bytes(), "abc").expect("a credential");
-    assert_eq!(c["type"], "EnvelopedVerifiableCredential");
+    assert_eq!(c["type"], json!(["EnvelopedVerifiableCredential"]));
     assert_eq!(
         crate::backpack::present::unenvelope(&c),
         Value::String(token)
@@ -304,4 +304,58 @@ fn presentations_carry_one_to_sixteen_credentials_and_sane_bindings() {
         sign(vec![one], "a\nb"),
         Err(PresentError::Binding(_))
     ));
+}
+
+/// A presentation made by another implementation (Digital Bazaar's
+/// libraries; see the vector's SOURCE.md), whose holder is the key pair of
+/// the W3C vc-di-eddsa specification's test vectors.
+const DIGITAL_BAZAAR: &str = include_str!(
+    "../../../../openbadges/tests/vectors/digitalbazaar-presentation/presentation.json"
+);
+
+#[test]
+fn a_presentation_signed_by_digital_bazaars_libraries_verifies_here() {
+    let at: Timestamp = "2026-12-01T00:05:00Z".parse().expect("time");
+    let v = verify_presentation_verdict(
+        DIGITAL_BAZAAR.as_bytes(),
+        None,
+        at,
+        &Options::default(),
+        asked("c-digitalbazaar", "jobs.example"),
+    )
+    .expect("judged");
+    assert_eq!(v["outcome"], "valid", "{v:#}");
+    assert_eq!(
+        v["holder"], "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+        "the W3C test key pair"
+    );
+    assert_eq!(status(&v, "holder_binding").0, "pass");
+    assert_eq!(v["credentials"][0]["badge"]["name"], "Interoperability");
+    let replay = verify_presentation_verdict(
+        DIGITAL_BAZAAR.as_bytes(),
+        None,
+        at,
+        &Options::default(),
+        asked("c-other", "jobs.example"),
+    )
+    .expect("judged");
+    assert_eq!(replay["outcome"], "invalid");
+}
+
+#[test]
+fn enveloped_credentials_in_the_forms_the_w3c_suite_uses_are_read_as_their_token() {
+    use crate::backpack::present::unenvelope;
+    for prefix in [
+        "data:application/vc+jwt,",
+        "data:application/jwt,",
+        "data:application/vc-ld+jwt;base64url,",
+    ] {
+        let c =
+            json!({ "type": "EnvelopedVerifiableCredential", "id": format!("{prefix}eyJ.a.b") });
+        assert_eq!(unenvelope(&c), json!("eyJ.a.b"), "{prefix}");
+    }
+    let other = json!({ "type": "EnvelopedVerifiableCredential", "id": "data:text/plain,eyJ.a.b" });
+    assert_eq!(unenvelope(&other), other);
+    let plain = json!({ "type": ["VerifiableCredential"], "id": "data:application/jwt,x" });
+    assert_eq!(unenvelope(&plain), plain);
 }
