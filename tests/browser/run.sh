@@ -136,7 +136,8 @@ vb backpack collection create portfolio >/dev/null
 vb backpack collection add portfolio $ids >/dev/null
 vb backpack collection publish portfolio >/dev/null
 vb backpack collection create private >/dev/null
-node "$here/public_page.mjs" "$api" portfolio "$work/valid.badge" "$shots"
+vb backpack publish portfolio --out "$work/site" >/dev/null
+node "$here/public_page.mjs" "$api" portfolio "$work/valid.badge" "$shots" "$work/site"
 
 echo "== the verifier, as an earner, presents two badges awarded to its did:key"
 me=$(vb backpack holder)
