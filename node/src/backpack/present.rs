@@ -38,7 +38,7 @@ pub const ENVELOPED_JWT: &str = "data:application/vc+jwt,";
 /// The media types of a data URL that carries a VC-JWT, as the VC 2.0 test
 /// suite writes them (`vc+jwt` is VC-JOSE-COSE's; the others are older or
 /// plainer forms of the same compact token).
-const ENVELOPED_JWT_TYPES: [&str; 4] = [
+pub const ENVELOPED_JWT_TYPES: [&str; 4] = [
     "application/vc+jwt",
     "application/jwt",
     "application/vc-ld+jwt",
