@@ -173,6 +173,20 @@ async fn an_earners_presentation_verifies_once_and_only_where_it_was_meant_to() 
         r.json
     );
 
+    // A presentation is not a badge to keep.
+    let r = post_bytes(
+        earner.url("/v1/admin/backpack/badges"),
+        token(&earner),
+        serde_json::to_vec(&vp).expect("json"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json["error"].as_str()),
+        (400, Some("not_a_badge")),
+        "{:?}",
+        r.json
+    );
+
     // Replayed with another challenge, or to another verifier.
     let v = verify(&verifier, &vp, "c-0000", "jobs.example").await;
     assert_eq!(v["outcome"], "invalid");

@@ -213,6 +213,12 @@ async fn add(
     if body.is_empty() {
         return Err(ApiError::bad_request("empty_body", "send the badge file"));
     }
+    if crate::verdict::presentation::is_presentation(&body) {
+        return Err(ApiError::bad_request(
+            "not_a_badge",
+            "not added to the backpack: this is a presentation of badges, made for one verifier; add the badges it carries one by one (or verify it with `badgemesh verify FILE --challenge C --domain D`)",
+        ));
+    }
     let at = now();
     let bytes: Arc<[u8]> = Arc::from(&body[..]);
     let judged = Judged {
