@@ -8,6 +8,8 @@
 //! shown, as `badgemesh verify` would, without any network.
 
 mod export;
+mod present;
+mod publish;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -83,6 +85,62 @@ pub enum BackpackCommand {
     /// Group held badges in named collections.
     #[command(subcommand)]
     Collection(CollectionCommand),
+    /// Print the backpack's own DID (a did:key, made on first use): give it
+    /// to issuers as the recipient, so your badges name the key that signs
+    /// your presentations.
+    #[command(
+        after_help = "Example:\n  badgemesh backpack holder\n  # then, on the issuer's side: badgemesh award BADGE --to did:key:z6Mk... --format ob3 --out ada.json"
+    )]
+    Holder {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a Verifiable Presentation of several held badges with the
+    /// backpack's key, for one verifier (--domain) and one request
+    /// (--challenge), so that it cannot be shown again elsewhere.
+    #[command(
+        after_help = "Examples:\n  badgemesh backpack present 3f2a9c 81bd07 --challenge 8f3c1a --domain jobs.example --out for-jobs.json\n  badgemesh backpack present --collection job-2026 --challenge 8f3c1a --domain jobs.example --out for-jobs.json\n\nThe verifier gives the challenge (a fresh random value per request) and its domain, and checks\nthem with: badgemesh verify for-jobs.json --challenge 8f3c1a --domain jobs.example\n\nOnly Verifiable Credentials can be presented: Open Badges 3.0 as JSON or VC-JWT, bare or baked\nin a PNG or SVG. A native badgemesh assertion or an Open Badges 2.0 one is refused: ask the\nissuer for the OB 3.0 form. Each credential must name this backpack's DID (badgemesh backpack\nholder) as its subject, or verifiers refuse the presentation; the command warns."
+    )]
+    Present {
+        /// Badge ids, or their first characters (at least 6).
+        ids: Vec<String>,
+        /// Present the badges of this collection too.
+        #[arg(long)]
+        collection: Option<String>,
+        /// The challenge the verifier gave you.
+        #[arg(long)]
+        challenge: String,
+        /// The verifier's domain.
+        #[arg(long)]
+        domain: String,
+        /// Where to write the presentation (JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a static copy of a collection's page (index.html, its
+    /// stylesheet and the badge files) that any web host can serve, no
+    /// node needed; visitors download a badge and drop it on any badgemesh
+    /// page to check it.
+    #[command(
+        after_help = "Examples:\n  badgemesh backpack publish job-2026 --out site/\n  badgemesh backpack publish job-2026 --out site/ --url https://ada.example/badges/\n\nEach badge is verified as the copy is made and the page says when; the files are the\nbadges as added. --url (where the directory will be served) makes each badge's LinkedIn\nlink point back to its card. Writing a copy again removes badge files of the older copy\nthat are no longer in the collection. The collection need not be public on the node."
+    )]
+    Publish {
+        /// The collection.
+        collection: String,
+        /// The directory to write (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Where the directory will be served (an http or https URL).
+        #[arg(long)]
+        url: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a collection's badges as their original files (a directory),
     /// or as one NDJSON file that `badgemesh audit` verifies.
     #[command(
@@ -181,6 +239,31 @@ pub fn run(c: BackpackCommand, dir: &Path) -> Result<i32> {
             out,
             json,
         } => export::export(&client, &collection, &out, json),
+        BackpackCommand::Holder { json } => present::holder(&client, json),
+        BackpackCommand::Publish {
+            collection,
+            out,
+            url,
+            json,
+        } => publish::publish(&client, &collection, &out, url.as_deref(), json),
+        BackpackCommand::Present {
+            ids,
+            collection,
+            challenge,
+            domain,
+            out,
+            json,
+        } => present::present(
+            &client,
+            &present::Chosen {
+                ids,
+                collection,
+                challenge,
+                domain,
+            },
+            &out,
+            json,
+        ),
     }
 }
 
@@ -402,6 +485,9 @@ fn show(client: &NodeClient, id: &str, judged: &JudgedBy, json: bool) -> Result<
             .collect();
         if !names.is_empty() {
             line("in", &names.join(", "));
+        }
+        if let Some(url) = e["linkedin"].as_str() {
+            line("LinkedIn", url);
         }
     }
     Ok(match e["outcome"].as_str() {

@@ -87,6 +87,10 @@ fn data_model_lines(v: &Value) -> Vec<(&'static str, String)> {
 }
 
 pub fn print_verdict(v: &Value) {
+    if v["format"] == "presentation" {
+        print_presentation(v);
+        return;
+    }
     let outcome = v["outcome"].as_str().unwrap_or("unknown");
     let style = outcome_style(outcome);
     let badge = v["badge"]["name"]
@@ -222,6 +226,68 @@ pub fn print_verdict(v: &Value) {
         line("freshness", &fresh);
     }
     line("assertion", v["assertion"].as_str().unwrap_or(""));
+}
+
+/// The checks of a verdict, one a line, marked by their status.
+fn print_checks(v: &Value, indent: &str) {
+    let width = 14;
+    for c in v["checks"].as_array().into_iter().flatten() {
+        let (mark, colour) = match c["status"].as_str() {
+            Some("pass") => ("ok", AnsiColor::Green),
+            Some("fail") => ("FAIL", AnsiColor::Red),
+            Some("unknown") => ("??", AnsiColor::Yellow),
+            _ => ("-", AnsiColor::BrightBlack),
+        };
+        let s = Style::new().fg_color(Some(colour.into()));
+        let name = c["check"].as_str().unwrap_or("").replace('_', " ");
+        anstream::println!(
+            "{indent}  {s}{mark:>4}{s:#}  {name:<width$} {}",
+            c["detail"].as_str().unwrap_or("")
+        );
+    }
+    for w in v["warnings"].as_array().into_iter().flatten() {
+        let s = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+        anstream::println!(
+            "{indent}  {s}{:>4}{s:#}  {:<width$} {}",
+            "!",
+            "warning",
+            w.as_str().unwrap_or("")
+        );
+    }
+}
+
+/// A presentation's verdict: its own checks (proof, challenge, domain,
+/// holder binding), then each credential's outcome and checks.
+fn print_presentation(v: &Value) {
+    let outcome = v["outcome"].as_str().unwrap_or("unknown");
+    let style = outcome_style(outcome);
+    let n = v["credentials"].as_array().map_or(0, Vec::len);
+    anstream::println!(
+        "{style}{}{style:#}  a presentation of {n} credential{} by {}",
+        outcome.to_uppercase().replace('_', " "),
+        if n == 1 { "" } else { "s" },
+        v["holder"].as_str().unwrap_or("no named holder")
+    );
+    print_checks(v, "");
+    for (i, c) in v["credentials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let o = c["outcome"].as_str().unwrap_or("unknown");
+        let s = outcome_style(o);
+        anstream::println!(
+            "  credential {}: {s}{}{s:#}  {}, {}",
+            i + 1,
+            o.to_uppercase().replace('_', " "),
+            c["badge"]["name"].as_str().unwrap_or("(no name)"),
+            issuer_line(c)
+        );
+        if o != "valid" {
+            print_checks(c, "    ");
+        }
+    }
 }
 
 /// How an issuer line should look: how far the trust check vouches.

@@ -16,7 +16,7 @@ const MAX_INPUT: u64 = 64 << 20;
 /// `badgemesh verify`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  badgemesh verify ada.badge\n  badgemesh verify ada.badge --recipient ada@example.org --max-age 1h --json\n  cat ada.badge | badgemesh verify -\n\nExit status:\n  0  valid\n  1  revoked, suspended, expired, not yet valid, or invalid (also: de-listed, with --require-listed)\n  2  the input could not be read or parsed, no node, or bad usage\n  3  indeterminate: issuer or badge class unknown here, revocation data (or the status or revocation list) not held or older than --max-age, or (with --require-listed) no registry you follow vouches for the issuer"
+    after_help = "Examples:\n  badgemesh verify ada.badge\n  badgemesh verify ada.badge --recipient ada@example.org --max-age 1h --json\n  cat ada.badge | badgemesh verify -\n  badgemesh verify ada-presentation.json --challenge 8f3c1a --domain jobs.example\n\nA Verifiable Presentation (several badges signed by their earner) is verified as a whole: its\nproof, that its holder is the subject of every credential, the challenge and domain you give,\nand then every credential as on its own; its outcome is the worst of them.\n\nExit status:\n  0  valid\n  1  revoked, suspended, expired, not yet valid, or invalid (also: de-listed, with --require-listed)\n  2  the input could not be read or parsed, no node, or bad usage\n  3  indeterminate: issuer or badge class unknown here, revocation data (or the status or revocation list) not held or older than --max-age, or (with --require-listed) no registry you follow vouches for the issuer"
 )]
 pub struct VerifyArgs {
     /// The badge file, or - for standard input.
@@ -35,6 +35,13 @@ pub struct VerifyArgs {
     /// later verifications work offline. Only https (and http to loopback).
     #[arg(long)]
     online: bool,
+    /// For a presentation: the challenge you gave the earner, which its
+    /// proof must carry (another one means a replay).
+    #[arg(long)]
+    challenge: Option<String>,
+    /// For a presentation: your domain, which its proof must carry.
+    #[arg(long)]
+    domain: Option<String>,
     /// Print the verdict as JSON (stable; `outcome` is one of valid, revoked,
     /// suspended, expired, not_yet_valid, invalid, indeterminate).
     #[arg(long)]
@@ -142,6 +149,12 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
                 if let Some(r) = &a.recipient {
                     query.push(("recipient", r.clone()));
                 }
+                if let Some(c) = &a.challenge {
+                    query.push(("challenge", c.clone()));
+                }
+                if let Some(d) = &a.domain {
+                    query.push(("domain", d.clone()));
+                }
                 let answer = if a.online {
                     query.push(("online", "true".into()));
                     client.post_bytes_as_admin("/v1/verify", &query, &input)?
@@ -192,17 +205,23 @@ pub fn verify(a: VerifyArgs, dir: &Path) -> Result<i32> {
                     cancel: None,
                     profile: Default::default(),
                 };
-                let mut v = badgemesh_node::verdict::formats::verify_any(&input, None, now, &opts)
-                    .map_err(|e| {
-                        if matches!(
-                            e,
-                            badgemesh_node::verdict::formats::FormatError::Unrecognised
-                        ) {
-                            no_node
-                        } else {
-                            usage(format!("{}: {e}", a.file.display()))
-                        }
-                    })?;
+                let asked = badgemesh_node::verdict::presentation::Asked {
+                    challenge: a.challenge.as_deref(),
+                    domain: a.domain.as_deref(),
+                };
+                let mut v = badgemesh_node::verdict::presentation::verify_input(
+                    &input, None, now, &opts, asked,
+                )
+                .map_err(|e| {
+                    if matches!(
+                        e,
+                        badgemesh_node::verdict::formats::FormatError::Unrecognised
+                    ) {
+                        no_node
+                    } else {
+                        usage(format!("{}: {e}", a.file.display()))
+                    }
+                })?;
                 if let Some(notes) = fetched {
                     v["fetched"] = serde_json::to_value(notes).unwrap_or_default();
                 }

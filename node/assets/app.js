@@ -97,6 +97,25 @@ const CHECKS = {
   validity_period: "Validity period",
   recipient: "Recipient",
   issuer_trust: "Who vouches for the issuer",
+  structure: "Structure",
+  presentation_proof: "Holder's signature",
+  challenge: "Challenge",
+  domain: "Domain",
+  holder_binding: "Holder is the earner",
+  credentials: "Badges in it",
+};
+
+// What a presentation's outcome means: the presentation's own checks (its
+// signature, the challenge and domain, the holder binding) and then the
+// worst of its badges.
+const PRESENTATION_OUTCOMES = {
+  valid: "This presentation is genuine: its holder signed it for this challenge and domain, earned every badge in it, and every badge is valid.",
+  invalid: "Do not trust this presentation: it was made for another request or verifier (a replay), tampered with, signed by someone other than its holder, or holds a badge that is not the holder's or is forged. The checks below say which.",
+  revoked: "The presentation itself is genuine, but a badge in it has been revoked.",
+  suspended: "The presentation itself is genuine, but a badge in it is suspended.",
+  expired: "The presentation itself is genuine, but a badge in it has expired.",
+  not_yet_valid: "The presentation itself is genuine, but a badge in it is not valid yet.",
+  indeterminate: "This node cannot fully decide: the presentation is not signed, or a badge in it cannot be checked here yet.",
 };
 
 const STATUSES = {
@@ -244,7 +263,58 @@ function renderWarnings(warnings) {
   $("warnings-card").hidden = !(warnings && warnings.length);
 }
 
+// A presentation: its own checks, who holds it and for what, and each
+// badge it carries with its own outcome.
+function renderPresentation(data, source) {
+  const o = OUTCOMES[data.outcome] || OUTCOMES.indeterminate;
+  const v = $("verdict");
+  v.className = `verdict tone-${o.tone}`;
+  v.dataset.outcome = data.outcome;
+  v.querySelector(".verdict-icon").textContent = o.icon;
+  v.querySelector(".verdict-word").textContent = o.word;
+  v.querySelector(".verdict-text").textContent =
+    PRESENTATION_OUTCOMES[data.outcome] || PRESENTATION_OUTCOMES.indeterminate;
+  const n = (data.credentials || []).length;
+  v.querySelector(".verdict-fresh").textContent = `A presentation of ${n} badge${n === 1 ? "" : "s"}.`;
+  setText("holder", data.holder || "Not named");
+  setText("presented-challenge", data.challenge || "None");
+  setText("presented-domain", data.domain || "None");
+  const items = (data.credentials || []).map((c, i) => {
+    const co = OUTCOMES[c.outcome] || OUTCOMES.indeterminate;
+    const name = (c.badge && c.badge.name) || "Unknown badge";
+    const who = (c.trust && c.trust.summary) ||
+      (c.issuer_name ? `signed by a key that calls itself “${c.issuer_name}”` : (c.issuer || ""));
+    const li = el("li", { "data-outcome": c.outcome, "data-index": String(i + 1) },
+      el("span", { class: `pill ${co.tone}` }, co.word), " ", el("strong", {}, name), who ? `, ${who}` : "");
+    for (const ch of c.checks || []) {
+      if (ch.status === "fail" || (ch.status === "unknown" && ch.check !== "issuer_trust")) {
+        li.append(el("p", { class: "why" }, `${CHECKS[ch.check] || ch.check}: ${ch.detail}`));
+      }
+    }
+    return li;
+  });
+  $("presented").replaceChildren(...items);
+  $("presentation-card").hidden = false;
+  for (const id of ["recipient-form", "endorsements-card"]) $(id).hidden = true;
+  document.querySelector("#result .cards").hidden = true;
+  renderChecks(data.checks);
+  renderWarnings(data.warnings);
+  $("error").hidden = true;
+  $("result").hidden = false;
+  $("result").dataset.source = source;
+  $("result").dataset.format = "presentation";
+  setText("status", "");
+}
+
 function renderVerdict(data, source) {
+  if (data.format === "presentation") {
+    renderPresentation(data, source);
+    return;
+  }
+  $("presentation-card").hidden = true;
+  $("recipient-form").hidden = false;
+  document.querySelector("#result .cards").hidden = false;
+  $("result").dataset.format = data.format || "";
   const o = OUTCOMES[data.outcome] || OUTCOMES.indeterminate;
   const v = $("verdict");
   v.className = `verdict tone-${o.tone}`;
@@ -337,7 +407,16 @@ async function verifyBytes(bytes, source, email) {
   }
   current = { bytes, source };
   setText("status", `Checking ${source}…`);
-  const url = email ? `/v1/verify?recipient=${encodeURIComponent(email)}` : "/v1/verify";
+  const query = new URLSearchParams();
+  if (email) query.set("recipient", email);
+  // A presentation must carry the verifier's challenge and domain; a badge
+  // ignores them.
+  for (const k of ["challenge", "domain"]) {
+    const v = $(k).value.trim();
+    if (v) query.set(k, v);
+  }
+  const qs = query.toString();
+  const url = qs ? `/v1/verify?${qs}` : "/v1/verify";
   let res;
   let data;
   try {

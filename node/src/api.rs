@@ -38,6 +38,7 @@ pub(crate) use bodies::{parse_did, parse_id};
 pub use bundle::{ImportReport, Rejected};
 pub use error::ApiError;
 pub use front::FrontDoor;
+pub(crate) use page::APP_CSS;
 pub use verify_pool::{PoolStats, VerifyPool};
 pub use views::AssertionStatus;
 
@@ -51,6 +52,8 @@ pub struct AppState {
     pub core: Core,
     /// The node's own issuer.
     pub issuer: Arc<LocalIssuer>,
+    /// The earner's key, which signs the backpack's presentations.
+    pub holder: Arc<crate::backpack::holder::HolderKey>,
     /// The admin bearer token.
     pub token: Arc<String>,
     /// Where the API listens (the status list's URL when no public base URL is set).
@@ -267,8 +270,14 @@ async fn verify_handler(
             cancel: Some(cancel),
             profile: Default::default(),
         };
+        // A presentation carries several credentials: each is verified
+        // here as on its own, within this one job of the pool.
+        let asked = crate::verdict::presentation::Asked {
+            challenge: q.challenge.as_deref(),
+            domain: q.domain.as_deref(),
+        };
         core.ledger
-            .read(|r| crate::verdict::formats::verify_any(&body, Some(r), at, &opts))
+            .read(|r| crate::verdict::presentation::verify_input(&body, Some(r), at, &opts, asked))
     };
     // Every verification runs in the bounded verification pool (503
     // `verify_busy` when its queue is full), and stops if the request is

@@ -18,6 +18,11 @@
 //! - [`collections`]: named, ordered sets of held badges, private unless
 //!   the earner publishes one (for the public page of the next step).
 //! - [`views`]: a held badge with its verdict of now, as the API answers it.
+//! - [`holder`]: the earner's own key (a did:key in `earner.key`), made on
+//!   first use, which signs presentations.
+//! - [`linkedin`]: LinkedIn's "Add to profile" link for a valid badge.
+//! - [`present`]: presentations of several held badges, signed by that key
+//!   for a verifier's challenge and domain.
 //! - `page`: the public page of a collection the earner published,
 //!   `/p/{collection}` (the only part of the backpack read without the
 //!   token).
@@ -32,7 +37,10 @@
 
 pub mod badges;
 pub mod collections;
+pub mod holder;
+pub mod linkedin;
 pub(crate) mod page;
+pub mod present;
 pub(crate) mod routes;
 pub mod views;
 

@@ -43,6 +43,9 @@ pub enum NodeError {
     /// The trust anchors (`trust.json`, `[[registries]]`).
     #[error("trust anchors: {0}")]
     Trust(String),
+    /// The earner's key (`earner.key`) cannot be opened.
+    #[error("backpack: {0}")]
+    Holder(#[from] crate::backpack::holder::HolderError),
     /// The API address.
     #[error("cannot serve the API on {addr}: {source}")]
     Api {
@@ -59,6 +62,7 @@ impl NodeError {
     pub fn storage_problem(&self) -> Option<datadir::StorageProblem> {
         match self {
             NodeError::File(f) => f.storage_problem(),
+            NodeError::Holder(crate::backpack::holder::HolderError::File(f)) => f.storage_problem(),
             NodeError::Store(s) => s.storage_problem(),
             NodeError::Issuer(IssuerOpError::File(f)) => f.storage_problem(),
             NodeError::Issuer(IssuerOpError::Store(s)) => s.storage_problem(),
@@ -135,6 +139,10 @@ impl Node {
             &ledger,
             passphrase.as_deref(),
         )?);
+        let holder = Arc::new(crate::backpack::holder::HolderKey::load(
+            dir.join(crate::backpack::holder::EARNER_FILE),
+            passphrase.as_deref(),
+        )?);
 
         let net_config = NetConfig {
             listen: config.listen_addrs()?,
@@ -195,6 +203,7 @@ impl Node {
             AppState {
                 core: core.clone(),
                 issuer: issuer.clone(),
+                holder,
                 token: Arc::new(token.clone()),
                 api_addr,
                 held: crate::trust::held::HeldDocuments::in_data_dir(&config.data_dir),

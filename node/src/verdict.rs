@@ -8,6 +8,8 @@
 //! - [`endorsements`]: endorsements embedded in an OB 3.0 credential, each
 //!   verified like a credential.
 //! - [`online`]: fetching what a verification needs first, when allowed.
+//! - [`presentation`]: a Verifiable Presentation of several credentials,
+//!   with its holder binding, challenge and domain.
 //! - [`VerifyResponse`]: a native verdict with the names a person reads.
 //!
 //! Who issued it is the [`crate::trust`] layer's answer, added to every
@@ -17,6 +19,7 @@ pub mod achievement;
 pub mod endorsements;
 pub mod formats;
 pub mod online;
+pub mod presentation;
 
 use badgemesh_protocol::record::BadgeClass;
 use badgemesh_protocol::state::{IssuerState, Registry};

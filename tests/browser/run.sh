@@ -12,7 +12,10 @@
 # the valid badge is read from its QR code, chosen as a file and through the
 # camera (certificate_page.mjs). Then the verifier, as an
 # earner, keeps the valid and the revoked badge in its backpack and publishes
-# them as a collection, whose public page public_page.mjs checks.
+# them as a collection, whose public page public_page.mjs checks; and it
+# presents two OB 3.0 badges awarded to its backpack's did:key, which
+# presentation.mjs drops on the page (valid, replayed, someone else's badge,
+# tampered).
 #
 #   bash tests/browser/run.sh [--screenshots DIR]   (after `npm ci` in tests/browser)
 #
@@ -139,5 +142,19 @@ vb backpack collection create portfolio >/dev/null
 vb backpack collection add portfolio $ids >/dev/null
 vb backpack collection publish portfolio >/dev/null
 vb backpack collection create private >/dev/null
-node "$here/public_page.mjs" "$api" portfolio "$work/valid.badge" "$shots"
+vb backpack publish portfolio --out "$work/site" >/dev/null
+node "$here/public_page.mjs" "$api" portfolio "$work/valid.badge" "$shots" "$work/site"
+
+echo "== the verifier, as an earner, presents two badges awarded to its did:key"
+me=$(vb backpack holder)
+bm award "$badge" --to "$me" --format ob3 --out "$work/mine.json" >/dev/null
+bm award "$badge" --to "$me" --format svg --image "$here/teamwork.svg" --out "$work/mine.svg" >/dev/null
+bm award "$badge" --to did:key:z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj --format ob3 --out "$work/theirs.json" >/dev/null
+mine=$(vb backpack add "$work/mine.json" "$work/mine.svg" "$work/theirs.json" --json \
+  | node -e 'console.log(JSON.parse(require("fs").readFileSync(0)).map((a) => a.badge.short_id).join(" "))')
+read -r m1 m2 t1 <<<"$mine"
+vb backpack present "$m1" "$m2" --challenge c-4711 --domain jobs.example --out "$work/presentation.json" >/dev/null
+vb backpack present "$m1" "$t1" --challenge c-4711 --domain jobs.example --out "$work/theirs-presentation.json" >/dev/null 2>&1
+node "$here/presentation.mjs" "$api" "$work/presentation.json" "$work/theirs-presentation.json" \
+  "$work/valid.badge" "$shots"
 echo "screenshots in $shots"

@@ -350,12 +350,21 @@ async fn every_backpack_route_needs_the_admin_token() {
         )
         .await;
         assert_eq!(r.status, 401);
+        let r = post_json(
+            n.url(&format!("{base}/presentations")),
+            who.clone(),
+            json!({ "badges": [id], "challenge": "c", "domain": "d" }),
+        )
+        .await;
+        assert_eq!(r.status, 401, "{:?}", r.json);
         for path in [
             format!("{base}/badges"),
             format!("{base}/badges/{id}"),
             format!("{base}/badges/{id}/file"),
             format!("{base}/collections"),
             format!("{base}/collections/mine"),
+            format!("{base}/collections/mine/site"),
+            format!("{base}/holder"),
         ] {
             let r = call("GET", n.url(&path), who.clone(), None).await;
             assert_eq!(r.status, 401, "GET {path}: {:?}", r.json);
@@ -379,8 +388,9 @@ async fn every_backpack_route_needs_the_admin_token() {
             assert_eq!(r.status, 401, "PUT {path}");
         }
     }
-    // Nothing changed.
+    // Nothing changed (and no earner key was made).
     assert_eq!(list(&n).await.len(), 1);
+    assert!(!n.dir.path().join("earner.key").exists());
     let c = call(
         "GET",
         n.url("/v1/admin/backpack/collections"),
@@ -504,6 +514,15 @@ async fn a_published_collection_has_a_public_page_and_a_private_one_does_not() {
         "a claimed name is a claim: {html}"
     );
     assert_eq!(html.matches("verdict-word\">Valid<").count(), 2, "{html}");
+    // Each valid badge links to LinkedIn's form, its name encoded.
+    assert!(
+        html.contains("https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&amp;name=Robotics&amp;organizationName="),
+        "{html}"
+    );
+    assert!(
+        html.contains("&amp;name=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;"),
+        "{html}"
+    );
     // The download is the file as added.
     let r = page(&format!("/p/robots/{first}")).await;
     assert_eq!((r.status, &r.bytes), (200, bytes));
@@ -512,6 +531,11 @@ async fn a_published_collection_has_a_public_page_and_a_private_one_does_not() {
     revoke(&n, &[held[0].1]).await;
     let html = String::from_utf8(page("/p/robots").await.bytes).expect("utf-8");
     assert!(html.contains("verdict-word\">Revoked<"), "{html}");
+    assert_eq!(
+        html.matches("linkedin.com/profile/add").count(),
+        1,
+        "not for the revoked one: {html}"
+    );
 
     // A badge that is not in the collection is not served through it.
     let (_, _, other) = award(&n, &plain, "bob@example.org").await;

@@ -12,6 +12,7 @@ mod held;
 mod hosted_ob2;
 mod kad_store;
 mod pending;
+mod presentations;
 mod quota;
 mod reads;
 mod snapshots;

@@ -13,6 +13,8 @@ mod held_lists;
 mod interop;
 mod openbadgeslib;
 mod operating;
+mod presentations;
+mod publish;
 mod quickstart;
 mod storage;
 mod trust;

@@ -200,10 +200,52 @@ impl AwardBody {
     }
 }
 
+/// Whether `text` is a DID by the DID Core syntax: `did:`, a method name
+/// (lower-case letters and digits), `:`, and a method-specific id of
+/// letters, digits, `.`, `-`, `_`, `:` and `%XX`, not ending in `:`. An
+/// earner's presentation is bound to the subject id exactly as written, so
+/// a mistyped DID is refused when awarding rather than found out when the
+/// earner's presentations are refused.
+fn is_did(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("did:") else {
+        return false;
+    };
+    let Some((method, id)) = rest.split_once(':') else {
+        return false;
+    };
+    let bytes = id.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+                if !(hex(i + 1) && hex(i + 2)) {
+                    return false;
+                }
+                i += 3;
+            }
+            b if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':') => i += 1,
+            _ => return false,
+        }
+    }
+    !method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && !id.is_empty()
+        && !id.ends_with(':')
+}
+
 /// Turns an email or DID into a recipient; emails are hashed with a fresh salt.
 pub fn recipient_of(who: &str) -> Result<Recipient, ApiError> {
     let who = who.trim();
     if who.starts_with("did:") {
+        if !is_did(who) {
+            return Err(ApiError::bad_request(
+                "bad_recipient",
+                format!("{who:?} is not a DID (did:METHOD:ID, as in did:key:z6Mk...)"),
+            ));
+        }
         Ok(Recipient::Did(who.to_owned()))
     } else if who.contains('@') && !who.contains(char::is_whitespace) {
         let salt = hex::encode(datadir::random::<16>());
@@ -328,6 +370,12 @@ pub struct VerifyQuery {
     /// Fetch what the verification needs from issuers' sites first (only
     /// with the admin token, unless the node has `fetch = true`).
     pub online: Option<bool>,
+    /// For a presentation: the challenge its proof must carry (the one
+    /// this verifier gave the holder).
+    pub challenge: Option<String>,
+    /// For a presentation: the domain its proof must carry (this
+    /// verifier's).
+    pub domain: Option<String>,
 }
 
 impl VerifyQuery {
@@ -406,6 +454,28 @@ mod tests {
             .expect("json");
         assert_eq!(code(badge.into_badge()), "bad_digest");
         assert_eq!(code(recipient_of("not an address")), "bad_recipient");
+        for bad in [
+            "did:",
+            "did:key",
+            "did:key:",
+            "did:Key:z6Mk",
+            "did:key:z6 Mk",
+            "did:key:a%zz",
+            "did:web:x:",
+        ] {
+            assert_eq!(code(recipient_of(bad)), "bad_recipient", "{bad}");
+        }
+        for good in [
+            "did:key:z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj",
+            "did:web:example.com:users:ada",
+            "did:example:ebfeb1f712ebc6f1c276e12ec21",
+            "did:web:localhost%3A8443",
+        ] {
+            assert!(
+                matches!(recipient_of(good), Ok(Recipient::Did(d)) if d == good),
+                "{good}"
+            );
+        }
         assert_eq!(code(rotate(br#"{"next_key":"00"}"#)), "bad_key");
         assert_eq!(code(rotate(b"[]")), "bad_json");
         assert_eq!(rotate(b"").expect("empty body"), None);
@@ -422,6 +492,8 @@ mod tests {
             max_age: None,
             require_listed: None,
             online: None,
+            challenge: None,
+            domain: None,
         };
         assert_eq!(code(q.at()), "bad_time");
     }

@@ -115,6 +115,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::backpack::holder::HolderError> for ApiError {
+    fn from(e: crate::backpack::holder::HolderError) -> Self {
+        let problem = match &e {
+            crate::backpack::holder::HolderError::File(f) => f.storage_problem(),
+            _ => None,
+        };
+        storage(problem, e.to_string()).unwrap_or_else(|| ApiError::internal(e.to_string()))
+    }
+}
+
 impl From<crate::issuer::IssuerOpError> for ApiError {
     fn from(e: crate::issuer::IssuerOpError) -> Self {
         use crate::issuer::IssuerOpError as E;

@@ -10,7 +10,9 @@ use axum::routing::get;
 const VERIFY_HTML: &str = include_str!("../../assets/verify.html");
 const NODE_HTML: &str = include_str!("../../assets/node.html");
 const APP_JS: &str = include_str!("../../assets/app.js");
-const APP_CSS: &str = include_str!("../../assets/app.css");
+/// The stylesheet of every page (also written beside a static copy of a
+/// public page).
+pub(crate) const APP_CSS: &str = include_str!("../../assets/app.css");
 const FAVICON: &[u8] = include_bytes!("../../assets/favicon.svg");
 
 /// Same origin only; no inline script or style; images may be `data:` (badge

@@ -7,6 +7,12 @@
 //!
 //! All of it runs as one job of the verification pool, so a presentation of
 //! many credentials costs one slot and is cancelled as one.
+//!
+//! The VC API does not require the holder to be the subject of what it
+//! presents (a parent may present a child's credential), so this route
+//! does not check it; `POST /v1/verify` given a presentation does (see
+//! [`crate::verdict::presentation`]), as an earner's presentation of their
+//! badges calls for.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -72,7 +78,7 @@ pub(super) async fn verify(State(s): State<AppState>, body: Bytes) -> Result<Res
         if presentation.holds() {
             let opts = any_credential(&held, &trust, cancel);
             for c in &presentation.credentials {
-                let bytes = match c {
+                let bytes = match &crate::backpack::present::unenvelope(c) {
                     Value::String(jwt) => jwt.clone().into_bytes(),
                     other => serde_json::to_vec(other).unwrap_or_default(),
                 };

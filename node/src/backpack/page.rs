@@ -46,6 +46,10 @@ static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX
 /// `data:`; no framing.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// The policy a static copy states in a `<meta>` element: no script,
+/// styles and images from beside it, images also as `data:` (a policy in
+/// a `<meta>` cannot say `frame-ancestors`).
+const STATIC_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
 /// A badge file runs nothing if opened on this origin.
 const FILE_CSP: &str = "default-src 'none'; sandbox";
 
@@ -142,6 +146,78 @@ pub(crate) async fn show(
             "this node is making other public pages; try again shortly",
         ));
     };
+    let html = render(&s, &c, &held, Site::Node).await?.html;
+    Ok(secure(
+        html.into_response(),
+        "text/html; charset=utf-8",
+        PAGE_CSP,
+    ))
+}
+
+/// Where a rendered page is served, which decides where its links point.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Site<'a> {
+    /// This node's `/p/{collection}`: files at `/p/{collection}/{id}`, the
+    /// node's stylesheet, the policy in the response's headers.
+    Node,
+    /// A static copy (`backpack publish`): every link relative to the
+    /// page (`badges/<short id>.<ext>`, `app.css` beside it), the policy in
+    /// a `<meta>` element since a static host sends no such header, and,
+    /// when the earner says where it will be served, that address in
+    /// LinkedIn's `certUrl` and the Open Graph `og:url`.
+    Static {
+        /// Where `index.html` will be served (an `http(s)` URL), if known.
+        url: Option<&'a str>,
+    },
+}
+
+impl Site<'_> {
+    /// Where the page links to a held badge's file.
+    fn file_url(&self, collection: &str, e: &Value) -> String {
+        let id = e["id"].as_str().unwrap_or("");
+        match self {
+            Site::Node => format!("/p/{collection}/{id}"),
+            Site::Static { .. } => static_file(e),
+        }
+    }
+}
+
+/// A badge file's path in a static copy: `badges/<short id>.<ext>` (both
+/// made of letters and digits only, so the path is the same on every
+/// system and needs no escaping).
+pub(crate) fn static_file(e: &Value) -> String {
+    let clean = |v: &Value| -> String {
+        v.as_str()
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect()
+    };
+    let ext = clean(&e["ext"]);
+    format!(
+        "badges/{}.{}",
+        clean(&e["short_id"]),
+        if ext.is_empty() { "bin".into() } else { ext }
+    )
+}
+
+/// A rendered page and the files it links to.
+#[derive(Debug)]
+pub(crate) struct Rendered {
+    /// The page.
+    pub(crate) html: String,
+    /// For each badge shown: its id and where the page expects its file.
+    pub(crate) files: Vec<(BadgeId, String)>,
+}
+
+/// The page of collection `c` (its first [`MAX_SHOWN`] badges, each
+/// verified now in the verification pool), with links for `site`.
+pub(crate) async fn render(
+    s: &AppState,
+    c: &collections::Collection,
+    held: &[badges::HeldBadge],
+    site: Site<'_>,
+) -> Result<Rendered, ApiError> {
     let judged = Judged {
         at: now(),
         max_age_secs: None,
@@ -149,6 +225,7 @@ pub(crate) async fn show(
     };
     let mut cards = String::new();
     let mut names = Vec::new();
+    let mut files = Vec::new();
     for id in c.badges.iter().take(MAX_SHOWN) {
         let Some(h) = held.iter().find(|h| h.id == *id) else {
             continue;
@@ -161,20 +238,21 @@ pub(crate) async fn show(
         let Ok(Some((info, bytes))) = bytes else {
             continue;
         };
-        let verdict = views::verify(&s, Arc::from(bytes), judged).await?;
-        let entry = views::entry(&id, &info, &verdict);
+        let verdict = views::verify(s, Arc::from(bytes), judged).await?;
+        let mut entry = views::entry(&id, &info, &verdict);
+        if let (Site::Static { url: Some(url) }, Ok(v)) = (site, &verdict) {
+            let anchor = format!("{url}#badge-{}", id.short());
+            entry["linkedin"] = super::linkedin::for_verdict(v, Some(&anchor)).into();
+        }
         if let Some(n) = entry["name"].as_str() {
             names.push(n.to_owned());
         }
-        cards.push_str(&card(&c.name, &entry));
+        files.push((id, site.file_url(&c.name, &entry)));
+        cards.push_str(&card(site, &c.name, &entry));
     }
     let more = c.badges.len().saturating_sub(MAX_SHOWN);
-    let html = page(&c.name, c.badges.len(), &names, &cards, more, judged);
-    Ok(secure(
-        html.into_response(),
-        "text/html; charset=utf-8",
-        PAGE_CSP,
-    ))
+    let html = page(site, &c.name, c.badges.len(), &names, &cards, more, judged);
+    Ok(Rendered { html, files })
 }
 
 /// `GET /p/{collection}/{id}`: a badge file of a public collection, as
@@ -242,12 +320,11 @@ fn issuer_text(v: &Value) -> String {
 }
 
 /// One badge's card.
-fn card(collection: &str, e: &Value) -> String {
+fn card(site: Site<'_>, collection: &str, e: &Value) -> String {
     let v = &e["verdict"];
     let outcome = e["outcome"].as_str().unwrap_or("unverifiable");
     let (class, word) = tone(outcome);
-    let id = e["id"].as_str().unwrap_or("");
-    let file_url = format!("/p/{collection}/{id}");
+    let file_url = site.file_url(collection, e);
     let image = match v["badge"]["image"]["uri"]
         .as_str()
         .or_else(|| v["badge"]["image"].as_str())
@@ -258,7 +335,11 @@ fn card(collection: &str, e: &Value) -> String {
     };
     let name = e["name"].as_str().unwrap_or("(badge class not known here)");
     let mut out = String::new();
-    let _ = write!(out, "<article class=\"card\">");
+    let _ = write!(
+        out,
+        "<article class=\"card\" id=\"badge-{}\">",
+        escape(e["short_id"].as_str().unwrap_or(""))
+    );
     let _ = write!(
         out,
         "<div class=\"verdict {class}\"><div><p class=\"verdict-word\">{}</p><p class=\"verdict-text\">{}</p>",
@@ -331,6 +412,9 @@ fn card(collection: &str, e: &Value) -> String {
             escape(e["ext"].as_str().unwrap_or("file"))
         ),
     );
+    if let Some(url) = e["linkedin"].as_str() {
+        fact("LinkedIn", link(url, "Add to profile"));
+    }
     let _ = write!(out, "</dl></div></div></article>");
     out
 }
@@ -353,6 +437,7 @@ fn freshness(v: &Value) -> Option<String> {
 
 /// The whole page.
 fn page(
+    site: Site<'_>,
     collection: &str,
     count: usize,
     names: &[String],
@@ -370,6 +455,31 @@ fn page(
         format!("Open Badges, verified by badgemesh: {}", names.join(", "))
     };
     let description: String = description.chars().take(300).collect();
+    let at = escape(&judged.at.to_string());
+    let (head, lead) = match site {
+        Site::Node => (
+            "<link rel=\"stylesheet\" href=\"/app.css\"><link rel=\"icon\" href=\"/favicon.svg\">"
+                .to_owned(),
+            format!(
+                "Each badge was verified when this page was made ({at}), by this node, with the \
+                 same checks as its verification page. Download a credential to verify it anywhere."
+            ),
+        ),
+        Site::Static { url } => (
+            format!(
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"{STATIC_CSP}\">\
+                 <meta name=\"referrer\" content=\"no-referrer\">{}\
+                 <link rel=\"stylesheet\" href=\"app.css\">",
+                url.map(|u| format!("<meta property=\"og:url\" content=\"{}\">", escape(u)))
+                    .unwrap_or_default()
+            ),
+            format!(
+                "Each badge was verified by badgemesh when this copy was made ({at}); what it \
+                 says may have changed since (a badge can be revoked). Download a credential \
+                 and drop it on any badgemesh verification page to check it now."
+            ),
+        ),
+    };
     let more = if more > 0 {
         format!("<p class=\"lead\">and {more} more, not shown here</p>")
     } else {
@@ -383,14 +493,10 @@ fn page(
 <meta property=\"og:title\" content=\"{t}\">\
 <meta property=\"og:description\" content=\"{d}\">\
 <meta name=\"description\" content=\"{d}\">\
-<link rel=\"stylesheet\" href=\"/app.css\"><link rel=\"icon\" href=\"/favicon.svg\">\
-</head><body><header class=\"top\"><p class=\"brand\">badgemesh</p></header>\
-<main><h1>{t}</h1><p class=\"lead\">Each badge was verified when this page was made ({at}), \
-by this node, with the same checks as its verification page. \
-Download a credential to verify it anywhere.</p>{cards}{more}</main></body></html>\n",
+{head}</head><body><header class=\"top\"><p class=\"brand\">badgemesh</p></header>\
+<main><h1>{t}</h1><p class=\"lead\">{lead}</p>{cards}{more}</main></body></html>\n",
         t = escape(&title),
         d = escape(&description),
-        at = escape(&judged.at.to_string()),
     )
 }
 
@@ -427,7 +533,7 @@ mod tests {
                 "trust": { "summary": evil },
             },
         });
-        let html = card("job", &e);
+        let html = card(Site::Node, "job", &e);
         assert!(!html.contains("<img src=x"), "{html}");
         assert!(!html.contains("href=\"javascript:"), "{html}");
         assert!(
@@ -436,5 +542,49 @@ mod tests {
         );
         assert!(html.contains("href=\"https://ok.example/e\""), "{html}");
         assert!(html.contains("href=\"/p/job/ab\" download"), "{html}");
+    }
+
+    #[test]
+    fn a_static_card_links_to_files_beside_the_page() {
+        let e = json!({
+            "id": "ab", "short_id": "3f2a9c1b0d4e", "outcome": "valid", "name": "T",
+            "ext": "png", "carrier": "png", "verdict": {},
+        });
+        let html = card(Site::Static { url: None }, "job", &e);
+        assert!(
+            html.contains("<article class=\"card\" id=\"badge-3f2a9c1b0d4e\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<img src=\"badges/3f2a9c1b0d4e.png\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"badges/3f2a9c1b0d4e.png\" download"),
+            "{html}"
+        );
+        assert!(!html.contains("/p/"), "{html}");
+        // Names from outside cannot make a path leave the directory.
+        let odd = json!({ "short_id": "../../x", "ext": "../sh" });
+        assert_eq!(static_file(&odd), "badges/x.sh");
+    }
+
+    #[test]
+    fn a_valid_card_links_to_linkedins_form_with_its_query_escaped() {
+        let v = json!({
+            "outcome": "valid", "badge": { "name": "R&D <Lab>" }, "issuer_name": "Ada & Co",
+            "issued_on": "2026-02-03T00:00:00Z", "assertion": "bciqx", "trust": { "state": "unlisted" },
+        });
+        let e = json!({
+            "id": "ab", "outcome": "valid", "name": "R&D <Lab>", "ext": "json", "carrier": null,
+            "linkedin": crate::backpack::linkedin::for_verdict(&v, None), "verdict": v,
+        });
+        let html = card(Site::Node, "job", &e);
+        assert!(
+            html.contains("<a href=\"https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&amp;name=R%26D%20%3CLab%3E&amp;organizationName=Ada%20%26%20Co&amp;issueYear=2026&amp;issueMonth=2&amp;certId=bciqx\" rel=\"noopener noreferrer nofollow\">Add to profile</a>"),
+            "{html}"
+        );
+        let revoked = json!({ "id": "ab", "outcome": "revoked", "ext": "json", "linkedin": null, "verdict": {} });
+        assert!(!card(Site::Node, "job", &revoked).contains("linkedin.com"));
     }
 }

@@ -10,6 +10,14 @@
 //! - `GET|POST collections`, `GET|DELETE collections/{name}`,
 //!   `PUT|DELETE collections/{name}/badges/{id}`,
 //!   `PUT collections/{name}/public` (`{"public": true}`).
+//! - `GET collections/{name}/site?url=U`: a static copy of the
+//!   collection's page (`backpack publish`): the page with relative links,
+//!   the stylesheet, and where each badge file goes (public or not: the
+//!   earner asks for it by name).
+//! - `GET holder`: the earner's did:key (made on first use), the DID to
+//!   give issuers as the recipient. `POST presentations`
+//!   (`{"badges": [ids], "collection": name, "challenge", "domain"}`): a
+//!   presentation of those badges (and the collection's), signed by it.
 //!
 //! A badge is named by its whole id or the start of it (see
 //! [`badges::resolve`]). Bodies are capped by the router's limit, the same
@@ -59,6 +67,15 @@ pub(crate) fn routes() -> Router<AppState> {
             "/v1/admin/backpack/collections/{name}/public",
             put(set_public),
         )
+        .route(
+            "/v1/admin/backpack/collections/{name}/site",
+            get(static_site),
+        )
+        .route("/v1/admin/backpack/holder", get(holder))
+        .route(
+            "/v1/admin/backpack/presentations",
+            axum::routing::post(present),
+        )
 }
 
 /// The query of the views: when and how strictly to judge, and a page.
@@ -93,6 +110,22 @@ struct AddQuery {
 #[derive(Debug, Deserialize)]
 struct CreateBody {
     name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresentBody {
+    #[serde(default)]
+    badges: Vec<String>,
+    collection: Option<String>,
+    challenge: String,
+    domain: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SiteQuery {
+    /// Where the copy will be served, for links back to it.
+    url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,6 +212,12 @@ async fn add(
     let body = body?;
     if body.is_empty() {
         return Err(ApiError::bad_request("empty_body", "send the badge file"));
+    }
+    if crate::verdict::presentation::is_presentation(&body) {
+        return Err(ApiError::bad_request(
+            "not_a_badge",
+            "not added to the backpack: this is a presentation of badges, made for one verifier; add the badges it carries one by one (or verify it with `badgemesh verify FILE --challenge C --domain D`)",
+        ));
     }
     let at = now();
     let bytes: Arc<[u8]> = Arc::from(&body[..]);
@@ -335,6 +374,164 @@ async fn remove(State(s): State<AppState>, Path(id): Path<String>) -> Result<Res
         return Err(api_error(BackpackError::NoBadge(id.to_string())));
     }
     Ok(Json(json!({ "removed": id })).into_response())
+}
+
+/// The earner's key, made on first use (a file write, off the async
+/// workers).
+async fn holder_key(
+    s: &AppState,
+) -> Result<
+    (
+        badgemesh_protocol::keys::SecretKey,
+        badgemesh_protocol::keys::IssuerId,
+    ),
+    ApiError,
+> {
+    let holder = Arc::clone(&s.holder);
+    tokio::task::spawn_blocking(move || holder.key())
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+/// The earner's did:key: the recipient to give issuers, so that the
+/// badges name the key that signs presentations.
+async fn holder(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let (_, id) = holder_key(&s).await?;
+    Ok(Json(json!({ "did": id.to_did() })).into_response())
+}
+
+/// A presentation of the chosen badges (and a collection's), signed by
+/// the earner's key for the verifier's challenge and domain. Badges that
+/// are not Verifiable Credentials are refused (400 `not_a_credential`)
+/// with what to do instead.
+async fn present(
+    State(s): State<AppState>,
+    body: Result<Json<PresentBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    use super::present::{PresentError, credential_of, other_subjects, sign_presentation};
+    let Json(b) = body?;
+    let refused = |e: PresentError| {
+        let code = match e {
+            PresentError::NotACredential(_) => "not_a_credential",
+            PresentError::Count(_) => "bad_count",
+            PresentError::Binding(_) => "bad_binding",
+            _ => "cannot_sign",
+        };
+        ApiError::bad_request(code, e.to_string())
+    };
+    super::present::check_binding("challenge", &b.challenge).map_err(refused)?;
+    super::present::check_binding("domain", &b.domain).map_err(refused)?;
+    if b.badges.len() > badgemesh_openbadges::presentation::MAX_PRESENTED_CREDENTIALS {
+        return Err(refused(PresentError::Count(format!(
+            "{} badges chosen; a presentation carries at most {}",
+            b.badges.len(),
+            badgemesh_openbadges::presentation::MAX_PRESENTED_CREDENTIALS
+        ))));
+    }
+    let mut ids = Vec::new();
+    for text in b.badges {
+        let id = resolve(&s, text).await?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if let Some(name) = &b.collection {
+        let name = collection_name(name)?;
+        let c = blocking(&s, move |st| collections::get(st, &name)).await?;
+        for id in c.badges {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let mut credentials = Vec::new();
+    for id in &ids {
+        let id = *id;
+        let (_, bytes) = blocking(&s, move |st| badges::get(st, &id))
+            .await?
+            .ok_or_else(|| api_error(BackpackError::NoBadge(id.to_string())))?;
+        credentials.push(credential_of(&bytes, &id.short()).map_err(refused)?);
+    }
+    let (key, holder) = holder_key(&s).await?;
+    let did = holder.to_did();
+    let mut warnings = Vec::new();
+    for (id, c) in ids.iter().zip(&credentials) {
+        for other in other_subjects(c, &did) {
+            warnings.push(format!(
+                "badge {} was awarded to {other}, not to this backpack's key {did}: verifiers will refuse the presentation (its holder is not the subject); ask the issuer to award it to {did}",
+                id.short()
+            ));
+        }
+    }
+    let created = now().to_string();
+    // Canonicalizing every credential is CPU work: off the async workers.
+    let signed = tokio::task::spawn_blocking(move || {
+        sign_presentation(
+            credentials,
+            &key,
+            &holder,
+            &b.challenge,
+            &b.domain,
+            &created,
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(refused)?;
+    Ok(Json(json!({
+        "presentation": signed,
+        "holder": did,
+        "badges": ids,
+        "warnings": warnings,
+    }))
+    .into_response())
+}
+
+/// A static copy of a collection's page: `{"index_html", "app_css",
+/// "files": [{"id", "path"}]}`, the page rendered as `/p/{name}` is (each
+/// badge verified now) but with every link relative to it, for
+/// `backpack publish` to write beside the badge files.
+async fn static_site(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    query: Result<Query<SiteQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query?;
+    if let Some(u) = &q.url {
+        let lower = u.to_ascii_lowercase();
+        let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
+            && u.len() <= 2048
+            && !u.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !ok {
+            return Err(ApiError::bad_request(
+                "bad_url",
+                "the address the copy will be served at must be an http(s) URL",
+            ));
+        }
+    }
+    let name = collection_name(&name)?;
+    let (c, held) = blocking(&s, move |st| {
+        Ok((collections::get(st, &name)?, badges::list(st)?))
+    })
+    .await?;
+    let site = super::page::Site::Static {
+        url: q.url.as_deref(),
+    };
+    let rendered = super::page::render(&s, &c, &held, site).await?;
+    let files: Vec<Value> = rendered
+        .files
+        .iter()
+        .map(|(id, path)| json!({ "id": id, "path": path }))
+        .collect();
+    Ok(Json(json!({
+        "collection": c.name,
+        "index_html": rendered.html,
+        "app_css": crate::api::APP_CSS,
+        "files": files,
+        "more": c.badges.len().saturating_sub(super::page::MAX_SHOWN),
+    }))
+    .into_response())
 }
 
 fn collection_name(text: &str) -> Result<CollectionName, ApiError> {

@@ -91,7 +91,8 @@ pub fn outcome(verdict: &Result<Value, FormatError>) -> &str {
 
 /// A held badge's entry: its id, its notes, and its verdict of now.
 /// `attention` is set for anything but `valid`, so that a badge revoked or
-/// expired since it was added stands out in a list.
+/// expired since it was added stands out in a list; `linkedin` is the
+/// "Add to profile" link when the verdict allows one.
 pub fn entry(id: &BadgeId, info: &BadgeInfo, verdict: &Result<Value, FormatError>) -> Value {
     let outcome = outcome(verdict);
     let (verdict, error) = match verdict {
@@ -119,6 +120,7 @@ pub fn entry(id: &BadgeId, info: &BadgeInfo, verdict: &Result<Value, FormatError
         "size": info.size,
         "added_at": info.added_at,
         "added_as": info.added_as,
+        "linkedin": super::linkedin::for_verdict(&verdict, None),
         "verdict": verdict,
         "error": error,
     })
