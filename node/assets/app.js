@@ -328,7 +328,7 @@ function renderVerdict(data, source) {
   } else if (data.trust && data.trust.state === "delisted") {
     text += " Warning: a registry you follow has withdrawn its listing of this issuer.";
   }
-  if (data.carrier === "qr") text += " Read from the QR code of a printed certificate, which holds the signed badge itself.";
+  if (data.carrier === "qr" || data.carrier === "compact") text += " Read from the QR code of a printed certificate, which holds the signed badge itself.";
   v.querySelector(".verdict-text").textContent = text;
   v.querySelector(".verdict-fresh").textContent = freshnessText(data.revocation);
 
@@ -438,18 +438,66 @@ async function verifyBytes(bytes, source, email) {
   renderRecipient(data, email);
 }
 
+// ---- printed certificates: their QR code, read in the page ---------------
+// A certificate's QR code holds the whole signed badge as text (`BM1:...`).
+// The page reads it itself with zxing-wasm (ZXing-C++ as WebAssembly,
+// vendored and served by this node), from a photo in any format the browser
+// opens or from the camera, and sends the node only the code's text, so
+// camera frames never leave the page. Without WebAssembly, the node reads
+// the code from PNGs instead.
+const SCAN_FOR_MS = 60_000;
+const COMPACT = /^\s*BM1:/i;
+let zxing = null;
+
+function qrReader() {
+  if (!window.ZXingWASM || typeof WebAssembly !== "object") return null;
+  if (!zxing) {
+    window.ZXingWASM.prepareZXingModule({ overrides: { locateFile: (path) => `/vendor/${path}` } });
+    zxing = window.ZXingWASM;
+  }
+  return zxing;
+}
+
+// The badge text of the first code that holds one; "" when there are codes
+// but none holds a badge; null when there is no code (or no reader).
+async function readCode(input) {
+  const zx = qrReader();
+  if (!zx) return null;
+  let results;
+  try {
+    results = await zx.readBarcodes(input, { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 8 });
+  } catch (e) {
+    return null;
+  }
+  const valid = results.filter((r) => r.isValid);
+  const ours = valid.find((r) => COMPACT.test(r.text));
+  if (ours) return ours.text.trim();
+  return valid.length ? "" : null;
+}
+
+function foreignCode() {
+  showError(
+    "This QR code does not hold a badge",
+    "A badgemesh certificate's code holds the signed badge itself, as text that starts with BM1:. This one holds something else (a link, say).",
+    "foreign_qr",
+  );
+}
+
 async function verifyFile(file) {
   if (!file) return;
-  const bytes = new Uint8Array(await file.arrayBuffer());
   $("email").value = "";
+  // A photo or a scan of a certificate: its code is read here. An image
+  // without a code (a baked badge) goes to the node whole.
+  if (file.type.startsWith("image/") && file.type !== "image/svg+xml") {
+    setText("status", `Looking for a QR code in ${file.name}…`);
+    const text = await readCode(file);
+    if (text === "") return foreignCode();
+    if (text) return verifyBytes(new TextEncoder().encode(text), `the QR code in ${file.name}`, null);
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
   await verifyBytes(bytes, file.name, null);
 }
 
-// ---- scanning a printed certificate with the camera ----------------------
-// The certificate's QR code holds the whole signed badge. Frames go to this
-// node only, which reads the code: twice a second until a badge is found,
-// the user stops, or a minute passes.
-const SCAN_FOR_MS = 60_000;
 let scanning = null;
 
 function stopScan() {
@@ -460,12 +508,29 @@ function stopScan() {
   $("scan").hidden = true;
 }
 
-async function frameBytes(video, canvas) {
+// One frame: its code's text read here ("" for a code that is not a
+// badge's, null for none yet), or, without a reader in the page, the
+// node's answer to the frame as a PNG.
+async function readFrame(video, canvas) {
   canvas.width = video.videoWidth;
   canvas.height = video.videoHeight;
-  canvas.getContext("2d").drawImage(video, 0, 0);
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(video, 0, 0);
+  if (qrReader()) {
+    return { text: await readCode(ctx.getImageData(0, 0, canvas.width, canvas.height)) };
+  }
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-  return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
+  if (!blob) return { text: null };
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const res = await fetch("/v1/verify", {
+    method: "POST",
+    body: bytes,
+    headers: { "Content-Type": "application/octet-stream" },
+  });
+  const data = await res.json();
+  if (res.ok) return { verdict: data, bytes };
+  if (data.error === "no_badge_in_image") return { text: null };
+  return { error: data };
 }
 
 async function startScan() {
@@ -487,39 +552,40 @@ async function startScan() {
   const canvas = document.createElement("canvas");
   const started = Date.now();
   while (scanning === me && Date.now() - started < SCAN_FOR_MS) {
-    const bytes = video.videoWidth > 0 ? await frameBytes(video, canvas) : null;
-    if (bytes && scanning === me) {
-      let res;
-      let data;
+    if (video.videoWidth > 0) {
+      let frame;
       try {
-        res = await fetch("/v1/verify", {
-          method: "POST",
-          body: bytes,
-          headers: { "Content-Type": "application/octet-stream" },
-        });
-        data = await res.json();
+        frame = await readFrame(video, canvas);
       } catch (e) {
         stopScan();
         showError("The node did not answer", `Is the node still running? (${e.message})`, "");
         return;
       }
-      if (res.ok) {
+      if (scanning !== me) return;
+      if (frame.text === "") {
         stopScan();
-        current = { bytes, source: "the camera" };
+        return foreignCode();
+      }
+      if (frame.text) {
+        stopScan();
         $("email").value = "";
-        renderVerdict(data, "the camera");
-        renderRecipient(data, null);
+        return verifyBytes(new TextEncoder().encode(frame.text), "the camera", null);
+      }
+      if (frame.verdict) {
+        stopScan();
+        current = { bytes: frame.bytes, source: "the camera" };
+        $("email").value = "";
+        renderVerdict(frame.verdict, "the camera");
+        renderRecipient(frame.verdict, null);
         return;
       }
-      // No code in the frame yet: keep looking. A code that is there but
-      // holds no badge, or a damaged one, is an answer.
-      if (data.error !== "no_badge_in_image") {
+      if (frame.error) {
         stopScan();
-        showError("This code could not be checked", data.message || `The node answered ${res.status}.`, data.error);
+        showError("This code could not be checked", frame.error.message || "The node refused it.", frame.error.error);
         return;
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   if (scanning === me) {
     stopScan();

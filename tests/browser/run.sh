@@ -131,7 +131,8 @@ node "$here/verify_page.mjs" "$api" "$work/valid.badge" "$work/revoked.badge" \
 
 echo "== a printed certificate of the valid badge: chosen as a file and seen by the camera"
 bm certificate "$work/valid.badge" --name "Ada Lovelace" --out "$work/certificate.png" >/dev/null
-node "$here/certificate_page.mjs" "$api" "$work/certificate.png" "$root/bake/tests/fixtures/tiny.png" "$shots"
+node "$here/certificate_page.mjs" "$api" "$work/certificate.png" "$root/bake/tests/fixtures/tiny.png" "$shots" \
+  "$root/bake/tests/fixtures/qr/segno-url.png"
 
 echo "== the verifier's backpack: a published collection (/p/portfolio)"
 vb() { "$bin" --data-dir "$verifier" "$@"; }

@@ -14,10 +14,17 @@ const APP_JS: &str = include_str!("../../assets/app.js");
 /// public page).
 pub(crate) const APP_CSS: &str = include_str!("../../assets/app.css");
 const FAVICON: &[u8] = include_bytes!("../../assets/favicon.svg");
+/// zxing-wasm's reader (vendored, `assets/vendor/zxing-wasm/SOURCE.md`): the
+/// page reads a printed certificate's QR code itself, from a photo or the
+/// camera, and sends the node only the code's text.
+const ZXING_JS: &str = include_str!("../../assets/vendor/zxing-wasm/zxing-reader.js");
+const ZXING_WASM: &[u8] = include_bytes!("../../assets/vendor/zxing-wasm/zxing_reader.wasm");
 
 /// Same origin only; no inline script or style; images may be `data:` (badge
-/// images are embedded as data URIs); no framing.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+/// images are embedded as data URIs); no framing. WebAssembly may be
+/// compiled (`wasm-unsafe-eval`, which allows no JavaScript `eval`) for the
+/// QR reader, itself loaded only from this node.
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
 
@@ -39,6 +46,14 @@ pub(super) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/app.css",
             get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
+        )
+        .route(
+            "/vendor/zxing-reader.js",
+            get(|| async { asset("text/javascript; charset=utf-8", ZXING_JS) }),
+        )
+        .route(
+            "/vendor/zxing_reader.wasm",
+            get(|| async { asset("application/wasm", ZXING_WASM) }),
         )
         .route(
             "/favicon.svg",
@@ -100,7 +115,7 @@ mod tests {
             assert!(res.contains(&format!("content-type: {kind}")), "{path}");
             assert!(res.contains("x-content-type-options: nosniff"), "{path}");
             assert!(
-                res.contains("content-security-policy: default-src 'self'; script-src 'self';"),
+                res.contains("content-security-policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval';"),
                 "{path}"
             );
             assert!(!res.contains("unsafe-inline"), "{path}");
