@@ -50,6 +50,16 @@ pub struct RunArgs {
     /// Turn off LAN discovery by mDNS.
     #[arg(long)]
     no_mdns: bool,
+    /// A relay to be reachable through when behind NAT, with /p2p/ (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    relay: Vec<String>,
+    /// Do not relay for peers behind NAT (on by default, with conservative limits).
+    #[arg(long)]
+    no_relay_server: bool,
+    /// An address this node is reachable at from outside (repeatable):
+    /// announced at once, instead of waiting for peers to confirm one.
+    #[arg(long, value_name = "MULTIADDR")]
+    announce: Vec<String>,
     /// A TOML configuration file (default: config.toml in the data directory).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -98,6 +108,15 @@ fn run_node(args: RunArgs, data_dir: &Path) -> Result<i32> {
     }
     if args.no_mdns {
         config.mdns = false;
+    }
+    if !args.relay.is_empty() {
+        config.relays = args.relay;
+    }
+    if args.no_relay_server {
+        config.relay_server = false;
+    }
+    if !args.announce.is_empty() {
+        config.announce = args.announce;
     }
     config.listen_addrs().map_err(|e| usage(e.to_string()))?;
     config.bootstrap_addrs().map_err(|e| usage(e.to_string()))?;
@@ -188,6 +207,38 @@ fn info(data_dir: &Path, json: bool) -> Result<i32> {
         println!("listen        {}", a.as_str().unwrap_or(""));
     }
     println!("peers         {}", v["peers"]);
+    let r = &v["reachability"];
+    if r.is_object() {
+        let list = |k: &str| {
+            r[k].as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|s| !s.is_empty())
+        };
+        println!(
+            "reachable at  {}",
+            list("external").unwrap_or_else(|| "(no address confirmed by a peer)".into())
+        );
+        if let Some(relayed) = list("relayed_listen") {
+            println!("relayed at    {relayed}");
+        }
+        println!(
+            "connections   {} direct, {} relayed; hole punches {} ok, {} failed; relaying for others: {}",
+            r["direct_connections"],
+            r["relayed_connections"],
+            r["hole_punches_succeeded"],
+            r["hole_punches_failed"],
+            if r["relay_server"] == true {
+                "yes"
+            } else {
+                "no"
+            }
+        );
+    }
     println!("issuers       {}", v["issuers"]);
     println!(
         "local issuer  {}",

@@ -208,6 +208,7 @@ async fn node_info(State(s): State<AppState>) -> Result<Response, ApiError> {
         "records": counts,
         "pending": pending,
         "local_issuer": s.issuer.id().await,
+        "reachability": s.core.client.reachability().await.ok(),
         "storage_error": s.core.ledger.halted(),
     }))
     .into_response())

@@ -46,6 +46,17 @@ pub struct Config {
     pub bootstrap: Vec<String>,
     /// LAN discovery by mDNS.
     pub mdns: bool,
+    /// Relay for peers behind NAT (circuit relay v2, with conservative
+    /// limits: 64 reservations, 16 circuits of at most 2 minutes and 1 MiB).
+    pub relay_server: bool,
+    /// Relays to be reachable through when this node cannot be dialled
+    /// directly (behind NAT): each a relay's full address with `/p2p/`.
+    pub relays: Vec<String>,
+    /// Addresses at which this node is known to be reachable (a public IP
+    /// and port, a DNS name): announced to peers at once instead of waiting
+    /// for AutoNAT to confirm one. A relay advertises itself only once it
+    /// has such an address.
+    pub announce: Vec<String>,
     /// Dial peers found by Kademlia and mDNS, up to `target_peers`.
     pub discovery: bool,
     /// How many connections discovery aims for.
@@ -105,6 +116,9 @@ impl Default for Config {
             fetch: false,
             fetch_timeout_secs: 10,
             bootstrap: vec![],
+            relay_server: true,
+            relays: vec![],
+            announce: vec![],
             mdns: true,
             discovery: true,
             target_peers: 8,
@@ -224,6 +238,15 @@ impl Config {
         if let Some(v) = var("BADGEMESH_DISCOVERY") {
             self.discovery = parse_bool("BADGEMESH_DISCOVERY", &v)?;
         }
+        if let Some(v) = var("BADGEMESH_RELAY_SERVER") {
+            self.relay_server = parse_bool("BADGEMESH_RELAY_SERVER", &v)?;
+        }
+        if let Some(v) = var("BADGEMESH_RELAYS") {
+            self.relays = list(&v);
+        }
+        if let Some(v) = var("BADGEMESH_ANNOUNCE") {
+            self.announce = list(&v);
+        }
         Ok(())
     }
 
@@ -240,6 +263,32 @@ impl Config {
         self.bootstrap
             .iter()
             .map(|a| a.parse().map_err(|e| bad("bootstrap address", a, e)))
+            .collect()
+    }
+
+    /// The relays' addresses, parsed; each must name its peer (`/p2p/`),
+    /// since a reservation is made with a known relay.
+    pub fn relay_addrs(&self) -> Result<Vec<Multiaddr>, ConfigError> {
+        self.relays
+            .iter()
+            .map(|a| {
+                let addr: Multiaddr = a.parse().map_err(|e| bad("relay address", a, e))?;
+                if !addr
+                    .iter()
+                    .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
+                {
+                    return Err(bad("relay address", a, "it must end in /p2p/PEER_ID"));
+                }
+                Ok(addr)
+            })
+            .collect()
+    }
+
+    /// The announced addresses, parsed.
+    pub fn announce_addrs(&self) -> Result<Vec<Multiaddr>, ConfigError> {
+        self.announce
+            .iter()
+            .map(|a| a.parse().map_err(|e| bad("announced address", a, e)))
             .collect()
     }
 

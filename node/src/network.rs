@@ -136,6 +136,9 @@ pub(crate) enum Command {
         addr: Multiaddr,
         reply: oneshot::Sender<Result<(), NetError>>,
     },
+    Reachability {
+        reply: oneshot::Sender<Reachability>,
+    },
     Peers {
         reply: oneshot::Sender<Vec<PeerInfo>>,
     },
@@ -163,10 +166,32 @@ impl std::fmt::Debug for Command {
             Command::Penalise { .. } => "Penalise",
             Command::Dial { .. } => "Dial",
             Command::Peers { .. } => "Peers",
+            Command::Reachability { .. } => "Reachability",
             Command::ListenAddrs { .. } => "ListenAddrs",
             Command::Shutdown { .. } => "Shutdown",
         })
     }
+}
+
+/// How a node can be reached, as far as it knows.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Reachability {
+    /// Addresses peers confirmed they could dial back (AutoNAT v2): the
+    /// node is reachable directly there. Empty behind NAT (or until a peer
+    /// that serves AutoNAT has checked).
+    pub external: Vec<String>,
+    /// `/p2p-circuit` addresses held through relays.
+    pub relayed_listen: Vec<String>,
+    /// Connections made directly.
+    pub direct_connections: usize,
+    /// Connections through a relay.
+    pub relayed_connections: usize,
+    /// Relayed connections turned direct by hole punching (DCUtR).
+    pub hole_punches_succeeded: u64,
+    /// Attempts that failed.
+    pub hole_punches_failed: u64,
+    /// Whether this node relays for others.
+    pub relay_server: bool,
 }
 
 /// Network settings.
@@ -185,6 +210,15 @@ pub struct NetConfig {
     pub target_peers: usize,
     /// Gossipsub heartbeat.
     pub heartbeat: Duration,
+    /// Relay for peers behind NAT (circuit relay v2 server, with the
+    /// conservative limits of [`behaviour`]).
+    pub relay_server: bool,
+    /// Relays to be reached through: the node listens on each one's
+    /// `/p2p-circuit` address (a reservation), so that peers it cannot be
+    /// dialled by directly reach it there and then punch a hole (DCUtR).
+    pub relays: Vec<Multiaddr>,
+    /// Addresses the operator says this node is reachable at.
+    pub announce: Vec<Multiaddr>,
 }
 
 impl Client {
@@ -264,6 +298,12 @@ impl Client {
     /// Connected peers with their scores.
     pub async fn peers(&self) -> Result<Vec<PeerInfo>, NetError> {
         self.call(|reply| Command::Peers { reply }).await
+    }
+
+    /// How this node can be reached: confirmed external addresses, relayed
+    /// addresses, direct and relayed connections, hole punches.
+    pub async fn reachability(&self) -> Result<Reachability, NetError> {
+        self.call(|reply| Command::Reachability { reply }).await
     }
 
     /// The addresses we listen on.

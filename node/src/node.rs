@@ -151,6 +151,9 @@ impl Node {
             discovery: config.discovery,
             target_peers: config.target_peers,
             heartbeat: config.heartbeat(),
+            relay_server: config.relay_server,
+            relays: config.relay_addrs()?,
+            announce: config.announce_addrs()?,
         };
         let mut metrics = Metrics::default();
         let (client, event_loop, events) =

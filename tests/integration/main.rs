@@ -15,6 +15,7 @@ mod pending;
 mod presentations;
 mod quota;
 mod reads;
+mod relay;
 mod snapshots;
 mod support;
 mod sync_liar;

@@ -11,8 +11,8 @@ use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::{
-    StreamProtocol, connection_limits, gossipsub, identify, identity, kad, mdns, ping,
-    request_response,
+    StreamProtocol, autonat, connection_limits, dcutr, gossipsub, identify, identity, kad, mdns,
+    ping, relay, request_response,
 };
 
 use super::codec::{SYNC_PROTOCOL, SyncCodec};
@@ -71,7 +71,19 @@ pub struct GossipTuning {
     pub mdns: bool,
     /// Whether Kademlia may look for peers and dial them.
     pub discovery: bool,
+    /// Whether this node relays for others (circuit relay v2 server).
+    pub relay_server: bool,
 }
+
+/// Reservations a relaying node holds for peers behind NAT, at most.
+pub const RELAY_MAX_RESERVATIONS: usize = 64;
+/// Relayed connections through this node at once, at most.
+pub const RELAY_MAX_CIRCUITS: usize = 16;
+/// A relayed connection lasts at most this long: long enough to punch a
+/// hole (DCUtR) and sync a little, not to carry a peer's traffic for good.
+pub const RELAY_MAX_CIRCUIT_DURATION: Duration = Duration::from_secs(120);
+/// Bytes one relayed connection may carry, each way.
+pub const RELAY_MAX_CIRCUIT_BYTES: u64 = 1 << 20;
 
 /// Connections a node accepts, so that nobody can exhaust its sockets.
 pub const MAX_ESTABLISHED: u32 = 256;
@@ -99,6 +111,17 @@ pub struct Behaviour {
     pub mdns: Toggle<mdns::tokio::Behaviour>,
     /// Anti-entropy sync.
     pub sync: request_response::Behaviour<SyncCodec>,
+    /// Relaying for peers behind NAT (circuit relay v2 server; off by
+    /// configuration).
+    pub relay: Toggle<relay::Behaviour>,
+    /// Reaching and being reached through relays (circuit relay v2 client).
+    pub relay_client: relay::client::Behaviour,
+    /// Turning a relayed connection into a direct one (hole punching).
+    pub dcutr: dcutr::Behaviour,
+    /// Asking peers whether our addresses are reachable (AutoNAT v2).
+    pub autonat: autonat::v2::client::Behaviour,
+    /// Answering peers' AutoNAT v2 probes.
+    pub autonat_server: autonat::v2::server::Behaviour,
 }
 
 /// The message id: the content id of the record's payload, so that the same
@@ -157,6 +180,7 @@ impl Behaviour {
     /// Builds the behaviour for `key`.
     pub fn new(
         key: &identity::Keypair,
+        relay_client: relay::client::Behaviour,
         tuning: GossipTuning,
         registry: &mut libp2p::metrics::Registry,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
@@ -241,7 +265,29 @@ impl Behaviour {
             .with_max_pending_incoming(Some(MAX_PENDING))
             .with_max_pending_outgoing(Some(MAX_PENDING))
             .with_max_established_per_peer(Some(MAX_PER_PEER));
+        // Conservative relaying: a few dozen reservations, a few circuits,
+        // each short and small (the libp2p defaults' rate limits per peer
+        // and per IP stay on).
+        let relay = tuning.relay_server.then(|| {
+            relay::Behaviour::new(
+                peer_id,
+                relay::Config {
+                    max_reservations: RELAY_MAX_RESERVATIONS,
+                    max_reservations_per_peer: 2,
+                    max_circuits: RELAY_MAX_CIRCUITS,
+                    max_circuits_per_peer: 2,
+                    max_circuit_duration: RELAY_MAX_CIRCUIT_DURATION,
+                    max_circuit_bytes: RELAY_MAX_CIRCUIT_BYTES,
+                    ..relay::Config::default()
+                },
+            )
+        });
         Ok(Behaviour {
+            relay: Toggle::from(relay),
+            relay_client,
+            dcutr: dcutr::Behaviour::new(peer_id),
+            autonat: autonat::v2::client::Behaviour::default(),
+            autonat_server: autonat::v2::server::Behaviour::default(),
             limits: connection_limits::Behaviour::new(limits),
             gossipsub,
             kad,

@@ -9,9 +9,10 @@ use futures::StreamExt;
 use libp2p::core::ConnectedPoint;
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId};
-use libp2p::swarm::SwarmEvent;
+use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{
-    Multiaddr, PeerId, Swarm, gossipsub, identify, identity, kad, mdns, noise, tcp, yamux,
+    Multiaddr, PeerId, Swarm, autonat, dcutr, gossipsub, identify, identity, kad, mdns, noise,
+    relay, tcp, yamux,
 };
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use tokio::sync::{mpsc, oneshot};
@@ -22,7 +23,7 @@ use super::behaviour::{
 };
 use super::offences::{Offence, Offences};
 use super::rate::RateLimiter;
-use super::{Command, NetConfig, NetError, NetEvent, PeerInfo, Validation};
+use super::{Command, NetConfig, NetError, NetEvent, PeerInfo, Reachability, Validation};
 use crate::ledger::Ledger;
 
 /// Owns the swarm; run it with [`EventLoop::run`].
@@ -35,13 +36,25 @@ pub struct EventLoop {
     pending_requests: HashMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, NetError>>>,
     /// Bootstrap addresses and the peer each turned out to be.
     bootstrap: Vec<(Multiaddr, Option<PeerId>)>,
-    connected: HashMap<PeerId, Vec<Multiaddr>>,
+    /// Each connected peer's connections and their addresses.
+    connected: HashMap<PeerId, Vec<(ConnectionId, Multiaddr)>>,
+    /// What this node knows of its own reachability.
+    reach: Reach,
     topic: gossipsub::IdentTopic,
     sync_rate: RateLimiter,
     /// Senders of invalid records: their application score.
     offences: Offences,
     /// How late the loop's lag ticker fires: how long the loop was busy.
     lag: Histogram,
+}
+
+/// What the loop has learnt of this node's reachability.
+#[derive(Debug, Default)]
+struct Reach {
+    /// Addresses a peer confirmed it could dial back (AutoNAT).
+    external: Vec<Multiaddr>,
+    hole_punches_succeeded: u64,
+    hole_punches_failed: u64,
 }
 
 /// How often the loop measures its own lag: a tick that fires late means the
@@ -83,6 +96,7 @@ impl EventLoop {
             heartbeat: config.heartbeat,
             mdns: config.mdns,
             discovery: config.discovery,
+            relay_server: config.relay_server,
         };
         let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
             .with_tokio()
@@ -95,8 +109,10 @@ impl EventLoop {
             .with_quic()
             .with_dns()
             .map_err(|e| setup(&e))?
+            .with_relay_client(noise::Config::new, yamux::Config::default)
+            .map_err(|e| setup(&e))?
             .with_bandwidth_metrics(registry)
-            .with_behaviour(|key| Behaviour::new(key, tuning, registry))
+            .with_behaviour(|key, relay_client| Behaviour::new(key, relay_client, tuning, registry))
             .map_err(|e| setup(&e))?
             .with_swarm_config(|c| {
                 c.with_idle_connection_timeout(Duration::from_secs(60))
@@ -142,6 +158,7 @@ impl EventLoop {
             pending_requests: HashMap::new(),
             bootstrap,
             connected: HashMap::new(),
+            reach: Reach::default(),
             topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
             sync_rate: RateLimiter::default(),
             offences: Offences::default(),
@@ -151,6 +168,10 @@ impl EventLoop {
 
     /// Runs until shut down or every client is dropped.
     pub async fn run(mut self) {
+        for addr in self.config.announce.clone() {
+            self.swarm.add_external_address(addr);
+        }
+        self.reserve_on_relays();
         self.redial_bootstrap();
         let mut maintenance = tokio::time::interval(Duration::from_secs(5));
         let mut kad_bootstrap = tokio::time::interval(Duration::from_secs(60));
@@ -198,6 +219,19 @@ impl EventLoop {
 
     /// Bootstrap peers are redialed when disconnected: libp2p does not reconnect
     /// by itself, and a graceful close looks the same as a crash.
+    /// Listens through each configured relay: the relay client connects to
+    /// it and makes a reservation, and peers then reach this node at
+    /// `RELAY/p2p-circuit/p2p/US` (and punch a hole to it from there).
+    fn reserve_on_relays(&mut self) {
+        for relay in self.config.relays.clone() {
+            let circuit = relay.with(Protocol::P2pCircuit);
+            match self.swarm.listen_on(circuit.clone()) {
+                Ok(_) => info!(%circuit, "reserving a relayed address"),
+                Err(e) => warn!(%circuit, "cannot listen through the relay: {e}"),
+            }
+        }
+    }
+
     fn redial_bootstrap(&mut self) {
         for (addr, peer) in self.bootstrap.clone() {
             if peer.is_some_and(|p| self.connected.contains_key(&p)) {
@@ -325,7 +359,7 @@ impl EventLoop {
                         let offender = self.offences.get(p);
                         PeerInfo {
                             peer_id: p.to_string(),
-                            addresses: addrs.iter().map(ToString::to_string).collect(),
+                            addresses: addrs.iter().map(|(_, a)| a.to_string()).collect(),
                             score,
                             mesh: mesh.contains(p),
                             graylisted: score.is_some_and(|s| s < GRAYLIST_THRESHOLD),
@@ -343,6 +377,34 @@ impl EventLoop {
             }
             Command::ListenAddrs { reply } => {
                 let _ = reply.send(self.swarm.listeners().cloned().collect());
+            }
+            Command::Reachability { reply } => {
+                let relayed = |a: &Multiaddr| a.iter().any(|p| p == Protocol::P2pCircuit);
+                let conns = self.connected.values().flatten();
+                let (relayed_conns, direct_conns) =
+                    conns.fold(
+                        (0, 0),
+                        |(r, d), (_, a)| if relayed(a) { (r + 1, d) } else { (r, d + 1) },
+                    );
+                let _ = reply.send(Reachability {
+                    external: self
+                        .reach
+                        .external
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                    relayed_listen: self
+                        .swarm
+                        .listeners()
+                        .filter(|a| relayed(a))
+                        .map(ToString::to_string)
+                        .collect(),
+                    direct_connections: direct_conns,
+                    relayed_connections: relayed_conns,
+                    hole_punches_succeeded: self.reach.hole_punches_succeeded,
+                    hole_punches_failed: self.reach.hole_punches_failed,
+                    relay_server: self.config.relay_server,
+                });
             }
             Command::Shutdown { .. } => {}
         }
@@ -404,6 +466,7 @@ impl EventLoop {
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
+                connection_id,
                 endpoint,
                 num_established,
                 ..
@@ -420,7 +483,10 @@ impl EventLoop {
                         }
                     }
                 }
-                self.connected.entry(peer_id).or_default().push(addr);
+                self.connected
+                    .entry(peer_id)
+                    .or_default()
+                    .push((connection_id, addr));
                 if num_established.get() == 1 {
                     info!(%peer_id, "connected");
                     let _ = self.events.try_send(NetEvent::Connected(peer_id));
@@ -428,11 +494,53 @@ impl EventLoop {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
-                num_established: 0,
+                connection_id,
+                num_established,
                 ..
             } => {
-                info!(%peer_id, "disconnected");
-                self.connected.remove(&peer_id);
+                if num_established == 0 {
+                    info!(%peer_id, "disconnected");
+                    self.connected.remove(&peer_id);
+                } else if let Some(conns) = self.connected.get_mut(&peer_id) {
+                    conns.retain(|(id, _)| *id != connection_id);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::RelayClient(
+                relay::client::Event::ReservationReqAccepted {
+                    relay_peer_id,
+                    renewal: false,
+                    ..
+                },
+            )) => info!(relay = %relay_peer_id, "reachable through the relay"),
+            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(dcutr::Event {
+                remote_peer_id,
+                result,
+            })) => match result {
+                Ok(_) => {
+                    self.reach.hole_punches_succeeded += 1;
+                    info!(peer = %remote_peer_id, "direct connection by hole punching");
+                }
+                Err(e) => {
+                    self.reach.hole_punches_failed += 1;
+                    debug!(peer = %remote_peer_id, "hole punching failed: {e}");
+                }
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Autonat(autonat::v2::client::Event {
+                tested_addr,
+                result,
+                ..
+            })) => match result {
+                Ok(()) => debug!(%tested_addr, "reachable, a peer dialled it back"),
+                Err(e) => debug!(%tested_addr, "not reachable: {e}"),
+            },
+            SwarmEvent::ExternalAddrConfirmed { address } => {
+                info!(%address, "reachable from outside");
+                if !self.reach.external.contains(&address) {
+                    self.reach.external.push(address);
+                }
+            }
+            SwarmEvent::ExternalAddrExpired { address } => {
+                self.reach.external.retain(|a| *a != address);
             }
             SwarmEvent::NewListenAddr { address, .. } => info!(%address, "listening"),
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
