@@ -40,6 +40,8 @@ pub struct EventLoop {
     connected: HashMap<PeerId, Vec<(ConnectionId, Multiaddr)>>,
     /// What this node knows of its own reachability.
     reach: Reach,
+    /// Relays this node listens through (has asked for a reservation at).
+    relay_listening: std::collections::HashSet<PeerId>,
     topic: gossipsub::IdentTopic,
     sync_rate: RateLimiter,
     /// Senders of invalid records: their application score.
@@ -159,6 +161,7 @@ impl EventLoop {
             bootstrap,
             connected: HashMap::new(),
             reach: Reach::default(),
+            relay_listening: std::collections::HashSet::new(),
             topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
             sync_rate: RateLimiter::default(),
             offences: Offences::default(),
@@ -171,7 +174,7 @@ impl EventLoop {
         for addr in self.config.announce.clone() {
             self.swarm.add_external_address(addr);
         }
-        self.reserve_on_relays();
+        self.dial_relays();
         self.redial_bootstrap();
         let mut maintenance = tokio::time::interval(Duration::from_secs(5));
         let mut kad_bootstrap = tokio::time::interval(Duration::from_secs(60));
@@ -195,7 +198,10 @@ impl EventLoop {
                         return;
                     }
                 },
-                _ = maintenance.tick() => self.redial_bootstrap(),
+                _ = maintenance.tick() => {
+                    self.redial_bootstrap();
+                    self.dial_relays();
+                }
                 _ = decay.tick() => self.decay_offences(),
                 due = lag.tick() => {
                     let late = tokio::time::Instant::now().saturating_duration_since(due);
@@ -219,16 +225,45 @@ impl EventLoop {
 
     /// Bootstrap peers are redialed when disconnected: libp2p does not reconnect
     /// by itself, and a graceful close looks the same as a crash.
-    /// Listens through each configured relay: the relay client connects to
-    /// it and makes a reservation, and peers then reach this node at
-    /// `RELAY/p2p-circuit/p2p/US` (and punch a hole to it from there).
-    fn reserve_on_relays(&mut self) {
+    /// Dials the configured relays that are not connected. A reservation
+    /// is asked for once a connection to the relay is up
+    /// ([`Self::listen_through`]): asking before, while another dial to the
+    /// same relay is under way (a bootstrap dial, say), loses the request.
+    fn dial_relays(&mut self) {
         for relay in self.config.relays.clone() {
-            let circuit = relay.with(Protocol::P2pCircuit);
-            match self.swarm.listen_on(circuit.clone()) {
-                Ok(_) => info!(%circuit, "reserving a relayed address"),
-                Err(e) => warn!(%circuit, "cannot listen through the relay: {e}"),
+            if peer_of(&relay).is_some_and(|p| self.connected.contains_key(&p)) {
+                continue;
             }
+            if let Err(e) = self.swarm.dial(relay.clone()) {
+                debug!(%relay, "relay dial failed: {e}");
+            }
+        }
+    }
+
+    /// Listens through `peer` if it is a configured relay not listened
+    /// through yet: the relay client asks it for a reservation on the
+    /// connection just made, and peers then reach this node at
+    /// `RELAY/p2p-circuit/p2p/US` (and punch a hole to it from there).
+    fn listen_through(&mut self, peer: PeerId) {
+        if self.relay_listening.contains(&peer) {
+            return;
+        }
+        let Some(relay) = self
+            .config
+            .relays
+            .iter()
+            .find(|r| peer_of(r) == Some(peer))
+            .cloned()
+        else {
+            return;
+        };
+        let circuit = relay.with(Protocol::P2pCircuit);
+        match self.swarm.listen_on(circuit.clone()) {
+            Ok(_) => {
+                info!(%circuit, "asking the relay for a reservation");
+                self.relay_listening.insert(peer);
+            }
+            Err(e) => warn!(%circuit, "cannot listen through the relay: {e}"),
         }
     }
 
@@ -487,6 +522,9 @@ impl EventLoop {
                     .entry(peer_id)
                     .or_default()
                     .push((connection_id, addr));
+                if !endpoint.is_relayed() {
+                    self.listen_through(peer_id);
+                }
                 if num_established.get() == 1 {
                     info!(%peer_id, "connected");
                     let _ = self.events.try_send(NetEvent::Connected(peer_id));
@@ -501,6 +539,7 @@ impl EventLoop {
                 if num_established == 0 {
                     info!(%peer_id, "disconnected");
                     self.connected.remove(&peer_id);
+                    self.relay_listening.remove(&peer_id);
                 } else if let Some(conns) = self.connected.get_mut(&peer_id) {
                     conns.retain(|(id, _)| *id != connection_id);
                 }
@@ -537,6 +576,17 @@ impl EventLoop {
                 info!(%address, "reachable from outside");
                 if !self.reach.external.contains(&address) {
                     self.reach.external.push(address);
+                }
+            }
+            SwarmEvent::ListenerClosed { addresses, .. } => {
+                // A relayed listener ends with its relay connection or
+                // reservation: ask again on the next connection.
+                for a in &addresses {
+                    if a.iter().any(|p| p == Protocol::P2pCircuit)
+                        && let Some(relay) = peer_of(a)
+                    {
+                        self.relay_listening.remove(&relay);
+                    }
                 }
             }
             SwarmEvent::ExternalAddrExpired { address } => {
