@@ -21,8 +21,8 @@ use badgemesh_protocol::issuance::{IssueError, Issuer};
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{
-    BadgeClass, Evidence, IssuerProfile, ListingChange, Recipient, Record, RevocationReason,
-    SignedRecord,
+    BadgeClass, EndorsementSubject, Evidence, IssuerProfile, ListingChange, Recipient, Record,
+    RevocationReason, SignedRecord,
 };
 use badgemesh_protocol::state::Outcome;
 use badgemesh_protocol::time::Timestamp;
@@ -295,11 +295,16 @@ impl LocalIssuer {
     }
 
     /// Stores a record already in the issuer file, and publishes it unless
-    /// it is an assertion (who earned what is private); keeps it as unstored
-    /// when the store refuses it.
+    /// it is an assertion or an assertion's endorsement (who earned what is
+    /// private); keeps it as unstored when the store refuses it.
     async fn store_own(&self, core: &Core, rec: SignedRecord) -> Result<RecordId, IssuerOpError> {
         let id = rec.id();
-        let stored = if rec.kind() == RecordKind::Assertion {
+        let private = match rec.record() {
+            Record::Assertion(_) => true,
+            Record::Endorsement(e) => !e.subject.is_public(),
+            _ => false,
+        };
+        let stored = if private {
             core.ingest(rec.clone()).await
         } else {
             core.submit(rec.clone()).await
@@ -407,6 +412,50 @@ impl LocalIssuer {
         let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
         self.store_unstored(core).await?;
         let rec = issuer.award(badge, recipient, now(), expires, evidence, narrative)?;
+        self.persist(&issuer, Some(&rec)).await?;
+        // The file holds the new status index: never hand it out again.
+        *guard = Some(issuer);
+        self.store_own(core, rec.clone()).await?;
+        Ok(rec)
+    }
+
+    /// Signs an endorsement of `subject` with the next status index (which
+    /// a revocation update sets to withdraw it). A public one is gossiped;
+    /// an assertion's is only stored here and returned, to travel with the
+    /// assertion. The subject must be known here (a typo would otherwise
+    /// sign an endorsement of nothing), and an issuer does not endorse itself.
+    pub async fn endorse(
+        &self,
+        core: &Core,
+        subject: EndorsementSubject,
+        comment: String,
+        name: Option<String>,
+        valid_until: Option<Timestamp>,
+    ) -> Result<SignedRecord, IssuerOpError> {
+        let known = match subject {
+            EndorsementSubject::BadgeClass(id) => core.ledger.read(|r| r.badge_class(&id).is_some()),
+            EndorsementSubject::Issuer(id) => core.ledger.read(|r| r.issuer(&id).is_some()),
+            EndorsementSubject::Assertion(id) => core
+                .ledger
+                .store()
+                .get(&id)?
+                .and_then(|b| SignedRecord::decode(&b, MAX_ENVELOPE_BYTES).ok())
+                .is_some_and(|r| r.kind() == RecordKind::Assertion),
+        };
+        if !known {
+            return Err(IssuerOpError::Unknown {
+                what: match subject {
+                    EndorsementSubject::BadgeClass(_) => "badge class",
+                    EndorsementSubject::Issuer(_) => "issuer",
+                    EndorsementSubject::Assertion(_) => "assertion",
+                },
+                id: subject.target(),
+            });
+        }
+        let mut guard = self.state.lock().await;
+        let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
+        self.store_unstored(core).await?;
+        let rec = issuer.endorse(subject, comment, name, valid_until, now())?;
         self.persist(&issuer, Some(&rec)).await?;
         // The file holds the new status index: never hand it out again.
         *guard = Some(issuer);

@@ -1,5 +1,7 @@
-//! Endorsements embedded in an OB 3.0 credential, each verified with the
-//! same steps as a credential.
+//! Endorsements in verdicts: those embedded in an OB 3.0 credential, each
+//! verified with the same steps as a credential, and those this node holds
+//! as signed records ([`held`]), of the badge class, the issuer and the
+//! assertion a verdict is about.
 //!
 //! OB 3.0 lets a credential carry third parties' `EndorsementCredential`s
 //! (as JSON with their own proof, or as VC-JWTs in `endorsementJwt`) on the
@@ -13,7 +15,10 @@
 
 use badgemesh_openbadges::credential as ob3;
 use badgemesh_openbadges::jwt;
+use badgemesh_protocol::record::EndorsementSubject;
+use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::time::Timestamp;
+use badgemesh_protocol::verify::{MAX_LISTED, endorsements_of};
 use serde_json::{Value, json};
 
 /// Embedded endorsements checked per credential, at most.
@@ -26,6 +31,37 @@ pub struct Endorsements {
     pub entries: Vec<Value>,
     /// What a verifier should know (mismatched subjects, unchecked ones).
     pub warnings: Vec<String>,
+}
+
+/// The endorsement records this node holds of `subjects` (gossiped, synced
+/// or imported; each was checked against its endorser's key history when it
+/// was stored), newest first, at most [`MAX_LISTED`] per subject, each with
+/// whether it stands now: valid, revoked by its endorser, expired, or
+/// indeterminate when the endorser's revocation data is missing or too old.
+/// A revoked one stays listed as revoked, so that a withdrawn endorsement
+/// does not look like one that never arrived.
+pub fn held(
+    r: &Registry,
+    subjects: &[EndorsementSubject],
+    now: Timestamp,
+    max_age_secs: Option<i64>,
+) -> Endorsements {
+    let mut out = Endorsements::default();
+    for subject in subjects {
+        let (list, more) = endorsements_of(subject, r, now, max_age_secs);
+        if more > 0 {
+            out.warnings.push(format!(
+                "{} endorsements of the {} are held; the newest {MAX_LISTED} are listed",
+                more + MAX_LISTED,
+                subject.kind_name().replace('_', " ")
+            ));
+        }
+        out.entries.extend(
+            list.iter()
+                .map(|c| serde_json::to_value(c).unwrap_or(Value::Null)),
+        );
+    }
+    out
 }
 
 /// One embedded endorsement, where it was found.
