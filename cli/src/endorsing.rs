@@ -45,7 +45,9 @@ pub enum EndorseCommand {
     Assertion(EndorseArgs),
     /// Withdraw an endorsement this node's issuer signed (a revocation
     /// update sets its status index, as for a revoked award).
-    #[command(after_help = "Example:\n  badgemesh endorse revoke bciq... --reason \"programme closed\"")]
+    #[command(
+        after_help = "Example:\n  badgemesh endorse revoke bciq... --reason \"programme closed\""
+    )]
     Revoke {
         /// The endorsement's id.
         id: String,

@@ -433,7 +433,9 @@ impl LocalIssuer {
         valid_until: Option<Timestamp>,
     ) -> Result<SignedRecord, IssuerOpError> {
         let known = match subject {
-            EndorsementSubject::BadgeClass(id) => core.ledger.read(|r| r.badge_class(&id).is_some()),
+            EndorsementSubject::BadgeClass(id) => {
+                core.ledger.read(|r| r.badge_class(&id).is_some())
+            }
             EndorsementSubject::Issuer(id) => core.ledger.read(|r| r.issuer(&id).is_some()),
             EndorsementSubject::Assertion(id) => core
                 .ledger

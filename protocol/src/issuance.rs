@@ -12,9 +12,9 @@ use crate::id::RecordId;
 use crate::keys::{IssuerId, KeyParseError, SecretKey};
 use crate::limits::MAX_STATUS_INDEX;
 use crate::record::{
-    Assertion, BadgeClass, Endorsement, EndorsementSubject, Evidence, Head, IssuerProfile, KeyEvent, ListingChange, ListingUpdate,
-    Recipient, Record, RecordError, RevocationCheckpoint, RevocationReason, RevocationUpdate,
-    SignedRecord,
+    Assertion, BadgeClass, Endorsement, EndorsementSubject, Evidence, Head, IssuerProfile,
+    KeyEvent, ListingChange, ListingUpdate, Recipient, Record, RecordError, RevocationCheckpoint,
+    RevocationReason, RevocationUpdate, SignedRecord,
 };
 use crate::time::Timestamp;
 

@@ -791,10 +791,7 @@ impl Registry {
 
     /// The public endorsements `issuer` signed, in id order: what sync and
     /// bundles carry for it besides [`IssuerState::records`].
-    pub fn endorsements_by(
-        &self,
-        issuer: &IssuerId,
-    ) -> impl Iterator<Item = &Arc<SignedRecord>> {
+    pub fn endorsements_by(&self, issuer: &IssuerId) -> impl Iterator<Item = &Arc<SignedRecord>> {
         self.issuers
             .get(issuer)
             .into_iter()

@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 use crate::id::RecordId;
 use crate::issuance::Issuer as RealIssuer;
 use crate::record::{
-    BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, EndorsementSubject, IdentityHash, IssuerProfile, Listing, ListingChange,
-    Recipient, SignedRecord,
+    BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, EndorsementSubject, IdentityHash, IssuerProfile,
+    Listing, ListingChange, Recipient, SignedRecord,
 };
 use crate::time::Timestamp;
 

@@ -17,9 +17,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use super::bodies::{
-    self, AwardBody, BadgeBody, EndorseBody, ExportBody, ProfileBody, RevokeBody,
-};
+use super::bodies::{self, AwardBody, BadgeBody, EndorseBody, ExportBody, ProfileBody, RevokeBody};
 use super::{ApiError, AppState};
 
 pub(super) fn routes(state: AppState) -> Router<AppState> {

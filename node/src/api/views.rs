@@ -209,8 +209,7 @@ pub(super) async fn badge(
         .read(|r| {
             r.badge_class(&id).map(|(b, _)| {
                 let mut v = badge_json(id, b);
-                v["endorsements"] =
-                    held_endorsements(&s, r, EndorsementSubject::BadgeClass(id));
+                v["endorsements"] = held_endorsements(&s, r, EndorsementSubject::BadgeClass(id));
                 v
             })
         })

@@ -81,7 +81,10 @@ pub fn check_endorsement(
     let (outcome, detail) = if let Some(r) = revoked {
         (
             VerdictOutcome::Revoked,
-            format!("revoked by the endorser in update {} signed {}", r.seq, r.at),
+            format!(
+                "revoked by the endorser in update {} signed {}",
+                r.seq, r.at
+            ),
         )
     } else if e.at > now.plus(MAX_CLOCK_SKEW_SECS) {
         (

@@ -82,12 +82,8 @@ fn endorsements_are_accepted_and_found_by_subject() {
         assert!(reg.apply(r, LATER).outcome.is_stored(), "{kind:?}");
     }
     let class_id = w.class.id();
-    let (listed, more) = endorsements_of(
-        &EndorsementSubject::BadgeClass(class_id),
-        &reg,
-        LATER,
-        None,
-    );
+    let (listed, more) =
+        endorsements_of(&EndorsementSubject::BadgeClass(class_id), &reg, LATER, None);
     assert_eq!(more, 0);
     assert_eq!(listed.len(), 1);
     let e = &listed[0];
@@ -113,7 +109,10 @@ fn revoking_an_endorsement_marks_it_revoked() {
     let index = Issuer::status_index_of(&w.of_class);
     let update = w.employer.revoke(&[index]);
     assert_eq!(reg.apply(update, LATER).outcome, Outcome::Accepted);
-    assert_eq!(outcome_of(&reg, &w.of_class, LATER), VerdictOutcome::Revoked);
+    assert_eq!(
+        outcome_of(&reg, &w.of_class, LATER),
+        VerdictOutcome::Revoked
+    );
     // The others keep their own indices, so they stand.
     assert_eq!(outcome_of(&reg, &w.of_school, LATER), VerdictOutcome::Valid);
     // Status indices come from one counter with the endorser's awards.
@@ -169,8 +168,8 @@ fn forged_endorsements_are_refused() {
     };
     // Signed by the school's key, claiming the employer: a key of another issuer.
     let school_key = SecretKey::from_seed(&seed("current", 200)).expect("key");
-    let by_school = SignedRecord::sign(Record::Endorsement(claim.clone()), &school_key)
-        .expect("well-formed");
+    let by_school =
+        SignedRecord::sign(Record::Endorsement(claim.clone()), &school_key).expect("well-formed");
     assert_eq!(
         reg.apply(by_school, LATER).outcome,
         Outcome::Rejected(Rejection::KeyOfOtherIssuer)
@@ -276,9 +275,8 @@ fn endorsements_count_against_the_endorsers_quota() {
     }
     let mut refused = 0;
     for n in 0..100u32 {
-        let subject = EndorsementSubject::BadgeClass(badgemesh_protocol::id::RecordId::of(
-            &n.to_le_bytes(),
-        ));
+        let subject =
+            EndorsementSubject::BadgeClass(badgemesh_protocol::id::RecordId::of(&n.to_le_bytes()));
         let e = spammer.endorse(subject, &"great ".repeat(40));
         match reg.apply(e, LATER).outcome {
             Outcome::Accepted => {}
