@@ -43,6 +43,16 @@ pub enum EndorseCommand {
         after_help = "Example:\n  badgemesh endorse assertion ada.badge --comment \"Excellent work\" --out ada.endorsement.bundle"
     )]
     Assertion(EndorseArgs),
+    /// Export an endorsement this node's issuer signed as a signed OB 3.0
+    /// EndorsementCredential (JSON, eddsa-rdfc-2022), for any OB 3.0 tool.
+    #[command(after_help = "Example:\n  badgemesh endorse export bciq... --out endorsement.json")]
+    Export {
+        /// The endorsement's id.
+        id: String,
+        /// Where to write it (`-` for standard output).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Withdraw an endorsement this node's issuer signed (a revocation
     /// update sets its status index, as for a revoked award).
     #[command(
@@ -87,6 +97,7 @@ pub fn endorse(cmd: EndorseCommand, dir: &Path) -> Result<i32> {
         EndorseCommand::Issuer(a) => ("issuer", a),
         EndorseCommand::Assertion(a) => ("assertion", a),
         EndorseCommand::Revoke { id, reason } => return revoke(&id, reason, dir),
+        EndorseCommand::Export { id, out } => return export(&id, &out, dir),
     };
     let target = if about == "assertion" && Path::new(&a.target).is_file() {
         let bytes = std::fs::read(&a.target)
@@ -138,6 +149,22 @@ pub fn endorse(cmd: EndorseCommand, dir: &Path) -> Result<i32> {
     } else {
         println!("{id}");
     }
+    Ok(OK)
+}
+
+fn export(id: &str, out: &Path, dir: &Path) -> Result<i32> {
+    let id = id
+        .parse::<badgemesh_protocol::id::RecordId>()
+        .map_err(|e| usage(format!("{id:?} is not an endorsement id: {e}")))?;
+    let client = NodeClient::find(dir)?;
+    let bytes = client
+        .admin(
+            "/v1/admin/endorsements/ob3",
+            &json!({ "endorsement": id.to_string() }),
+        )?
+        .ok()?
+        .bytes;
+    crate::output::write_output(out, &bytes)?;
     Ok(OK)
 }
 

@@ -688,6 +688,48 @@ impl LocalIssuer {
         .map_err(|e| IssuerOpError::Export(e.to_string()))
     }
 
+    /// Exports an endorsement this node's issuer signed as a signed OB 3.0
+    /// `EndorsementCredential` (JSON, `eddsa-rdfc-2022`), with the issuer's
+    /// status list entry when its profile names a public base URL.
+    pub async fn export_endorsement(
+        &self,
+        core: &Core,
+        endorsement: RecordId,
+    ) -> Result<Vec<u8>, IssuerOpError> {
+        use badgemesh_openbadges::endorsement::export_endorsement;
+        let found = core.ledger.read(|r| {
+            r.endorsement(&endorsement).map(|(e, _)| {
+                let profile = r.issuer(&e.issuer).and_then(|s| s.profile().cloned());
+                (e.clone(), profile)
+            })
+        });
+        let (e, profile) = found.ok_or_else(|| IssuerOpError::Unknown {
+            what: "endorsement",
+            id: endorsement.to_string(),
+        })?;
+        let guard = self.state.lock().await;
+        let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
+        if e.issuer != issuer.id() {
+            return Err(IssuerOpError::Export(
+                "the endorsement was signed by another issuer".into(),
+            ));
+        }
+        let profile =
+            profile.ok_or_else(|| IssuerOpError::Export("the issuer has no profile".into()))?;
+        let doc = export_endorsement(
+            &e,
+            endorsement,
+            &profile,
+            profile.public_base_url.as_deref(),
+            issuer.current_key(),
+        )
+        .map_err(|e| IssuerOpError::Export(e.to_string()))?;
+        let mut out =
+            serde_json::to_vec_pretty(&serde_json::Value::Object(doc)).unwrap_or_default();
+        out.push(b'\n');
+        Ok(out)
+    }
+
     /// Signs any Verifiable Credential (the VC API's issue call) with an
     /// `eddsa-rdfc-2022` proof by the issuer's inception key. The credential
     /// names this issuer (or no issuer, which is filled in); JSON-LD

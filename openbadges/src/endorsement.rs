@@ -76,7 +76,10 @@ pub fn export_endorsement(
     );
     doc.insert(
         "name".into(),
-        e.name.clone().unwrap_or_else(|| "Endorsement".into()).into(),
+        e.name
+            .clone()
+            .unwrap_or_else(|| "Endorsement".into())
+            .into(),
     );
     doc.insert("issuer".into(), Value::Object(issuer));
     doc.insert("validFrom".into(), e.at.to_string().into());

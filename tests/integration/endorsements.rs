@@ -70,7 +70,15 @@ async fn an_endorsement_reaches_a_verifier_and_its_withdrawal_shows_as_revoked()
     let employer = TestNode::start(school.addrs()).await;
     let verifier = TestNode::start(employer.addrs()).await;
     let school_did = init_issuer(&school, "Harbour Welding School").await;
-    let employer_did = init_issuer(&employer, "Dockside Shipyards").await;
+    // With a public base URL, its exported credentials carry its status list.
+    let r = admin(
+        &employer,
+        "/v1/admin/issuer",
+        json!({ "name": "Dockside Shipyards", "public_base_url": "https://dockside.example" }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let employer_did = r.json["did"].as_str().expect("did").to_owned();
     let badge = create_badge(&school, "Underwater welding").await;
     let (assertion, _, badge_bytes) = award(&school, &badge, "ada@example.org").await;
     wait_until("the badge class reaches the employer", LIMIT, || async {
@@ -156,6 +164,35 @@ async fn an_endorsement_reaches_a_verifier_and_its_withdrawal_shows_as_revoked()
         .json;
     assert_eq!(page["endorsements_given"], 2, "{page}");
 
+    // Exported as an OB 3.0 EndorsementCredential, it verifies on the
+    // verifier's node as a credential, its status read from the network.
+    let r = admin(
+        &employer,
+        "/v1/admin/endorsements/ob3",
+        json!({ "endorsement": class_id }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let credential = r.bytes;
+    assert_eq!(r.json["type"][1], "EndorsementCredential");
+    let v = verdict(&verifier, &credential).await;
+    assert_eq!(
+        (v["format"].clone(), v["outcome"].clone()),
+        (json!("ob3"), json!("valid")),
+        "{v}"
+    );
+    let r = admin(
+        &school,
+        "/v1/admin/endorsements/ob3",
+        json!({ "endorsement": class_id }),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json["error"].clone()),
+        (400, json!("export_failed")),
+        "another issuer's endorsement"
+    );
+
     // Only the endorser can withdraw it.
     let r = admin(
         &school,
@@ -186,6 +223,9 @@ async fn an_endorsement_reaches_a_verifier_and_its_withdrawal_shows_as_revoked()
             .contains("revoked by the endorser"),
         "{e}"
     );
+    let v = wait_until_verdict(&verifier, &credential, |v| v["outcome"] == "revoked").await;
+    assert_eq!(v["format"], "ob3");
+    let v = verdict(&verifier, &badge_bytes).await;
     // The badge itself and the other endorsements stand.
     assert_eq!(v["outcome"], "valid");
     assert_eq!(

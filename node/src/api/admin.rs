@@ -34,6 +34,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/v1/admin/awards", post(award))
         .route("/v1/admin/revocations", post(revoke))
         .route("/v1/admin/endorsements", post(endorse))
+        .route("/v1/admin/endorsements/ob3", post(export_endorsement))
         .route("/v1/admin/revocations/checkpoint", post(checkpoint))
         .route("/v1/admin/rotate", post(rotate))
         .route("/v1/admin/ob3", post(export_ob3))
@@ -165,6 +166,21 @@ async fn endorse(
         })),
     )
         .into_response())
+}
+
+/// Exports an endorsement of this node's issuer as a signed OB 3.0
+/// `EndorsementCredential`.
+async fn export_endorsement(
+    State(s): State<AppState>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let id = b["endorsement"]
+        .as_str()
+        .ok_or_else(|| ApiError::bad_request("bad_json", "give {\"endorsement\": ID}"))
+        .and_then(|t| super::parse_id("endorsement", t))?;
+    let bytes = s.issuer.export_endorsement(&s.core, id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], bytes).into_response())
 }
 
 /// Signs a revocation checkpoint now (one is signed on its own every

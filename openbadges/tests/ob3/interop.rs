@@ -321,7 +321,10 @@ fn exported_endorsement_credentials_verify_with_digital_bazaar() {
         )
         .expect("export");
         let (ok, out) = node(&dir, "verify.js", &bytes(&doc));
-        assert!(ok, "reference rejected our endorsement of a {subject:?}: {out}");
+        assert!(
+            ok,
+            "reference rejected our endorsement of a {subject:?}: {out}"
+        );
         let mut tampered = Value::Object(doc);
         tampered["credentialSubject"]["endorsementComment"] = "Altered".into();
         let (ok, out) = node(
