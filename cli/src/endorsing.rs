@@ -99,17 +99,35 @@ pub fn endorse(cmd: EndorseCommand, dir: &Path) -> Result<i32> {
         EndorseCommand::Revoke { id, reason } => return revoke(&id, reason, dir),
         EndorseCommand::Export { id, out } => return export(&id, &out, dir),
     };
+    let client = NodeClient::find(dir)?;
     let target = if about == "assertion" && Path::new(&a.target).is_file() {
+        // The earner's badge file: the node must hold the assertion to
+        // endorse it, so it is given to the node first (checked like any
+        // record; private, it is not gossiped).
         let bytes = std::fs::read(&a.target)
             .map_err(|e| usage(format!("cannot read {}: {e}", a.target)))?;
-        Envelope::decode(&bytes, MAX_ENVELOPE_BYTES)
-            .map_err(|e| usage(format!("{} is not a badgemesh assertion: {e}", a.target)))?
+        let id = Envelope::decode(&bytes, MAX_ENVELOPE_BYTES)
+            .map_err(|e| {
+                usage(format!(
+                    "{} is not a native badgemesh assertion: {e}",
+                    a.target
+                ))
+            })?
             .id()
-            .to_string()
+            .to_string();
+        let stored = client.admin_bytes("/v1/admin/records", &bytes)?.ok()?.json;
+        if !matches!(stored["outcome"].as_str(), Some("accepted" | "duplicate")) {
+            return Err(usage(format!(
+                "the node does not take {}: {} ({})",
+                a.target,
+                stored["outcome"].as_str().unwrap_or("refused"),
+                stored["detail"].as_str().unwrap_or("")
+            )));
+        }
+        id
     } else {
         a.target.clone()
     };
-    let client = NodeClient::find(dir)?;
     let body = json!({
         "about": about, "target": target, "comment": a.comment,
         "name": a.name, "valid_until": a.valid_until,
