@@ -320,7 +320,8 @@ fn native(
 
 /// The verdict JSON of a native assertion, with the endorsements this node
 /// holds of its badge class, its issuer and itself (only for a badge whose
-/// signature verifies: a forged one borrows nobody's word).
+/// signature verifies under a key of its issuer: a forged one, or one this
+/// node cannot attribute yet, borrows nobody's word).
 fn native_value(
     verdict: badgemesh_protocol::verify::Verdict,
     bytes: &[u8],
@@ -335,7 +336,7 @@ fn native_value(
         .is_some_and(|c| c.status == CheckStatus::Pass)
         && verdict
             .check(CheckName::IssuerKey)
-            .is_none_or(|c| c.status != CheckStatus::Fail);
+            .is_some_and(|c| c.status == CheckStatus::Pass);
     let subjects = [
         EndorsementSubject::BadgeClass(verdict.badge_class),
         EndorsementSubject::Issuer(verdict.issuer),
