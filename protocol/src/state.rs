@@ -29,6 +29,7 @@ mod revocations;
 mod shared;
 mod summary;
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashSet};
 
 use imbl::{OrdMap, OrdSet};
@@ -170,9 +171,13 @@ pub struct Registry {
     badge_classes: OrdMap<RecordId, Arc<SignedRecord>>,
     /// Every endorsement held (public and private), by id.
     endorsements: OrdMap<RecordId, Arc<SignedRecord>>,
-    /// Endorsement ids by what they endorse, so a verdict finds those of a
-    /// badge class, issuer or assertion in O(log n).
-    endorsed: OrdMap<EndorsementSubject, OrdSet<RecordId>>,
+    /// Endorsement ids by what they endorse, newest first, so that a verdict
+    /// finds the newest of a badge class, issuer or assertion in O(log n)
+    /// however many there are (anyone can endorse anything).
+    endorsed: OrdMap<EndorsementSubject, OrdSet<(Reverse<Timestamp>, RecordId)>>,
+    /// Endorsement ids by subject and endorser: those of the issuers the
+    /// operator follows are found without a scan.
+    endorsed_by: OrdMap<(EndorsementSubject, IssuerId), OrdSet<RecordId>>,
     known: OrdSet<RecordId>,
     pending: Pending,
     /// Filled by a completed checkpoint during one `apply`, taken by it.
@@ -442,7 +447,7 @@ impl Registry {
         let Record::Endorsement(e) = rec.record() else {
             return Outcome::Duplicate;
         };
-        let (issuer, subject) = (e.issuer, e.subject);
+        let (issuer, subject, at) = (e.issuer, e.subject, e.at);
         self.remember(&rec);
         if let Some(s) = self.issuers.get_mut(&issuer) {
             if subject.is_public() {
@@ -451,7 +456,14 @@ impl Registry {
                 s.private_endorsements.insert(rec.id());
             }
         }
-        self.endorsed.entry(subject).or_default().insert(rec.id());
+        self.endorsed
+            .entry(subject)
+            .or_default()
+            .insert((Reverse(at), rec.id()));
+        self.endorsed_by
+            .entry((subject, issuer))
+            .or_default()
+            .insert(rec.id());
         self.endorsements.insert(rec.id(), rec);
         Outcome::Accepted
     }
@@ -777,13 +789,31 @@ impl Registry {
         })
     }
 
-    /// The endorsements of `subject` held here, in id order.
+    /// The endorsements of `subject` held here, newest first (then by id).
     pub fn endorsements_of(
         &self,
         subject: &EndorsementSubject,
     ) -> impl Iterator<Item = (&Endorsement, &Arc<SignedRecord>)> {
         self.endorsed
             .get(subject)
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, id)| self.endorsement(id))
+    }
+
+    /// How many endorsements of `subject` are held.
+    pub fn endorsement_count(&self, subject: &EndorsementSubject) -> usize {
+        self.endorsed.get(subject).map_or(0, OrdSet::len)
+    }
+
+    /// The endorsements of `subject` by `endorser`, in id order.
+    pub fn endorsements_of_by(
+        &self,
+        subject: &EndorsementSubject,
+        endorser: &IssuerId,
+    ) -> impl Iterator<Item = (&Endorsement, &Arc<SignedRecord>)> {
+        self.endorsed_by
+            .get(&(*subject, *endorser))
             .into_iter()
             .flatten()
             .filter_map(|id| self.endorsement(id))

@@ -18,7 +18,7 @@ use badgemesh_openbadges::jwt;
 use badgemesh_protocol::record::EndorsementSubject;
 use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::time::Timestamp;
-use badgemesh_protocol::verify::{MAX_LISTED, endorsements_of};
+use badgemesh_protocol::verify::endorsements_of;
 use serde_json::{Value, json};
 
 /// Embedded endorsements checked per credential, at most.
@@ -35,7 +35,9 @@ pub struct Endorsements {
 
 /// The endorsement records this node holds of `subjects` (gossiped, synced
 /// or imported; each was checked against its endorser's key history when it
-/// was stored), newest first, at most [`MAX_LISTED`] per subject, each with
+/// was stored), newest first, at most
+/// [`MAX_LISTED`](badgemesh_protocol::verify::MAX_LISTED) per subject besides
+/// those of issuers the node follows, each with
 /// whether it stands now: valid, revoked by its endorser, expired, or
 /// indeterminate when the endorser's revocation data is missing or too old.
 /// A revoked one stays listed as revoked, so that a withdrawn endorsement
@@ -51,9 +53,10 @@ pub fn held(
         let (list, more) = endorsements_of(subject, r, now, max_age_secs);
         if more > 0 {
             out.warnings.push(format!(
-                "{} endorsements of the {} are held; the newest {MAX_LISTED} are listed",
-                more + MAX_LISTED,
-                subject.kind_name().replace('_', " ")
+                "{} endorsements of the {} are held; {} are listed (those of issuers this node follows, then the newest)",
+                more + list.len(),
+                subject.kind_name().replace('_', " "),
+                list.len()
             ));
         }
         out.entries.extend(

@@ -133,21 +133,38 @@ pub fn check_endorsement(
     }
 }
 
-/// The endorsements of `subject` held in `view`, newest first, at most
-/// [`MAX_LISTED`], and how many more there are.
+/// The endorsements of `subject` held in `view`: those of every issuer the
+/// operator follows, then the newest others up to [`MAX_LISTED`] in all,
+/// newest first; and how many were left out. The work is bounded whatever
+/// the number held (the index is ordered by time): a flood of endorsements
+/// of one subject costs a verdict nothing more, though it can push genuine
+/// ones by unfollowed endorsers out of the list (the count says so).
 pub fn endorsements_of(
     subject: &EndorsementSubject,
     view: &Registry,
     now: Timestamp,
     max_age_secs: Option<i64>,
 ) -> (Vec<EndorsementCheck>, usize) {
-    let mut all: Vec<_> = view.endorsements_of(subject).collect();
-    all.sort_by_key(|(e, r)| (std::cmp::Reverse(e.at), r.id()));
-    let more = all.len().saturating_sub(MAX_LISTED);
-    let listed = all
+    let mut followed: Vec<&IssuerId> = view.policy().follow.iter().collect();
+    followed.sort_unstable();
+    let mut picked: Vec<(&Endorsement, RecordId)> = followed
         .into_iter()
-        .take(MAX_LISTED)
-        .map(|(e, r)| check_endorsement(r.id(), e, view, now, max_age_secs))
+        .flat_map(|f| view.endorsements_of_by(subject, f))
+        .map(|(e, r)| (e, r.id()))
+        .collect();
+    for (e, r) in view.endorsements_of(subject) {
+        if picked.len() >= MAX_LISTED {
+            break;
+        }
+        if !picked.iter().any(|(_, id)| *id == r.id()) {
+            picked.push((e, r.id()));
+        }
+    }
+    picked.sort_by_key(|(e, id)| (std::cmp::Reverse(e.at), *id));
+    let more = view.endorsement_count(subject).saturating_sub(picked.len());
+    let listed = picked
+        .into_iter()
+        .map(|(e, id)| check_endorsement(id, e, view, now, max_age_secs))
         .collect();
     (listed, more)
 }

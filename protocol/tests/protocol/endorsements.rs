@@ -10,7 +10,7 @@ use badgemesh_protocol::state::{Outcome, Policy, Registry, Rejection};
 use badgemesh_protocol::sync::{SyncRequest, SyncResponse, plan, respond};
 use badgemesh_protocol::testkit::{Issuer, seed};
 use badgemesh_protocol::time::Timestamp;
-use badgemesh_protocol::verify::{VerdictOutcome, check_endorsement, endorsements_of};
+use badgemesh_protocol::verify::{MAX_LISTED, VerdictOutcome, check_endorsement, endorsements_of};
 use proptest::prelude::*;
 
 const T0: Timestamp = Timestamp(1_800_000_000);
@@ -286,6 +286,53 @@ fn endorsements_count_against_the_endorsers_quota() {
     }
     assert!(refused > 50, "only {refused} refused");
     assert!(reg.is_over_quota(&spammer.inner().id()));
+}
+
+/// Forty endorsements of one badge class by free keys: a verdict lists the
+/// newest sixteen (found through a time-ordered index, not a sort of all),
+/// says how many it left out, and always lists the old one by an issuer the
+/// operator follows.
+#[test]
+fn a_flood_of_endorsements_is_listed_in_bounded_work_and_followed_endorsers_stay() {
+    let subject = EndorsementSubject::BadgeClass(badgemesh_protocol::id::RecordId::of(b"popular"));
+    let mut friend = Issuer::new(230, T0);
+    let mut reg = Registry::with_policy(Policy {
+        follow: [friend.inner().id()].into_iter().collect(),
+        ..Policy::default()
+    });
+    for r in friend.genesis() {
+        reg.apply(r, LATER);
+    }
+    let old = friend.endorse(subject, "the friend's, oldest");
+    reg.apply(old.clone(), LATER);
+    for n in 0..40u64 {
+        let mut spammer = Issuer::new(300 + n, T0);
+        spammer.now = T0.plus(i64::try_from(n).unwrap_or(0) + 1);
+        for r in spammer.genesis() {
+            reg.apply(r, LATER);
+        }
+        let e = spammer.endorse(subject, "spam");
+        assert!(reg.apply(e, LATER).outcome.is_stored());
+    }
+    assert_eq!(reg.endorsement_count(&subject), 41);
+    let times: Vec<Timestamp> = reg.endorsements_of(&subject).map(|(e, _)| e.at).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let (listed, more) = endorsements_of(&subject, &reg, LATER, None);
+    assert_eq!(listed.len(), MAX_LISTED);
+    assert_eq!(more, 41 - MAX_LISTED);
+    assert!(
+        listed.iter().any(|e| e.id == old.id()),
+        "the followed endorser is listed"
+    );
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|e| e.comment == "spam")
+            .map(|e| e.endorsed_at)
+            .max(),
+        Some(T0.plus(40)),
+        "the newest others fill the rest"
+    );
 }
 
 fn shuffled(recs: &[SignedRecord], order: &[usize]) -> Vec<SignedRecord> {
