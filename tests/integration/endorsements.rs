@@ -155,6 +155,7 @@ async fn an_endorsement_reaches_a_verifier_and_its_withdrawal_shows_as_revoked()
         page["endorsements"][0]["endorser_trust"]["state"],
         "unlisted"
     );
+    assert_eq!(page["endorsements_held"], 1);
     let page = get(verifier.url(&format!("/v1/issuers/{school_did}")))
         .await
         .json;

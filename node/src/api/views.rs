@@ -120,6 +120,7 @@ pub(super) async fn issuer(
                 "revoked": st.revoked_count(),
                 "equivocations": equivocations,
                 "endorsements": held_endorsements(&s, r, EndorsementSubject::Issuer(id)),
+                "endorsements_held": r.endorsement_count(&EndorsementSubject::Issuer(id)),
                 "endorsements_given": st.endorsements().len(),
             }))
         })
@@ -128,8 +129,9 @@ pub(super) async fn issuer(
 }
 
 /// The endorsements of `subject` this node holds, as a verdict lists them
-/// (newest first, at most [`badgemesh_protocol::verify::MAX_LISTED`], each
-/// with whether it stands and its endorser's trust state).
+/// (those of followed issuers, then the newest up to
+/// [`badgemesh_protocol::verify::MAX_LISTED`], each with whether it stands
+/// and its endorser's trust state).
 fn held_endorsements(s: &AppState, r: &Registry, subject: EndorsementSubject) -> Value {
     let now = crate::core::now();
     let held = crate::verdict::endorsements::held(r, &[subject], now, None);
@@ -209,7 +211,9 @@ pub(super) async fn badge(
         .read(|r| {
             r.badge_class(&id).map(|(b, _)| {
                 let mut v = badge_json(id, b);
-                v["endorsements"] = held_endorsements(&s, r, EndorsementSubject::BadgeClass(id));
+                let subject = EndorsementSubject::BadgeClass(id);
+                v["endorsements"] = held_endorsements(&s, r, subject);
+                v["endorsements_held"] = json!(r.endorsement_count(&subject));
                 v
             })
         })
