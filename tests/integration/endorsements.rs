@@ -165,6 +165,29 @@ async fn an_endorsement_reaches_a_verifier_and_its_withdrawal_shows_as_revoked()
         .json;
     assert_eq!(page["endorsements_given"], 2, "{page}");
 
+    // A bundle of the employer carries its public endorsements, never the
+    // award's.
+    let bundle = get(verifier.url(&format!("/v1/export?issuer={employer_did}"))).await;
+    assert_eq!(bundle.status, 200);
+    let contents = badgemesh_protocol::bundle::read(&bundle.bytes).expect("bundle");
+    let ids: Vec<String> = contents
+        .records
+        .iter()
+        .filter_map(|b| {
+            badgemesh_protocol::envelope::Envelope::decode(
+                b,
+                badgemesh_protocol::limits::MAX_ENVELOPE_BYTES,
+            )
+            .ok()
+        })
+        .map(|e| e.id().to_string())
+        .collect();
+    assert!(
+        ids.contains(&class_id) && ids.contains(&school_id),
+        "{ids:?}"
+    );
+    assert!(!ids.contains(&award_id));
+
     // Exported as an OB 3.0 EndorsementCredential, it verifies on the
     // verifier's node as a credential, its status read from the network.
     let r = admin(
