@@ -449,12 +449,10 @@ impl Registry {
         };
         let (issuer, subject, at) = (e.issuer, e.subject, e.at);
         self.remember(&rec);
-        if let Some(s) = self.issuers.get_mut(&issuer) {
-            if subject.is_public() {
-                s.endorsements.insert(rec.id());
-            } else {
-                s.private_endorsements.insert(rec.id());
-            }
+        if subject.is_public()
+            && let Some(s) = self.issuers.get_mut(&issuer)
+        {
+            s.endorsements.insert(rec.id());
         }
         self.endorsed
             .entry(subject)

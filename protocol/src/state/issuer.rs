@@ -25,10 +25,9 @@ pub struct IssuerState {
     pub(crate) profiles: OrdMap<u64, Vec<Arc<SignedRecord>>>,
     pub(crate) badge_classes: OrdSet<RecordId>,
     pub(crate) assertions: OrdSet<RecordId>,
-    /// Public endorsements this issuer signed (badge classes, issuers).
+    /// Public endorsements this issuer signed (of badge classes and
+    /// issuers); those of assertions are held by the registry only.
     pub(crate) endorsements: OrdSet<RecordId>,
-    /// Endorsements of assertions this issuer signed: held, never synced.
-    pub(crate) private_endorsements: OrdSet<RecordId>,
     pub(crate) revocations: Revocations,
     pub(crate) listings: Listings,
     pub(crate) equivocations: OrdMap<(RecordId, RecordId), EquivocationProof>,
@@ -76,7 +75,6 @@ impl IssuerState {
             badge_classes: OrdSet::new(),
             assertions: OrdSet::new(),
             endorsements: OrdSet::new(),
-            private_endorsements: OrdSet::new(),
             revocations: Revocations::default(),
             listings: Listings::default(),
             equivocations: OrdMap::new(),
