@@ -11,6 +11,7 @@ mod bundles;
 mod certifying;
 mod client;
 mod demo;
+mod endorsing;
 mod fail;
 mod issuing;
 mod node_cmd;
@@ -56,6 +57,10 @@ enum Command {
     Award(issuing::AwardArgs),
     /// Revoke an award.
     Revoke(issuing::RevokeArgs),
+    /// Endorse a badge class, another issuer or one assertion (as this
+    /// node's issuer), or withdraw an endorsement.
+    #[command(subcommand)]
+    Endorse(endorsing::EndorseCommand),
     /// Verify a badge: genuine, whose, for what, still valid, as of when.
     Verify(verifying::VerifyArgs),
     /// Show the revocation status of an award stored on this node.
@@ -144,6 +149,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Badge(c) => issuing::badge(c, &dir),
         Command::Award(a) => issuing::award(a, &dir),
         Command::Revoke(a) => issuing::revoke(a, &dir),
+        Command::Endorse(c) => endorsing::endorse(c, &dir),
         Command::Verify(a) => verifying::verify(a, &dir),
         Command::Status(a) => verifying::status(a, &dir),
         Command::Audit(a) => auditing::audit(a, &dir),

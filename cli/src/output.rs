@@ -126,26 +126,42 @@ pub fn print_verdict(v: &Value) {
         );
     }
     for e in v["endorsements"].as_array().into_iter().flatten() {
-        let ok = e["outcome"] == "valid";
-        let s = Style::new().fg_color(Some(
-            if ok { AnsiColor::Green } else { AnsiColor::Red }.into(),
-        ));
+        let outcome = e["outcome"].as_str().unwrap_or("");
+        let ok = outcome == "valid";
+        let (mark, colour) = match outcome {
+            "valid" => ("ok", AnsiColor::Green),
+            "revoked" => ("REV", AnsiColor::Red),
+            "expired" | "indeterminate" | "not_yet_valid" => ("??", AnsiColor::Yellow),
+            _ => ("FAIL", AnsiColor::Red),
+        };
+        let s = Style::new().fg_color(Some(colour.into()));
         let by = match (e["endorser_name"].as_str(), e["endorser"].as_str()) {
             (Some(name), Some(id)) => format!("a key that calls itself \"{name}\" ({id})"),
             (None, Some(id)) => id.to_owned(),
             _ => "an unnamed endorser".to_owned(),
         };
+        // Whom the endorser is to this node's trust registries, when known.
+        let trust = e["endorser_trust"]["state"]
+            .as_str()
+            .map(|t| format!(" [{t}]"))
+            .unwrap_or_default();
+        let when = e["endorsed_at"]
+            .as_str()
+            .map(|t| format!(" on {t}"))
+            .unwrap_or_default();
+        let text = if ok {
+            e["comment"].as_str().unwrap_or("").to_owned()
+        } else {
+            format!(
+                "{} ({})",
+                e["comment"].as_str().unwrap_or(""),
+                e["detail"].as_str().unwrap_or(outcome)
+            )
+        };
         anstream::println!(
-            "  {s}{:>4}{s:#}  {:<width$} of the {}, by {by}: {}",
-            if ok { "ok" } else { "FAIL" },
+            "  {s}{mark:>4}{s:#}  {:<width$} of the {}, by {by}{trust}{when}: {text}",
             "endorsement",
-            e["about"].as_str().unwrap_or(""),
-            if ok {
-                e["comment"].as_str()
-            } else {
-                e["detail"].as_str()
-            }
-            .unwrap_or("")
+            e["about"].as_str().unwrap_or("").replace('_', " "),
         );
     }
     for f in v["fetched"].as_array().into_iter().flatten() {

@@ -1,6 +1,6 @@
 //! What a client sends to the HTTP API besides badges to verify: the admin
 //! JSON bodies (issuer and profile, badge classes, awards, revocations,
-//! rotation, OB 3.0 export), the query strings of verify and export, and
+//! rotation, OB 3.0 export, endorsements), the query strings of verify and export, and
 //! record ids and DIDs in paths. The first byte picks the route; the rest goes
 //! through the node's own decoding functions (`api::bodies`, which the routes
 //! call). Checks: nothing panics; every refusal is a 4xx, never a 500; what
@@ -12,7 +12,8 @@ use axum::extract::Query;
 use axum::http::Uri;
 use badgemesh_node::api::ApiError;
 use badgemesh_node::api::bodies::{
-    self, AwardBody, BadgeBody, ExportBody, ExportQuery, ProfileBody, RevokeBody, VerifyQuery,
+    self, AwardBody, BadgeBody, EndorseBody, ExportBody, ExportQuery, ProfileBody, RevokeBody,
+    VerifyQuery,
 };
 use badgemesh_node::issuer::reasons_for;
 use badgemesh_protocol::issuance::{IssueError, Issuer};
@@ -58,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let now = Timestamp(1_800_000_000);
     let text = std::str::from_utf8(body).ok();
-    match route % 9 {
+    match route % 10 {
         0 => {
             if let Some(b) = ok(bodies::json::<ProfileBody>(body)) {
                 let (mut issuer, _) = Issuer::incept(&[1; 32], &[2; 32], now).expect("incept");
@@ -113,6 +114,14 @@ fuzz_target!(|data: &[u8]| {
                 let _ = ok(q.issuers());
                 let _ = ok(q.after());
                 let _ = q.limit();
+            }
+        }
+        8 => {
+            if let Some(e) =
+                ok(bodies::json::<EndorseBody>(body)).and_then(|b| ok(b.into_request()))
+            {
+                let (mut issuer, _) = Issuer::incept(&[1; 32], &[2; 32], now).expect("incept");
+                signed(issuer.endorse(e.subject, e.comment, e.name, e.valid_until, now));
             }
         }
         _ => {

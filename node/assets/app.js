@@ -244,12 +244,20 @@ function renderChecks(checks) {
 }
 
 function renderEndorsements(list) {
+  // Embedded OB 3.0 endorsements (checked like credentials) and the
+  // endorsement records this node holds (`source: network`), which can
+  // also be revoked by their endorser, expired, or not decidable yet.
+  const WORDS = { valid: "Verified", revoked: "Withdrawn by its endorser", expired: "Expired",
+    indeterminate: "Cannot tell yet", not_yet_valid: "Not yet valid" };
   const items = (list || []).map((e) => {
     const ok = e.outcome === "valid";
     const who = e.endorser_name ? `“${e.endorser_name}” (${e.endorser || "no id"})` : (e.endorser || "an unnamed endorser");
+    const about = String(e.about || "").replace(/_/g, " ");
+    const trust = e.endorser_trust && e.endorser_trust.state ? ` [${e.endorser_trust.state}]` : "";
+    const when = e.endorsed_at ? ` on ${e.endorsed_at}` : "";
     return el("li", { class: ok ? "endorsement-ok" : "endorsement-bad", "data-outcome": e.outcome },
-      el("strong", {}, ok ? "Verified" : "Does not verify"),
-      ` endorsement of the ${e.about} by ${who}`,
+      el("strong", {}, WORDS[e.outcome] || "Does not verify"),
+      ` endorsement of the ${about} by ${who}${trust}${when}`,
       e.comment ? `: ${e.comment}` : "",
       ok ? "" : ` (${e.detail || e.outcome})`);
   });

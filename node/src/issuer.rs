@@ -21,8 +21,8 @@ use badgemesh_protocol::issuance::{IssueError, Issuer};
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{
-    BadgeClass, Evidence, IssuerProfile, ListingChange, Recipient, Record, RevocationReason,
-    SignedRecord,
+    BadgeClass, EndorsementSubject, Evidence, IssuerProfile, ListingChange, Recipient, Record,
+    RevocationReason, SignedRecord,
 };
 use badgemesh_protocol::state::Outcome;
 use badgemesh_protocol::time::Timestamp;
@@ -295,11 +295,16 @@ impl LocalIssuer {
     }
 
     /// Stores a record already in the issuer file, and publishes it unless
-    /// it is an assertion (who earned what is private); keeps it as unstored
-    /// when the store refuses it.
+    /// it is an assertion or an assertion's endorsement (who earned what is
+    /// private); keeps it as unstored when the store refuses it.
     async fn store_own(&self, core: &Core, rec: SignedRecord) -> Result<RecordId, IssuerOpError> {
         let id = rec.id();
-        let stored = if rec.kind() == RecordKind::Assertion {
+        let private = match rec.record() {
+            Record::Assertion(_) => true,
+            Record::Endorsement(e) => !e.subject.is_public(),
+            _ => false,
+        };
+        let stored = if private {
             core.ingest(rec.clone()).await
         } else {
             core.submit(rec.clone()).await
@@ -407,6 +412,52 @@ impl LocalIssuer {
         let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
         self.store_unstored(core).await?;
         let rec = issuer.award(badge, recipient, now(), expires, evidence, narrative)?;
+        self.persist(&issuer, Some(&rec)).await?;
+        // The file holds the new status index: never hand it out again.
+        *guard = Some(issuer);
+        self.store_own(core, rec.clone()).await?;
+        Ok(rec)
+    }
+
+    /// Signs an endorsement of `subject` with the next status index (which
+    /// a revocation update sets to withdraw it). A public one is gossiped;
+    /// an assertion's is only stored here and returned, to travel with the
+    /// assertion. The subject must be known here (a typo would otherwise
+    /// sign an endorsement of nothing), and an issuer does not endorse itself.
+    pub async fn endorse(
+        &self,
+        core: &Core,
+        subject: EndorsementSubject,
+        comment: String,
+        name: Option<String>,
+        valid_until: Option<Timestamp>,
+    ) -> Result<SignedRecord, IssuerOpError> {
+        let known = match subject {
+            EndorsementSubject::BadgeClass(id) => {
+                core.ledger.read(|r| r.badge_class(&id).is_some())
+            }
+            EndorsementSubject::Issuer(id) => core.ledger.read(|r| r.issuer(&id).is_some()),
+            EndorsementSubject::Assertion(id) => core
+                .ledger
+                .store()
+                .get(&id)?
+                .and_then(|b| SignedRecord::decode(&b, MAX_ENVELOPE_BYTES).ok())
+                .is_some_and(|r| r.kind() == RecordKind::Assertion),
+        };
+        if !known {
+            return Err(IssuerOpError::Unknown {
+                what: match subject {
+                    EndorsementSubject::BadgeClass(_) => "badge class",
+                    EndorsementSubject::Issuer(_) => "issuer",
+                    EndorsementSubject::Assertion(_) => "assertion",
+                },
+                id: subject.target(),
+            });
+        }
+        let mut guard = self.state.lock().await;
+        let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
+        self.store_unstored(core).await?;
+        let rec = issuer.endorse(subject, comment, name, valid_until, now())?;
         self.persist(&issuer, Some(&rec)).await?;
         // The file holds the new status index: never hand it out again.
         *guard = Some(issuer);
@@ -635,6 +686,48 @@ impl LocalIssuer {
             export_credential_json(&input, issuer.current_key())
         }
         .map_err(|e| IssuerOpError::Export(e.to_string()))
+    }
+
+    /// Exports an endorsement this node's issuer signed as a signed OB 3.0
+    /// `EndorsementCredential` (JSON, `eddsa-rdfc-2022`), with the issuer's
+    /// status list entry when its profile names a public base URL.
+    pub async fn export_endorsement(
+        &self,
+        core: &Core,
+        endorsement: RecordId,
+    ) -> Result<Vec<u8>, IssuerOpError> {
+        use badgemesh_openbadges::endorsement::export_endorsement;
+        let found = core.ledger.read(|r| {
+            r.endorsement(&endorsement).map(|(e, _)| {
+                let profile = r.issuer(&e.issuer).and_then(|s| s.profile().cloned());
+                (e.clone(), profile)
+            })
+        });
+        let (e, profile) = found.ok_or_else(|| IssuerOpError::Unknown {
+            what: "endorsement",
+            id: endorsement.to_string(),
+        })?;
+        let guard = self.state.lock().await;
+        let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
+        if e.issuer != issuer.id() {
+            return Err(IssuerOpError::Export(
+                "the endorsement was signed by another issuer".into(),
+            ));
+        }
+        let profile =
+            profile.ok_or_else(|| IssuerOpError::Export("the issuer has no profile".into()))?;
+        let doc = export_endorsement(
+            &e,
+            endorsement,
+            &profile,
+            profile.public_base_url.as_deref(),
+            issuer.current_key(),
+        )
+        .map_err(|e| IssuerOpError::Export(e.to_string()))?;
+        let mut out =
+            serde_json::to_vec_pretty(&serde_json::Value::Object(doc)).unwrap_or_default();
+        out.push(b'\n');
+        Ok(out)
     }
 
     /// Signs any Verifiable Credential (the VC API's issue call) with an

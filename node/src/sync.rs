@@ -22,7 +22,7 @@ use std::time::Duration;
 use badgemesh_protocol::envelope::{Envelope, RecordKind};
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
-use badgemesh_protocol::record::SignedRecord;
+use badgemesh_protocol::record::{Record, SignedRecord};
 use badgemesh_protocol::state::{Outcome, Rejection};
 use badgemesh_protocol::sync::{
     KindCode, MAX_GET, MAX_ISSUERS, SyncRequest, SyncResponse, Want, check_response, plan,
@@ -443,6 +443,15 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
                             debug!(%source, "invalid gossip: {e}");
                             Validation::Reject
                         }
+                        // An assertion's endorsement travels with the
+                        // assertion, never by gossip (who earned what is
+                        // private): not stored, not forwarded. No penalty:
+                        // the sender may be an older or differently built
+                        // node.
+                        Ok(rec) if is_private(&rec) => {
+                            debug!(%source, "gossip of an assertion's endorsement dropped");
+                            Validation::Ignore
+                        }
                         Ok(rec) => {
                             let vouched = core.ledger.read(|r| r.vouches_for(&rec));
                             match core.ingest(rec).await {
@@ -476,6 +485,11 @@ pub async fn gossip_worker(core: Core, scheduler: Scheduler, mut events: mpsc::R
             }
         }
     }
+}
+
+/// Whether `rec` is private to an earner: an endorsement of an assertion.
+fn is_private(rec: &SignedRecord) -> bool {
+    matches!(rec.record(), Record::Endorsement(e) if !e.subject.is_public())
 }
 
 /// What gossipsub is told about a record this node applied (`vouched`:

@@ -44,6 +44,7 @@ pub mod contexts;
 pub mod credential;
 pub mod data_model;
 pub mod did;
+pub mod endorsement;
 pub mod export;
 pub mod jcs;
 pub mod json;

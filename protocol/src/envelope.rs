@@ -51,13 +51,15 @@ pub enum RecordKind {
     ListingHead,
     /// One part of an issuer's signed summary of its revoked set.
     RevocationCheckpoint,
+    /// An endorsement of a badge class, an issuer or an assertion.
+    Endorsement,
 }
 
 impl RecordKind {
     /// Every kind, in a fixed order.
     /// New kinds go last: a kind's position is its code in the store and
     /// on the wire.
-    pub const ALL: [RecordKind; 9] = [
+    pub const ALL: [RecordKind; 10] = [
         RecordKind::KeyEvent,
         RecordKind::IssuerProfile,
         RecordKind::BadgeClass,
@@ -67,6 +69,7 @@ impl RecordKind {
         RecordKind::ListingUpdate,
         RecordKind::ListingHead,
         RecordKind::RevocationCheckpoint,
+        RecordKind::Endorsement,
     ];
 
     /// The COSE content type of this kind.
@@ -83,6 +86,7 @@ impl RecordKind {
             RecordKind::RevocationCheckpoint => {
                 "application/vnd.badgemesh.revocation-checkpoint+cbor"
             }
+            RecordKind::Endorsement => "application/vnd.badgemesh.endorsement+cbor",
         }
     }
 
@@ -98,6 +102,7 @@ impl RecordKind {
             RecordKind::ListingUpdate => "listing_update",
             RecordKind::ListingHead => "listing_head",
             RecordKind::RevocationCheckpoint => "revocation_checkpoint",
+            RecordKind::Endorsement => "endorsement",
         }
     }
 

@@ -12,9 +12,9 @@ use crate::id::RecordId;
 use crate::keys::{IssuerId, KeyParseError, SecretKey};
 use crate::limits::MAX_STATUS_INDEX;
 use crate::record::{
-    Assertion, BadgeClass, Evidence, Head, IssuerProfile, KeyEvent, ListingChange, ListingUpdate,
-    Recipient, Record, RecordError, RevocationCheckpoint, RevocationReason, RevocationUpdate,
-    SignedRecord,
+    Assertion, BadgeClass, Endorsement, EndorsementSubject, Evidence, Head, IssuerProfile,
+    KeyEvent, ListingChange, ListingUpdate, Recipient, Record, RecordError, RevocationCheckpoint,
+    RevocationReason, RevocationUpdate, SignedRecord,
 };
 use crate::time::Timestamp;
 
@@ -271,6 +271,34 @@ impl Issuer {
             status_index: self.next_status_index,
         };
         let rec = SignedRecord::sign(Record::Assertion(assertion), &self.current)?;
+        self.next_status_index += 1;
+        Ok(rec)
+    }
+
+    /// Signs an endorsement of `subject` with the next status index, which a
+    /// revocation update later sets to withdraw it. The index is taken only
+    /// if the record is signed.
+    pub fn endorse(
+        &mut self,
+        subject: EndorsementSubject,
+        comment: String,
+        name: Option<String>,
+        valid_until: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<SignedRecord, IssueError> {
+        if self.next_status_index > MAX_STATUS_INDEX {
+            return Err(IssueError::StatusIndicesExhausted);
+        }
+        let endorsement = Endorsement {
+            issuer: self.id,
+            subject,
+            comment,
+            at: now,
+            valid_until,
+            status_index: self.next_status_index,
+            name,
+        };
+        let rec = SignedRecord::sign(Record::Endorsement(endorsement), &self.current)?;
         self.next_status_index += 1;
         Ok(rec)
     }

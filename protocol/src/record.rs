@@ -9,6 +9,7 @@ mod assertion;
 mod badge_class;
 mod check;
 mod checkpoint;
+mod endorsement;
 mod key_event;
 mod listing;
 mod profile;
@@ -23,6 +24,7 @@ pub use badge_class::{Alignment, BadgeClass, Criteria, ImageRef};
 pub use checkpoint::{
     CHECKPOINT_PART_SHIFT, CHECKPOINT_PARTS, CheckpointHeader, RevocationCheckpoint,
 };
+pub use endorsement::{Endorsement, EndorsementSubject};
 pub use key_event::KeyEvent;
 pub use listing::{Listing, ListingChange, ListingUpdate};
 pub use profile::IssuerProfile;
@@ -54,6 +56,8 @@ pub enum Record {
     ListingHead(Head),
     /// See [`RevocationCheckpoint`].
     RevocationCheckpoint(RevocationCheckpoint),
+    /// See [`Endorsement`].
+    Endorsement(Endorsement),
 }
 
 /// Signatures checked together by [`SignedRecord::decode_many`].
@@ -100,6 +104,7 @@ impl Record {
             Record::ListingUpdate(_) => RecordKind::ListingUpdate,
             Record::ListingHead(_) => RecordKind::ListingHead,
             Record::RevocationCheckpoint(_) => RecordKind::RevocationCheckpoint,
+            Record::Endorsement(_) => RecordKind::Endorsement,
         }
     }
 
@@ -114,6 +119,7 @@ impl Record {
             Record::Head(r) | Record::ListingHead(r) => r.issuer,
             Record::ListingUpdate(r) => r.registry,
             Record::RevocationCheckpoint(r) => r.issuer,
+            Record::Endorsement(r) => r.issuer,
         }
     }
 
@@ -128,6 +134,7 @@ impl Record {
             Record::Head(r) | Record::ListingHead(r) => r.at,
             Record::ListingUpdate(r) => r.at,
             Record::RevocationCheckpoint(r) => r.at,
+            Record::Endorsement(r) => r.at,
         }
     }
 
@@ -143,6 +150,7 @@ impl Record {
             Record::Head(r) | Record::ListingHead(r) => minicbor::to_vec(r),
             Record::ListingUpdate(r) => minicbor::to_vec(r),
             Record::RevocationCheckpoint(r) => minicbor::to_vec(r),
+            Record::Endorsement(r) => minicbor::to_vec(r),
         };
         encoded.unwrap_or_default()
     }
@@ -161,6 +169,7 @@ impl Record {
             RecordKind::RevocationCheckpoint => {
                 decode_as(kind, payload).map(Record::RevocationCheckpoint)
             }
+            RecordKind::Endorsement => decode_as(kind, payload).map(Record::Endorsement),
         }?;
         record.check_shape().map_err(|message| RecordError::Shape {
             kind: kind.name(),
@@ -179,6 +188,7 @@ impl Record {
             Record::Head(r) | Record::ListingHead(r) => r.check_shape(),
             Record::ListingUpdate(r) => r.check_shape(),
             Record::RevocationCheckpoint(r) => r.check_shape(),
+            Record::Endorsement(r) => r.check_shape(),
         }
     }
 }
@@ -312,6 +322,9 @@ impl SignedRecord {
             Record::ListingUpdate(u) => (6, u.seq),
             Record::ListingHead(h) => (7, h.seq),
             Record::Assertion(_) => (8, 0),
+            // After the assertion it may endorse, and after the revocation
+            // updates that may withdraw it (order does not change the state).
+            Record::Endorsement(_) => (9, 0),
         };
         (rank, seq, r.time().secs())
     }

@@ -29,6 +29,7 @@ mod revocations;
 mod shared;
 mod summary;
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashSet};
 
 use imbl::{OrdMap, OrdSet};
@@ -47,7 +48,9 @@ use crate::envelope::RecordKind;
 use crate::id::RecordId;
 use crate::keys::{IssuerId, PublicKey};
 use crate::limits::MAX_CLOCK_SKEW_SECS;
-use crate::record::{BadgeClass, KeyEvent, Record, RevocationUpdate, SignedRecord};
+use crate::record::{
+    BadgeClass, Endorsement, EndorsementSubject, KeyEvent, Record, RevocationUpdate, SignedRecord,
+};
 use crate::time::Timestamp;
 use pending::{Pending, Voucher};
 use shared::Shared;
@@ -166,6 +169,15 @@ pub struct Registry {
     issuers: OrdMap<IssuerId, Shared<IssuerState>>,
     keys: OrdMap<[u8; 32], KeyEntry>,
     badge_classes: OrdMap<RecordId, Arc<SignedRecord>>,
+    /// Every endorsement held (public and private), by id.
+    endorsements: OrdMap<RecordId, Arc<SignedRecord>>,
+    /// Endorsement ids by what they endorse, newest first, so that a verdict
+    /// finds the newest of a badge class, issuer or assertion in O(log n)
+    /// however many there are (anyone can endorse anything).
+    endorsed: OrdMap<EndorsementSubject, OrdSet<(Reverse<Timestamp>, RecordId)>>,
+    /// Endorsement ids by subject and endorser: those of the issuers the
+    /// operator follows are found without a scan.
+    endorsed_by: OrdMap<(EndorsementSubject, IssuerId), OrdSet<RecordId>>,
     known: OrdSet<RecordId>,
     pending: Pending,
     /// Filled by a completed checkpoint during one `apply`, taken by it.
@@ -313,8 +325,13 @@ impl Registry {
     pub fn apply(&mut self, record: SignedRecord, now: Timestamp) -> ApplyReport {
         let record = Arc::new(record);
         let issuer = record.record().issuer();
-        // Assertions are not synced: an award leaves the summary as it is.
-        let synced = record.kind() != RecordKind::Assertion;
+        // Assertions and their endorsements are not synced: they leave the
+        // summary as it is.
+        let synced = match record.record() {
+            Record::Assertion(_) => false,
+            Record::Endorsement(e) => e.subject.is_public(),
+            _ => true,
+        };
         let outcome = self.apply_one(record, now);
         let mut released = Vec::new();
         if outcome.is_stored() {
@@ -414,11 +431,39 @@ impl Registry {
                 }
                 Outcome::Accepted
             }
+            RecordKind::Endorsement => self.apply_endorsement(rec),
             RecordKind::RevocationUpdate | RecordKind::ListingUpdate => self.apply_chained(rec),
             RecordKind::RevocationCheckpoint => self.apply_checkpoint(rec),
             RecordKind::Head | RecordKind::ListingHead => self.apply_head(rec),
             RecordKind::KeyEvent => Outcome::Duplicate,
         }
+    }
+
+    /// An endorsement: immutable, kept under its endorser (for sync and the
+    /// quota) and under its subject (for verdicts). The subject need not be
+    /// known here: endorsing is the endorser's statement, and requiring the
+    /// subject first would make the state depend on arrival order.
+    fn apply_endorsement(&mut self, rec: Arc<SignedRecord>) -> Outcome {
+        let Record::Endorsement(e) = rec.record() else {
+            return Outcome::Duplicate;
+        };
+        let (issuer, subject, at) = (e.issuer, e.subject, e.at);
+        self.remember(&rec);
+        if subject.is_public()
+            && let Some(s) = self.issuers.get_mut(&issuer)
+        {
+            s.endorsements.insert(rec.id());
+        }
+        self.endorsed
+            .entry(subject)
+            .or_default()
+            .insert((Reverse(at), rec.id()));
+        self.endorsed_by
+            .entry((subject, issuer))
+            .or_default()
+            .insert(rec.id());
+        self.endorsements.insert(rec.id(), rec);
+        Outcome::Accepted
     }
 
     fn hold(&mut self, rec: Arc<SignedRecord>, gap: Gap) -> Outcome {
@@ -734,6 +779,54 @@ impl Registry {
             })
     }
 
+    /// An endorsement and its signed record (public or private).
+    pub fn endorsement(&self, id: &RecordId) -> Option<(&Endorsement, &Arc<SignedRecord>)> {
+        self.endorsements.get(id).and_then(|r| match r.record() {
+            Record::Endorsement(e) => Some((e, r)),
+            _ => None,
+        })
+    }
+
+    /// The endorsements of `subject` held here, newest first (then by id).
+    pub fn endorsements_of(
+        &self,
+        subject: &EndorsementSubject,
+    ) -> impl Iterator<Item = (&Endorsement, &Arc<SignedRecord>)> {
+        self.endorsed
+            .get(subject)
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, id)| self.endorsement(id))
+    }
+
+    /// How many endorsements of `subject` are held.
+    pub fn endorsement_count(&self, subject: &EndorsementSubject) -> usize {
+        self.endorsed.get(subject).map_or(0, OrdSet::len)
+    }
+
+    /// The endorsements of `subject` by `endorser`, in id order.
+    pub fn endorsements_of_by(
+        &self,
+        subject: &EndorsementSubject,
+        endorser: &IssuerId,
+    ) -> impl Iterator<Item = (&Endorsement, &Arc<SignedRecord>)> {
+        self.endorsed_by
+            .get(&(*subject, *endorser))
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.endorsement(id))
+    }
+
+    /// The public endorsements `issuer` signed, in id order: what sync and
+    /// bundles carry for it besides [`IssuerState::records`].
+    pub fn endorsements_by(&self, issuer: &IssuerId) -> impl Iterator<Item = &Arc<SignedRecord>> {
+        self.issuers
+            .get(issuer)
+            .into_iter()
+            .flat_map(|s| s.endorsements.iter())
+            .filter_map(|id| self.endorsements.get(id))
+    }
+
     /// Whether a record id has been applied (accepted, stored as equivocation, or
     /// remembered as a superseded profile).
     pub fn knows(&self, id: &RecordId) -> bool {
@@ -750,6 +843,13 @@ impl Registry {
     ) -> Option<Arc<SignedRecord>> {
         if kind == RecordKind::BadgeClass {
             return self.badge_classes.get(id).cloned();
+        }
+        if kind == RecordKind::Endorsement {
+            // Only public ones: an assertion's endorsement is never served.
+            return self
+                .endorsement(id)
+                .filter(|(e, _)| e.subject.is_public() && e.issuer == *issuer)
+                .map(|(_, r)| r.clone());
         }
         self.issuers.get(issuer)?.record(kind, id).cloned()
     }

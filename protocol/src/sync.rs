@@ -338,7 +338,8 @@ fn respond_issuers(registry: &Registry, issuers: &[IssuerId]) -> SyncResponse {
             .filter_map(|b| registry.record(id, RecordKind::BadgeClass, b));
         let mut mine: Vec<Arc<SignedRecord>> = Vec::new();
         let mut fits = true;
-        for r in state.records().cloned().chain(badges) {
+        let endorsements = registry.endorsements_by(id).cloned();
+        for r in state.records().cloned().chain(badges).chain(endorsements) {
             size += r.bytes().len() + 8;
             if size > limit {
                 fits = false;

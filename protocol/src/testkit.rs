@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 use crate::id::RecordId;
 use crate::issuance::Issuer as RealIssuer;
 use crate::record::{
-    BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, IdentityHash, IssuerProfile, Listing, ListingChange,
-    Recipient, SignedRecord,
+    BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, EndorsementSubject, IdentityHash, IssuerProfile,
+    Listing, ListingChange, Recipient, SignedRecord,
 };
 use crate::time::Timestamp;
 
@@ -108,6 +108,23 @@ impl Issuer {
             self.inner
                 .award(badge.id(), recipient, self.now, None, vec![], None),
         )
+    }
+
+    /// An endorsement of `subject` with `comment`, valid from now on.
+    pub fn endorse(&mut self, subject: EndorsementSubject, comment: &str) -> SignedRecord {
+        expect(
+            self.inner
+                .endorse(subject, comment.to_owned(), None, None, self.now),
+        )
+    }
+
+    /// The status index an endorsement or assertion record carries.
+    pub fn status_index_of(rec: &SignedRecord) -> u32 {
+        match rec.record() {
+            crate::record::Record::Endorsement(e) => e.status_index,
+            crate::record::Record::Assertion(a) => a.status_index,
+            _ => panic!("{} carries no status index", rec.kind().name()),
+        }
     }
 
     /// A revocation update revoking `indices`.

@@ -6,6 +6,8 @@
 //! "Issuer not known yet" is indeterminate ("ask again after sync"), never
 //! invalid ("forged").
 
+mod endorsements;
+
 use std::borrow::Cow;
 
 use serde::Serialize;
@@ -17,6 +19,8 @@ use crate::limits::{MAX_CLOCK_SKEW_SECS, MAX_ENVELOPE_BYTES};
 use crate::record::{Assertion, Record, RecordError};
 use crate::state::{Freshness, Registry};
 use crate::time::Timestamp;
+
+pub use endorsements::{EndorsementCheck, MAX_LISTED, check_endorsement, endorsements_of};
 
 /// What the verifier asks for beyond the defaults.
 #[derive(Clone, Copy, Debug, Default)]

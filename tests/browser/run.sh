@@ -5,7 +5,9 @@
 # follows the registry; issues a badge with two awards, revokes one, tampers
 # with a copy of the other, and checks them all through the verifier's page in
 # headless Chromium (verify_page.mjs): valid and listed, unverified,
-# impersonation, revoked, tampered, and a committed OB 3.0 credential with
+# impersonation, revoked, tampered (the valid badge with the club's
+# endorsement records: one of its badge class, one of the academy withdrawn),
+# and a committed OB 3.0 credential with
 # endorsements and warnings (endorsed.json) and one carrying alignments,
 # results with rubric levels, credits, activity dates, evidence and related
 # badges (full.json), both signed by fixed did:keys. A printed certificate of
@@ -103,6 +105,13 @@ for n in club fake; do
   "$bin" --data-dir "$work/$n" award "$b" --to ada@example.org --out "$work/$n.badge" >/dev/null
 done
 
+echo "== the club endorses the academy's badge class, and endorses then withdraws the academy"
+cb() { "$bin" --data-dir "$work/club" "$@"; }
+wait_until "the club to know the academy's badge" cb verify "$work/valid.badge"
+cb endorse badge "$badge" --comment "We run our mentoring on it" >/dev/null
+withdrawn=$(cb endorse issuer "$academy_did" --comment "Shared workshops")
+cb endorse revoke "$withdrawn" --reason "workshops ended" >/dev/null
+
 # A tampered copy: the last byte (in the signature) flipped.
 node -e 'const fs = require("fs"); const b = fs.readFileSync(process.argv[1]); b[b.length - 1] ^= 0xff; fs.writeFileSync(process.argv[2], b)' \
   "$work/valid.badge" "$work/tampered.badge"
@@ -121,6 +130,15 @@ listed() {
     process.exit(t.registries.some((r) => r.list_seq >= 1) ? 0 : 1)'
 }
 wait_until "the registry's list" listed
+endorsed() {
+  curl -fsS "$api/v1/issuers/$academy_did" | node -e '
+    const v = JSON.parse(require("fs").readFileSync(0));
+    process.exit((v.endorsements || []).some((e) => e.outcome === "revoked") ? 0 : 1)' &&
+  curl -fsS "$api/v1/badges/$badge" | node -e '
+    const v = JSON.parse(require("fs").readFileSync(0));
+    process.exit((v.endorsements || []).some((e) => e.outcome === "valid") ? 0 : 1)'
+}
+wait_until "the club's endorsements at the verifier" endorsed
 
 echo "== headless Chromium against $api"
 shots="${shots:-$work/screenshots}"

@@ -93,6 +93,17 @@ try {
     assert.match(await row(c).innerText(), /Passed/, c);
   }
   assert.match(await row("recipient").innerText(), /Not checked/);
+  // Endorsement records the network carried: the club vouches for the badge
+  // class, and withdrew its endorsement of the academy (listed as withdrawn).
+  const held = page.locator("#endorsements li");
+  assert.equal(await held.count(), 2);
+  assert.equal(await held.nth(0).getAttribute("data-outcome"), "valid");
+  assert.match(await held.nth(0).innerText(),
+    /^Verified endorsement of the badge class by “Community Coding Club” \(did:key:z6Mk\w+\) \[unlisted\] on \d{4}-\d\d-\d\dT[\d:]+Z: We run our mentoring on it$/);
+  assert.equal(await held.nth(1).getAttribute("data-outcome"), "revoked");
+  assert.match(await held.nth(1).innerText(),
+    /^Withdrawn by its endorser endorsement of the issuer by “Community Coding Club”.*: Shared workshops \(revoked by the endorser in update \d+/);
+  await page.locator("#endorsements-card").screenshot({ path: join(shots, "endorsements.png") });
   await page.screenshot({ path: join(shots, "valid.png"), fullPage: true });
 
   // The recipient field: the right email passes, another makes it invalid.
@@ -170,8 +181,8 @@ try {
   assert.match(await more("Tags"), /teamwork, projects/);
   await page.screenshot({ path: join(shots, "data-model.png"), fullPage: true });
 
-  // The next verdict clears them.
-  await drop(validFile, "valid");
+  // The next verdict clears them (the club's badge: nobody endorses it).
+  await drop(unlistedFile, "valid");
   assert.ok(await page.locator("#warnings-card").isHidden(), "no warnings for a clean badge");
   assert.ok(await page.locator("#endorsements-card").isHidden(), "no endorsements");
   assert.equal(await page.locator("#badge-more ul").count(), 0, "nothing more for a plain badge");

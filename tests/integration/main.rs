@@ -5,6 +5,7 @@ mod api;
 mod backpack;
 mod batch;
 mod dashboard;
+mod endorsements;
 mod forged;
 mod front_door;
 mod gossip;

@@ -8,6 +8,7 @@ mod bundles;
 mod certificate;
 mod crash;
 mod crash_loop;
+mod endorse;
 mod harness;
 mod held_lists;
 mod interop;

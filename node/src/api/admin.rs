@@ -17,7 +17,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use super::bodies::{self, AwardBody, BadgeBody, ExportBody, ProfileBody, RevokeBody};
+use super::bodies::{self, AwardBody, BadgeBody, EndorseBody, ExportBody, ProfileBody, RevokeBody};
 use super::{ApiError, AppState};
 
 pub(super) fn routes(state: AppState) -> Router<AppState> {
@@ -33,6 +33,8 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/v1/admin/badges", post(create_badge))
         .route("/v1/admin/awards", post(award))
         .route("/v1/admin/revocations", post(revoke))
+        .route("/v1/admin/endorsements", post(endorse))
+        .route("/v1/admin/endorsements/ob3", post(export_endorsement))
         .route("/v1/admin/revocations/checkpoint", post(checkpoint))
         .route("/v1/admin/rotate", post(rotate))
         .route("/v1/admin/ob3", post(export_ob3))
@@ -134,6 +136,53 @@ async fn award(
         .into_response())
 }
 
+/// Signs an endorsement by this node's issuer. The answer carries the
+/// signed record: an assertion's endorsement is not gossiped, so whoever
+/// holds the assertion keeps it beside it.
+async fn endorse(
+    State(s): State<AppState>,
+    body: Result<Json<EndorseBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let e = b.into_request()?;
+    let rec = s
+        .issuer
+        .endorse(&s.core, e.subject, e.comment, e.name, e.valid_until)
+        .await?;
+    let status_index = match rec.record() {
+        Record::Endorsement(e) => e.status_index,
+        _ => 0,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": rec.id(),
+            "endorser": rec.record().issuer(),
+            "about": e.subject.kind_name(),
+            "endorses": e.subject.target(),
+            "status_index": status_index,
+            "gossiped": e.subject.is_public(),
+            "endorsement": B64.encode(rec.bytes()),
+        })),
+    )
+        .into_response())
+}
+
+/// Exports an endorsement of this node's issuer as a signed OB 3.0
+/// `EndorsementCredential`.
+async fn export_endorsement(
+    State(s): State<AppState>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let id = b["endorsement"]
+        .as_str()
+        .ok_or_else(|| ApiError::bad_request("bad_json", "give {\"endorsement\": ID}"))
+        .and_then(|t| super::parse_id("endorsement", t))?;
+    let bytes = s.issuer.export_endorsement(&s.core, id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/vc+ld+json")], bytes).into_response())
+}
+
 /// Signs a revocation checkpoint now (one is signed on its own every
 /// [`crate::issuer::CHECKPOINT_EVERY`] updates).
 async fn checkpoint(State(s): State<AppState>) -> Result<Response, ApiError> {
@@ -173,10 +222,31 @@ async fn revoke(
             }
         }
     }
+    for id in b.endorsements {
+        let found = s
+            .core
+            .ledger
+            .read(|r| r.endorsement(&id).map(|(e, _)| (e.issuer, e.status_index)));
+        match found {
+            Some((issuer, index)) if issuer == me => indices.push(index),
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "not_our_endorsement",
+                    format!("{id} was signed by another issuer"),
+                ));
+            }
+            None => {
+                return Err(ApiError::not_found(
+                    "unknown_endorsement",
+                    format!("no endorsement {id} on this node"),
+                ));
+            }
+        }
+    }
     if indices.is_empty() {
         return Err(ApiError::bad_request(
             "nothing_to_revoke",
-            "give at least one assertion id or index",
+            "give at least one assertion or endorsement id, or an index",
         ));
     }
     let seq = s.issuer.revoke(&s.core, indices, b.reason).await?;

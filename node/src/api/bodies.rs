@@ -8,8 +8,8 @@ use axum::Json;
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::record::{
-    Alignment, BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, Evidence, IdentityHash, ImageRef,
-    IssuerProfile, Recipient,
+    Alignment, BadgeClass, Criteria, EMAIL_IDENTITY_TYPE, EndorsementSubject, Evidence,
+    IdentityHash, ImageRef, IssuerProfile, Recipient,
 };
 use badgemesh_protocol::time::Timestamp;
 use serde::Deserialize;
@@ -262,13 +262,67 @@ pub fn recipient_of(who: &str) -> Result<Recipient, ApiError> {
     }
 }
 
-/// What to revoke: assertion ids (stored on this node) and/or raw indices
-/// (`revocations`).
+/// An endorsement to sign (`endorsements`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndorseBody {
+    /// `badge_class` (or `badge`), `issuer` or `assertion`.
+    about: String,
+    /// A badge class or assertion id, or an issuer's DID.
+    target: String,
+    #[serde(default)]
+    comment: String,
+    name: Option<String>,
+    /// RFC 3339.
+    valid_until: Option<String>,
+}
+
+/// A decoded endorsement request.
+#[derive(Debug)]
+pub struct EndorseRequest {
+    /// What is endorsed.
+    pub subject: EndorsementSubject,
+    /// What the endorser says.
+    pub comment: String,
+    /// A name for the endorsement.
+    pub name: Option<String>,
+    /// Until when it holds.
+    pub valid_until: Option<Timestamp>,
+}
+
+impl EndorseBody {
+    /// Checks and types the fields.
+    pub fn into_request(self) -> Result<EndorseRequest, ApiError> {
+        let target = self.target.trim();
+        let subject = match self.about.as_str() {
+            "badge_class" | "badge" => EndorsementSubject::BadgeClass(parse_id("badge", target)?),
+            "assertion" => EndorsementSubject::Assertion(parse_id("assertion", target)?),
+            "issuer" => EndorsementSubject::Issuer(parse_did(target)?),
+            other => {
+                return Err(ApiError::bad_request(
+                    "bad_subject",
+                    format!("{other:?}: endorse a badge_class, an issuer or an assertion"),
+                ));
+            }
+        };
+        Ok(EndorseRequest {
+            subject,
+            comment: self.comment,
+            name: self.name.filter(|n| !n.trim().is_empty()),
+            valid_until: self.valid_until.as_deref().map(parse_time).transpose()?,
+        })
+    }
+}
+
+/// What to revoke: assertion and endorsement ids (stored on this node)
+/// and/or raw indices (`revocations`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeBody {
     #[serde(default)]
     assertions: Vec<String>,
+    #[serde(default)]
+    endorsements: Vec<String>,
     #[serde(default)]
     indices: Vec<u32>,
     reason: Option<String>,
@@ -279,6 +333,8 @@ pub struct RevokeBody {
 pub struct RevokeRequest {
     /// Assertions whose status indices to revoke.
     pub assertions: Vec<RecordId>,
+    /// Endorsements (signed by this node's issuer) to withdraw.
+    pub endorsements: Vec<RecordId>,
     /// Status indices to revoke.
     pub indices: Vec<u32>,
     /// Why, for every index.
@@ -293,6 +349,11 @@ impl RevokeBody {
                 .assertions
                 .iter()
                 .map(|a| parse_id("assertion", a))
+                .collect::<Result<_, _>>()?,
+            endorsements: self
+                .endorsements
+                .iter()
+                .map(|a| parse_id("endorsement", a))
                 .collect::<Result<_, _>>()?,
             indices: self.indices,
             reason: self.reason,

@@ -23,9 +23,11 @@ use super::{ApiError, AppState, paging};
 use crate::core::now;
 
 /// The public records (key events, profile, badge classes, revocation
-/// updates, head, equivocation evidence) of one page of the chosen issuers
+/// updates, head, equivocation evidence, endorsements of badge classes and
+/// issuers) of one page of the chosen issuers
 /// (in DID order, `?after=&limit=`; the `Link` header names the next page),
-/// as a bundle. Assertions are private to their earners and never exported.
+/// as a bundle. Assertions and their endorsements are private to their
+/// earners and never exported.
 ///
 /// The bundle is streamed from the last committed snapshot by a blocking
 /// task, a chunk at a time through a bounded channel: no lock is held, the
@@ -99,7 +101,13 @@ fn stream_bundle(
             .iter()
             .filter_map(|b| r.badge_class(b))
             .map(|(_, x)| x);
-        let mut recs: Vec<&Arc<SignedRecord>> = st.records().chain(badge_classes).collect();
+        // Public endorsements only: an assertion's travels with the assertion.
+        let endorsements = r.endorsements_by(id);
+        let mut recs: Vec<&Arc<SignedRecord>> = st
+            .records()
+            .chain(badge_classes)
+            .chain(endorsements)
+            .collect();
         recs.sort_by_key(|x| x.apply_order());
         for rec in recs {
             writer.record(rec.bytes(), &mut buf);

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
-use badgemesh_protocol::record::{BadgeClass, Record, SignedRecord};
+use badgemesh_protocol::record::{BadgeClass, EndorsementSubject, Record, SignedRecord};
 use badgemesh_protocol::state::{Freshness, IssuerState, Registry, RevokedEntry};
 use badgemesh_protocol::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -119,10 +119,25 @@ pub(super) async fn issuer(
                 "badge_classes": st.badge_classes(),
                 "revoked": st.revoked_count(),
                 "equivocations": equivocations,
+                "endorsements": held_endorsements(&s, r, EndorsementSubject::Issuer(id)),
+                "endorsements_held": r.endorsement_count(&EndorsementSubject::Issuer(id)),
+                "endorsements_given": st.endorsements().len(),
             }))
         })
         .map(|v| Json(v).into_response())
         .ok_or_else(|| ApiError::not_found("unknown_issuer", format!("issuer {did} is not known to this node")))
+}
+
+/// The endorsements of `subject` this node holds, as a verdict lists them
+/// (those of followed issuers, then the newest up to
+/// [`badgemesh_protocol::verify::MAX_LISTED`], each with whether it stands
+/// and its endorser's trust state).
+fn held_endorsements(s: &AppState, r: &Registry, subject: EndorsementSubject) -> Value {
+    let now = crate::core::now();
+    let held = crate::verdict::endorsements::held(r, &[subject], now, None);
+    let mut v = json!({ "endorsements": held.entries });
+    s.trust.assess_endorsements(&mut v, r, now);
+    v["endorsements"].take()
 }
 
 /// Query of `GET /v1/badges`.
@@ -193,7 +208,15 @@ pub(super) async fn badge(
     let id = super::parse_id("badge class", &id)?;
     s.core
         .ledger
-        .read(|r| r.badge_class(&id).map(|(b, _)| badge_json(id, b)))
+        .read(|r| {
+            r.badge_class(&id).map(|(b, _)| {
+                let mut v = badge_json(id, b);
+                let subject = EndorsementSubject::BadgeClass(id);
+                v["endorsements"] = held_endorsements(&s, r, subject);
+                v["endorsements_held"] = json!(r.endorsement_count(&subject));
+                v
+            })
+        })
         .map(|v| Json(v).into_response())
         .ok_or_else(|| {
             ApiError::not_found(

@@ -102,5 +102,56 @@ impl TrustState {
         };
         let a: Assessment = assess(claim, registry, &anchors, &index, domains, now, opts);
         a.apply_to(verdict);
+        self.assess_endorsers(verdict, registry, &anchors, &index, now, opts);
+    }
+
+    /// Adds `endorser_trust` to each entry of `value["endorsements"]` (a
+    /// badge class's or an issuer's view, outside any verdict).
+    pub fn assess_endorsements(&self, value: &mut Value, registry: &Registry, now: Timestamp) {
+        let anchors = self.anchors();
+        let index = self.index(registry, &anchors);
+        let opts = TrustOptions::default();
+        self.assess_endorsers(value, Some(registry), &anchors, &index, now, opts);
+    }
+
+    /// Adds `endorser_trust` to each endorsement the verdict lists: who
+    /// stands behind an endorsement is the same question as who issued a
+    /// badge, answered from the same registries and local list. A listing
+    /// is never required of an endorser (`require_listed` is about the
+    /// badge's issuer), and an endorser's trust never changes the badge's
+    /// outcome: the page and the CLI show it beside the endorsement.
+    fn assess_endorsers(
+        &self,
+        verdict: &mut Value,
+        registry: Option<&Registry>,
+        anchors: &Anchors,
+        index: &NameIndex,
+        now: Timestamp,
+        opts: TrustOptions,
+    ) {
+        let Some(list) = verdict["endorsements"].as_array_mut() else {
+            return;
+        };
+        let opts = TrustOptions {
+            require_listed: false,
+            ..opts
+        };
+        for e in list {
+            let Some(endorser) = e["endorser"].as_str().map(str::to_owned) else {
+                continue;
+            };
+            let name = e["endorser_name"].as_str().map(str::to_owned);
+            let claim = Claim {
+                subject: &endorser,
+                name: name.as_deref(),
+                url: None,
+            };
+            let a = assess(claim, registry, anchors, index, Vec::new(), now, opts);
+            e["endorser_trust"] = json!({
+                "state": a.trust["state"],
+                "name": a.trust["name"],
+                "summary": a.trust["summary"],
+            });
+        }
     }
 }

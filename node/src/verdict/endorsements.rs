@@ -1,5 +1,7 @@
-//! Endorsements embedded in an OB 3.0 credential, each verified with the
-//! same steps as a credential.
+//! Endorsements in verdicts: those embedded in an OB 3.0 credential, each
+//! verified with the same steps as a credential, and those this node holds
+//! as signed records ([`held`]), of the badge class, the issuer and the
+//! assertion a verdict is about.
 //!
 //! OB 3.0 lets a credential carry third parties' `EndorsementCredential`s
 //! (as JSON with their own proof, or as VC-JWTs in `endorsementJwt`) on the
@@ -13,7 +15,10 @@
 
 use badgemesh_openbadges::credential as ob3;
 use badgemesh_openbadges::jwt;
+use badgemesh_protocol::record::EndorsementSubject;
+use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::time::Timestamp;
+use badgemesh_protocol::verify::endorsements_of;
 use serde_json::{Value, json};
 
 /// Embedded endorsements checked per credential, at most.
@@ -26,6 +31,40 @@ pub struct Endorsements {
     pub entries: Vec<Value>,
     /// What a verifier should know (mismatched subjects, unchecked ones).
     pub warnings: Vec<String>,
+}
+
+/// The endorsement records this node holds of `subjects` (gossiped, synced
+/// or imported; each was checked against its endorser's key history when it
+/// was stored), newest first, at most
+/// [`MAX_LISTED`](badgemesh_protocol::verify::MAX_LISTED) per subject besides
+/// those of issuers the node follows, each with
+/// whether it stands now: valid, revoked by its endorser, expired, or
+/// indeterminate when the endorser's revocation data is missing or too old.
+/// A revoked one stays listed as revoked, so that a withdrawn endorsement
+/// does not look like one that never arrived.
+pub fn held(
+    r: &Registry,
+    subjects: &[EndorsementSubject],
+    now: Timestamp,
+    max_age_secs: Option<i64>,
+) -> Endorsements {
+    let mut out = Endorsements::default();
+    for subject in subjects {
+        let (list, more) = endorsements_of(subject, r, now, max_age_secs);
+        if more > 0 {
+            out.warnings.push(format!(
+                "{} endorsements of the {} are held; {} are listed (those of issuers this node follows, then the newest)",
+                more + list.len(),
+                subject.kind_name().replace('_', " "),
+                list.len()
+            ));
+        }
+        out.entries.extend(
+            list.iter()
+                .map(|c| serde_json::to_value(c).unwrap_or(Value::Null)),
+        );
+    }
+    out
 }
 
 /// One embedded endorsement, where it was found.
@@ -291,6 +330,132 @@ mod tests {
         assert_eq!(e["endorser"], "https://state.gov/issuers/565049");
         assert_eq!(e["cryptosuite"], "VC-JWT RS256");
         assert_eq!(e["comment"], "1EdTech University is in good standing");
+    }
+
+    /// A native verdict lists the endorsement records held of its badge
+    /// class, issuer and assertion, but only when the badge is authentic:
+    /// a tampered one, or one signed by a key that is not its issuer's,
+    /// borrows nobody's word.
+    #[test]
+    fn a_native_verdict_lists_held_endorsements_only_for_an_authentic_badge() {
+        use badgemesh_protocol::record::{Assertion, EndorsementSubject, Record, SignedRecord};
+        use badgemesh_protocol::state::Registry;
+        use badgemesh_protocol::testkit::Issuer as TestIssuer;
+        let t = Timestamp(1_800_000_000);
+        let mut school = TestIssuer::new(1, t);
+        let mut employer = TestIssuer::new(2, t);
+        let (class, class_id) = school.badge_class("Welding");
+        let award = school.award(&class, "ada@example.org");
+        let of_class = employer.endorse(EndorsementSubject::BadgeClass(class_id), "We hire on it");
+        let of_award = employer.endorse(EndorsementSubject::Assertion(award.id()), "Well done");
+        let mut reg = Registry::new();
+        let all = school
+            .genesis()
+            .into_iter()
+            .chain(employer.genesis())
+            .chain([class, of_class, of_award]);
+        for r in all {
+            assert!(reg.apply(r, t).outcome.is_stored());
+        }
+        let now = t.plus(60);
+        let v = verify_any(award.bytes(), Some(&reg), now, &Options::default()).expect("verdict");
+        assert_eq!(v["outcome"], "valid", "{v}");
+        let about: Vec<&str> = v["endorsements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["about"].as_str())
+            .collect();
+        assert_eq!(about, ["badge_class", "assertion"], "{v}");
+        assert_eq!(v["endorsements"][0]["comment"], "We hire on it");
+
+        let mut tampered = award.bytes().to_vec();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        let v = verify_any(&tampered, Some(&reg), now, &Options::default()).expect("verdict");
+        assert_eq!(v["outcome"], "invalid");
+        assert_eq!(v["endorsements"], json!([]), "{v}");
+
+        // The same award claimed for the school, signed by the employer's key.
+        let Record::Assertion(a) = award.record() else {
+            unreachable!("an assertion")
+        };
+        let key = badgemesh_protocol::keys::SecretKey::from_seed(
+            &badgemesh_protocol::testkit::seed("current", 2),
+        )
+        .expect("key");
+        let claimed =
+            SignedRecord::sign(Record::Assertion(Assertion { ..a.clone() }), &key).expect("signed");
+        let v = verify_any(claimed.bytes(), Some(&reg), now, &Options::default()).expect("verdict");
+        assert_eq!(v["outcome"], "invalid");
+        assert_eq!(v["endorsements"], json!([]), "{v}");
+    }
+
+    /// An OB 3.0 credential lists the endorsement records of its badgemesh
+    /// issuer, and of the badge class its achievement names only when that
+    /// class is its own issuer's: writing another issuer's
+    /// `urn:badgemesh:badge:` into a credential borrows nothing.
+    #[test]
+    fn an_ob3_credential_borrows_no_other_issuers_badge_class_endorsements() {
+        use badgemesh_openbadges::export::BADGE_URN;
+        use badgemesh_protocol::issuance::Issuer as RealIssuer;
+        use badgemesh_protocol::record::{BadgeClass, Criteria, EndorsementSubject};
+        use badgemesh_protocol::state::Registry;
+        use badgemesh_protocol::testkit::Issuer as TestIssuer;
+        let t = Timestamp(1_767_225_600); // 2026-01-01
+        let (owner, inception) = RealIssuer::incept(&[50; 32], &[51; 32], t).expect("incept");
+        let class = owner
+            .badge_class(
+                BadgeClass {
+                    issuer: owner.id(),
+                    name: "Welding".into(),
+                    description: "Welds".into(),
+                    criteria: Criteria {
+                        narrative: Some("Weld".into()),
+                        url: None,
+                    },
+                    image: None,
+                    alignments: vec![],
+                    tags: vec![],
+                    related: vec![],
+                    at: t,
+                },
+                t,
+            )
+            .expect("class");
+        let head = owner.head(t, t.plus(86_400 * 365)).expect("head");
+        let mut employer = TestIssuer::new(3, t);
+        let of_class =
+            employer.endorse(EndorsementSubject::BadgeClass(class.id()), "We hire on it");
+        let of_owner = employer.endorse(EndorsementSubject::Issuer(owner.id()), "Partner");
+        let mut reg = Registry::new();
+        let all = [inception, head, class.clone()]
+            .into_iter()
+            .chain(employer.genesis())
+            .chain([of_class, of_owner]);
+        for r in all {
+            assert!(reg.apply(r, t).outcome.is_stored());
+        }
+        let about = |n: u8| {
+            let mut doc = vector();
+            doc["credentialSubject"]["achievement"]["id"] =
+                format!("{BADGE_URN}{}", class.id()).into();
+            let doc = signed_by(doc, n);
+            let bytes = serde_json::to_vec(&doc).expect("json");
+            // After the vector's validFrom (2027-01-15).
+            let later: Timestamp = "2027-02-01T00:00:00Z".parse().expect("time");
+            let v = verify_any(&bytes, Some(&reg), later, &Options::default()).expect("verdict");
+            // Its own signature holds (a stranger's status is unknown here).
+            assert_eq!(v["checks"][1]["status"], "pass", "{v}");
+            v["endorsements"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["about"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(about(50), ["issuer", "badge_class"]);
+        assert!(about(52).is_empty());
     }
 
     #[test]

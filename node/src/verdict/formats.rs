@@ -156,7 +156,7 @@ pub fn verify_batch(
         let verdicts = badgemesh_protocol::verify::verify_many(&batch, r, now, &o);
         for (&i, verdict) in native.iter().zip(verdicts) {
             let v = verdict
-                .map(|v| native_value(v, inputs[i], r))
+                .map(|v| native_value(v, inputs[i], r, now, opts.max_age_secs))
                 .map_err(|e| FormatError::Native(e.to_string()));
             out[i] = Some(v.map(|mut v| {
                 assess(&mut v, registry, now, opts);
@@ -315,15 +315,46 @@ fn native(
         max_age_secs: opts.max_age_secs,
     };
     let verdict = verify(bytes, r, now, &o).map_err(|e| FormatError::Native(e.to_string()))?;
-    Ok(native_value(verdict, bytes, r))
+    Ok(native_value(verdict, bytes, r, now, opts.max_age_secs))
 }
 
-/// The verdict JSON of a native assertion.
-fn native_value(verdict: badgemesh_protocol::verify::Verdict, bytes: &[u8], r: &Registry) -> Value {
+/// The verdict JSON of a native assertion, with the endorsements this node
+/// holds of its badge class, its issuer and itself (only for a badge whose
+/// signature verifies under a key of its issuer: a forged one, or one this
+/// node cannot attribute yet, borrows nobody's word).
+fn native_value(
+    verdict: badgemesh_protocol::verify::Verdict,
+    bytes: &[u8],
+    r: &Registry,
+    now: Timestamp,
+    max_age_secs: Option<i64>,
+) -> Value {
+    use badgemesh_protocol::record::EndorsementSubject;
+    use badgemesh_protocol::verify::{CheckName, CheckStatus};
+    let authentic = verdict
+        .check(CheckName::Signature)
+        .is_some_and(|c| c.status == CheckStatus::Pass)
+        && verdict
+            .check(CheckName::IssuerKey)
+            .is_some_and(|c| c.status == CheckStatus::Pass);
+    let subjects = [
+        EndorsementSubject::BadgeClass(verdict.badge_class),
+        EndorsementSubject::Issuer(verdict.issuer),
+        EndorsementSubject::Assertion(verdict.assertion),
+    ];
+    let endorsements = if authentic {
+        super::endorsements::held(r, &subjects, now, max_age_secs)
+    } else {
+        super::endorsements::Endorsements::default()
+    };
     let mut v = serde_json::to_value(VerifyResponse::new(verdict, r)).unwrap_or(Value::Null);
     v["format"] = json!("native");
     v["carrier"] = Value::Null;
     v["recipient"] = native_recipient(bytes);
+    v["endorsements"] = json!(endorsements.entries);
+    if !endorsements.warnings.is_empty() {
+        v["warnings"] = json!(endorsements.warnings);
+    }
     v
 }
 
@@ -499,8 +530,18 @@ fn ob3_verdict(
         )),
     };
     checks.extend(revocation_check);
-    let endorsements =
+    let mut endorsements =
         super::endorsements::verify_embedded(&doc, now, &options).map_err(credential_error)?;
+    if let Some(r) = registry.filter(|_| outcome != "invalid") {
+        let held = super::endorsements::held(
+            r,
+            &held_subjects(&doc, verdict.issuer.as_deref(), r),
+            now,
+            opts.max_age_secs,
+        );
+        endorsements.entries.extend(held.entries);
+        endorsements.warnings.extend(held.warnings);
+    }
     let mut warnings = ob3_warnings(&verdict, &statuses);
     warnings.extend(endorsements.warnings.iter().cloned());
     let achievement = &doc["credentialSubject"]["achievement"];
@@ -537,6 +578,32 @@ fn ob3_verdict(
         "status": statuses,
         "recipient": ob3_recipient(&doc),
     }))
+}
+
+/// What an OB 3.0 credential whose proof verified is about, in terms of the
+/// endorsement records a node holds: its issuer, when that is a badgemesh
+/// issuer, and its achievement when it names a badge class of that same
+/// issuer (`urn:badgemesh:badge:<id>`, as `export` writes it). The issuer
+/// check matters: anyone can write that URN into a credential of their own,
+/// and must not borrow the endorsements of another issuer's badge class.
+fn held_subjects(
+    doc: &Value,
+    issuer: Option<&str>,
+    r: &Registry,
+) -> Vec<badgemesh_protocol::record::EndorsementSubject> {
+    use badgemesh_protocol::keys::IssuerId;
+    use badgemesh_protocol::record::EndorsementSubject;
+    let Some(issuer) = issuer.and_then(|d| d.parse::<IssuerId>().ok()) else {
+        return Vec::new();
+    };
+    let mut out = vec![EndorsementSubject::Issuer(issuer)];
+    let class = doc["credentialSubject"]["achievement"]["id"]
+        .as_str()
+        .and_then(|a| a.strip_prefix(badgemesh_openbadges::export::BADGE_URN))
+        .and_then(|id| id.parse().ok())
+        .filter(|id| r.badge_class(id).is_some_and(|(b, _)| b.issuer == issuer));
+    out.extend(class.map(EndorsementSubject::BadgeClass));
+    out
 }
 
 /// The trusted key a signed OB 2.0 badge names, if the node holds it.

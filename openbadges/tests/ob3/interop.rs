@@ -273,3 +273,65 @@ fn ecdsa_credentials_signed_by_digital_bazaar_verify_here() {
         assert_eq!(v.outcome, Outcome::Invalid, "{curve} tampered");
     }
 }
+
+/// A native endorsement exported as an `EndorsementCredential` (#18)
+/// verifies with Digital Bazaar's stack, for each kind of subject, and a
+/// changed comment does not.
+#[test]
+fn exported_endorsement_credentials_verify_with_digital_bazaar() {
+    use badgemesh_openbadges::endorsement::export_endorsement;
+    use badgemesh_protocol::id::RecordId;
+    use badgemesh_protocol::keys::IssuerId;
+    use badgemesh_protocol::record::{Endorsement, EndorsementSubject, IssuerProfile};
+    let Some(dir) = interop_dir() else { return };
+    let key = crate::fixtures::key(14);
+    let endorser = IssuerId::from_key(key.public());
+    let other = IssuerId::from_key(crate::fixtures::key(15).public());
+    for subject in [
+        EndorsementSubject::BadgeClass(RecordId::of(b"a badge class")),
+        EndorsementSubject::Issuer(other),
+        EndorsementSubject::Assertion(RecordId::of(b"an award")),
+    ] {
+        let e = Endorsement {
+            issuer: endorser,
+            subject,
+            comment: "We hire on this badge".into(),
+            at: T0,
+            valid_until: Some(T0.plus(365 * 86_400)),
+            status_index: 3,
+            name: None,
+        };
+        let profile = IssuerProfile {
+            issuer: endorser,
+            seq: 1,
+            name: "Dockside Shipyards".into(),
+            url: Some("https://dockside.example".into()),
+            email: None,
+            description: None,
+            image: None,
+            at: T0,
+            public_base_url: None,
+        };
+        let doc = export_endorsement(
+            &e,
+            RecordId::of(b"the endorsement"),
+            &profile,
+            Some("https://node.example"),
+            &key,
+        )
+        .expect("export");
+        let (ok, out) = node(&dir, "verify.js", &bytes(&doc));
+        assert!(
+            ok,
+            "reference rejected our endorsement of a {subject:?}: {out}"
+        );
+        let mut tampered = Value::Object(doc);
+        tampered["credentialSubject"]["endorsementComment"] = "Altered".into();
+        let (ok, out) = node(
+            &dir,
+            "verify.js",
+            &serde_json::to_vec(&tampered).expect("json"),
+        );
+        assert!(!ok, "reference accepted a tampered endorsement: {out}");
+    }
+}

@@ -25,6 +25,9 @@ pub struct IssuerState {
     pub(crate) profiles: OrdMap<u64, Vec<Arc<SignedRecord>>>,
     pub(crate) badge_classes: OrdSet<RecordId>,
     pub(crate) assertions: OrdSet<RecordId>,
+    /// Public endorsements this issuer signed (of badge classes and
+    /// issuers); those of assertions are held by the registry only.
+    pub(crate) endorsements: OrdSet<RecordId>,
     pub(crate) revocations: Revocations,
     pub(crate) listings: Listings,
     pub(crate) equivocations: OrdMap<(RecordId, RecordId), EquivocationProof>,
@@ -53,6 +56,8 @@ pub struct IssuerFingerprint {
     pub revoked: Vec<u32>,
     /// The current head.
     pub head: Option<RecordId>,
+    /// Public endorsements this issuer signed.
+    pub endorsements: BTreeSet<RecordId>,
     /// Listing updates (when the issuer is a trust registry).
     pub listings: BTreeSet<RecordId>,
     /// The current list head.
@@ -69,6 +74,7 @@ impl IssuerState {
             profiles: OrdMap::new(),
             badge_classes: OrdSet::new(),
             assertions: OrdSet::new(),
+            endorsements: OrdSet::new(),
             revocations: Revocations::default(),
             listings: Listings::default(),
             equivocations: OrdMap::new(),
@@ -116,6 +122,11 @@ impl IssuerState {
 
     pub(crate) fn profile_seq(&self) -> u64 {
         self.profiles.get_max().map_or(0, |(s, _)| *s)
+    }
+
+    /// Ids of the public endorsements this issuer signed, in id order.
+    pub fn endorsements(&self) -> &OrdSet<RecordId> {
+        &self.endorsements
     }
 
     /// Ids of the issuer's badge classes, in id order.
@@ -227,7 +238,7 @@ impl IssuerState {
             RecordKind::Head => self.revocations.head_record().filter(|r| r.id() == *id),
             RecordKind::ListingUpdate => self.listings.record(id),
             RecordKind::ListingHead => self.listings.head_record().filter(|r| r.id() == *id),
-            RecordKind::BadgeClass | RecordKind::Assertion => None,
+            RecordKind::BadgeClass | RecordKind::Assertion | RecordKind::Endorsement => None,
         }
     }
 
@@ -263,6 +274,7 @@ impl IssuerState {
                 .map(|r| r.id())
                 .into_iter()
                 .collect(),
+            RecordKind::Endorsement => self.endorsements.iter().copied().collect(),
             RecordKind::Assertion => Vec::new(),
         };
         ids.sort_unstable();
@@ -327,6 +339,7 @@ impl IssuerState {
                 .collect(),
             revoked: self.revocations.bitmap().iter().collect(),
             head: self.revocations.head_record().map(|r| r.id()),
+            endorsements: self.endorsements.iter().copied().collect(),
             listings: self.listings.ids().copied().collect(),
             listing_head: self.listings.head_record().map(|r| r.id()),
             equivocations: self.equivocations.keys().copied().collect(),

@@ -15,14 +15,16 @@ use crate::time::Timestamp;
 
 /// The kinds replicated by sync, in the order they should be fetched.
 /// Assertions are private to their earner and heads are compared by time.
-/// A checkpoint comes before the updates that continue it.
-pub const SYNCED_KINDS: [RecordKind; 6] = [
+/// A checkpoint comes before the updates that continue it. New kinds go
+/// last: a kind's position is its index in summaries.
+pub const SYNCED_KINDS: [RecordKind; 7] = [
     RecordKind::KeyEvent,
     RecordKind::IssuerProfile,
     RecordKind::BadgeClass,
     RecordKind::RevocationCheckpoint,
     RecordKind::RevocationUpdate,
     RecordKind::ListingUpdate,
+    RecordKind::Endorsement,
 ];
 
 /// The set of ids of one kind that a node holds for one issuer.

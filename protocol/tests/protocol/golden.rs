@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use badgemesh_protocol::envelope::{Envelope, PROTOCOL_AAD};
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
-use badgemesh_protocol::record::{RevocationReason, SignedRecord};
+use badgemesh_protocol::record::{EndorsementSubject, RevocationReason, SignedRecord};
 use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::testkit::Issuer;
 use badgemesh_protocol::time::Timestamp;
@@ -31,6 +31,11 @@ fn records() -> Vec<SignedRecord> {
     out.push(revoke);
     i.now = T0.plus(120);
     out.push(i.rotate());
+    // Added with endorsement records (#18): appended, so every earlier
+    // vector stays byte for byte what it was.
+    i.now = T0.plus(180);
+    let school = Issuer::new(2, T0).inner().id();
+    out.push(i.endorse(EndorsementSubject::Issuer(school), "Accredited partner"));
     out
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the protocol crate: one binary, one module per subject.
 
 mod checkpoints;
+mod endorsements;
 mod golden;
 mod listings;
 mod roundtrip;

@@ -192,8 +192,42 @@ fn key_event() -> impl Strategy<Value = Record> {
     })
 }
 
+fn endorsement() -> impl Strategy<Value = Record> {
+    let subject = prop_oneof![
+        id().prop_map(EndorsementSubject::BadgeClass),
+        any::<[u8; 32]>().prop_map(|b| {
+            let k = SecretKey::from_seed(&b).unwrap_or_else(|_| key());
+            EndorsementSubject::Issuer(IssuerId::from_key(k.public()))
+        }),
+        id().prop_map(EndorsementSubject::Assertion),
+    ];
+    (
+        subject,
+        text(300),
+        opt_text(40),
+        time(),
+        proptest::option::of(1i64..100_000_000),
+        0u32..(1 << 24),
+    )
+        .prop_filter("not an endorsement of itself", |(s, ..)| {
+            *s != EndorsementSubject::Issuer(issuer())
+        })
+        .prop_map(|(subject, comment, name, at, until, status_index)| {
+            Record::Endorsement(Endorsement {
+                issuer: issuer(),
+                subject,
+                comment,
+                at,
+                valid_until: until.map(|d| at.plus(d)),
+                status_index,
+                name,
+            })
+        })
+}
+
 fn any_record() -> impl Strategy<Value = Record> {
     prop_oneof![
+        endorsement(),
         profile(),
         badge_class(),
         assertion(),
@@ -261,7 +295,7 @@ proptest! {
     }
 
     #[test]
-    fn decoding_arbitrary_payloads_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600), k in 0usize..6) {
+    fn decoding_arbitrary_payloads_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600), k in 0usize..RecordKind::ALL.len()) {
         let _ = Record::from_payload(RecordKind::ALL[k], &bytes);
     }
 
@@ -297,4 +331,49 @@ fn shape_rules_are_enforced_on_decode() {
         SignedRecord::sign(Record::RevocationUpdate(bad), &key()),
         Err(RecordError::Shape { .. })
     ));
+}
+
+#[test]
+fn endorsement_shape_rules() {
+    let base = Endorsement {
+        issuer: issuer(),
+        subject: EndorsementSubject::BadgeClass(RecordId::from_digest([1; 32])),
+        comment: "Meets our hiring bar".into(),
+        at: Timestamp(1_800_000_000),
+        valid_until: None,
+        status_index: 0,
+        name: None,
+    };
+    assert!(SignedRecord::sign(Record::Endorsement(base.clone()), &key()).is_ok());
+    let cases = [
+        Endorsement {
+            subject: EndorsementSubject::Issuer(issuer()),
+            ..base.clone()
+        },
+        Endorsement {
+            valid_until: Some(base.at),
+            ..base.clone()
+        },
+        Endorsement {
+            comment: "x".repeat(9 * 1024),
+            ..base.clone()
+        },
+        Endorsement {
+            status_index: 1 << 24,
+            ..base.clone()
+        },
+        Endorsement {
+            name: Some(" ".into()),
+            ..base.clone()
+        },
+    ];
+    for bad in cases {
+        assert!(
+            matches!(
+                SignedRecord::sign(Record::Endorsement(bad.clone()), &key()),
+                Err(RecordError::Shape { .. })
+            ),
+            "{bad:?}"
+        );
+    }
 }
