@@ -11,7 +11,6 @@ mod export;
 mod present;
 mod publish;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anstyle::Style;
@@ -20,12 +19,9 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use crate::client::{Answer, NodeClient};
-use crate::fail::{Failure, INDETERMINATE, NOT_VALID, OK, usage};
+use crate::fail::{Failure, INDETERMINATE, NOT_VALID, OK};
 use crate::output::{issuer_line, outcome_style, print_json, print_verdict};
 use crate::verifying::JudgedBy;
-
-/// Largest badge file read (the node refuses more than its request limit).
-const MAX_INPUT: u64 = 64 << 20;
 
 /// Where the backpack's routes are.
 const BADGES: &str = "/v1/admin/backpack/badges";
@@ -281,28 +277,6 @@ fn segment(text: &str) -> String {
         .collect()
 }
 
-/// A badge file, or standard input for `-`, at most [`MAX_INPUT`] bytes.
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    let res = if path == Path::new("-") {
-        std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut buf)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
-    };
-    res.map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
-    if buf.len() as u64 > MAX_INPUT {
-        return Err(usage(format!(
-            "{} is larger than {} MiB",
-            path.display(),
-            MAX_INPUT >> 20
-        )));
-    }
-    if buf.is_empty() {
-        return Err(usage(format!("{} is empty", path.display())));
-    }
-    Ok(buf)
-}
-
 /// The outcome word, in its colour.
 fn outcome_word(outcome: &str) -> String {
     let style = outcome_style(outcome);
@@ -343,7 +317,7 @@ fn add(client: &NodeClient, files: &[PathBuf], json: bool) -> Result<i32> {
     let mut answers = Vec::new();
     let mut code = OK;
     for path in files {
-        let bytes = read_file(path)?;
+        let bytes = crate::verifying::read_input(path)?;
         let query: Vec<(&str, String)> = Some(path)
             .filter(|p| *p != Path::new("-"))
             .and_then(|p| p.file_name())

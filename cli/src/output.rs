@@ -101,30 +101,8 @@ pub fn print_verdict(v: &Value) {
         outcome.to_uppercase().replace('_', " "),
         issuer_line(v)
     );
+    print_checks(v, "");
     let width = 14;
-    for c in v["checks"].as_array().into_iter().flatten() {
-        let (mark, colour) = match c["status"].as_str() {
-            Some("pass") => ("ok", AnsiColor::Green),
-            Some("fail") => ("FAIL", AnsiColor::Red),
-            Some("unknown") => ("??", AnsiColor::Yellow),
-            _ => ("-", AnsiColor::BrightBlack),
-        };
-        let s = Style::new().fg_color(Some(colour.into()));
-        let name = c["check"].as_str().unwrap_or("").replace('_', " ");
-        anstream::println!(
-            "  {s}{mark:>4}{s:#}  {name:<width$} {}",
-            c["detail"].as_str().unwrap_or("")
-        );
-    }
-    for w in v["warnings"].as_array().into_iter().flatten() {
-        let s = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
-        anstream::println!(
-            "  {s}{:>4}{s:#}  {:<width$} {}",
-            "!",
-            "warning",
-            w.as_str().unwrap_or("")
-        );
-    }
     for e in v["endorsements"].as_array().into_iter().flatten() {
         let outcome = e["outcome"].as_str().unwrap_or("");
         let ok = outcome == "valid";

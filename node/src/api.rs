@@ -12,7 +12,7 @@ mod bundle;
 mod error;
 mod front;
 mod held;
-mod page;
+pub(crate) mod page;
 pub mod paging;
 mod trust;
 mod vc_api;

@@ -22,7 +22,7 @@ use badgemesh_protocol::record::{Endorsement, EndorsementSubject, IssuerProfile}
 use serde_json::{Map, Value, json};
 
 use crate::contexts::{CREDENTIALS_V2, ContextSet, OB_V3P0_3};
-use crate::export::{ASSERTION_URN, BADGE_URN, ExportError, status_list_url};
+use crate::export::{ASSERTION_URN, BADGE_URN, ExportError, revocation_entry};
 use crate::proof::{proof_options, sign};
 
 /// Prefix of exported endorsement credential ids.
@@ -90,12 +90,7 @@ pub fn export_endorsement(
     if let Some(base) = status_base_url {
         doc.insert(
             "credentialStatus".into(),
-            json!({
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": "revocation",
-                "statusListIndex": e.status_index.to_string(),
-                "statusListCredential": status_list_url(base, &e.issuer),
-            }),
+            revocation_entry(base, &e.issuer, e.status_index),
         );
     }
     let options = proof_options(&e.issuer.verification_method(), &e.at.to_string());

@@ -67,6 +67,17 @@ pub struct ExportInput<'a> {
     pub status_base_url: Option<&'a str>,
 }
 
+/// The `credentialStatus` of a credential the node exports: the issuer's
+/// revocation status list at `base`, this credential's bit in it.
+pub(crate) fn revocation_entry(base: &str, issuer: &IssuerId, index: u32) -> Value {
+    json!({
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": index.to_string(),
+        "statusListCredential": status_list_url(base, issuer),
+    })
+}
+
 /// Where the issuer's revocation status list is served under `base`:
 /// `<base>/ob3/status/<did:key>/revocation`.
 pub fn status_list_url(base: &str, issuer: &IssuerId) -> String {
@@ -232,12 +243,7 @@ pub fn export_credential(
     if let Some(base) = input.status_base_url {
         doc.insert(
             "credentialStatus".into(),
-            json!({
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": "revocation",
-                "statusListIndex": a.status_index.to_string(),
-                "statusListCredential": status_list_url(base, &a.issuer),
-            }),
+            revocation_entry(base, &a.issuer, a.status_index),
         );
     }
     let options = proof_options(&a.issuer.verification_method(), &a.issued_on.to_string());

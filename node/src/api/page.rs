@@ -62,12 +62,22 @@ pub(super) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 }
 
 fn asset(content_type: &'static str, body: impl IntoResponse) -> Response {
-    let mut res = body.into_response();
+    with_page_headers(body.into_response(), content_type, CSP)
+}
+
+/// The headers every page and file the node serves to browsers carries: its
+/// type (never sniffed), its content security policy, no referrer, and
+/// revalidation on every load.
+pub(crate) fn with_page_headers(
+    mut res: Response,
+    content_type: &'static str,
+    csp: &'static str,
+) -> Response {
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
+        HeaderValue::from_static(csp),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

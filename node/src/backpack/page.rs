@@ -114,23 +114,8 @@ async fn public_collection(
     }
 }
 
-fn secure(mut res: Response, content_type: &'static str, csp: &'static str) -> Response {
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    res
+fn secure(res: Response, content_type: &'static str, csp: &'static str) -> Response {
+    crate::api::page::with_page_headers(res, content_type, csp)
 }
 
 /// `GET /p/{collection}`: the page.
