@@ -15,10 +15,9 @@
 //    their reason, and no verdict.
 // Exits non-zero on the first failure.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { chromium } from "playwright-core";
+import { launch, watch } from "./chromium.mjs";
 
 const [base, certFile, plainFile, shots, linkFile] = process.argv.slice(2);
 if (!linkFile) {
@@ -27,17 +26,7 @@ if (!linkFile) {
 }
 
 const TIMEOUT = 20_000;
-const profile = mkdtempSync(join(tmpdir(), "badgemesh-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-  viewport: { width: 1100, height: 900 },
-  timeout: 60_000,
-});
+const { context, close } = await launch({ width: 1100, height: 900 });
 
 const problems = [];
 let failed = false;
@@ -100,15 +89,7 @@ try {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(TIMEOUT);
-  page.on("request", (r) => {
-    if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) {
-      problems.push(`external request: ${r.url()}`);
-    }
-  });
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  watch(page, problems, { allowed: [base, "data:", "blob:"] });
 
   // What the page sends the node to verify.
   const sent = [];
@@ -167,7 +148,6 @@ try {
   console.error("browser test FAILED:", e);
   if (problems.length) console.error(problems.join("\n"));
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 process.exit(failed ? 1 : 0);

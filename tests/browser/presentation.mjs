@@ -15,10 +15,9 @@
 // badge again. Saves presentation.png and replay.png. Exits non-zero on
 // the first failure.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { chromium } from "playwright-core";
+import { launch, watch } from "./chromium.mjs";
 
 const [base, presentationFile, theirsFile, badgeFile, shots] = process.argv.slice(2);
 if (!shots) {
@@ -26,32 +25,14 @@ if (!shots) {
   process.exit(2);
 }
 
-const profile = mkdtempSync(join(tmpdir(), "badgemesh-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-  viewport: { width: 1100, height: 900 },
-  timeout: 60_000,
-});
+const { context, close } = await launch({ width: 1100, height: 900 });
 
 const problems = [];
 let failed = false;
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
-  page.on("request", (r) => {
-    if (!r.url().startsWith(base) && !r.url().startsWith("data:")) {
-      problems.push(`external request: ${r.url()}`);
-    }
-  });
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  watch(page, problems, { allowed: [base, "data:"] });
   assert.equal((await page.goto(`${base}/`)).status(), 200);
 
   const verdict = page.locator("#verdict");
@@ -129,7 +110,6 @@ try {
   console.error("presentation test FAILED:", e);
   if (problems.length) console.error(problems.join("\n"));
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 process.exit(failed ? 1 : 0);

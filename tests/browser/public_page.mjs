@@ -18,12 +18,11 @@
 // stylesheet and images beside it. Saves public.png (and static.png).
 // Exits non-zero on the first failure.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer } from "node:http";
 import { extname, normalize } from "node:path";
-import { chromium } from "playwright-core";
+import { launch, watch } from "./chromium.mjs";
 
 const [base, collection, validFile, shots, siteDir] = process.argv.slice(2);
 if (!shots) {
@@ -51,33 +50,14 @@ if (siteDir) {
   siteUrl = `http://127.0.0.1:${siteServer.address().port}`;
 }
 
-const profile = mkdtempSync(join(tmpdir(), "badgemesh-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-  viewport: { width: 1000, height: 900 },
-  timeout: 60_000,
-});
+const { context, close } = await launch({ width: 1000, height: 900 });
 
 const problems = [];
 let failed = false;
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
-  page.on("request", (r) => {
-    if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !(siteUrl && r.url().startsWith(siteUrl))) {
-      problems.push(`external request: ${r.url()}`);
-    }
-  });
-  // A Content-Security-Policy violation is a console error.
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 404/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  watch(page, problems, { allowed: [base, "data:", ...(siteUrl ? [siteUrl] : [])], expectedConsole: /status of 404/ });
 
   const res = await page.goto(`${base}/p/${collection}`);
   assert.equal(res.status(), 200);
@@ -164,8 +144,7 @@ try {
   console.error("public page test FAILED:", e);
   if (problems.length) console.error(problems.join("\n"));
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
   if (siteServer) siteServer.close();
 }
 process.exit(failed ? 1 : 0);

@@ -11,10 +11,9 @@
 // non-zero on
 // the first failure.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { chromium } from "playwright-core";
+import { launch, watch } from "./chromium.mjs";
 
 const [base, validFile, revokedFile, tamperedFile, shots, unlistedFile, fakeFile, endorsedFile, fullFile] =
   process.argv.slice(2);
@@ -24,19 +23,7 @@ if (!fakeFile) {
 }
 
 const TIMEOUT = 15_000;
-const profile = mkdtempSync(join(tmpdir(), "badgemesh-chromium-"));
-// A persistent context on a fresh directory is Playwright's way of passing
-// --user-data-dir.
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-  viewport: { width: 1100, height: 900 },
-  timeout: 60_000,
-});
+const { context, close } = await launch({ width: 1100, height: 900 });
 
 const problems = [];
 let failed = false;
@@ -45,15 +32,7 @@ try {
   page.setDefaultTimeout(TIMEOUT);
   // The page must work offline: every request goes to the node itself, and
   // nothing is blocked by the Content-Security-Policy.
-  page.on("request", (r) => {
-    if (!r.url().startsWith(base) && !r.url().startsWith("data:")) {
-      problems.push(`external request: ${r.url()}`);
-    }
-  });
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  watch(page, problems, { allowed: [base, "data:"] });
 
   const res = await page.goto(`${base}/`);
   assert.equal(res.status(), 200);
@@ -225,7 +204,6 @@ try {
   console.error("browser test FAILED:", e);
   if (problems.length) console.error(problems.join("\n"));
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 process.exit(failed ? 1 : 0);
