@@ -85,14 +85,6 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/verify", post(verify_handler))
         .route("/credentials/verify", post(vc_api::verify))
         .route("/presentations/verify", post(vc_presentations::verify))
-        .route(
-            "/capability/{token}/credentials/issue",
-            post(vc_api::issue_by_capability),
-        )
-        .route(
-            "/capability/{token}/credentials/status",
-            post(vc_api::status_by_capability),
-        )
         .route("/v1/assertions/{id}/status", get(assertion_status))
         .route("/v1/issuers", get(views::issuers))
         .route("/v1/issuers/{did}", get(views::issuer))

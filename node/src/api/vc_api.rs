@@ -298,33 +298,6 @@ pub(super) fn vc_result(verdict: Value) -> (StatusCode, Value) {
     (status, body)
 }
 
-/// `POST /capability/{token}/credentials/issue`: the issue call for clients
-/// that cannot send an `Authorization` header (the W3C data model test
-/// suite posts with fixed headers): the admin token is in the URL, a
-/// capability URL. Compared in constant time; keep such URLs out of logs.
-pub(super) async fn issue_by_capability(
-    State(s): State<AppState>,
-    axum::extract::Path(token): axum::extract::Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    capability(&s, &token)?;
-    issue(State(s), body).await
-}
-
-/// Whether `token` in a capability URL is the admin token (compared in
-/// constant time).
-fn capability(s: &AppState, token: &str) -> Result<(), ApiError> {
-    use subtle::ConstantTimeEq as _;
-    if token.is_empty() || !bool::from(token.as_bytes().ct_eq(s.token.as_bytes())) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "not a capability of this node",
-        ));
-    }
-    Ok(())
-}
-
 pub(super) async fn issue(State(s): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let req: IssueRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -359,17 +332,6 @@ pub(super) async fn issue(State(s): State<AppState>, body: Bytes) -> Result<Resp
         Err(crate::issuer::IssuerOpError::Export(why)) => Ok(bad_request(why)),
         Err(e) => Err(e.into()),
     }
-}
-
-/// `POST /capability/{token}/credentials/status`: the status call at a
-/// capability URL, like [`issue_by_capability`].
-pub(super) async fn status_by_capability(
-    State(s): State<AppState>,
-    axum::extract::Path(token): axum::extract::Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    capability(&s, &token)?;
-    status(State(s), body).await
 }
 
 /// `POST /credentials/status`: revokes a credential this node issued with a
