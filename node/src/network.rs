@@ -68,7 +68,7 @@ pub enum Validation {
 }
 
 /// A peer as the API shows it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PeerInfo {
     /// Its id.
     pub peer_id: String,
@@ -174,7 +174,7 @@ impl std::fmt::Debug for Command {
 }
 
 /// How a node can be reached, as far as it knows.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Reachability {
     /// Addresses peers confirmed they could dial back (AutoNAT v2): the
     /// node is reachable directly there. Empty behind NAT (or until a peer
