@@ -94,3 +94,16 @@ async fn a_node_reached_only_through_a_relay_gets_a_direct_connection_and_record
     assert!(!ra.relay_server);
     assert!(reach(&r).await.relay_server);
 }
+
+/// UPnP is off unless asked for (`--upnp`, `upnp = true`): a node says so,
+/// and maps nothing. (`tests/net/upnp.sh` turns it on, in a namespace
+/// where its search for a gateway reaches no LAN.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upnp_is_off_by_default_and_says_so() {
+    let n = TestNode::start(vec![]).await;
+    let r = reach(&n).await;
+    assert_eq!(r.upnp, "off");
+    assert!(r.upnp_mapped.is_empty());
+    let info = badgemesh_tests::get(n.url("/v1/node")).await;
+    assert_eq!(info.json["reachability"]["upnp"], "off");
+}

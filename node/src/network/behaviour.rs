@@ -12,7 +12,7 @@ use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::{
     StreamProtocol, autonat, connection_limits, dcutr, gossipsub, identify, identity, kad, mdns,
-    ping, relay, request_response,
+    ping, relay, request_response, upnp,
 };
 
 use super::codec::{SYNC_PROTOCOL, SyncCodec};
@@ -73,6 +73,8 @@ pub struct GossipTuning {
     pub discovery: bool,
     /// Whether this node relays for others (circuit relay v2 server).
     pub relay_server: bool,
+    /// Whether to ask the LAN's router for port mappings (UPnP).
+    pub upnp: bool,
 }
 
 /// Reservations a relaying node holds for peers behind NAT, at most.
@@ -122,6 +124,9 @@ pub struct Behaviour {
     pub autonat: autonat::v2::client::Behaviour,
     /// Answering peers' AutoNAT v2 probes.
     pub autonat_server: autonat::v2::server::Behaviour,
+    /// Port mapping on the LAN's router (UPnP IGD; off by configuration:
+    /// built, it searches the LAN at once).
+    pub upnp: Toggle<upnp::tokio::Behaviour>,
 }
 
 /// The message id: the content id of the record's payload, so that the same
@@ -288,6 +293,7 @@ impl Behaviour {
             dcutr: dcutr::Behaviour::new(peer_id),
             autonat: autonat::v2::client::Behaviour::default(),
             autonat_server: autonat::v2::server::Behaviour::default(),
+            upnp: Toggle::from(tuning.upnp.then(upnp::tokio::Behaviour::default)),
             limits: connection_limits::Behaviour::new(limits),
             gossipsub,
             kad,

@@ -57,6 +57,8 @@ struct Reach {
     external: Vec<Multiaddr>,
     hole_punches_succeeded: u64,
     hole_punches_failed: u64,
+    /// Port mappings on the LAN's router.
+    upnp: super::upnp::Mappings,
 }
 
 /// How often the loop measures its own lag: a tick that fires late means the
@@ -99,6 +101,7 @@ impl EventLoop {
             mdns: config.mdns,
             discovery: config.discovery,
             relay_server: config.relay_server,
+            upnp: config.upnp,
         };
         let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
             .with_tokio()
@@ -151,6 +154,7 @@ impl EventLoop {
                 "no bootstrap peers configured: {lan}; to join a network, add one with --bootstrap or `bootstrap` in config.toml (/ip4/.../tcp/4747/p2p/..., /dns4/NAME/tcp/4747, or /dnsaddr/NAME)"
             );
         }
+        let upnp = super::upnp::Mappings::new(config.upnp);
         Ok(EventLoop {
             swarm,
             config,
@@ -160,7 +164,10 @@ impl EventLoop {
             pending_requests: HashMap::new(),
             bootstrap,
             connected: HashMap::new(),
-            reach: Reach::default(),
+            reach: Reach {
+                upnp,
+                ..Reach::default()
+            },
             relay_listening: std::collections::HashSet::new(),
             topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
             sync_rate: RateLimiter::default(),
@@ -439,6 +446,14 @@ impl EventLoop {
                     hole_punches_succeeded: self.reach.hole_punches_succeeded,
                     hole_punches_failed: self.reach.hole_punches_failed,
                     relay_server: self.config.relay_server,
+                    upnp: self.reach.upnp.status.describe(),
+                    upnp_mapped: self
+                        .reach
+                        .upnp
+                        .mapped
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
                 });
             }
             Command::Shutdown { .. } => {}
@@ -572,6 +587,7 @@ impl EventLoop {
                 Ok(()) => debug!(%tested_addr, "reachable, a peer dialled it back"),
                 Err(e) => debug!(%tested_addr, "not reachable: {e}"),
             },
+            SwarmEvent::Behaviour(BehaviourEvent::Upnp(e)) => self.reach.upnp.on_event(e),
             SwarmEvent::ExternalAddrConfirmed { address } => {
                 info!(%address, "reachable from outside");
                 if !self.reach.external.contains(&address) {
