@@ -486,6 +486,32 @@ fn page(
     )
 }
 
+/// The public pages of collections made public (open, for browsers).
+pub(crate) fn routes() -> Table<AppState> {
+    Table::new("pages")
+        .add(
+            Route::get("/p/{collection}", show, "A public collection's page").reply(
+                200,
+                "text/html; charset=utf-8",
+                Shape::Binary,
+                "the page, each badge verified now",
+            ),
+        )
+        .add(
+            Route::get(
+                "/p/{collection}/{id}",
+                file,
+                "A badge file of a public collection, as added",
+            )
+            .reply(
+                200,
+                "application/octet-stream",
+                Shape::Binary,
+                "the file (its type by its extension: PNG, SVG, JSON, ...)",
+            ),
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -573,30 +599,4 @@ mod tests {
         let revoked = json!({ "id": "ab", "outcome": "revoked", "ext": "json", "linkedin": null, "verdict": {} });
         assert!(!card(Site::Node, "job", &revoked).contains("linkedin.com"));
     }
-}
-
-/// The public pages of collections made public (open, for browsers).
-pub(crate) fn routes() -> Table<AppState> {
-    Table::new("pages")
-        .add(
-            Route::get("/p/{collection}", show, "A public collection's page").reply(
-                200,
-                "text/html; charset=utf-8",
-                Shape::Binary,
-                "the page, each badge verified now",
-            ),
-        )
-        .add(
-            Route::get(
-                "/p/{collection}/{id}",
-                file,
-                "A badge file of a public collection, as added",
-            )
-            .reply(
-                200,
-                "application/octet-stream",
-                Shape::Binary,
-                "the file (its type by its extension: PNG, SVG, JSON, ...)",
-            ),
-        )
 }
