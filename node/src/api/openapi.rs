@@ -17,7 +17,7 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     Components, Content, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr, Required,
@@ -192,7 +192,12 @@ fn describe_parameter(name: &str) -> &'static str {
 
 fn content(body: &Body, schemas: &mut BTreeMap<String, RefOr<Schema>>) -> Content {
     let schema: RefOr<Schema> = match &body.shape {
-        Shape::Any => ObjectBuilder::new().build().into(),
+        // `{}`: any JSON (an object or, for the lists, an array); the
+        // description says what is in it.
+        Shape::Any => ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .build()
+            .into(),
         Shape::Binary => ObjectBuilder::new()
             .schema_type(Type::String)
             .content_media_type(body.content_type)
