@@ -40,8 +40,10 @@ pub struct EventLoop {
     connected: HashMap<PeerId, Vec<(ConnectionId, Multiaddr)>>,
     /// What this node knows of its own reachability.
     reach: Reach,
-    /// Relays this node listens through (has asked for a reservation at).
-    relay_listening: std::collections::HashSet<PeerId>,
+    /// Relays this node listens through (has asked for a reservation at),
+    /// each with its listener: a refused reservation closes the listener
+    /// before it has any address, so only its id says which relay it was.
+    relay_listening: HashMap<PeerId, libp2p::core::transport::ListenerId>,
     topic: gossipsub::IdentTopic,
     sync_rate: RateLimiter,
     /// Senders of invalid records: their application score.
@@ -168,7 +170,7 @@ impl EventLoop {
                 upnp,
                 ..Reach::default()
             },
-            relay_listening: std::collections::HashSet::new(),
+            relay_listening: HashMap::new(),
             topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
             sync_rate: RateLimiter::default(),
             offences: Offences::default(),
@@ -208,6 +210,7 @@ impl EventLoop {
                 _ = maintenance.tick() => {
                     self.redial_bootstrap();
                     self.dial_relays();
+                    self.listen_through_connected_relays();
                 }
                 _ = decay.tick() => self.decay_offences(),
                 due = lag.tick() => {
@@ -252,7 +255,7 @@ impl EventLoop {
     /// connection just made, and peers then reach this node at
     /// `RELAY/p2p-circuit/p2p/US` (and punch a hole to it from there).
     fn listen_through(&mut self, peer: PeerId) {
-        if self.relay_listening.contains(&peer) {
+        if self.relay_listening.contains_key(&peer) {
             return;
         }
         let Some(relay) = self
@@ -266,11 +269,29 @@ impl EventLoop {
         };
         let circuit = relay.with(Protocol::P2pCircuit);
         match self.swarm.listen_on(circuit.clone()) {
-            Ok(_) => {
+            Ok(listener) => {
                 info!(%circuit, "asking the relay for a reservation");
-                self.relay_listening.insert(peer);
+                self.relay_listening.insert(peer, listener);
             }
             Err(e) => warn!(%circuit, "cannot listen through the relay: {e}"),
+        }
+    }
+
+    /// Asks again, on the maintenance tick, at the connected relays whose
+    /// reservation ended or was refused. A relay serves reservations only
+    /// once it knows an address of its own (announced, or confirmed by
+    /// AutoNAT some seconds after it starts), so one asked too early
+    /// refuses, and the connection it was asked on stays up.
+    fn listen_through_connected_relays(&mut self) {
+        let relays: Vec<PeerId> = self
+            .config
+            .relays
+            .iter()
+            .filter_map(peer_of)
+            .filter(|p| self.connected.contains_key(p) && !self.relay_listening.contains_key(p))
+            .collect();
+        for relay in relays {
+            self.listen_through(relay);
         }
     }
 
@@ -585,7 +606,9 @@ impl EventLoop {
                 ..
             })) => match result {
                 Ok(()) => debug!(%tested_addr, "reachable, a peer dialled it back"),
-                Err(e) => debug!(%tested_addr, "not reachable: {e}"),
+                // Once per candidate (a failed one is not tried again): an
+                // operator learns why the node is not reachable directly.
+                Err(e) => info!(%tested_addr, "autonat: not reachable from outside: {e}"),
             },
             SwarmEvent::Behaviour(BehaviourEvent::Upnp(e)) => self.reach.upnp.on_event(e),
             SwarmEvent::ExternalAddrConfirmed { address } => {
@@ -594,14 +617,27 @@ impl EventLoop {
                     self.reach.external.push(address);
                 }
             }
-            SwarmEvent::ListenerClosed { addresses, .. } => {
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                reason,
+                ..
+            } => {
                 // A relayed listener ends with its relay connection or
-                // reservation: ask again on the next connection.
-                for a in &addresses {
-                    if a.iter().any(|p| p == Protocol::P2pCircuit)
-                        && let Some(relay) = peer_of(a)
-                    {
-                        self.relay_listening.remove(&relay);
+                // reservation, or at once when the relay refuses: ask
+                // again on the next connection or maintenance tick.
+                let ended: Vec<PeerId> = self
+                    .relay_listening
+                    .iter()
+                    .filter(|(_, l)| **l == listener_id)
+                    .map(|(p, _)| *p)
+                    .collect();
+                for relay in ended {
+                    self.relay_listening.remove(&relay);
+                    match &reason {
+                        Ok(()) => info!(%relay, "the reservation at the relay ended"),
+                        Err(e) => {
+                            info!(%relay, "no reservation at the relay ({e}); asking again shortly")
+                        }
                     }
                 }
             }
