@@ -139,8 +139,12 @@ pub(crate) fn service(
         )
         .merge(views::routes())
         .add(
-            Route::get("/v1/peers", peers, "Connected peers")
-                .answers_with::<Vec<crate::network::PeerInfo>>(200, "one entry per peer"),
+            Route::get("/v1/peers", peers, "Connected peers").reply(
+                200,
+                "application/json",
+                Shape::list_of::<crate::network::PeerInfo>(),
+                "one entry per peer",
+            ),
         )
         .add(
             Route::get("/v1/node", node_info, "This node: identity, addresses, counts, reachability")

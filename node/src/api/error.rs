@@ -48,8 +48,9 @@ impl ApiError {
     }
 }
 
-/// The body of every error answer: a type of its own so that the OpenAPI
-/// document's schema is the one the answers are serialised from.
+// A type of its own, not `json!`, so that the OpenAPI document's schema is
+// the one the answers are serialised from.
+/// The body of every error answer.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code (`bad_json`, `unknown_issuer`, ...).

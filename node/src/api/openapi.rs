@@ -17,7 +17,7 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     Components, Content, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr, Required,
@@ -206,6 +206,13 @@ fn content(body: &Body, schemas: &mut BTreeMap<String, RefOr<Schema>>) -> Conten
         Shape::Named { name, schemas: own } => {
             schemas.extend(own.iter().cloned());
             Ref::from_schema_name(name.as_str()).into()
+        }
+        Shape::ListOf { name, schemas: own } => {
+            schemas.extend(own.iter().cloned());
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name(name.as_str()))
+                .build()
+                .into()
         }
     };
     Content::new(Some(schema))
@@ -406,6 +413,13 @@ mod tests {
                 ["schema"]["$ref"]
                 .as_str()
                 .is_some_and(|r| r.ends_with("/AwardBody"))
+        );
+        // Schemas are named for their types, never for a container.
+        assert!(!schemas.contains_key("Vec"), "{:?}", schemas.keys());
+        assert_eq!(
+            doc["paths"]["/v1/peers"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+                ["items"]["$ref"],
+            "#/components/schemas/PeerInfo"
         );
     }
 }

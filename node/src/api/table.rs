@@ -59,17 +59,30 @@ pub(crate) enum Shape {
         name: String,
         schemas: Vec<(String, RefOr<Schema>)>,
     },
+    /// A JSON array of a named type.
+    ListOf {
+        name: String,
+        schemas: Vec<(String, RefOr<Schema>)>,
+    },
 }
 
 impl Shape {
     /// The schema of `T`, with the schemas `T` refers to.
     pub(crate) fn of<T: ToSchema>() -> Self {
+        let (name, schemas) = Self::named::<T>();
+        Shape::Named { name, schemas }
+    }
+
+    /// An array of `T` (a `Vec<T>` has no name of its own to register).
+    pub(crate) fn list_of<T: ToSchema>() -> Self {
+        let (name, schemas) = Self::named::<T>();
+        Shape::ListOf { name, schemas }
+    }
+
+    fn named<T: ToSchema>() -> (String, Vec<(String, RefOr<Schema>)>) {
         let mut schemas = vec![(T::name().into_owned(), T::schema())];
         T::schemas(&mut schemas);
-        Shape::Named {
-            name: T::name().into_owned(),
-            schemas,
-        }
+        (T::name().into_owned(), schemas)
     }
 }
 
