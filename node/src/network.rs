@@ -218,7 +218,7 @@ pub struct NetConfig {
     /// Gossipsub heartbeat.
     pub heartbeat: Duration,
     /// Relay for peers behind NAT (circuit relay v2 server, with the
-    /// conservative limits of [`behaviour`]).
+    /// conservative limits set in `network/behaviour.rs`).
     pub relay_server: bool,
     /// Relays to be reached through: the node listens on each one's
     /// `/p2p-circuit` address (a reservation), so that peers it cannot be

@@ -43,9 +43,7 @@ async fn the_document_is_served_and_every_operation_in_it_is_routed() {
             if secured {
                 assert_eq!(r.status, 401, "{m} {path}: documented as needing the token");
                 assert_eq!(r.json["error"], "unauthorized");
-            } else if !path.starts_with("/capability/") {
-                // (A capability URL carries the token in its path: "x" is
-                // refused with 401 by the handler.)
+            } else {
                 assert_ne!(
                     r.status, 401,
                     "{m} {path}: needs a token the document does not name"

@@ -184,7 +184,6 @@ fn describe_parameter(name: &str) -> &'static str {
     match name {
         "id" => "a record id (`b...`), or, in the backpack, a held badge's id",
         "did" => "an issuer's DID (`did:badgemesh:...`)",
-        "token" => "the admin token, as a capability URL (keep such URLs out of logs)",
         "name" | "collection" => "a backpack collection's name",
         _ => "",
     }

@@ -300,33 +300,6 @@ pub(super) fn vc_result(verdict: Value) -> (StatusCode, Value) {
     (status, body)
 }
 
-/// `POST /capability/{token}/credentials/issue`: the issue call for clients
-/// that cannot send an `Authorization` header (the W3C data model test
-/// suite posts with fixed headers): the admin token is in the URL, a
-/// capability URL. Compared in constant time; keep such URLs out of logs.
-pub(super) async fn issue_by_capability(
-    State(s): State<AppState>,
-    axum::extract::Path(token): axum::extract::Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    capability(&s, &token)?;
-    issue(State(s), body).await
-}
-
-/// Whether `token` in a capability URL is the admin token (compared in
-/// constant time).
-fn capability(s: &AppState, token: &str) -> Result<(), ApiError> {
-    use subtle::ConstantTimeEq as _;
-    if token.is_empty() || !bool::from(token.as_bytes().ct_eq(s.token.as_bytes())) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "not a capability of this node",
-        ));
-    }
-    Ok(())
-}
-
 pub(super) async fn issue(State(s): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let req: IssueRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -361,17 +334,6 @@ pub(super) async fn issue(State(s): State<AppState>, body: Bytes) -> Result<Resp
         Err(crate::issuer::IssuerOpError::Export(why)) => Ok(bad_request(why)),
         Err(e) => Err(e.into()),
     }
-}
-
-/// `POST /capability/{token}/credentials/status`: the status call at a
-/// capability URL, like [`issue_by_capability`].
-pub(super) async fn status_by_capability(
-    State(s): State<AppState>,
-    axum::extract::Path(token): axum::extract::Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    capability(&s, &token)?;
-    status(State(s), body).await
 }
 
 /// `POST /credentials/status`: revokes a credential this node issued with a
@@ -435,21 +397,25 @@ pub(super) async fn publish(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// The VC API routes that are open, or carry the token in their URL (the
-/// token-protected ones are with the admin routes).
+/// The VC API routes that are open (the ones that need the token are with
+/// the admin routes).
 pub(super) fn routes() -> Table<AppState> {
     const ANSWER: &str = "`{verified, checks, warnings, errors, problemDetails}` with the node's verdict beside it: 200 when verified, 400 when invalid, 422 when it cannot be decided here";
     Table::new("vc-api")
         .add(
-            Route::post("/credentials/verify", verify, "Verify a Verifiable Credential (W3C VC API)")
-                .body(
-                    "application/json",
-                    Shape::Any,
-                    "`{\"verifiableCredential\": ..., \"options\": {...}}`",
-                )
-                .answers(200, ANSWER)
-                .answers(400, ANSWER)
-                .answers(422, ANSWER),
+            Route::post(
+                "/credentials/verify",
+                verify,
+                "Verify a Verifiable Credential (W3C VC API)",
+            )
+            .body(
+                "application/json",
+                Shape::Any,
+                "`{\"verifiableCredential\": ..., \"options\": {...}}`",
+            )
+            .answers(200, ANSWER)
+            .answers(400, ANSWER)
+            .answers(422, ANSWER),
         )
         .add(
             Route::post(
@@ -465,28 +431,6 @@ pub(super) fn routes() -> Table<AppState> {
             .answers(200, ANSWER)
             .answers(400, ANSWER)
             .answers(422, ANSWER),
-        )
-        .add(
-            Route::post(
-                "/capability/{token}/credentials/issue",
-                issue_by_capability,
-                "Issue a credential, the admin token in the URL (for clients that cannot send headers)",
-            )
-            .body("application/json", Shape::Any, "`{\"credential\": ..., \"options\": {...}}`")
-            .answers(201, "`{\"verifiableCredential\": ...}`, signed"),
-        )
-        .add(
-            Route::post(
-                "/capability/{token}/credentials/status",
-                status_by_capability,
-                "Revoke an issued credential, the admin token in the URL",
-            )
-            .body(
-                "application/json",
-                Shape::Any,
-                "`{\"credentialId\", \"credentialStatus\": [{\"type\", \"status\"}]}`",
-            )
-            .answers(200, "`{\"credentialId\", \"revocationSeq\"}`: the revocation update that was signed"),
         )
 }
 
