@@ -3,7 +3,7 @@
 //! Reads are open: verify, status, issuers, badges, peers, health, metrics.
 //! Writes (`/v1/admin/...`) need the bearer token the node writes, mode 0600,
 //! into its data directory. Bodies are capped; errors are JSON with a stable
-//! `error` code. Every route is registered through one table ([`table`])
+//! `error` code. Every route is registered through one table (`table`)
 //! with its doc, from which `GET /v1/openapi.json` is made (`openapi`).
 
 mod admin;
