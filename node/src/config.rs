@@ -66,6 +66,11 @@ pub struct Config {
     /// for AutoNAT to confirm one. A relay advertises itself only once it
     /// has such an address.
     pub announce: Vec<String>,
+    /// Ask the LAN's router to forward the listen ports (UPnP IGD) and
+    /// announce the mapped address. Off by default: it searches the LAN by
+    /// multicast, and opens a port on a router the operator may not have
+    /// meant to change.
+    pub upnp: bool,
     /// Dial peers found by Kademlia and mDNS, up to `target_peers`.
     pub discovery: bool,
     /// How many connections discovery aims for.
@@ -133,6 +138,7 @@ impl Default for Config {
             relay_server: true,
             relays: vec![],
             announce: vec![],
+            upnp: false,
             mdns: true,
             discovery: true,
             target_peers: 8,
@@ -260,6 +266,9 @@ impl Config {
         }
         if let Some(v) = var("BADGEMESH_ANNOUNCE") {
             self.announce = list(&v);
+        }
+        if let Some(v) = var("BADGEMESH_UPNP") {
+            self.upnp = parse_bool("BADGEMESH_UPNP", &v)?;
         }
         Ok(())
     }
@@ -416,6 +425,19 @@ mod tests {
             (p.max_bytes_per_issuer, p.max_bytes_unfollowed),
             (1024, 4096)
         );
+    }
+
+    #[test]
+    fn upnp_is_off_unless_the_file_or_the_environment_turns_it_on() {
+        assert!(!Config::default().upnp);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "upnp = true\n").expect("write");
+        assert!(Config::from_file(&path, true).expect("parses").upnp);
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "BADGEMESH_UPNP").then(|| "true".into()))
+            .expect("valid env");
+        assert!(c.upnp);
     }
 
     #[test]

@@ -202,6 +202,7 @@ impl Node {
             relay_server: config.relay_server,
             relays: config.relay_addrs()?,
             announce: config.announce_addrs()?,
+            upnp: config.upnp,
         };
         let mut metrics = Metrics::default();
         let (client, event_loop, events) =
