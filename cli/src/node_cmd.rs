@@ -251,6 +251,10 @@ fn info(data_dir: &Path, json: bool) -> Result<i32> {
                 "no"
             }
         );
+        println!(
+            "received      {} records over direct connections, {} over relayed ones",
+            r["records_direct"], r["records_relayed"]
+        );
     }
     println!("issuers       {}", v["issuers"]);
     println!(

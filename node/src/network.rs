@@ -199,6 +199,12 @@ pub struct Reachability {
     /// The router's external addresses that UPnP mapped to this node (also
     /// in `external`: a forwarded port is reachable).
     pub upnp_mapped: Vec<String>,
+    /// Records received (gossip messages and records in sync answers) over
+    /// direct connections since start.
+    pub records_direct: u64,
+    /// Records received over relayed connections (expected 0: relayed
+    /// connections are limited, and gossip and sync do not run on them).
+    pub records_relayed: u64,
 }
 
 /// Network settings.

@@ -92,6 +92,9 @@ async fn a_node_reached_only_through_a_relay_gets_a_direct_connection_and_record
     let ra = reach(&a).await;
     assert!(ra.direct_connections >= 1, "{ra:?}");
     assert!(!ra.relay_server);
+    // Every record came over the direct connection, counted as it came.
+    assert!(ra.records_direct >= 4, "{ra:?}");
+    assert_eq!(ra.records_relayed, 0, "{ra:?}");
     assert!(reach(&r).await.relay_server);
 }
 

@@ -12,8 +12,8 @@
 # connects to A through R; DCUtR punches a hole through both NATs; then A's
 # issuer publishes records, and B must receive them. Prints the time from
 # B's start to its first direct connection to A, hole punches, and which
-# connections the records could use (gossip and sync do not run over a
-# relayed connection, which is limited, so every record crossed a direct
+# connections the records came on (gossip and sync do not run over a
+# relayed connection, which is limited, so every record should cross a direct
 # one).
 #
 #   bash tests/net/nat.sh [BADGEMESH_BINARY]
@@ -147,5 +147,11 @@ ra="$(bm a "$na" node info --json)"
 rb="$(bm b "$nb" node info --json)"
 punched=$(( $(field reachability hole_punches_succeeded <<<"$ra") + $(field reachability hole_punches_succeeded <<<"$rb") ))
 [ "$punched" -ge 1 ] || { echo "no hole punch succeeded" >&2; exit 1; }
-printf 'nat: B reached A (each behind its own NAT) through relay R, then directly by hole punching in %.2f s from its start; hole punches succeeded: %s; B: %s direct and %s relayed connections; 3 of 3 records received, all over direct connections (relayed ones are limited: no gossip or sync on them)\n' \
-  "$direct_after" "$punched" "$(field reachability direct_connections <<<"$rb")" "$(field reachability relayed_connections <<<"$rb")"
+# Every record B received, counted by the connection it came on (gossip by
+# its source's, sync answers by their own).
+via_direct=$(field reachability records_direct <<<"$rb")
+via_relayed=$(field reachability records_relayed <<<"$rb")
+[ "$via_direct" -ge 3 ] || { echo "B counted $via_direct records over direct connections" >&2; exit 1; }
+printf 'nat: B reached A (each behind its own NAT) through relay R, then directly by hole punching in %.2f s from its start; hole punches succeeded: %s; B: %s direct and %s relayed connections; 3 of 3 badge classes received; records B received: %s over direct connections, %s over relayed ones (%.0f %% direct)\n' \
+  "$direct_after" "$punched" "$(field reachability direct_connections <<<"$rb")" "$(field reachability relayed_connections <<<"$rb")" \
+  "$via_direct" "$via_relayed" "$(echo "100 * $via_direct / ($via_direct + $via_relayed)" | bc -l)"

@@ -61,6 +61,14 @@ struct Reach {
     hole_punches_failed: u64,
     /// Port mappings on the LAN's router.
     upnp: super::upnp::Mappings,
+    /// Records received over direct connections and over relayed ones.
+    records_direct: u64,
+    records_relayed: u64,
+}
+
+/// Whether `addr` goes through a relay.
+fn is_relayed(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| p == Protocol::P2pCircuit)
 }
 
 /// How often the loop measures its own lag: a tick that fires late means the
@@ -442,7 +450,7 @@ impl EventLoop {
                 let _ = reply.send(self.swarm.listeners().cloned().collect());
             }
             Command::Reachability { reply } => {
-                let relayed = |a: &Multiaddr| a.iter().any(|p| p == Protocol::P2pCircuit);
+                let relayed = is_relayed;
                 let conns = self.connected.values().flatten();
                 let (relayed_conns, direct_conns) =
                     conns.fold(
@@ -468,6 +476,8 @@ impl EventLoop {
                     hole_punches_failed: self.reach.hole_punches_failed,
                     relay_server: self.config.relay_server,
                     upnp: self.reach.upnp.status.describe(),
+                    records_direct: self.reach.records_direct,
+                    records_relayed: self.reach.records_relayed,
                     upnp_mapped: self
                         .reach
                         .upnp
@@ -488,6 +498,14 @@ impl EventLoop {
                 message_id,
                 message,
             })) => {
+                // Gossipsub tells the peer, not the connection: a peer with
+                // a direct connection is sent on it (gossipsub does not run
+                // over relayed, limited connections), so count it direct.
+                let direct = self
+                    .connected
+                    .get(&propagation_source)
+                    .is_some_and(|c| c.iter().any(|(_, a)| !is_relayed(a)));
+                self.count_records(1, direct);
                 let event = NetEvent::Gossip {
                     source: propagation_source,
                     message_id: message_id.clone(),
@@ -652,12 +670,26 @@ impl EventLoop {
         }
     }
 
+    /// Counts records received, by the kind of connection they came on
+    /// (the NAT test reports the share).
+    fn count_records(&mut self, n: u64, direct: bool) {
+        if direct {
+            self.reach.records_direct += n;
+        } else {
+            self.reach.records_relayed += n;
+        }
+    }
+
     fn on_sync_event(
         &mut self,
         event: request_response::Event<badgemesh_protocol::sync::SyncRequest, SyncResponse>,
     ) {
         match event {
-            request_response::Event::Message { message, peer, .. } => match message {
+            request_response::Event::Message {
+                message,
+                peer,
+                connection_id,
+            } => match message {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
@@ -689,6 +721,15 @@ impl EventLoop {
                     request_id,
                     response,
                 } => {
+                    if let SyncResponse::Records { records }
+                    | SyncResponse::IssuerRecords { records, .. } = &response
+                    {
+                        let direct = self.connected.get(&peer).is_some_and(|c| {
+                            c.iter()
+                                .any(|(id, a)| *id == connection_id && !is_relayed(a))
+                        });
+                        self.count_records(records.len() as u64, direct);
+                    }
                     if let Some(reply) = self.pending_requests.remove(&request_id) {
                         let _ = reply.send(Ok(response));
                     }
