@@ -50,7 +50,9 @@ wait_until() {
 start_node() {
   local name="$1"; shift
   mkdir -p "$work/$name"
-  RUST_LOG="${RUST_LOG:-info}" in_ns "$bin" --data-dir "$work/$name" node run \
+  # `ip netns exec` itself, not the in_ns function: it execs the node, so
+  # $! is the node's pid and cleanup stops it.
+  RUST_LOG="${RUST_LOG:-info}" ip netns exec "$ns" "$bin" --data-dir "$work/$name" node run \
     --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --no-mdns "$@" >"$work/$name/log" 2>&1 &
   pids+=($!)
   wait_until "node $name" in_ns "$bin" --data-dir "$work/$name" node health

@@ -41,7 +41,9 @@ wait_until() {
   return 1
 }
 
-RUST_LOG="${RUST_LOG:-info}" in_ns "$bin" --data-dir "$work/node" node run --upnp \
+# `ip netns exec` itself, not the in_ns function: it execs the node, so $!
+# is the node's pid and cleanup stops it.
+RUST_LOG="${RUST_LOG:-info}" ip netns exec "$ns" "$bin" --data-dir "$work/node" node run --upnp \
   --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --no-mdns >"$work/log" 2>&1 &
 pid=$!
 wait_until "the node" test -s "$work/node/node.json"
