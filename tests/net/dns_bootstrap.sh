@@ -66,7 +66,7 @@ port="$(sed -n 's|^/ip4/127.0.0.1/tcp/\([0-9]*\)/p2p/.*|\1|p' <<<"$addr")"
 peer="${addr##*/p2p/}"
 [ -n "$port" ] && [ -n "$peer" ] || { echo "cannot read A's address: $addr" >&2; exit 1; }
 
-in_ns dnsmasq --keep-in-foreground --no-resolv --no-hosts --user=root --bind-interfaces \
+ip netns exec "$ns" dnsmasq --keep-in-foreground --no-resolv --no-hosts --user=root --bind-interfaces \
   --listen-address=127.0.0.1 --port=53 --pid-file="$work/dnsmasq.pid" \
   --address=/boot.test/127.0.0.1 \
   --txt-record="_dnsaddr.boot.test,dnsaddr=$addr" >"$work/dnsmasq.log" 2>&1 &
