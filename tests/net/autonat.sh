@@ -21,6 +21,7 @@
 # Needs root, network namespaces, nftables and node; says it skipped, and
 # why, when it cannot run.
 set -euo pipefail
+test_name=autonat
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="${1:-${CARGO_TARGET_DIR:-$root/target}/debug/badgemesh}"
 id=$$
@@ -39,68 +40,13 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 for n in "$r1" "$na"; do ip netns add "$n"; done
 for n in "$pub" "$r1" "$na"; do ip -n "$n" link set lo up; done
 
-ip -n "$pub" link add br0 type bridge
-ip -n "$pub" addr add 10.0.0.1/24 dev br0
-ip -n "$pub" link set br0 up
-ip link add "w$id" type veth peer name "p$id"
-ip link set "w$id" netns "$r1"
-ip link set "p$id" netns "$pub"
-ip -n "$pub" link set "p$id" master br0 up
-ip -n "$r1" addr add 10.0.0.11/24 dev "w$id"
-ip -n "$r1" link set "w$id" up
-ip link add "l$id" type veth peer name "n$id"
-ip link set "l$id" netns "$r1"
-ip link set "n$id" netns "$na"
-ip -n "$r1" addr add 192.168.1.1/24 dev "l$id"
-ip -n "$r1" link set "l$id" up
-ip -n "$na" addr add 192.168.1.2/24 dev "n$id"
-ip -n "$na" link set "n$id" up
-ip -n "$na" route add default via 192.168.1.1
-ip netns exec "$r1" sysctl -qw net.ipv4.ip_forward=1
-ip netns exec "$r1" nft -f - <<NFT
-table ip nat {
-  chain postrouting {
-    type nat hook postrouting priority srcnat; policy accept;
-    oifname "w$id" masquerade
-  }
-}
-table ip filter {
-  chain forward {
-    type filter hook forward priority filter; policy drop;
-    iifname "l$id" accept
-    ct state established,related accept
-  }
-  chain input {
-    type filter hook input priority filter; policy accept;
-    iifname "w$id" ct state new drop
-  }
-}
-NFT
-
-# Polls (0.1 s steps, at most 600 tries) until the command succeeds.
-wait_until() {
-  local what="$1"; shift
-  for _ in $(seq 600); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "autonat: timed out waiting for $what" >&2
-  for d in "$work"/*/; do echo "--- $d log" >&2; tail -25 "$d/log" >&2 || true; done
-  return 1
-}
-start_node() {
-  local name="$1" ns="$2"; shift 2
-  mkdir -p "$work/$name"
-  RUST_LOG="${RUST_LOG:-info}" ip netns exec "$ns" "$bin" --data-dir "$work/$name" node run \
-    --api 127.0.0.1:0 --no-mdns "$@" >"$work/$name/log" 2>&1 &
-  pids+=($!)
-  wait_until "node $name" ip netns exec "$ns" "$bin" --data-dir "$work/$name" node health
-}
-bm() { local name="$1" ns="$2"; shift 2; ip netns exec "$ns" "$bin" --data-dir "$work/$name" "$@"; }
-field() { node -e 'const j = JSON.parse(require("fs").readFileSync(0)); let v = j; for (const k of process.argv.slice(1)) v = v == null ? v : v[k]; console.log(Array.isArray(v) ? v.join(" ") : v)' "$@"; }
+public_side
+nat_router 1 "$r1" "$na"
 
 echo "== P and R on the public side; R, not told its address, bootstraps from P"
 start_node peer "$pub" --listen /ip4/10.0.0.1/udp/4749/quic-v1 --no-relay-server

@@ -21,6 +21,7 @@
 # Needs root, network namespaces, nftables and node; says it skipped, and
 # why, when it cannot run.
 set -euo pipefail
+test_name=nat
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="${1:-${CARGO_TARGET_DIR:-$root/target}/debug/badgemesh}"
 id=$$
@@ -39,77 +40,14 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 for n in "$r1" "$r2" "$na" "$nb"; do ip netns add "$n"; done
 for n in "$pub" "$r1" "$r2" "$na" "$nb"; do ip -n "$n" link set lo up; done
 
-ip -n "$pub" link add br0 type bridge
-ip -n "$pub" addr add 10.0.0.1/24 dev br0
-ip -n "$pub" link set br0 up
-# router N: WAN 10.0.0.1N, LAN 192.168.N.1, node 192.168.N.2 behind it.
-nat_router() {
-  local n="$1" router="$2" node="$3"
-  ip link add "w$n$id" type veth peer name "p$n$id"
-  ip link set "w$n$id" netns "$router"
-  ip link set "p$n$id" netns "$pub"
-  ip -n "$pub" link set "p$n$id" master br0 up
-  ip -n "$router" addr add "10.0.0.1$n/24" dev "w$n$id"
-  ip -n "$router" link set "w$n$id" up
-  ip link add "l$n$id" type veth peer name "n$n$id"
-  ip link set "l$n$id" netns "$router"
-  ip link set "n$n$id" netns "$node"
-  ip -n "$router" addr add "192.168.$n.1/24" dev "l$n$id"
-  ip -n "$router" link set "l$n$id" up
-  ip -n "$node" addr add "192.168.$n.2/24" dev "n$n$id"
-  ip -n "$node" link set "n$n$id" up
-  ip -n "$node" route add default via "192.168.$n.1"
-  ip netns exec "$router" sysctl -qw net.ipv4.ip_forward=1
-  ip netns exec "$router" nft -f - <<NFT
-table ip nat {
-  chain postrouting {
-    type nat hook postrouting priority srcnat; policy accept;
-    oifname "w$n$id" masquerade
-  }
-}
-table ip filter {
-  chain forward {
-    type filter hook forward priority filter; policy drop;
-    iifname "l$n$id" accept
-    ct state established,related accept
-  }
-  # Like a home router: unsolicited packets from outside are dropped, and
-  # so never leave a connection-tracking entry behind (one left by a punch
-  # packet that arrived first would make the masquerade pick another port).
-  chain input {
-    type filter hook input priority filter; policy accept;
-    iifname "w$n$id" ct state new drop
-  }
-}
-NFT
-}
+public_side
 nat_router 1 "$r1" "$na"
 nat_router 2 "$r2" "$nb"
-
-wait_until() {
-  local what="$1"; shift
-  for _ in $(seq 600); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for $what" >&2
-  for d in "$work"/*/; do echo "--- $d log" >&2; tail -25 "$d/log" >&2 || true; done
-  rm -rf "${TMPDIR:-/tmp}/badgemesh-nat-failed" && cp -r "$work" "${TMPDIR:-/tmp}/badgemesh-nat-failed" || true
-  return 1
-}
-start_node() {
-  local name="$1" ns="$2"; shift 2
-  mkdir -p "$work/$name"
-  RUST_LOG="${RUST_LOG:-info}" ip netns exec "$ns" "$bin" --data-dir "$work/$name" node run \
-    --api 127.0.0.1:0 --no-mdns "$@" >"$work/$name/log" 2>&1 &
-  pids+=($!)
-  wait_until "node $name" ip netns exec "$ns" "$bin" --data-dir "$work/$name" node health
-}
-bm() { local name="$1" ns="$2"; shift 2; ip netns exec "$ns" "$bin" --data-dir "$work/$name" "$@"; }
-field() { node -e 'const j = JSON.parse(require("fs").readFileSync(0)); let v = j; for (const k of process.argv.slice(1)) v = v == null ? v : v[k]; console.log(Array.isArray(v) ? v.join(" ") : v)' "$@"; }
 
 echo "== relay R on the public side; A behind NAT 1 reserves an address at R"
 start_node relay "$pub" --listen /ip4/10.0.0.1/udp/4747/quic-v1 --announce /ip4/10.0.0.1/udp/4747/quic-v1
