@@ -248,7 +248,7 @@ impl IssuerState {
     /// after the latest complete checkpoint.
     pub fn ids(&self, kind: RecordKind) -> Vec<RecordId> {
         let mut ids: Vec<RecordId> = match kind {
-            RecordKind::KeyEvent => self.keys.ids().copied().collect(),
+            RecordKind::KeyEvent => self.keys.ids().collect(),
             RecordKind::IssuerProfile => self
                 .profiles
                 .get_max()
@@ -327,7 +327,7 @@ impl IssuerState {
     /// A comparable picture of the state.
     pub fn fingerprint(&self) -> IssuerFingerprint {
         IssuerFingerprint {
-            key_events: self.keys.ids().copied().collect(),
+            key_events: self.keys.ids().collect(),
             profiles: self.profiles.values().flatten().map(|r| r.id()).collect(),
             current_profile: self.current_profile_record().map(|r| r.id()),
             badge_classes: self.badge_classes.iter().copied().collect(),

@@ -35,11 +35,15 @@ impl KeyValidity {
 /// The accepted key events of one issuer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeyLog {
-    // Plain maps, not persistent ones: a key log holds a few events (one per
-    // rotation), so copying it when its issuer's state is copied on write
-    // costs less than the fixed size of persistent nodes for every issuer.
-    events: BTreeMap<RecordId, Arc<SignedRecord>>,
-    by_seq: BTreeMap<u64, Vec<RecordId>>,
+    // Sorted vectors, not maps: a key log holds a few events (one per
+    // rotation), and every issuer has one, so a map's fixed node size (a
+    // B-tree leaf holds eleven entries) would cost most issuers more than
+    // their events; copying it when its issuer's state is copied on write
+    // costs little for the same reason.
+    /// By id.
+    events: Vec<Arc<SignedRecord>>,
+    /// Sequence numbers, ascending, and the ids at each.
+    by_seq: Vec<(u64, Vec<RecordId>)>,
     validity: Vec<KeyValidity>,
 }
 
@@ -52,32 +56,44 @@ pub(crate) fn as_key_event(r: &SignedRecord) -> Option<&KeyEvent> {
 
 impl KeyLog {
     pub(crate) fn get(&self, id: &RecordId) -> Option<&KeyEvent> {
-        self.events.get(id).and_then(|r| as_key_event(r))
+        self.record(id).and_then(|r| as_key_event(r))
     }
 
     pub(crate) fn at_seq(&self, seq: u64) -> impl Iterator<Item = &Arc<SignedRecord>> {
         self.by_seq
-            .get(&seq)
+            .binary_search_by_key(&seq, |(s, _)| *s)
+            .ok()
+            .map(|i| &self.by_seq[i].1)
             .into_iter()
             .flatten()
-            .filter_map(|id| self.events.get(id))
+            .filter_map(|id| self.record(id))
     }
 
     pub(crate) fn insert(&mut self, rec: Arc<SignedRecord>) {
-        let Some(e) = as_key_event(&rec) else { return };
-        self.by_seq.entry(e.seq).or_default().push(rec.id());
-        self.events.insert(rec.id(), rec);
+        let Some(seq) = as_key_event(&rec).map(|e| e.seq) else {
+            return;
+        };
+        let id = rec.id();
+        match self.events.binary_search_by_key(&id, |r| r.id()) {
+            // Held already: the same bytes (an id is the payload's hash).
+            Ok(_) => return,
+            Err(i) => self.events.insert(i, rec),
+        }
+        match self.by_seq.binary_search_by_key(&seq, |(s, _)| *s) {
+            Ok(i) => self.by_seq[i].1.push(id),
+            Err(i) => self.by_seq.insert(i, (seq, vec![id])),
+        }
         self.recompute();
     }
 
     fn recompute(&mut self) {
         let mut from: BTreeMap<[u8; 32], (PublicKey, Timestamp, Option<Timestamp>)> =
             BTreeMap::new();
-        for e in self.events.values().filter_map(|r| as_key_event(r)) {
+        for e in self.events.iter().filter_map(|r| as_key_event(r)) {
             let entry = from.entry(*e.key.as_bytes()).or_insert((e.key, e.at, None));
             entry.1 = entry.1.min(e.at);
         }
-        for e in self.events.values().filter_map(|r| as_key_event(r)) {
+        for e in self.events.iter().filter_map(|r| as_key_event(r)) {
             // This event ends the validity of its predecessor's key.
             if let Some(prev) = e.prev.and_then(|p| self.get(&p))
                 && let Some(entry) = from.get_mut(prev.key.as_bytes())
@@ -97,7 +113,7 @@ impl KeyLog {
     pub(crate) fn commits_to(&self, key: &[u8; 32]) -> bool {
         let digest = crate::keys::key_digest(key);
         self.events
-            .values()
+            .iter()
             .filter_map(|r| as_key_event(r))
             .any(|e| e.next_key_digest == digest)
     }
@@ -112,21 +128,23 @@ impl KeyLog {
 
     /// The highest sequence number and the ids at it.
     pub(crate) fn head(&self) -> Option<(u64, &[RecordId])> {
-        self.by_seq
-            .last_key_value()
-            .map(|(s, ids)| (*s, ids.as_slice()))
+        self.by_seq.last().map(|(s, ids)| (*s, ids.as_slice()))
     }
 
-    pub(crate) fn ids(&self) -> impl Iterator<Item = &RecordId> {
-        self.events.keys()
+    /// The events' ids, ascending.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = RecordId> {
+        self.events.iter().map(|r| r.id())
     }
 
     pub(crate) fn records(&self) -> impl Iterator<Item = &Arc<SignedRecord>> {
-        self.events.values()
+        self.events.iter()
     }
 
     /// One key event's signed record by id.
     pub(crate) fn record(&self, id: &RecordId) -> Option<&Arc<SignedRecord>> {
-        self.events.get(id)
+        self.events
+            .binary_search_by_key(id, |r| r.id())
+            .ok()
+            .map(|i| &self.events[i])
     }
 }
