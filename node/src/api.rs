@@ -14,6 +14,7 @@ mod front;
 mod held;
 pub(crate) mod page;
 pub mod paging;
+mod pathways;
 mod trust;
 mod vc_api;
 mod vc_presentations;
@@ -105,6 +106,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/ob3/status/{did}/revocation", get(status_list))
         .route("/p/{collection}", get(crate::backpack::page::show))
         .route("/p/{collection}/{id}", get(crate::backpack::page::file))
+        .merge(pathways::routes())
         .merge(admin::routes(state.clone()))
         .merge(page::routes())
         .layer(DefaultBodyLimit::max(max_body))

@@ -19,6 +19,7 @@ pub mod achievement;
 pub mod endorsements;
 pub mod formats;
 pub mod online;
+pub mod pathway;
 pub mod presentation;
 
 use badgemesh_protocol::record::BadgeClass;

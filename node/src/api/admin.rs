@@ -54,6 +54,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/v1/admin/backup", axum::routing::get(backup))
         .merge(crate::backpack::routes::routes())
+        .merge(super::pathways::admin_routes())
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
