@@ -12,6 +12,7 @@ mod gossip;
 mod held;
 mod hosted_ob2;
 mod kad_store;
+mod pathways;
 mod pending;
 mod presentations;
 mod quota;

@@ -298,11 +298,7 @@ async fn withdraw(State(s): State<AppState>, Path(id): Path<String>) -> Result<R
     };
     let seq = s
         .issuer
-        .revoke(
-            &s.core,
-            vec![index],
-            Some("pathway withdrawn".to_owned()),
-        )
+        .revoke(&s.core, vec![index], Some("pathway withdrawn".to_owned()))
         .await?;
     Ok(Json(json!({ "seq": seq, "withdrawn": id })).into_response())
 }

@@ -544,12 +544,7 @@ fn ob3_verdict(
                 _ => None,
             })
             .unwrap_or(Value::Null);
-        let held = super::endorsements::held(
-            r,
-            &subjects,
-            now,
-            opts.max_age_secs,
-        );
+        let held = super::endorsements::held(r, &subjects, now, opts.max_age_secs);
         endorsements.entries.extend(held.entries);
         endorsements.warnings.extend(held.warnings);
     }

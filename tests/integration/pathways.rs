@@ -1,0 +1,262 @@
+//! Pathways between real nodes: a school declares a capstone that needs two
+//! of its courses and one course of a partner (another issuer, on another
+//! node); the declaration reaches a verifier's node, which reports an
+//! earner's progress with none, some and all of the prerequisites, with a
+//! revoked one, and from a backpack collection. A cycle is refused when
+//! declared, also one that crosses issuers, and a withdrawn pathway leaves
+//! the graph.
+
+use std::time::Duration;
+
+use badgemesh_tests::{Reply, TestNode, get, post_bytes, post_json, wait_until};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Value, json};
+
+use crate::support::{admin, award, create_badge, init_issuer, revoke};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+async fn declare(n: &TestNode, goal: &str, steps: Value) -> Reply {
+    admin(
+        n,
+        "/v1/admin/pathways",
+        json!({ "goal": goal, "steps": steps, "name": "Capstone track" }),
+    )
+    .await
+}
+
+async fn graph(n: &TestNode, badge: &str) -> Value {
+    get(n.url(&format!("/v1/badges/{badge}/pathway")))
+        .await
+        .json
+}
+
+async fn progress(n: &TestNode, goal: &str, badges: &[&Vec<u8>]) -> Value {
+    let body = json!({ "badges": badges.iter().map(|b| B64.encode(b)).collect::<Vec<_>>() });
+    let r = post_json(
+        n.url(&format!("/v1/badges/{goal}/pathway/progress")),
+        None,
+        body,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    r.json
+}
+
+/// The state of prerequisite `badge` in a progress answer.
+fn state_of<'a>(p: &'a Value, badge: &str) -> &'a str {
+    p["pathways"][0]["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["items"].as_array().into_iter().flatten())
+        .find(|i| i["badge"] == badge)
+        .and_then(|i| i["state"].as_str())
+        .unwrap_or("absent")
+}
+
+async fn wait_for_badge(n: &TestNode, badge: &str) {
+    wait_until("a badge class arrives", LIMIT, || async {
+        get(n.url(&format!("/v1/badges/{badge}"))).await.status == 200
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_counts_valid_prerequisites_of_any_issuer_and_no_revoked_one() {
+    // School - Partner - Verifier, in a line.
+    let school = TestNode::start(vec![]).await;
+    let partner = TestNode::start(school.addrs()).await;
+    let verifier = TestNode::start(partner.addrs()).await;
+    init_issuer(&school, "Harbour Welding School").await;
+    init_issuer(&partner, "Dockside Safety Institute").await;
+    let a = create_badge(&school, "Welding basics").await;
+    let b = create_badge(&school, "Welding underwater").await;
+    let capstone = create_badge(&school, "Master welder").await;
+    let d = create_badge(&partner, "Dive safety").await;
+    wait_for_badge(&school, &d).await;
+
+    let r = declare(
+        &school,
+        &capstone,
+        json!([{ "of": [a, b] }, { "need": 1, "of": [d] }]),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let pathway = r.json["id"].as_str().expect("id").to_owned();
+
+    wait_until("the pathway reaches the verifier", LIMIT, || async {
+        graph(&verifier, &capstone).await["pathways"][0]["id"] == pathway.as_str()
+    })
+    .await;
+    let g = graph(&verifier, &capstone).await;
+    assert_eq!(g["badges"][0]["id"], capstone.as_str());
+    assert_eq!(g["badges"][0]["name"], "Master welder");
+    assert_eq!(g["badges"].as_array().map(Vec::len), Some(4), "{g}");
+    assert_eq!(g["cycles"], json!([]));
+    // From a prerequisite, the graph says what it leads to.
+    let from_d = graph(&verifier, &d).await;
+    assert_eq!(from_d["leads_to"], json!([capstone]));
+
+    let (_, _, award_a) = award(&school, &a, "ada@example.org").await;
+    let (_, index_b, award_b) = award(&school, &b, "ada@example.org").await;
+    let (award_d_id, _, award_d) = award(&partner, &d, "ada@example.org").await;
+
+    // None.
+    let p = progress(&verifier, &capstone, &[]).await;
+    assert_eq!(p["complete"], false, "{p}");
+    for badge in [&a, &b, &d] {
+        assert_eq!(state_of(&p, badge), "missing", "{p}");
+    }
+    // Some: A only.
+    let p = progress(&verifier, &capstone, &[&award_a]).await;
+    assert_eq!(p["complete"], false, "{p}");
+    assert_eq!(state_of(&p, &a), "done");
+    assert_eq!(state_of(&p, &b), "missing");
+    assert_eq!(p["pathways"][0]["steps"][0]["done"], 1);
+    // All, the partner's among them.
+    let all = [&award_a, &award_b, &award_d];
+    let p = progress(&verifier, &capstone, &all).await;
+    assert_eq!(p["complete"], true, "{p}");
+    assert_eq!(state_of(&p, &d), "done");
+    let rests_on = p["pathways"][0]["rests_on"].as_array().expect("rests_on");
+    assert_eq!(rests_on.len(), 3);
+    assert!(rests_on.contains(&json!(award_d_id)));
+
+    // The school revokes B: once the verifier holds the revocation, B no
+    // longer counts and the capstone is out of reach again.
+    revoke(&school, &[index_b]).await;
+    wait_until("the revocation reaches the verifier", LIMIT, || async {
+        state_of(&progress(&verifier, &capstone, &all).await, &b) == "revoked"
+    })
+    .await;
+    let p = progress(&verifier, &capstone, &all).await;
+    assert_eq!(p["complete"], false, "{p}");
+    assert_eq!(p["pathways"][0]["steps"][0]["done"], 1);
+    assert!(
+        p["pathways"][0]["rests_on"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    // The earner's own node reads a backpack collection (with its token).
+    for (bytes, name) in [(&award_a, "a.badge"), (&award_d, "d.badge")] {
+        let r = post_bytes(
+            verifier.url(&format!("/v1/admin/backpack/badges?file_name={name}")),
+            Some(verifier.node().token().to_owned()),
+            bytes.clone(),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{:?}", r.json);
+        let id = r.json["badge"]["id"].as_str().expect("id").to_owned();
+        if name == "a.badge" {
+            let r = admin(
+                &verifier,
+                "/v1/admin/backpack/collections",
+                json!({ "name": "cv" }),
+            )
+            .await;
+            assert_eq!(r.status, 201, "{:?}", r.json);
+        }
+        put_member(&verifier, "cv", &id).await;
+    }
+    let url = verifier.url(&format!("/v1/badges/{capstone}/pathway/progress"));
+    let r = post_json(url.clone(), None, json!({ "collection": "cv" })).await;
+    assert_eq!(r.status, 401, "a collection needs the token: {:?}", r.json);
+    let r = admin(
+        &verifier,
+        &format!("/v1/badges/{capstone}/pathway/progress"),
+        json!({ "collection": "cv" }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert_eq!(state_of(&r.json, &a), "done", "{}", r.json);
+    assert_eq!(state_of(&r.json, &d), "done");
+    assert_eq!(state_of(&r.json, &b), "missing");
+
+    // Withdrawn: the pathway leaves the verifier's graph.
+    let r = admin(
+        &school,
+        &format!("/v1/admin/pathways/{pathway}/withdraw"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    wait_until("the withdrawal reaches the verifier", LIMIT, || async {
+        graph(&verifier, &capstone).await["pathways"] == json!([])
+    })
+    .await;
+}
+
+async fn put_member(n: &TestNode, collection: &str, id: &str) {
+    let url = n.url(&format!(
+        "/v1/admin/backpack/collections/{collection}/badges/{id}"
+    ));
+    let token = n.node().token().to_owned();
+    let status = tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        agent
+            .put(&url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .send_json(json!({}))
+            .map(|r| r.status().as_u16())
+    })
+    .await
+    .expect("task")
+    .expect("http");
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cycle_is_refused_when_declared_also_across_issuers() {
+    let school = TestNode::start(vec![]).await;
+    let partner = TestNode::start(school.addrs()).await;
+    init_issuer(&school, "Harbour Welding School").await;
+    init_issuer(&partner, "Dockside Safety Institute").await;
+    let a = create_badge(&school, "Welding basics").await;
+    let capstone = create_badge(&school, "Master welder").await;
+    let d = create_badge(&partner, "Dive safety").await;
+    wait_for_badge(&school, &d).await;
+
+    let r = declare(&school, &capstone, json!([{ "of": [a, d] }])).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    // On the same node: A requiring the capstone closes A -> capstone -> A.
+    let r = declare(&school, &a, json!([{ "of": [capstone] }])).await;
+    assert_eq!(
+        (r.status, r.json["error"].as_str()),
+        (409, Some("pathway_cycle")),
+        "{:?}",
+        r.json
+    );
+    // Nothing was signed: the school still holds one pathway to anything.
+    assert!(
+        graph(&school, &a).await["pathways"]
+            .as_array()
+            .is_some_and(|p| p.len() == 1)
+    );
+    // Across issuers: once the partner's node holds the school's pathway,
+    // the partner cannot make its course require the capstone.
+    wait_until("the pathway reaches the partner", LIMIT, || async {
+        graph(&partner, &d).await["leads_to"] == json!([capstone])
+    })
+    .await;
+    let r = declare(&partner, &d, json!([{ "of": [capstone] }])).await;
+    assert_eq!(r.status, 409, "{:?}", r.json);
+    assert!(
+        r.json["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&capstone)),
+        "{:?}",
+        r.json
+    );
+    // Only a badge's own issuer declares what leads to it.
+    let r = declare(&partner, &capstone, json!([{ "of": [d] }])).await;
+    assert_eq!(
+        (r.status, r.json["error"].as_str()),
+        (400, Some("not_our_badge"))
+    );
+}
