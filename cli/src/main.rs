@@ -17,6 +17,7 @@ mod issuing;
 mod node_cmd;
 mod operating;
 mod output;
+mod pathway_cmd;
 mod registry_cmd;
 mod trusting;
 mod verifying;
@@ -61,6 +62,10 @@ enum Command {
     /// node's issuer), or withdraw an endorsement.
     #[command(subcommand)]
     Endorse(endorsing::EndorseCommand),
+    /// Declare the badges that lead to one of this node's badges, draw the
+    /// pathway graph around a badge, or say how far a holder's badges go.
+    #[command(subcommand)]
+    Pathway(pathway_cmd::PathwayCommand),
     /// Verify a badge: genuine, whose, for what, still valid, as of when.
     Verify(verifying::VerifyArgs),
     /// Show the revocation status of an award stored on this node.
@@ -150,6 +155,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Award(a) => issuing::award(a, &dir),
         Command::Revoke(a) => issuing::revoke(a, &dir),
         Command::Endorse(c) => endorsing::endorse(c, &dir),
+        Command::Pathway(c) => pathway_cmd::run(c, &dir),
         Command::Verify(a) => verifying::verify(a, &dir),
         Command::Status(a) => verifying::status(a, &dir),
         Command::Audit(a) => auditing::audit(a, &dir),
