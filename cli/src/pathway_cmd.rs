@@ -44,6 +44,11 @@ pub enum PathwayCommand {
         /// A name for the pathway.
         #[arg(long)]
         name: Option<String>,
+        /// Let this node award the goal on its own when shown verified
+        /// prerequisites of one recipient that complete the pathway
+        /// (`pathway progress --recipient`); said in the signed record.
+        #[arg(long)]
+        auto_award: bool,
         /// Print the node's answer as JSON.
         #[arg(long)]
         json: bool,
@@ -76,6 +81,14 @@ pub enum PathwayCommand {
         /// Revocation data older than this many seconds counts as unknown.
         #[arg(long, value_name = "SECONDS")]
         max_age: Option<i64>,
+        /// The earner (email or DID): only badges awarded to them count,
+        /// and on the goal's issuer's node an `--auto-award` pathway that
+        /// is complete is awarded to them (the award is written to --out).
+        #[arg(long)]
+        recipient: Option<String>,
+        /// Where to write an automatic award.
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Print the node's answer as JSON.
         #[arg(long)]
         json: bool,
@@ -96,8 +109,9 @@ pub fn run(cmd: PathwayCommand, dir: &Path) -> Result<i32> {
             all,
             some,
             name,
+            auto_award,
             json,
-        } => declare(&goal, &all, &some, name, json, dir),
+        } => declare(&goal, &all, &some, (name, auto_award), json, dir),
         PathwayCommand::Show { badge, json } => {
             let client = NodeClient::find(dir)?;
             let v = client
@@ -116,8 +130,21 @@ pub fn run(cmd: PathwayCommand, dir: &Path) -> Result<i32> {
             files,
             collection,
             max_age,
+            recipient,
+            out,
             json,
-        } => progress(&badge, &files, collection, max_age, json, dir),
+        } => progress(
+            &badge,
+            &files,
+            Asked {
+                collection,
+                max_age,
+                recipient,
+                out,
+            },
+            json,
+            dir,
+        ),
         PathwayCommand::Withdraw { id } => {
             let client = NodeClient::find(dir)?;
             let v = client
@@ -142,7 +169,7 @@ fn declare(
     goal: &str,
     all: &[String],
     some: &[String],
-    name: Option<String>,
+    (name, auto_award): (Option<String>, bool),
     json_out: bool,
     dir: &Path,
 ) -> Result<i32> {
@@ -164,7 +191,7 @@ fn declare(
     let v = client
         .admin(
             "/v1/admin/pathways",
-            &json!({ "goal": goal, "steps": steps, "name": name }),
+            &json!({ "goal": goal, "steps": steps, "name": name, "auto_award": auto_award }),
         )?
         .ok()?
         .json;
@@ -176,14 +203,27 @@ fn declare(
     Ok(OK)
 }
 
+/// What `progress` asks besides the files.
+struct Asked {
+    collection: Option<String>,
+    max_age: Option<i64>,
+    recipient: Option<String>,
+    out: Option<PathBuf>,
+}
+
 fn progress(
     badge: &str,
     files: &[PathBuf],
-    collection: Option<String>,
-    max_age: Option<i64>,
+    asked: Asked,
     json_out: bool,
     dir: &Path,
 ) -> Result<i32> {
+    let Asked {
+        collection,
+        max_age,
+        recipient,
+        out,
+    } = asked;
     if files.is_empty() && collection.is_none() {
         return Err(usage("give badge files, --collection NAME, or both"));
     }
@@ -212,7 +252,10 @@ fn progress(
     let v = client
         .admin(
             &format!("/v1/badges/{badge}/pathway/progress"),
-            &json!({ "badges": badges, "labels": labels, "collection": collection, "max_age": max_age }),
+            &json!({
+                "badges": badges, "labels": labels, "collection": collection,
+                "max_age": max_age, "recipient": recipient,
+            }),
         )?
         .ok()?
         .json;
@@ -220,6 +263,17 @@ fn progress(
         print_json(&v);
     } else {
         print!("{}", draw::progress(&v));
+    }
+    if v["awarded"]["result"] == "awarded" {
+        let bytes = B64
+            .decode(v["awarded"]["assertion"].as_str().unwrap_or(""))
+            .map_err(|e| usage(format!("the node sent an unreadable award: {e}")))?;
+        let id = v["awarded"]["id"].as_str().unwrap_or("award");
+        let out = out.unwrap_or_else(|| PathBuf::from(format!("{id}.badge")));
+        crate::output::write_output(&out, &bytes)?;
+        if !json_out {
+            eprintln!("awarded: wrote {}", out.display());
+        }
     }
     Ok(if v["complete"] == true || v["goal_held"].is_string() {
         OK

@@ -492,6 +492,7 @@ impl LocalIssuer {
         goal: RecordId,
         steps: Vec<Step>,
         name: Option<String>,
+        auto_award: bool,
     ) -> Result<SignedRecord, IssuerOpError> {
         let mut guard = self.state.lock().await;
         let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
@@ -523,7 +524,7 @@ impl LocalIssuer {
                 None => Ok(()),
             }
         })?;
-        let rec = issuer.declare_pathway(goal, steps, name, now())?;
+        let rec = issuer.declare_pathway(goal, steps, name, auto_award, now())?;
         self.persist(&issuer, Some(&rec)).await?;
         // The file holds the new status index: never hand it out again.
         *guard = Some(issuer);

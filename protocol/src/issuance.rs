@@ -312,6 +312,7 @@ impl Issuer {
         goal: RecordId,
         steps: Vec<Step>,
         name: Option<String>,
+        auto_award: bool,
         now: Timestamp,
     ) -> Result<SignedRecord, IssueError> {
         if self.next_status_index > MAX_STATUS_INDEX {
@@ -324,6 +325,7 @@ impl Issuer {
             at: now,
             status_index: self.next_status_index,
             name,
+            auto_award,
         };
         let rec = SignedRecord::sign(Record::Pathway(pathway), &self.current)?;
         self.next_status_index += 1;

@@ -127,7 +127,10 @@ impl Issuer {
                 of: of.to_vec(),
             })
             .collect();
-        expect(self.inner.declare_pathway(goal, steps, None, self.now))
+        expect(
+            self.inner
+                .declare_pathway(goal, steps, None, false, self.now),
+        )
     }
 
     /// The status index an endorsement or assertion record carries.

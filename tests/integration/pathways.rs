@@ -260,3 +260,90 @@ async fn a_cycle_is_refused_when_declared_also_across_issuers() {
         (400, Some("not_our_badge"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auto_award_pathway_awards_its_goal_once_and_names_what_it_rests_on() {
+    use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
+    use badgemesh_protocol::record::{Record, SignedRecord};
+    let school = TestNode::start(vec![]).await;
+    init_issuer(&school, "Harbour Welding School").await;
+    let a = create_badge(&school, "Welding basics").await;
+    let b = create_badge(&school, "Welding underwater").await;
+    let capstone = create_badge(&school, "Master welder").await;
+    let manual = create_badge(&school, "Inspector").await;
+    let r = admin(
+        &school,
+        "/v1/admin/pathways",
+        json!({ "goal": capstone, "steps": [{ "of": [a, b] }], "auto_award": true }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let pathway = r.json["id"].as_str().expect("id").to_owned();
+    // Without the opt-in, nothing is awarded.
+    let r = declare(&school, &manual, json!([{ "of": [a, b] }])).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+
+    let (award_a, _, bytes_a) = award(&school, &a, "ada@example.org").await;
+    let (award_b, _, bytes_b) = award(&school, &b, "ada@example.org").await;
+    let (_, _, grace_b) = award(&school, &b, "grace@example.org").await;
+    let ask = |goal: &str, files: &[&Vec<u8>], who: &str| {
+        let body = json!({
+            "badges": files.iter().map(|b| B64.encode(b)).collect::<Vec<_>>(),
+            "recipient": who,
+        });
+        post_json(
+            school.url(&format!("/v1/badges/{goal}/pathway/progress")),
+            None,
+            body,
+        )
+    };
+
+    // Another earner's badge does not complete Ada's pathway.
+    let r = ask(&capstone, &[&bytes_a, &grace_b], "ada@example.org").await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert_eq!(r.json["complete"], false, "{}", r.json);
+    assert_eq!(state_of(&r.json, &b), "invalid");
+    assert_eq!(r.json["awarded"], Value::Null);
+
+    let r = ask(&capstone, &[&bytes_a, &bytes_b], "ada@example.org").await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert_eq!(r.json["complete"], true, "{}", r.json);
+    let awarded = &r.json["awarded"];
+    assert_eq!(awarded["result"], "awarded", "{awarded}");
+    assert_eq!(awarded["pathway"], pathway.as_str());
+    let bytes = B64
+        .decode(awarded["assertion"].as_str().expect("assertion"))
+        .expect("base64");
+    let rec = SignedRecord::decode(&bytes, MAX_ENVELOPE_BYTES).expect("a signed assertion");
+    let Record::Assertion(assertion) = rec.record() else {
+        panic!("not an assertion");
+    };
+    assert_eq!(assertion.badge.to_string(), capstone);
+    let urls: Vec<&str> = assertion
+        .evidence
+        .iter()
+        .filter_map(|e| e.url.as_deref())
+        .collect();
+    assert!(
+        urls.contains(&format!("urn:badgemesh:assertion:{award_a}").as_str()),
+        "{urls:?}"
+    );
+    assert!(
+        urls.contains(&format!("urn:badgemesh:assertion:{award_b}").as_str()),
+        "{urls:?}"
+    );
+    assert!(assertion.recipient.matches("ada@example.org"));
+    // It verifies, and with it the goal is held.
+    let v = post_bytes(school.url("/v1/verify"), None, bytes.clone()).await;
+    assert_eq!(v.json["outcome"], "valid", "{:?}", v.json);
+    let r = ask(&capstone, &[&bytes_a, &bytes_b, &bytes], "ada@example.org").await;
+    assert!(r.json["goal_held"].is_string(), "{}", r.json);
+    assert_eq!(r.json["awarded"], Value::Null);
+    // The same badges again: no second award.
+    let r = ask(&capstone, &[&bytes_b, &bytes_a], "ada@example.org").await;
+    assert_eq!(r.json["awarded"]["result"], "already_awarded", "{}", r.json);
+    // A pathway without the opt-in awards nothing.
+    let r = ask(&manual, &[&bytes_a, &bytes_b], "ada@example.org").await;
+    assert_eq!(r.json["complete"], true, "{}", r.json);
+    assert_eq!(r.json["awarded"], Value::Null);
+}

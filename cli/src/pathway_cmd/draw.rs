@@ -221,6 +221,23 @@ pub fn progress(p: &Value) -> String {
             }
         }
     }
+    match p["awarded"]["result"].as_str() {
+        Some("awarded") => {
+            let _ = writeln!(
+                out,
+                "  awarded now by the issuer's node: {}",
+                p["awarded"]["id"].as_str().unwrap_or("")
+            );
+        }
+        Some("already_awarded") => {
+            let _ = writeln!(
+                out,
+                "  already awarded for these badges ({})",
+                p["awarded"]["key"].as_str().unwrap_or("")
+            );
+        }
+        _ => {}
+    }
     for note in p["notes"].as_array().into_iter().flatten() {
         let _ = writeln!(
             out,

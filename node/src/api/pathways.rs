@@ -79,6 +79,10 @@ struct ProgressBody {
     collection: Option<String>,
     /// Revocation data older than this many seconds is treated as unknown.
     max_age: Option<i64>,
+    /// The earner (an email or DID): every badge is checked against it, and
+    /// on the goal's issuer's node a complete pathway declared with
+    /// `auto_award` is awarded to it.
+    recipient: Option<String>,
 }
 
 async fn progress_route(
@@ -123,12 +127,39 @@ async fn progress_route(
             format!("no badge class {goal} on this node"),
         ));
     }
-    let verdicts = verify_all(&s, inputs, b.max_age).await?;
-    Ok(Json(answer(&s, &goal, &verdicts)).into_response())
+    let recipient = b
+        .recipient
+        .as_deref()
+        .map(|r| super::bodies::recipient_of(r).map(|parsed| (r.trim().to_owned(), parsed)))
+        .transpose()?;
+    let verdicts = verify_all(
+        &s,
+        inputs,
+        b.max_age,
+        recipient.as_ref().map(|r| r.0.clone()),
+    )
+    .await?;
+    let (p, notes) = answer(&s, &goal, &verdicts);
+    let awarded = match recipient {
+        Some((_, parsed)) => {
+            crate::pathway_award::award_if_complete(&s.core, &s.issuer, &p, parsed).await?
+        }
+        None => None,
+    };
+    let mut out = serde_json::to_value(p).unwrap_or(Value::Null);
+    out["notes"] = json!(notes);
+    out["awarded"] = json!(awarded);
+    out["checked_at"] = json!(now());
+    Ok(Json(out).into_response())
 }
 
-/// The progress answer from the verdicts (label, verdict or error).
-fn answer(s: &AppState, goal: &RecordId, verdicts: &[(String, Value)]) -> Value {
+/// The progress from the verdicts (label, verdict or error), and a note
+/// for each input that counts for nothing.
+fn answer(
+    s: &AppState,
+    goal: &RecordId,
+    verdicts: &[(String, Value)],
+) -> (badgemesh_protocol::pathway::progress::Progress, Vec<Value>) {
     let (mut held, mut notes) = (Vec::new(), Vec::new());
     for (label, v) in verdicts {
         if let Some(e) = v.get("error") {
@@ -140,10 +171,7 @@ fn answer(s: &AppState, goal: &RecordId, verdicts: &[(String, Value)]) -> Value 
         notes.extend(n);
     }
     let p = s.core.ledger.read(|r| progress(r, goal, &held));
-    let mut out = serde_json::to_value(p).unwrap_or(Value::Null);
-    out["notes"] = json!(notes);
-    out["checked_at"] = json!(now());
-    out
+    (p, notes)
 }
 
 /// Verifies every input in one job of the pool, as `POST /v1/verify` does
@@ -153,13 +181,14 @@ async fn verify_all(
     s: &AppState,
     inputs: Vec<(String, Vec<u8>)>,
     max_age: Option<i64>,
+    recipient: Option<String>,
 ) -> Result<Vec<(String, Value)>, ApiError> {
     let (held, core, trust) = (s.held.clone(), s.core.clone(), Arc::clone(&s.trust));
     let labels: Vec<String> = inputs.iter().map(|(l, _)| l.clone()).collect();
     let at = now();
     let run = move |cancel: &std::sync::atomic::AtomicBool| {
         let opts = Options {
-            recipient: None,
+            recipient: recipient.as_deref(),
             max_age_secs: max_age,
             ob2_issuer_key_pem: None,
             held: Some(&held),
@@ -223,6 +252,9 @@ struct DeclareBody {
     goal: String,
     steps: Vec<StepBody>,
     name: Option<String>,
+    /// Award the goal automatically when shown a complete pathway.
+    #[serde(default)]
+    auto_award: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,7 +287,10 @@ async fn declare(
         });
     }
     let name = b.name.filter(|n| !n.trim().is_empty());
-    let rec = s.issuer.declare_pathway(&s.core, goal, steps, name).await?;
+    let rec = s
+        .issuer
+        .declare_pathway(&s.core, goal, steps, name, b.auto_award)
+        .await?;
     let status_index = match rec.record() {
         badgemesh_protocol::record::Record::Pathway(p) => p.status_index,
         _ => 0,
@@ -266,6 +301,7 @@ async fn declare(
             "id": rec.id(),
             "goal": goal,
             "status_index": status_index,
+            "auto_award": b.auto_award,
             "pathway": B64.encode(rec.bytes()),
         })),
     )

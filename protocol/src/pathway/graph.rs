@@ -46,6 +46,8 @@ pub struct PathwayNode {
     pub name: Option<String>,
     /// Its steps.
     pub steps: Vec<Step>,
+    /// Whether the issuer's node awards the goal on its own.
+    pub auto_award: bool,
 }
 
 /// The graph around a goal.
@@ -148,6 +150,7 @@ impl Walk<'_> {
             issuer: p.issuer,
             name: p.name.clone(),
             steps: p.steps.clone(),
+            auto_award: p.auto_award,
         });
     }
 

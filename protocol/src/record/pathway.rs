@@ -65,6 +65,11 @@ pub struct Pathway {
     /// A name for the pathway, shown in graphs.
     #[n(5)]
     pub name: Option<String>,
+    /// Whether the issuer's node awards the goal on its own when it is
+    /// shown verified prerequisites of one recipient (opt-in; said in the
+    /// record so that earners and verifiers know it).
+    #[n(6)]
+    pub auto_award: bool,
 }
 
 impl Pathway {

@@ -132,7 +132,7 @@ fn shapes_that_cannot_be_met_are_refused_before_signing() {
         let r = w
             .school
             .inner()
-            .declare_pathway(w.capstone, steps.clone(), None, T0);
+            .declare_pathway(w.capstone, steps.clone(), None, false, T0);
         assert!(r.is_err(), "{steps:?} was signed");
     }
     let own_goal = Step {
@@ -142,7 +142,7 @@ fn shapes_that_cannot_be_met_are_refused_before_signing() {
     assert!(
         w.school
             .inner()
-            .declare_pathway(w.capstone, vec![own_goal], None, T0)
+            .declare_pathway(w.capstone, vec![own_goal], None, false, T0)
             .is_err()
     );
 }
