@@ -1,5 +1,6 @@
 //! The graph around one badge class: the pathways in force that lead to it
-//! (and, recursively, to its prerequisites), and those it leads to.
+//! (and, recursively, to its prerequisites), and those it leads to (with
+//! their other prerequisites, at the goal's level).
 //!
 //! Bounded: at most [`MAX_GRAPH_BADGES`] badge classes and
 //! [`super::MAX_DEPTH`] levels; `truncated` says when something was left
@@ -92,6 +93,11 @@ pub fn graph(registry: &Registry, goal: &RecordId) -> Graph {
         if !leads_to.contains(&p.goal) {
             leads_to.push(p.goal);
             g.badge(&p.goal, -1);
+        }
+        // The goal's fellow prerequisites, beside it: what else that step
+        // up needs.
+        for pre in p.prerequisites() {
+            g.badge(pre, 0);
         }
     }
     Graph {

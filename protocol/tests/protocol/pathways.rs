@@ -353,3 +353,17 @@ fn pathways_sync_with_their_issuer_in_any_order() {
         Outcome::Duplicate
     ));
 }
+
+#[test]
+fn from_a_prerequisite_the_graph_shows_its_fellow_steps_towards_the_goal() {
+    let w = world();
+    let r = registry(&w.records);
+    let g = graph(&r, &w.d);
+    assert_eq!(g.leads_to, vec![w.capstone]);
+    let depth = |id: &RecordId| g.badges.iter().find(|b| b.id == *id).map(|b| b.depth);
+    assert_eq!(depth(&w.d), Some(0));
+    assert_eq!(depth(&w.capstone), Some(-1));
+    for fellow in [&w.a, &w.b, &w.c] {
+        assert_eq!(depth(fellow), Some(0), "{g:?}");
+    }
+}
