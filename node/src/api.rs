@@ -9,6 +9,7 @@ mod admin;
 mod batch;
 pub mod bodies;
 mod bundle;
+mod clr;
 mod error;
 mod front;
 mod held;

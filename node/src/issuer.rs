@@ -532,6 +532,51 @@ impl LocalIssuer {
         Ok(rec)
     }
 
+    /// Signs a CLR 2.0 `ClrCredential` gathering `credentials` (verified by
+    /// the caller) of one learner, with `associations` between their
+    /// achievements, as this node's issuer. Nothing is stored: the record is
+    /// the learner's, answered to the caller.
+    pub async fn sign_clr(
+        &self,
+        core: &Core,
+        credentials: &[serde_json::Map<String, serde_json::Value>],
+        associations: &[badgemesh_openbadges::clr::Association],
+        learner: serde_json::Map<String, serde_json::Value>,
+        name: &str,
+    ) -> Result<Vec<u8>, IssuerOpError> {
+        use badgemesh_openbadges::clr::{CLR_URN, ClrRequest, export_clr};
+        let guard = self.state.lock().await;
+        let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
+        let me = issuer.id();
+        let issuer_name = core
+            .ledger
+            .read(|r| {
+                r.issuer(&me)
+                    .and_then(|s| s.profile().map(|p| p.name.clone()))
+            })
+            .ok_or_else(|| IssuerOpError::Export("the issuer has no profile".into()))?;
+        let issued = now();
+        let ids: Vec<&str> = credentials
+            .iter()
+            .filter_map(|c| c.get("id").and_then(serde_json::Value::as_str))
+            .collect();
+        let id = RecordId::of(format!("{issued} {} {}", ids.join(" "), me.to_did()).as_bytes());
+        let req = ClrRequest {
+            id: format!("{CLR_URN}{id}"),
+            name,
+            learner,
+            credentials,
+            associations,
+            issued,
+        };
+        let doc = export_clr(&req, &me, &issuer_name, issuer.current_key())
+            .map_err(|e| IssuerOpError::Export(e.to_string()))?;
+        let mut out =
+            serde_json::to_vec_pretty(&serde_json::Value::Object(doc)).unwrap_or_default();
+        out.push(b'\n');
+        Ok(out)
+    }
+
     /// Writes the issuer file (counters and the record just signed) and
     /// waits until it is on disk.
     async fn persist(

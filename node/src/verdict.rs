@@ -16,6 +16,7 @@
 //! verdict as its `trust` object.
 
 pub mod achievement;
+pub mod clr;
 pub mod endorsements;
 pub mod formats;
 pub mod online;

@@ -116,3 +116,18 @@ fn find(
     }
     false
 }
+
+/// The (prerequisite, goal) pairs of pathways in force whose both ends are
+/// among `classes`, in order and without repeats: what a learner record
+/// can say about how the badges it holds build on each other.
+pub fn edges_among(registry: &Registry, classes: &BTreeSet<RecordId>) -> Vec<(RecordId, RecordId)> {
+    let mut out = BTreeSet::new();
+    for pre in classes {
+        for (p, _) in registry.pathways_from(pre) {
+            if classes.contains(&p.goal) && in_force(registry, p) {
+                out.insert((*pre, p.goal));
+            }
+        }
+    }
+    out.into_iter().collect()
+}

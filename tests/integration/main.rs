@@ -4,6 +4,7 @@
 mod api;
 mod backpack;
 mod batch;
+mod clr;
 mod dashboard;
 mod endorsements;
 mod forged;

@@ -49,6 +49,7 @@ pub(super) fn admin_routes() -> Router<AppState> {
     Router::new()
         .route("/v1/admin/pathways", post(declare))
         .route("/v1/admin/pathways/{id}/withdraw", post(withdraw))
+        .route("/v1/admin/clr", post(super::clr::export))
 }
 
 /// The graph around a badge class, from what this node holds. 404 when the

@@ -8,6 +8,8 @@
 //! such. A presentation's credentials count one by one, and only when the
 //! presentation's own checks (proof, holder binding, challenge) did not
 //! fail: someone else's badges passed off as the holder's count for nothing.
+//! A CLR's credentials count likewise, only when its own proof, shape and
+//! associations check out.
 
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::pathway::progress::{Held, Standing};
@@ -18,7 +20,7 @@ use serde_json::{Value, json};
 /// name, a backpack id) when the badge has no id of its own.
 pub fn held_from(verdict: &Value, label: &str) -> (Vec<Held>, Vec<Value>) {
     let (mut held, mut notes) = (Vec::new(), Vec::new());
-    if verdict["format"] == "presentation" {
+    if verdict["format"] == "presentation" || verdict["format"] == "clr" {
         let own_failed = verdict["checks"]
             .as_array()
             .into_iter()
@@ -44,7 +46,7 @@ pub fn held_from(verdict: &Value, label: &str) -> (Vec<Held>, Vec<Value>) {
         if own_failed {
             notes.push(json!({
                 "input": label,
-                "note": "the presentation's own checks fail: its credentials count for nothing",
+                "note": "the presentation's or record's own checks fail: its credentials count for nothing",
             }));
         }
     } else {

@@ -367,3 +367,19 @@ fn from_a_prerequisite_the_graph_shows_its_fellow_steps_towards_the_goal() {
         assert_eq!(depth(fellow), Some(0), "{g:?}");
     }
 }
+
+#[test]
+fn the_edges_among_held_classes_are_those_of_pathways_in_force() {
+    use badgemesh_protocol::pathway::edges_among;
+    use std::collections::BTreeSet;
+    let w = world();
+    let r = registry(&w.records);
+    let held: BTreeSet<RecordId> = [w.a, w.d, w.capstone].into_iter().collect();
+    assert_eq!(edges_among(&r, &held), {
+        let mut e = vec![(w.a, w.capstone), (w.d, w.capstone)];
+        e.sort();
+        e
+    });
+    let without_goal: BTreeSet<RecordId> = [w.a, w.b].into_iter().collect();
+    assert!(edges_among(&r, &without_goal).is_empty());
+}
