@@ -10,6 +10,7 @@ mod baking;
 mod bundles;
 mod certifying;
 mod client;
+mod clr_cmd;
 mod demo;
 mod endorsing;
 mod fail;
@@ -66,6 +67,9 @@ enum Command {
     /// pathway graph around a badge, or say how far a holder's badges go.
     #[command(subcommand)]
     Pathway(pathway_cmd::PathwayCommand),
+    /// Gather a learner's badges into one signed CLR 2.0 learner record.
+    #[command(subcommand)]
+    Clr(clr_cmd::ClrCommand),
     /// Verify a badge: genuine, whose, for what, still valid, as of when.
     Verify(verifying::VerifyArgs),
     /// Show the revocation status of an award stored on this node.
@@ -156,6 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Revoke(a) => issuing::revoke(a, &dir),
         Command::Endorse(c) => endorsing::endorse(c, &dir),
         Command::Pathway(c) => pathway_cmd::run(c, &dir),
+        Command::Clr(c) => clr_cmd::run(c, &dir),
         Command::Verify(a) => verifying::verify(a, &dir),
         Command::Status(a) => verifying::status(a, &dir),
         Command::Audit(a) => auditing::audit(a, &dir),

@@ -76,4 +76,56 @@ fn declare_show_and_progress() {
         v["pathways"][0]["rests_on"].as_array().map(Vec::len),
         Some(2)
     );
+
+    // The three awards (with the capstone) as one CLR 2.0 learner record,
+    // signed by the school's node, with the pathway as associations;
+    // `verify` checks it whole.
+    let file_c = school.dir.join("ada-capstone.badge");
+    let file_c = file_c.to_str().expect("utf-8 path");
+    school
+        .cmd(&[
+            "award",
+            &capstone,
+            "--to",
+            "ada@example.org",
+            "--out",
+            file_c,
+        ])
+        .ok();
+    let record = school.dir.join("ada-record.json");
+    let record = record.to_str().expect("utf-8 path");
+    school
+        .cmd(&[
+            "clr",
+            "export",
+            "--learner",
+            "ada@example.org",
+            file_a,
+            file_b,
+            file_c,
+            "--out",
+            record,
+        ])
+        .ok();
+    let shown = school.cmd(&["verify", record]);
+    assert_eq!(shown.code, 0, "{} {}", shown.stdout, shown.stderr);
+    assert!(
+        shown
+            .stdout
+            .contains("VALID  a learner record (CLR 2.0) of 3 credentials"),
+        "{}",
+        shown.stdout
+    );
+    let v = school.cmd(&["verify", record, "--json"]).json();
+    assert_eq!(v["format"], "clr");
+    let kinds: Vec<&str> = v["associations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["association_type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["isChildOf", "precedes", "isChildOf", "precedes"]
+    );
 }
