@@ -161,7 +161,7 @@ mod tests {
         let a = RecordId::of(b"a").to_string();
         let key = award_key(&pathway, &[a.clone(), "urn:uuid:b".into()]);
         assert_eq!(key, award_key(&pathway, &["urn:uuid:b".into(), a.clone()]));
-        assert_ne!(key, award_key(&pathway, &[a.clone()]));
+        assert_ne!(key, award_key(&pathway, std::slice::from_ref(&a)));
         let ev = evidence(&pathway, &[a.clone(), "urn:uuid:b".into()], &key);
         assert_eq!(ev.len(), 3);
         assert_eq!(

@@ -282,10 +282,13 @@ pub fn check_clr(doc: &Value) -> ClrShape {
         }
     }
     for c in &shape.credentials {
-        if let Some(a) = c.as_object().and_then(achievement_of) {
-            if let Some(id) = a.get("id").and_then(Value::as_str) {
-                present.insert(id.to_owned());
-            }
+        if let Some(id) = c
+            .as_object()
+            .and_then(achievement_of)
+            .and_then(|a| a.get("id"))
+            .and_then(Value::as_str)
+        {
+            present.insert(id.to_owned());
         }
     }
     let associations = subject["association"]
