@@ -11,9 +11,9 @@
 //! One award per pathway and set of credentials: the key
 //! `urn:badgemesh:pathway-award:<pathway>:<digest of the credentials>` is
 //! kept in the store's credential status table (credential id -> status
-//! index) before the answer, so asking again answers with the earlier
-//! award's key instead of a second award, and the VC API's
-//! `/credentials/status` can revoke the award by that key.
+//! index) before the answer, checked and written under one lock, so asking
+//! again answers with the earlier award's key instead of a second award,
+//! and the VC API's `/credentials/status` can revoke the award by that key.
 
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::limits::MAX_LIST;
@@ -23,6 +23,9 @@ use sha2::{Digest, Sha256};
 
 use crate::core::Core;
 use crate::issuer::{IssuerOpError, LocalIssuer};
+
+/// Held while an automatic award is checked for and made.
+static AWARDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// What an automatic award came to.
 #[derive(Debug, serde::Serialize)]
@@ -115,6 +118,9 @@ pub async fn award_if_complete(
         return Ok(None);
     };
     let key = award_key(&p.id, &p.rests_on);
+    // One check-and-award at a time, so two requests with the same
+    // credentials cannot both find no award and both make one.
+    let _one_at_a_time = AWARDING.lock().await;
     if !core.ledger.store().credential_status(&key)?.is_empty() {
         return Ok(Some(AwardOutcome::AlreadyAwarded { pathway: p.id, key }));
     }

@@ -311,6 +311,7 @@ async fn an_auto_award_pathway_awards_its_goal_once_and_names_what_it_rests_on()
     let awarded = &r.json["awarded"];
     assert_eq!(awarded["result"], "awarded", "{awarded}");
     assert_eq!(awarded["pathway"], pathway.as_str());
+    let key = awarded["key"].as_str().expect("award key").to_owned();
     let bytes = B64
         .decode(awarded["assertion"].as_str().expect("assertion"))
         .expect("base64");
@@ -346,4 +347,17 @@ async fn an_auto_award_pathway_awards_its_goal_once_and_names_what_it_rests_on()
     let r = ask(&manual, &[&bytes_a, &bytes_b], "ada@example.org").await;
     assert_eq!(r.json["complete"], true, "{}", r.json);
     assert_eq!(r.json["awarded"], Value::Null);
+    // The VC API revokes the award by its key.
+    let r = admin(
+        &school,
+        "/credentials/status",
+        json!({
+            "credentialId": key,
+            "credentialStatus": { "type": "BitstringStatusListEntry", "status": "revoked" },
+        }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let v = post_bytes(school.url("/v1/verify"), None, bytes.clone()).await;
+    assert_eq!(v.json["outcome"], "revoked", "{:?}", v.json);
 }
