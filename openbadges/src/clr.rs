@@ -13,8 +13,9 @@
 //! shape (the embedded credentials, at most [`MAX_CLR_CREDENTIALS`]; the
 //! achievements present, its own and those of the embedded credentials;
 //! each association's type and whether both ends name an achievement
-//! present). Verifying each embedded credential is the caller's job (the
-//! node runs its usual verification on each).
+//! present; whether each credential's subject is the learner). Verifying
+//! each embedded credential is the caller's job (the node runs its usual
+//! verification on each).
 
 use std::collections::BTreeSet;
 
@@ -231,6 +232,14 @@ pub struct ClrShape {
     pub associations: Vec<Value>,
     /// Shape problems (not a ClrSubject, too many credentials...).
     pub problems: Vec<String>,
+    /// The learner's `id`, when the ClrSubject has one.
+    pub learner: Option<String>,
+    /// Embedded credentials (by position) whose subject `id` is another
+    /// than the learner's: someone else's achievements.
+    pub other_subjects: Vec<usize>,
+    /// Embedded credentials whose subject has no `id` to compare (a hashed
+    /// email in `identifier`): bound to the learner by nothing here.
+    pub unbound: Vec<usize>,
 }
 
 /// Whether `doc` says it is a `ClrCredential`.
@@ -275,6 +284,18 @@ pub fn check_clr(doc: &Value) -> ClrShape {
         ));
     }
     shape.credentials = creds.into_iter().take(MAX_CLR_CREDENTIALS).collect();
+    shape.learner = subject["id"].as_str().map(str::to_owned);
+    for (n, c) in shape.credentials.iter().enumerate() {
+        let their = match &c["credentialSubject"] {
+            Value::Array(a) => a.first().and_then(|s| s["id"].as_str()),
+            other => other["id"].as_str(),
+        };
+        match (their, shape.learner.as_deref()) {
+            (Some(t), Some(l)) if t != l => shape.other_subjects.push(n),
+            (Some(_), Some(_)) => {}
+            _ => shape.unbound.push(n),
+        }
+    }
     let mut present = BTreeSet::new();
     for a in subject["achievement"].as_array().into_iter().flatten() {
         if let Some(id) = a["id"].as_str() {
@@ -388,6 +409,13 @@ mod tests {
         assert_eq!(shape.credential_count, 2);
         assert_eq!(shape.achievements.len(), 2);
         assert_eq!(shape.associations[0]["problem"], Value::Null);
+        assert_eq!(shape.learner.as_deref(), Some("did:example:ada"));
+        assert!(shape.other_subjects.is_empty() && shape.unbound.is_empty());
+        // Someone else's credential is told apart.
+        let mut mixed = doc.clone();
+        mixed["credentialSubject"]["verifiableCredential"][1]["credentialSubject"]["id"] =
+            "did:example:grace".into();
+        assert_eq!(check_clr(&Value::Object(mixed)).other_subjects, vec![1]);
         // A changed association breaks the proof.
         let mut tampered = doc.clone();
         tampered["credentialSubject"]["association"][0]["associationType"] = "precedes".into();

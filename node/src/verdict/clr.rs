@@ -6,7 +6,8 @@
 //! against the achievements present.
 //!
 //! The worst result wins, as for a presentation: a CLR whose own proof
-//! fails, whose shape is wrong or which has an association between
+//! fails, whose shape is wrong, which carries a credential of another
+//! subject than its learner, or which has an association between
 //! achievements it does not hold is invalid; otherwise its outcome is the
 //! worst of its credentials' (one revoked credential makes the record
 //! `revoked`: a transcript is only as good as each line of it).
@@ -28,6 +29,14 @@ pub fn is_clr_bytes(bytes: &[u8]) -> bool {
 
 fn check(name: &str, status: &str, detail: impl Into<String>) -> Value {
     json!({ "check": name, "status": status, "detail": detail.into() })
+}
+
+/// 1-based positions, as a reader counts them.
+fn positions(list: &[usize]) -> String {
+    list.iter()
+        .map(|n| (n + 1).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How bad an outcome is, to take the worst of several (higher is worse).
@@ -146,6 +155,43 @@ pub fn verify_clr(
             ),
         ),
     });
+    let learner_check = if !shape.other_subjects.is_empty() {
+        check(
+            "learner",
+            "fail",
+            format!(
+                "credentials {} name another subject than the learner {}",
+                positions(&shape.other_subjects),
+                shape.learner.as_deref().unwrap_or("")
+            ),
+        )
+    } else if shape.learner.is_none() {
+        check(
+            "learner",
+            "unknown",
+            "the record names its learner by no id (an identifier only): its credentials are not compared with it",
+        )
+    } else if !shape.unbound.is_empty() {
+        check(
+            "learner",
+            "unknown",
+            format!(
+                "credentials {} name their subject by no id, so nothing here binds them to the learner",
+                positions(&shape.unbound)
+            ),
+        )
+    } else {
+        check(
+            "learner",
+            "pass",
+            format!(
+                "every credential is about the learner {}",
+                shape.learner.as_deref().unwrap_or("")
+            ),
+        )
+    };
+    let someone_else = !shape.other_subjects.is_empty();
+    checks.push(learner_check);
     let dangling: Vec<&Value> = shape
         .associations
         .iter()
@@ -179,8 +225,11 @@ pub fn verify_clr(
                 .join("; "),
         )
     });
-    let outcome = if !own_ok || !shape.problems.is_empty() || !dangling.is_empty() {
-        if own.outcome == ob3::Outcome::Expired && shape.problems.is_empty() && dangling.is_empty()
+    let outcome = if !own_ok || !shape.problems.is_empty() || !dangling.is_empty() || someone_else {
+        if own.outcome == ob3::Outcome::Expired
+            && shape.problems.is_empty()
+            && dangling.is_empty()
+            && !someone_else
         {
             "expired"
         } else {
