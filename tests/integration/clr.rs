@@ -119,7 +119,13 @@ async fn a_learner_record_is_signed_with_pathway_associations_and_verified_elsew
             .map(|c| c["status"].as_str().unwrap_or("").to_owned())
             .unwrap_or_default()
     };
-    for name in ["signature", "structure", "learner", "credentials", "associations"] {
+    for name in [
+        "signature",
+        "structure",
+        "learner",
+        "credentials",
+        "associations",
+    ] {
         assert_eq!(check(&v, name), "pass", "{name}: {v}");
     }
     assert_eq!(v["credentials"].as_array().map(Vec::len), Some(2));

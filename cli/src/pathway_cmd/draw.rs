@@ -158,24 +158,11 @@ fn draw_below(
     }
 }
 
-/// Draws the answer of `POST /v1/badges/{id}/pathway/progress`.
-pub fn progress(p: &Value) -> String {
-    let mut out = String::new();
-    let name = p["name"].as_str().unwrap_or("(badge class)");
-    let goal = short(p["goal"].as_str().unwrap_or(""));
-    let verdict = if p["goal_held"].is_string() {
-        "already held"
-    } else if p["complete"] == true {
-        "every step done: the badge can be awarded"
-    } else {
-        "steps remain"
-    };
-    let _ = writeln!(out, "{name} [{goal}]: {verdict}");
-    let pathways = p["pathways"].as_array().cloned().unwrap_or_default();
-    if pathways.is_empty() {
-        let _ = writeln!(out, "  no pathway leads to this badge on this node");
-    }
-    for pw in &pathways {
+/// The pathways of a progress answer, each line after `indent`; a
+/// prerequisite not done that has pathways of its own gets their progress
+/// below it, indented.
+fn pathways_text(pathways: &[Value], indent: &str, out: &mut String) {
+    for pw in pathways {
         let title = pw["name"]
             .as_str()
             .map(|n| format!(" \"{n}\""))
@@ -187,13 +174,13 @@ pub fn progress(p: &Value) -> String {
         };
         let _ = writeln!(
             out,
-            "  pathway{title} [{}]: {state}",
+            "{indent}  pathway{title} [{}]: {state}",
             short(pw["id"].as_str().unwrap_or(""))
         );
         for (n, step) in pw["steps"].as_array().into_iter().flatten().enumerate() {
             let _ = writeln!(
                 out,
-                "    step {}: {}, {} done{}",
+                "{indent}    step {}: {}, {} done{}",
                 n + 1,
                 step_title(&badge_ids(step)),
                 step["done"],
@@ -214,13 +201,49 @@ pub fn progress(p: &Value) -> String {
                     .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "      {mark} {name} [{}]: {}{cred}",
+                    "{indent}      {mark} {name} [{}]: {}{cred}",
                     short(item["badge"].as_str().unwrap_or("")),
                     item["state"].as_str().unwrap_or("?"),
                 );
+                let towards = &item["towards"];
+                if let Some(sub) = towards["pathways"]
+                    .as_array()
+                    .filter(|_| towards.is_object())
+                {
+                    let _ = writeln!(
+                        out,
+                        "{indent}          its own pathways: {}",
+                        if towards["complete"] == true {
+                            "every step done (the badge itself is still needed from its issuer)"
+                        } else {
+                            "steps remain"
+                        }
+                    );
+                    pathways_text(sub, &format!("{indent}        "), out);
+                }
             }
         }
     }
+}
+
+/// Draws the answer of `POST /v1/badges/{id}/pathway/progress`.
+pub fn progress(p: &Value) -> String {
+    let mut out = String::new();
+    let name = p["name"].as_str().unwrap_or("(badge class)");
+    let goal = short(p["goal"].as_str().unwrap_or(""));
+    let verdict = if p["goal_held"].is_string() {
+        "already held"
+    } else if p["complete"] == true {
+        "every step done: the badge can be awarded"
+    } else {
+        "steps remain"
+    };
+    let _ = writeln!(out, "{name} [{goal}]: {verdict}");
+    let pathways = p["pathways"].as_array().cloned().unwrap_or_default();
+    if pathways.is_empty() {
+        let _ = writeln!(out, "  no pathway leads to this badge on this node");
+    }
+    pathways_text(&pathways, "", &mut out);
     match p["awarded"]["result"].as_str() {
         Some("awarded") => {
             let _ = writeln!(
@@ -312,13 +335,20 @@ mod tests {
 
     #[test]
     fn progress_marks_done_and_remaining_steps() {
+        let sub_step = json!({ "need": 1, "done": 1, "complete": true, "items": [
+            { "badge": A, "name": "Pool safety", "state": "done", "credential": "x" },
+        ]});
+        let towards = json!({ "goal": D, "complete": true, "pathways": [{
+            "id": "bciqsub", "complete": true, "rests_on": ["x"], "steps": [sub_step],
+        }]});
         let p = json!({
             "goal": GOAL, "name": "Master welder", "goal_held": null, "complete": false,
             "pathways": [{
                 "id": "bciqpath", "name": null, "complete": false, "rests_on": [],
                 "steps": [{ "need": 2, "done": 1, "complete": false, "items": [
                     { "badge": A, "name": "Welding basics", "state": "done", "credential": "bciqaward" },
-                    { "badge": D, "name": "Dive safety", "state": "revoked", "credential": "bciqd" },
+                    { "badge": D, "name": "Dive safety", "state": "revoked", "credential": "bciqd",
+                      "towards": towards },
                 ]}],
             }],
             "notes": [{ "input": "cat.png", "note": "not an award of a badge class this node holds" }],
@@ -338,5 +368,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("note: cat.png: not an award"), "{text}");
+        assert!(
+            text.contains("its own pathways: every step done (the badge itself is still needed from its issuer)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n              [x] Pool safety [bciq…0000aaaa]: done"),
+            "{text}"
+        );
     }
 }

@@ -70,7 +70,16 @@ pub struct ItemProgress {
     pub state: &'static str,
     /// The credential that decided `state`, if any.
     pub credential: Option<String>,
+    /// When it is not done and pathways lead to it too: the holder's
+    /// progress along those (at most [`NESTED_LEVELS`] deep, never round a
+    /// cycle). A complete one does not make this step done: the holder
+    /// needs the badge itself, from its issuer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub towards: Option<Box<Progress>>,
 }
+
+/// How many levels of prerequisites' own pathways progress looks into.
+pub const NESTED_LEVELS: usize = 3;
 
 /// Where one step stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -130,6 +139,18 @@ pub fn progress(registry: &Registry, goal: &RecordId, held: &[Held]) -> Progress
             })
             .or_insert(h);
     }
+    let mut on_path = vec![*goal];
+    progress_at(registry, goal, &best, &mut on_path)
+}
+
+/// [`progress`] of `goal`; `on_path` holds the goals from the first one
+/// down to this one, so no walk goes round a cycle.
+fn progress_at(
+    registry: &Registry,
+    goal: &RecordId,
+    best: &BTreeMap<RecordId, &Held>,
+    on_path: &mut Vec<RecordId>,
+) -> Progress {
     let name_of = |id: &RecordId| registry.badge_class(id).map(|(b, _)| b.name.clone());
     let mut pathways = Vec::new();
     for (id, p) in pathways_to(registry, goal) {
@@ -151,11 +172,22 @@ pub fn progress(registry: &Registry, goal: &RecordId, held: &[Held]) -> Progress
                             Some(Standing::Revoked) => "revoked",
                             Some(Standing::Invalid) => "invalid",
                         };
+                        let towards = (state != "done"
+                            && on_path.len() <= NESTED_LEVELS
+                            && !on_path.contains(b)
+                            && pathways_to(registry, b).next().is_some())
+                        .then(|| {
+                            on_path.push(*b);
+                            let sub = progress_at(registry, b, best, on_path);
+                            on_path.pop();
+                            Box::new(sub)
+                        });
                         ItemProgress {
                             badge: *b,
                             name: name_of(b),
                             state,
                             credential: h.map(|h| h.credential.clone()),
+                            towards,
                         }
                     })
                     .collect();

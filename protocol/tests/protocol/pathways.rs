@@ -383,3 +383,45 @@ fn the_edges_among_held_classes_are_those_of_pathways_in_force() {
     let without_goal: BTreeSet<RecordId> = [w.a, w.b].into_iter().collect();
     assert!(edges_among(&r, &without_goal).is_empty());
 }
+
+#[test]
+fn progress_looks_into_a_missing_prerequisites_own_pathway_and_never_round_a_cycle() {
+    let mut w = world();
+    let (master, master_id) = w.school.badge_class("Master");
+    let to_master = w.school.pathway(master_id, &[(1, &[w.capstone])]);
+    w.records.extend([master, to_master]);
+    let r = registry(&w.records);
+    let p = progress(
+        &r,
+        &master_id,
+        &[
+            held(w.a, "award-a", Standing::Valid),
+            held(w.b, "award-b", Standing::Valid),
+        ],
+    );
+    assert!(!p.complete);
+    let item = &p.pathways[0].steps[0].items[0];
+    assert_eq!((item.badge, item.state), (w.capstone, "missing"));
+    let towards = item.towards.as_ref().expect("the capstone's own progress");
+    assert_eq!(towards.goal, w.capstone);
+    let steps = &towards.pathways[0].steps;
+    assert!(steps[0].complete && !steps[1].complete);
+    // A done prerequisite is not looked into.
+    let p = progress(&r, &master_id, &[held(w.capstone, "cap", Standing::Valid)]);
+    assert!(p.pathways[0].steps[0].items[0].towards.is_none());
+
+    // With a cycle (the partner's D needs the capstone), the walk stops.
+    let back = w.partner.pathway(w.d, &[(1, &[w.capstone])]);
+    w.records.push(back);
+    let r = registry(&w.records);
+    let p = progress(&r, &w.capstone, &[]);
+    let d = p.pathways[0].steps[1]
+        .items
+        .iter()
+        .find(|i| i.badge == w.d)
+        .expect("D");
+    let towards_d = d.towards.as_ref().expect("D's own pathway");
+    let capstone_again = &towards_d.pathways[0].steps[0].items[0];
+    assert_eq!(capstone_again.badge, w.capstone);
+    assert!(capstone_again.towards.is_none(), "never round the cycle");
+}
