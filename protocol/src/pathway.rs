@@ -13,7 +13,8 @@
 //! can each declare half of a cycle before seeing the other half, and the
 //! state must not depend on arrival order). So every walk here keeps a
 //! visited set, reports the cycles it meets ([`graph::Graph::cycles`]) and
-//! never loops; progress looks only one level down, so a cycle cannot make a
+//! never loops; in progress a step is done only by a valid badge of it
+//! (never by completing that badge's own pathway), so a cycle cannot make a
 //! goal count as done.
 //!
 //! - [`graph`]: the badges and pathways around a goal, bounded in size.
