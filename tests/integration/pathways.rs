@@ -2,9 +2,10 @@
 //! of its courses and one course of a partner (another issuer, on another
 //! node); the declaration reaches a verifier's node, which reports an
 //! earner's progress with none, some and all of the prerequisites, with a
-//! revoked one, and from a backpack collection. A cycle is refused when
-//! declared, also one that crosses issuers, and a withdrawn pathway leaves
-//! the graph.
+//! revoked one, from a backpack collection and from a presentation (whose
+//! badges count only while its holder's proof holds). A cycle is refused
+//! when declared, also one that crosses issuers, and a withdrawn pathway
+//! leaves the graph; an opt-in pathway awards its goal once.
 
 use std::time::Duration;
 
@@ -360,4 +361,86 @@ async fn an_auto_award_pathway_awards_its_goal_once_and_names_what_it_rests_on()
     assert_eq!(r.status, 200, "{:?}", r.json);
     let v = post_bytes(school.url("/v1/verify"), None, bytes.clone()).await;
     assert_eq!(v.json["outcome"], "revoked", "{:?}", v.json);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_presentation_of_ob3_badges_shows_progress_and_only_its_holder_s_badges_count() {
+    // The earner's node holds its badges (OB 3.0 exports of the school's
+    // awards to its backpack's did:key) and presents them; the school's
+    // node reads the presentation's credentials as pathway steps.
+    let school = TestNode::start(vec![]).await;
+    let earner = TestNode::start(school.addrs()).await;
+    init_issuer(&school, "Harbour Welding School").await;
+    let a = create_badge(&school, "Welding basics").await;
+    let b = create_badge(&school, "Welding underwater").await;
+    let capstone = create_badge(&school, "Master welder").await;
+    let r = declare(&school, &capstone, json!([{ "of": [a, b] }])).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let token = Some(earner.node().token().to_owned());
+    let holder = get_with(earner.url("/v1/admin/backpack/holder"), token.clone()).await;
+    let did = holder["did"].as_str().expect("holder did").to_owned();
+
+    let mut ids = Vec::new();
+    for badge in [&a, &b] {
+        let (assertion, _, _) = award(&school, badge, &did).await;
+        let r = admin(&school, "/v1/admin/ob3", json!({ "assertion": assertion })).await;
+        assert_eq!(r.status, 200, "{:?}", r.json);
+        let r = post_bytes(
+            earner.url("/v1/admin/backpack/badges?file_name=course.json"),
+            token.clone(),
+            r.bytes,
+        )
+        .await;
+        assert_eq!(r.status, 201, "{:?}", r.json);
+        ids.push(r.json["badge"]["id"].as_str().expect("id").to_owned());
+    }
+    let r = admin(
+        &earner,
+        "/v1/admin/backpack/presentations",
+        json!({ "badges": ids, "challenge": "c-1", "domain": "school.example" }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let presentation = serde_json::to_vec(&r.json["presentation"]).expect("json");
+
+    let p = progress(&school, &capstone, &[&presentation]).await;
+    assert_eq!(p["complete"], true, "{p}");
+    assert_eq!(state_of(&p, &a), "done");
+    assert_eq!(state_of(&p, &b), "done");
+
+    // The same presentation claimed by another holder: its proof no longer
+    // verifies nor binds the badges, and none of them count.
+    let mut forged: Value = serde_json::from_slice(&presentation).expect("json");
+    forged["holder"] = json!("did:key:z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj");
+    let forged = serde_json::to_vec(&forged).expect("json");
+    let p = progress(&school, &capstone, &[&forged]).await;
+    assert_eq!(p["complete"], false, "{p}");
+    assert_eq!(state_of(&p, &a), "invalid", "{p}");
+    assert!(
+        p["notes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n["note"]
+                .as_str()
+                .is_some_and(|t| t.contains("count for nothing")))),
+        "{p}"
+    );
+}
+
+async fn get_with(url: String, token: Option<String>) -> Value {
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let auth = token.map(|t| format!("Bearer {t}")).unwrap_or_default();
+        let mut r = agent
+            .get(&url)
+            .header("Authorization", &auth)
+            .call()
+            .expect("http");
+        serde_json::from_slice(&r.body_mut().read_to_vec().unwrap_or_default())
+            .unwrap_or(Value::Null)
+    })
+    .await
+    .expect("task")
 }
