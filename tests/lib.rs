@@ -170,6 +170,21 @@ pub async fn post_json(url: String, token: Option<String>, body: Value) -> Reply
     .expect("http task")
 }
 
+/// `method` (GET, POST, PUT, DELETE) with no body and no token.
+pub async fn request(method: &'static str, url: String) -> Reply {
+    tokio::task::spawn_blocking(move || {
+        let a = agent();
+        reply(match method {
+            "GET" => a.get(&url).call(),
+            "DELETE" => a.delete(&url).call(),
+            "PUT" => a.put(&url).send_empty(),
+            _ => a.post(&url).send_empty(),
+        })
+    })
+    .await
+    .expect("http task")
+}
+
 /// POST raw bytes with an optional bearer token.
 pub async fn post_bytes(url: String, token: Option<String>, body: Vec<u8>) -> Reply {
     tokio::task::spawn_blocking(move || {

@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// announced at once, instead of waiting for peers to confirm one.
     #[arg(long, value_name = "MULTIADDR")]
     announce: Vec<String>,
+    /// Ask the LAN's router to forward the listen ports (UPnP) and announce
+    /// the mapped address (off by default).
+    #[arg(long)]
+    upnp: bool,
     /// A TOML configuration file (default: config.toml in the data directory).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -117,6 +121,9 @@ fn run_node(args: RunArgs, data_dir: &Path) -> Result<i32> {
     }
     if !args.announce.is_empty() {
         config.announce = args.announce;
+    }
+    if args.upnp {
+        config.upnp = true;
     }
     config.listen_addrs().map_err(|e| usage(e.to_string()))?;
     config.bootstrap_addrs().map_err(|e| usage(e.to_string()))?;
@@ -225,6 +232,12 @@ fn info(data_dir: &Path, json: bool) -> Result<i32> {
         );
         if let Some(relayed) = list("relayed_listen") {
             println!("relayed at    {relayed}");
+        }
+        if let Some(upnp) = r["upnp"].as_str() {
+            match list("upnp_mapped") {
+                Some(mapped) => println!("upnp          {upnp}: {mapped}"),
+                None => println!("upnp          {upnp}"),
+            }
         }
         println!(
             "connections   {} direct, {} relayed; hole punches {} ok, {} failed; relaying for others: {}",

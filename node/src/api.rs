@@ -3,7 +3,8 @@
 //! Reads are open: verify, status, issuers, badges, peers, health, metrics.
 //! Writes (`/v1/admin/...`) need the bearer token the node writes, mode 0600,
 //! into its data directory. Bodies are capped; errors are JSON with a stable
-//! `error` code.
+//! `error` code. Every route is registered through one table (`table`)
+//! with its doc, from which `GET /v1/openapi.json` is made (`openapi`).
 
 mod admin;
 mod batch;
@@ -13,9 +14,11 @@ mod clr;
 mod error;
 mod front;
 mod held;
+mod openapi;
 pub(crate) mod page;
 pub mod paging;
 mod pathways;
+pub(crate) mod table;
 mod trust;
 mod vc_api;
 mod vc_presentations;
@@ -31,7 +34,6 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use badgemesh_protocol::id::RecordId;
 
 pub use batch::MAX_STREAMS as MAX_BATCH_STREAMS;
@@ -46,6 +48,7 @@ pub use views::AssertionStatus;
 
 use crate::core::{Core, now};
 use crate::issuer::LocalIssuer;
+use table::{Route, Shape, Table};
 
 /// What the handlers share.
 #[derive(Clone, Debug)]
@@ -77,58 +80,154 @@ pub struct AppState {
     pub batches: Arc<tokio::sync::Semaphore>,
     /// The request body limit (a batch's line limit derives from it).
     pub max_body: usize,
+    /// Verify native badges on the request's own thread: set when the API
+    /// has a runtime of its own ([`crate::config::Config::api_threads`]).
+    pub inline_native: bool,
 }
 
 /// The router, with the body limit applied.
 pub fn router(state: AppState, max_body: usize) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/v1/verify", post(verify_handler))
-        .route("/credentials/verify", post(vc_api::verify))
-        .route("/presentations/verify", post(vc_presentations::verify))
-        .route(
-            "/capability/{token}/credentials/issue",
-            post(vc_api::issue_by_capability),
+    let (app, _) = service(Arc::clone(&state.token), Arc::clone(&state.front), max_body);
+    app.with_state(state)
+}
+
+/// Every route of the API, its layers and the OpenAPI document that
+/// describes them, made from one table (see [`table`]): a route cannot be
+/// served without being documented. Everything the router needs but the
+/// state comes in, so a test can look at the very router a node serves.
+pub(crate) fn service(
+    token: Arc<String>,
+    front: Arc<FrontDoor>,
+    max_body: usize,
+) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let served = openapi::Served::default();
+    let (app, entries) = Table::new("node")
+        .add(
+            Route::get("/healthz", healthz, "Health: whether the store takes writes")
+                .answers(200, "`{\"status\": \"ok\", \"peer_id\"}`")
+                .answers(
+                    503,
+                    "`{\"status\": \"degraded\", \"peer_id\", \"storage\"}`: the store takes no writes",
+                ),
         )
-        .route(
-            "/capability/{token}/credentials/status",
-            post(vc_api::status_by_capability),
+        .add(
+            Route::get("/metrics", metrics, "Prometheus metrics").reply(
+                200,
+                "text/plain; version=0.0.4",
+                Shape::Binary,
+                "the metrics in Prometheus' text format",
+            ),
         )
-        .route("/v1/assertions/{id}/status", get(assertion_status))
-        .route("/v1/issuers", get(views::issuers))
-        .route("/v1/issuers/{did}", get(views::issuer))
-        .route("/v1/badges", get(views::badges))
-        .route("/v1/badges/{id}", get(views::badge))
-        .route("/v1/peers", get(peers))
-        .route("/v1/node", get(node_info))
-        .route("/v1/export", get(bundle::export))
-        .route("/v1/trust", get(trust::trust))
-        .route("/ob3/status/{did}/revocation", get(status_list))
-        .route("/p/{collection}", get(crate::backpack::page::show))
-        .route("/p/{collection}/{id}", get(crate::backpack::page::file))
+        .add(
+            Route::post("/v1/verify", verify_handler, "Verify a badge")
+                .tag("verify")
+                .body(
+                    "application/octet-stream",
+                    Shape::Binary,
+                    "a badge in any format the node reads: a native envelope, an OB 2.0 or 3.0 credential (JSON-LD or JWT), a baked PNG or SVG, a presentation",
+                )
+                .query::<VerifyQuery>()
+                .answers(
+                    200,
+                    "the verdict: `outcome` (`valid`, `revoked`, `expired`, `invalid`, `indeterminate`), `checks`, the issuer, the badge",
+                ),
+        )
+        .merge(vc_api::routes())
+        .add(
+            Route::get(
+                "/v1/assertions/{id}/status",
+                assertion_status,
+                "The revocation status of an assertion stored on this node",
+            )
+            .tag("registry")
+            .answers_with::<AssertionStatus>(200, "its status now"),
+        )
+        .merge(views::routes())
+        .add(
+            Route::get("/v1/peers", peers, "Connected peers").reply(
+                200,
+                "application/json",
+                Shape::list_of::<crate::network::PeerInfo>(),
+                "one entry per peer",
+            ),
+        )
+        .add(
+            Route::get("/v1/node", node_info, "This node: identity, addresses, counts, reachability")
+                .answers_with::<NodeView>(200, "this node"),
+        )
+        .add(
+            Route::get("/v1/export", bundle::export, "Export records as a bundle, a page of issuers at a time")
+                .tag("registry")
+                .query::<bodies::ExportQuery>()
+                .reply(
+                    200,
+                    "application/vnd.badgemesh.bundle",
+                    Shape::Binary,
+                    "the bundle, streamed",
+                ),
+        )
+        .add(
+            Route::get("/v1/trust", trust::trust, "Followed registries, local listings, domain checks")
+                .tag("registry")
+                .answers(200, "the trust state"),
+        )
+        .add(
+            Route::get(
+                "/ob3/status/{did}/revocation",
+                status_list,
+                "The local issuer's Bitstring Status List credential",
+            )
+            .tag("vc-api")
+            .reply(
+                200,
+                "application/vc+ld+json",
+                Shape::Any,
+                "the signed status list credential",
+            ),
+        )
         .merge(pathways::routes())
-        .merge(admin::routes(state.clone()))
+        .merge(crate::backpack::page::routes())
+        .merge(admin::routes(token))
         .merge(page::routes())
-        .layer(DefaultBodyLimit::max(max_body))
-        // Every request ends: a client that stalls is cut off.
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            std::time::Duration::from_secs(30),
-        ))
+        .add(served.route())
+        .layer(|r| {
+            r.layer(DefaultBodyLimit::max(max_body))
+                // Every request ends: a client that stalls is cut off.
+                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    std::time::Duration::from_secs(30),
+                ))
+        })
         // Streamed both ways with bounded lines and chunks, and cut off when
         // idle rather than after a fixed time (see `batch`).
-        .route(
-            "/v1/verify/batch",
-            post(batch::verify_batch_route).layer(DefaultBodyLimit::disable()),
+        .add(
+            Route::post(
+                "/v1/verify/batch",
+                batch::verify_batch_route,
+                "Verify many badges, one per line, answered as a stream",
+            )
+            .map(|m| m.layer(DefaultBodyLimit::disable()))
+            .tag("verify")
+            .body(
+                "application/x-ndjson",
+                Shape::Binary,
+                "one badge per line (JSON, or base64 of binary formats), any number of lines",
+            )
+            .query::<VerifyQuery>()
+            .reply(
+                200,
+                "application/x-ndjson",
+                Shape::Binary,
+                "one verdict per line, in the order of the lines",
+            ),
         )
         // Before anything else: refuse other hosts (DNS rebinding) and
         // cross-site requests.
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state.front),
-            front::check,
-        ))
-        .with_state(state)
+        .layer(|r| r.layer(axum::middleware::from_fn_with_state(front, front::check)))
+        .into_parts();
+    let doc = openapi::document(&entries);
+    served.set(&doc);
+    (app, doc)
 }
 
 /// 200 `ok`, or 503 `degraded` with the reason once the store takes no
@@ -178,6 +277,32 @@ async fn metrics(State(s): State<AppState>) -> Response {
         .into_response()
 }
 
+/// `GET /v1/node`: what this node is and how it is doing.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NodeView {
+    /// The libp2p peer id.
+    pub peer_id: String,
+    /// The node's version.
+    pub version: &'static str,
+    /// Where it listens, each with `/p2p/PEER_ID`.
+    pub listen: Vec<String>,
+    /// Connected peers.
+    pub peers: usize,
+    /// Issuers known.
+    pub issuers: usize,
+    /// Records stored, by kind; absent after a storage failure.
+    pub records: Option<std::collections::BTreeMap<String, u64>>,
+    /// Records waiting for the ones they depend on.
+    pub pending: usize,
+    /// This node's own issuer's DID, if it has one.
+    #[schema(value_type = Option<String>)]
+    pub local_issuer: Option<badgemesh_protocol::keys::IssuerId>,
+    /// How the node can be reached.
+    pub reachability: Option<crate::network::Reachability>,
+    /// Why the store takes no writes, if it does not.
+    pub storage_error: Option<String>,
+}
+
 async fn node_info(State(s): State<AppState>) -> Result<Response, ApiError> {
     let peer_id = s.core.client.peer_id();
     let listen: Vec<String> = s
@@ -192,28 +317,27 @@ async fn node_info(State(s): State<AppState>) -> Result<Response, ApiError> {
     let peers = s.core.client.peers().await.map(|p| p.len()).unwrap_or(0);
     // After a storage failure the store cannot be read either: the node
     // still answers, with no counts and the reason.
-    let counts: Option<serde_json::Map<String, serde_json::Value>> =
-        s.core.ledger.store().counts().ok().map(|c| {
-            c.into_iter()
-                .map(|(k, n)| (k.name().to_owned(), n.into()))
-                .collect()
-        });
+    let records = s.core.ledger.store().counts().ok().map(|c| {
+        c.into_iter()
+            .map(|(k, n)| (k.name().to_owned(), n))
+            .collect()
+    });
     let (issuers, pending) = s
         .core
         .ledger
         .read(|r| (r.issuers().count(), r.pending_len()));
-    Ok(axum::Json(serde_json::json!({
-        "peer_id": peer_id.to_string(),
-        "version": env!("CARGO_PKG_VERSION"),
-        "listen": listen,
-        "peers": peers,
-        "issuers": issuers,
-        "records": counts,
-        "pending": pending,
-        "local_issuer": s.issuer.id().await,
-        "reachability": s.core.client.reachability().await.ok(),
-        "storage_error": s.core.ledger.halted(),
-    }))
+    Ok(axum::Json(NodeView {
+        peer_id: peer_id.to_string(),
+        version: env!("CARGO_PKG_VERSION"),
+        listen,
+        peers,
+        issuers,
+        records,
+        pending,
+        local_issuer: s.issuer.id().await,
+        reachability: s.core.client.reachability().await.ok(),
+        storage_error: s.core.ledger.halted().map(str::to_owned),
+    })
     .into_response())
 }
 
@@ -262,6 +386,9 @@ async fn verify_handler(
     } else {
         None
     };
+    let inline = s.inline_native
+        && fetched.is_none()
+        && badgemesh_bake::sniff(&body) == badgemesh_bake::Format::Native;
     let (held, core, trust) = (s.held.clone(), s.core.clone(), s.trust.clone());
     let run = move |cancel: &std::sync::atomic::AtomicBool| {
         let opts = crate::verdict::formats::Options {
@@ -283,14 +410,19 @@ async fn verify_handler(
         core.ledger
             .read(|r| crate::verdict::presentation::verify_input(&body, Some(r), at, &opts, asked))
     };
-    // Every verification runs in the bounded verification pool (503
-    // `verify_busy` when its queue is full), and stops if the request is
-    // abandoned. Native ones take microseconds, other formats milliseconds;
-    // either way clients that never pause could otherwise take every core
-    // from gossip and sync, so the pool (one worker less than the cores by
-    // default) is the one place verification spends CPU. It reads a
-    // snapshot and holds no lock.
-    let result = s.verify_pool.run(run).await?;
+    // Other formats run in the bounded verification pool (503 `verify_busy`
+    // when its queue is full), and stop if the request is abandoned: they
+    // take milliseconds, and clients that never pause could otherwise take
+    // every core from gossip and sync. A native badge costs tens of
+    // microseconds, about what handing it to the pool and back costs, so
+    // when the API has threads of its own (which the network's tasks do not
+    // share) it is verified right here. Either way it reads a snapshot and
+    // holds no lock.
+    let result = if inline {
+        run(&std::sync::atomic::AtomicBool::new(false))
+    } else {
+        s.verify_pool.run(run).await?
+    };
     s.core.metrics.verify_count.inc();
     s.core
         .metrics

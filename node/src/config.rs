@@ -35,6 +35,15 @@ pub struct Config {
     pub verify_workers: usize,
     /// Verifications that may wait for a worker; more get 503 `verify_busy`.
     pub verify_queue: usize,
+    /// Threads of the API's own runtime (by default as many as
+    /// `verify_workers`). HTTP work runs there and native badges are
+    /// verified inline, without a hand-off to the pool: they cost tens of
+    /// microseconds, and the network's tasks no longer share a queue with
+    /// requests, so clients cannot hold gossip behind them however hard
+    /// they push. 0 runs the API on the network's runtime, with every
+    /// verification in the pool (in-process simulations of many nodes,
+    /// where a runtime per node would be a thread per node).
+    pub api_threads: usize,
     /// Fetch what a verification needs from issuers' sites (hosted OB 2.0
     /// badges, their BadgeClasses and Profiles) for every caller, and keep
     /// it. Off by default: verification is offline, and the admin token's
@@ -57,6 +66,11 @@ pub struct Config {
     /// for AutoNAT to confirm one. A relay advertises itself only once it
     /// has such an address.
     pub announce: Vec<String>,
+    /// Ask the LAN's router to forward the listen ports (UPnP IGD) and
+    /// announce the mapped address. Off by default: it searches the LAN by
+    /// multicast, and opens a port on a router the operator may not have
+    /// meant to change.
+    pub upnp: bool,
     /// Dial peers found by Kademlia and mDNS, up to `target_peers`.
     pub discovery: bool,
     /// How many connections discovery aims for.
@@ -100,6 +114,11 @@ pub fn default_data_dir() -> PathBuf {
         .join("badgemesh")
 }
 
+/// One less than the cores, at least one: a core stays with gossip and sync.
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -110,15 +129,16 @@ impl Default for Config {
             ],
             api: SocketAddr::from(([127, 0, 0, 1], DEFAULT_API_PORT)),
             api_hosts: vec![],
-            verify_workers: std::thread::available_parallelism()
-                .map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            verify_workers: default_workers(),
             verify_queue: 16,
+            api_threads: default_workers(),
             fetch: false,
             fetch_timeout_secs: 10,
             bootstrap: vec![],
             relay_server: true,
             relays: vec![],
             announce: vec![],
+            upnp: false,
             mdns: true,
             discovery: true,
             target_peers: 8,
@@ -246,6 +266,9 @@ impl Config {
         }
         if let Some(v) = var("BADGEMESH_ANNOUNCE") {
             self.announce = list(&v);
+        }
+        if let Some(v) = var("BADGEMESH_UPNP") {
+            self.upnp = parse_bool("BADGEMESH_UPNP", &v)?;
         }
         Ok(())
     }
@@ -402,6 +425,19 @@ mod tests {
             (p.max_bytes_per_issuer, p.max_bytes_unfollowed),
             (1024, 4096)
         );
+    }
+
+    #[test]
+    fn upnp_is_off_unless_the_file_or_the_environment_turns_it_on() {
+        assert!(!Config::default().upnp);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "upnp = true\n").expect("write");
+        assert!(Config::from_file(&path, true).expect("parses").upnp);
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "BADGEMESH_UPNP").then(|| "true".into()))
+            .expect("valid env");
+        assert!(c.upnp);
     }
 
     #[test]

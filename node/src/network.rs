@@ -14,6 +14,7 @@ mod codec;
 mod event_loop;
 mod offences;
 mod rate;
+mod upnp;
 
 use std::time::{Duration, Instant};
 
@@ -68,7 +69,7 @@ pub enum Validation {
 }
 
 /// A peer as the API shows it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PeerInfo {
     /// Its id.
     pub peer_id: String,
@@ -174,7 +175,7 @@ impl std::fmt::Debug for Command {
 }
 
 /// How a node can be reached, as far as it knows.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Reachability {
     /// Addresses peers confirmed they could dial back (AutoNAT v2): the
     /// node is reachable directly there. Empty behind NAT (or until a peer
@@ -192,6 +193,12 @@ pub struct Reachability {
     pub hole_punches_failed: u64,
     /// Whether this node relays for others.
     pub relay_server: bool,
+    /// UPnP port mapping: `off`, `searching for a gateway`, `no gateway
+    /// found`, `gateway found, but it is behind another NAT`, or `mapped`.
+    pub upnp: &'static str,
+    /// The router's external addresses that UPnP mapped to this node (also
+    /// in `external`: a forwarded port is reachable).
+    pub upnp_mapped: Vec<String>,
 }
 
 /// Network settings.
@@ -211,7 +218,7 @@ pub struct NetConfig {
     /// Gossipsub heartbeat.
     pub heartbeat: Duration,
     /// Relay for peers behind NAT (circuit relay v2 server, with the
-    /// conservative limits of [`behaviour`]).
+    /// conservative limits set in `network/behaviour.rs`).
     pub relay_server: bool,
     /// Relays to be reached through: the node listens on each one's
     /// `/p2p-circuit` address (a reservation), so that peers it cannot be
@@ -219,6 +226,8 @@ pub struct NetConfig {
     pub relays: Vec<Multiaddr>,
     /// Addresses the operator says this node is reachable at.
     pub announce: Vec<Multiaddr>,
+    /// Ask the LAN's router to forward the listen ports (UPnP).
+    pub upnp: bool,
 }
 
 impl Client {

@@ -120,6 +120,12 @@ pub struct Store {
     path: Option<std::path::PathBuf>,
 }
 
+/// redb's page cache. Its default, 1 GiB, fills as pages are read (sync
+/// answers, bundles, lookups in the archive), which a small machine running
+/// a node for years cannot spare; the operating system's page cache still
+/// keeps the file's hot pages.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 impl Store {
     /// Opens (or creates) the store at `path` and checks its schema version.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -127,7 +133,10 @@ impl Store {
             path: path.to_owned(),
             source: e,
         };
-        let db = Database::create(path).map_err(|e| open(e.into()))?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| open(e.into()))?;
         let mut store = Store::init(db).map_err(|e| match e {
             StoreError::Db(source) => open(source),
             other => other,

@@ -163,6 +163,16 @@ impl ContextSet {
             .clone()
     }
 
+    /// The exact text of a pinned production document, whatever set is in
+    /// use (tests may replace documents in theirs).
+    pub fn pinned_text(url: &str) -> Option<&'static str> {
+        PINNED
+            .iter()
+            .chain(STATUS_CONTEXTS.iter())
+            .find(|(u, _)| *u == url)
+            .map(|(_, text)| *text)
+    }
+
     /// This set plus one more document (for tests and vectors that use example
     /// contexts). Replaces a document with the same URL.
     pub fn with_extra(&self, url: &str, text: &str) -> ContextSet {

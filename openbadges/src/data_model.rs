@@ -61,7 +61,8 @@ pub fn problem(doc: &Map<String, Value>) -> Option<String> {
     related_resources(doc.get("relatedResource"))
 }
 
-/// `relatedResource`: objects with a unique URL `id` and a digest.
+/// `relatedResource`: objects with a unique URL `id` and a digest, which
+/// must match the document when this node holds it as served.
 fn related_resources(value: Option<&Value>) -> Option<String> {
     let mut ids = Vec::new();
     for item in items(value) {
@@ -79,10 +80,22 @@ fn related_resources(value: Option<&Value>) -> Option<String> {
             return Some(format!("relatedResource {id} is listed twice"));
         }
         ids.push(id);
-        if !obj.contains_key("digestSRI") && !obj.contains_key("digestMultibase") {
+        let sri = obj.get("digestSRI");
+        let multibase = obj.get("digestMultibase");
+        if sri.is_none() && multibase.is_none() {
             return Some(format!(
                 "relatedResource {id} has neither digestSRI nor digestMultibase"
             ));
+        }
+        if sri.is_some_and(|v| !v.is_string()) || multibase.is_some_and(|v| !v.is_string()) {
+            return Some(format!("relatedResource {id}: a digest must be a string"));
+        }
+        if let Some(p) = crate::related_resource::digest_problem(
+            id,
+            sri.and_then(Value::as_str),
+            multibase.and_then(Value::as_str),
+        ) {
+            return Some(p);
         }
     }
     None

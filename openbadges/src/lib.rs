@@ -13,6 +13,8 @@
 //!   [`jwt::verify_jwt_credential`], [`jwt::sign_jwt`], [`jwt::looks_like_jwt`].
 //! - [`data_model`]: the VC Data Model's own rules (the VC API's issue and
 //!   verify calls apply them).
+//! - [`related_resource`]: `relatedResource` digests against the documents
+//!   held byte for byte as served.
 //! - [`schema`]: `credentialSchema` checks against the pinned OB 3.0 JSON Schemas.
 //! - [`did`]: DID documents the verifier holds (keys that are not did:key),
 //!   and did:key resolution.
@@ -55,6 +57,7 @@ pub mod limits;
 pub mod presentation;
 pub mod proof;
 pub mod rdf;
+pub mod related_resource;
 pub mod revocation_list;
 pub mod schema;
 pub mod sd;

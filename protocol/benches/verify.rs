@@ -54,7 +54,7 @@ fn fixture() -> Fixture {
     }
     let award = target.expect("issuer 42 exists");
     let env = Envelope::decode(award.bytes(), MAX_ENVELOPE_BYTES).expect("decodes");
-    let key = *award.signer().verifying_key();
+    let key = VerifyingKey::from_bytes(award.signer()).expect("a checked key");
     let message = env.signed_message();
     let signature = Signature::from_bytes(env.signature);
     Fixture {

@@ -76,7 +76,7 @@ pub fn write(records: &[&[u8]], created_at: Timestamp) -> Vec<u8> {
 /// Writes a bundle piece by piece, so that a node can stream one without
 /// holding every record in memory: the header when made, each record when
 /// given, the trailer (count and digest, kept running) at the end. The bytes
-/// are those of [`write`] for the same records.
+/// are those of [`write()`] for the same records.
 #[derive(Debug)]
 pub struct BundleWriter {
     count: u64,

@@ -133,7 +133,7 @@ impl Issuer {
             next_key_digest: next.public().digest(),
             at: now,
         };
-        let rec = SignedRecord::sign(Record::KeyEvent(event), &current)?;
+        let rec = SignedRecord::sign(Record::KeyEvent(Box::new(event)), &current)?;
         let issuer = Issuer {
             id,
             current,
@@ -199,7 +199,7 @@ impl Issuer {
             next_key_digest: new_next.public().digest(),
             at: now,
         };
-        let rec = SignedRecord::sign(Record::KeyEvent(event), &next)?;
+        let rec = SignedRecord::sign(Record::KeyEvent(Box::new(event)), &next)?;
         self.current = next;
         self.next_digest = new_next.public().digest();
         self.next = Some(new_next);

@@ -40,8 +40,10 @@ use crate::time::Timestamp;
 /// Any record, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Record {
-    /// See [`KeyEvent`].
-    KeyEvent(KeyEvent),
+    /// See [`KeyEvent`]. Boxed: the largest variant (its key keeps the
+    /// decompressed point) and the rarest, so every other record held in
+    /// memory need not be its size.
+    KeyEvent(Box<KeyEvent>),
     /// See [`IssuerProfile`].
     IssuerProfile(IssuerProfile),
     /// See [`BadgeClass`].
@@ -149,7 +151,7 @@ impl Record {
     pub fn to_payload(&self) -> Vec<u8> {
         // Encoding into a Vec cannot fail.
         let encoded = match self {
-            Record::KeyEvent(r) => minicbor::to_vec(r),
+            Record::KeyEvent(r) => minicbor::to_vec(&**r),
             Record::IssuerProfile(r) => minicbor::to_vec(r),
             Record::BadgeClass(r) => minicbor::to_vec(r),
             Record::Assertion(r) => minicbor::to_vec(r),
@@ -166,7 +168,7 @@ impl Record {
     /// Decodes a payload of `kind` and checks its shape.
     pub fn from_payload(kind: RecordKind, payload: &[u8]) -> Result<Record, RecordError> {
         let record = match kind {
-            RecordKind::KeyEvent => decode_as(kind, payload).map(Record::KeyEvent),
+            RecordKind::KeyEvent => decode_as(kind, payload).map(|e| Record::KeyEvent(Box::new(e))),
             RecordKind::IssuerProfile => decode_as(kind, payload).map(Record::IssuerProfile),
             RecordKind::BadgeClass => decode_as(kind, payload).map(Record::BadgeClass),
             RecordKind::Assertion => decode_as(kind, payload).map(Record::Assertion),
@@ -223,7 +225,10 @@ fn decode_as<'b, T: Decode<'b, ()>>(kind: RecordKind, payload: &'b [u8]) -> Resu
 pub struct SignedRecord {
     bytes: Arc<[u8]>,
     id: RecordId,
-    signer: PublicKey,
+    /// The signer's key as its 32 bytes, checked when the record was made or
+    /// decoded: a node holds many records, and a [`PublicKey`] keeps the
+    /// decompressed point too (224 bytes), which only verifying needs.
+    signer: [u8; 32],
     record: Record,
 }
 
@@ -244,7 +249,7 @@ impl SignedRecord {
         Ok(SignedRecord {
             bytes: bytes.into(),
             id: RecordId::of(&payload),
-            signer: *key.public(),
+            signer: *key.public().as_bytes(),
             record,
         })
     }
@@ -263,7 +268,7 @@ impl SignedRecord {
         Ok(SignedRecord {
             bytes: bytes.into(),
             id: env.id(),
-            signer,
+            signer: *signer.as_bytes(),
             record,
         })
     }
@@ -308,7 +313,7 @@ impl SignedRecord {
                     Ok(SignedRecord {
                         bytes: (*bytes).into(),
                         id: env.id(),
-                        signer: key,
+                        signer: *key.as_bytes(),
                         record,
                     })
                 }));
@@ -351,8 +356,9 @@ impl SignedRecord {
         self.id
     }
 
-    /// The key that signed it.
-    pub const fn signer(&self) -> &PublicKey {
+    /// The bytes of the key that signed it (a valid key: checked when the
+    /// record was signed or decoded).
+    pub const fn signer(&self) -> &[u8; 32] {
         &self.signer
     }
 

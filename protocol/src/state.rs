@@ -409,7 +409,7 @@ impl Registry {
             Some(v) if !v.covers(at) => return Outcome::Rejected(Rejection::KeyNotValidAt(at)),
             Some(_) => {}
             None => {
-                return match self.keys.get(rec.signer().as_bytes()) {
+                return match self.keys.get(rec.signer()) {
                     Some(owner) if owner.issuer != issuer => {
                         Outcome::Rejected(Rejection::KeyOfOtherIssuer)
                     }

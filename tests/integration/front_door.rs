@@ -246,3 +246,50 @@ async fn an_over_budget_credential_gets_400_over_budget() {
     let message = r.json["message"].as_str().unwrap_or_default();
     assert!(message.contains("2800 proofs (at most 4"), "{message}");
 }
+
+/// With the API on threads of its own (the default), a native badge is
+/// verified on the request's thread, not handed to the pool: it answers
+/// while the pool is shut. On the shared runtime (`api_threads = 0`) it
+/// waits for the pool like every other format.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn native_badges_are_verified_inline_only_when_the_api_has_its_own_threads() {
+    use crate::support::{award, create_badge, init_issuer};
+    for api_threads in [1, 0] {
+        let n = TestNode::start_with(vec![], |c| c.api_threads = api_threads).await;
+        init_issuer(&n, "Inline Academy").await;
+        let badge = create_badge(&n, "Inline").await;
+        let (_, _, native) = award(&n, &badge, "ada@example.org").await;
+        let addr = n.node().api_addr();
+        let pool = n.node().verify_pool().clone();
+        pool.set_gate_open(false);
+        let answer = tokio::spawn(raw_async(
+            addr,
+            format!("POST /v1/verify HTTP/1.1\r\nHost: {addr}"),
+            native,
+        ));
+        if api_threads > 0 {
+            let (status, body) = tokio::time::timeout(Duration::from_secs(20), answer)
+                .await
+                .expect("answered while the pool is shut")
+                .expect("request task");
+            assert_eq!(status, 200, "{body}");
+            assert!(body.contains("\"valid\""), "{body}");
+            assert_eq!(pool.stats().completed.load(Ordering::Relaxed), 0);
+            assert_eq!(pool.waiting_at_gate(), 0);
+        } else {
+            wait_until(
+                "the native badge at the gate",
+                Duration::from_secs(20),
+                || {
+                    let p = pool.clone();
+                    async move { p.waiting_at_gate() == 1 }
+                },
+            )
+            .await;
+            pool.set_gate_open(true);
+            let (status, body) = answer.await.expect("request task");
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(pool.stats().completed.load(Ordering::Relaxed), 1);
+        }
+    }
+}

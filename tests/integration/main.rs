@@ -13,6 +13,7 @@ mod gossip;
 mod held;
 mod hosted_ob2;
 mod kad_store;
+mod openapi;
 mod pathways;
 mod pending;
 mod presentations;

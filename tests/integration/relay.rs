@@ -94,3 +94,48 @@ async fn a_node_reached_only_through_a_relay_gets_a_direct_connection_and_record
     assert!(!ra.relay_server);
     assert!(reach(&r).await.relay_server);
 }
+
+/// UPnP is off unless asked for (`--upnp`, `upnp = true`): a node says so,
+/// and maps nothing. (`tests/net/upnp.sh` turns it on, in a namespace
+/// where its search for a gateway reaches no LAN.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upnp_is_off_by_default_and_says_so() {
+    let n = TestNode::start(vec![]).await;
+    let r = reach(&n).await;
+    assert_eq!(r.upnp, "off");
+    assert!(r.upnp_mapped.is_empty());
+    let info = badgemesh_tests::get(n.url("/v1/node")).await;
+    assert_eq!(info.json["reachability"]["upnp"], "off");
+}
+
+/// AutoNAT v2 confirms a dialable address: A connects to B; B's identify
+/// tells A the address it saw, which identify turns into a candidate on
+/// A's listen port; at the client's first probe (5 s) B, an AutoNAT server,
+/// dials it back on a connection of its own, and A reports it reachable.
+/// (With 2 connections per peer allowed, that dial-back was denied and the
+/// address marked failed for good: see `MAX_PER_PEER`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autonat_confirms_an_address_a_peer_can_dial_back() {
+    let b = TestNode::start(vec![]).await;
+    let a = TestNode::start(b.addrs()).await;
+    let took = wait_until("A's address confirmed by AutoNAT", LIMIT, || async {
+        !reach(&a).await.external.is_empty()
+    })
+    .await;
+    let confirmed = reach(&a).await.external;
+    let listening: Vec<String> = a
+        .node()
+        .core()
+        .client
+        .listen_addrs()
+        .await
+        .expect("listen addresses")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        confirmed.iter().all(|c| listening.contains(c)),
+        "confirmed {confirmed:?}, listening on {listening:?}"
+    );
+    eprintln!("AutoNAT v2 confirmed {confirmed:?} after {took:?}");
+}

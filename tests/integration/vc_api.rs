@@ -121,14 +121,18 @@ async fn any_credential_is_issued_and_verified_in_the_vc_api_shapes() {
     let r = verify(&n, json!({ "verifiableCredential": vc.to_string() })).await;
     assert_eq!(r.status, 400, "{:?}", r.json);
 
-    // The issue call at its capability URL (for clients that cannot send
-    // a header): the admin token in the path, anything else refused.
-    let cap = |t: &str| n.url(&format!("/capability/{t}/credentials/issue"));
+    // The token travels in the header only: no path carries it.
     let body = json!({ "credential": credential(&did) });
-    let r = post_json(cap(n.node().token()), None, body.clone()).await;
-    assert_eq!(r.status, 201, "{:?}", r.json);
-    let r = post_json(cap("not-the-token"), None, body).await;
-    assert_eq!(r.status, 401, "{:?}", r.json);
+    let r = post_json(
+        n.url(&format!(
+            "/capability/{}/credentials/issue",
+            n.node().token()
+        )),
+        None,
+        body,
+    )
+    .await;
+    assert_eq!(r.status, 404, "{:?}", r.json);
     // Something that is not a credential is not signed.
     let r = post_json(url.clone(), token.clone(), json!({ "credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]} })).await;
     assert_eq!(r.status, 400, "{:?}", r.json);
@@ -356,6 +360,58 @@ async fn a_presentation_is_verified_by_the_holders_proof_and_each_credential() {
     assert_eq!(r.status, 400, "{:?}", r.json);
     assert!(
         r.json["problemDetails"][0]["detail"].is_string(),
+        "{:?}",
+        r.json
+    );
+}
+
+/// `relatedResource` digests of a document the node holds as served (the
+/// VC 2.0 base context) are checked when issuing and when verifying.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_related_resource_digest_is_checked_against_the_held_document() {
+    use sha2::{Digest, Sha384};
+    let n = TestNode::start(vec![]).await;
+    let did = init_issuer(&n, "Chess Club").await;
+    let token = Some(n.node().token().to_owned());
+    let url = n.url("/credentials/issue");
+    let base = badgemesh_openbadges::contexts::ContextSet::pinned_text(
+        "https://www.w3.org/ns/credentials/v2",
+    )
+    .expect("held");
+    let b64 = |d: &[u8]| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(d)
+    };
+    let with_digest = |sri: String| {
+        let mut c = credential(&did);
+        c["relatedResource"] = json!([{
+            "id": "https://www.w3.org/ns/credentials/v2",
+            "digestSRI": sri,
+        }]);
+        json!({ "credential": c })
+    };
+
+    let right = format!("sha384-{}", b64(&Sha384::digest(base.as_bytes())));
+    let r = post_json(url.clone(), token.clone(), with_digest(right)).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let signed = r.json["verifiableCredential"].clone();
+    let r = verify(&n, json!({ "verifiableCredential": signed.clone() })).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+
+    // The digest of other bytes: refused when issuing...
+    let wrong = format!("sha384-{}", b64(&Sha384::digest(b"another document")));
+    let r = post_json(url, token, with_digest(wrong.clone())).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    let detail = r.json["problemDetails"][0]["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("does not match"), "{detail}");
+    // ...and an error when verifying (the digest is part of what was signed,
+    // so this one fails the proof too; the structure check says why first).
+    let mut tampered = signed;
+    tampered["relatedResource"][0]["digestSRI"] = json!(wrong);
+    let r = verify(&n, json!({ "verifiableCredential": tampered })).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+    assert!(
+        r.json.to_string().contains("does not match"),
         "{:?}",
         r.json
     );

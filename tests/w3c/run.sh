@@ -107,8 +107,12 @@ module.exports = {
     implementation: "badgemesh",
     issuers: [{
       id: "$did",
-      // A capability URL: the data model suite posts with fixed headers.
-      endpoint: "$api/capability/$token/credentials/issue",
+      // Through the HTTPS front: vc-test-suite-implementations sends the
+      // endpoint's headers and reads the VC API's {verifiableCredential}
+      // answer only for https: endpoints (the data model suite reads a
+      // plain http: answer as if it were the credential itself).
+      endpoint: "$public/credentials/issue",
+      headers: {Authorization: "Bearer $token"},
       tags: $tags,
       options: $options,
     }],

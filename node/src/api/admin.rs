@@ -1,15 +1,15 @@
 //! Write routes: they need the admin bearer token, compared in constant time,
 //! and they never send CORS headers (a web page cannot call them).
 
+use std::sync::Arc;
+
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{Record, SignedRecord};
 use base64::Engine;
@@ -18,44 +18,162 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::bodies::{self, AwardBody, BadgeBody, EndorseBody, ExportBody, ProfileBody, RevokeBody};
+use super::table::{Route, Shape, Table};
 use super::{ApiError, AppState};
 
-pub(super) fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/issuer", post(init_issuer))
-        .route("/credentials/issue", post(super::vc_api::issue))
-        .route("/credentials/status", post(super::vc_api::status))
-        .route(
-            "/ob3/status/{did}/revocation/publish",
-            post(super::vc_api::publish),
+/// The admin routes, each behind the token.
+pub(super) fn routes(token: Arc<String>) -> Table<AppState> {
+    const CREATED_ID: &str = "`{\"id\"}`: the signed record's id";
+    const VC: &str = "application/vc+ld+json";
+    Table::new("admin")
+        .add(
+            Route::post("/v1/admin/issuer", init_issuer, "Create this node's issuer")
+                .json::<ProfileBody>()
+                .answers(201, "`{\"did\"}`: the new issuer's DID"),
         )
-        .route("/v1/admin/profile", post(profile))
-        .route("/v1/admin/badges", post(create_badge))
-        .route("/v1/admin/awards", post(award))
-        .route("/v1/admin/revocations", post(revoke))
-        .route("/v1/admin/endorsements", post(endorse))
-        .route("/v1/admin/endorsements/ob3", post(export_endorsement))
-        .route("/v1/admin/revocations/checkpoint", post(checkpoint))
-        .route("/v1/admin/rotate", post(rotate))
-        .route("/v1/admin/ob3", post(export_ob3))
-        .route("/v1/admin/keys/export-next", post(export_next_key))
-        .route("/v1/admin/records", post(import_record))
-        .route("/v1/admin/import", post(super::bundle::import))
-        .route("/v1/admin/trust/reload", post(super::trust::reload))
-        .route("/v1/admin/listings", post(super::trust::publish_listings))
-        .route(
-            "/v1/admin/domain-linkage",
-            post(super::trust::domain_linkage),
+        .add(
+            Route::post("/v1/admin/profile", profile, "Sign a new issuer profile")
+                .json::<ProfileBody>()
+                .answers(200, CREATED_ID),
         )
-        .route("/v1/admin/status-lists", post(super::held::add_status_list))
-        .route(
-            "/v1/admin/revocation-lists",
-            post(super::held::add_revocation_list),
+        .add(
+            Route::post("/v1/admin/badges", create_badge, "Sign a badge class")
+                .json::<BadgeBody>()
+                .answers(201, CREATED_ID),
         )
-        .route("/v1/admin/backup", axum::routing::get(backup))
+        .add(
+            Route::post("/v1/admin/awards", award, "Award a badge")
+                .json::<AwardBody>()
+                .answers(
+                    201,
+                    "`{\"id\", \"status_index\", \"assertion\"}`: the assertion, its envelope in base64",
+                ),
+        )
+        .add(
+            Route::post("/v1/admin/revocations", revoke, "Revoke assertions or endorsements")
+                .json::<RevokeBody>()
+                .answers(200, "`{\"seq\"}`: the revocation update's sequence number"),
+        )
+        .add(
+            Route::post("/v1/admin/endorsements", endorse, "Sign an endorsement")
+                .json::<EndorseBody>()
+                .answers(
+                    201,
+                    "`{\"id\", \"endorser\", \"about\", \"endorses\", \"status_index\", \"gossiped\", \"endorsement\"}`",
+                ),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/endorsements/ob3",
+                export_endorsement,
+                "Export an endorsement as a signed OB 3.0 EndorsementCredential",
+            )
+            .body("application/json", Shape::Any, "`{\"endorsement\": ID}`")
+            .reply(200, VC, Shape::Any, "the credential"),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/revocations/checkpoint",
+                checkpoint,
+                "Sign a revocation checkpoint now",
+            )
+            .answers(200, "`{\"seq\", \"parts\"}`"),
+        )
+        .add(
+            Route::post("/v1/admin/rotate", rotate, "Rotate the issuer's key to the pre-rotated one")
+                .body(
+                    "application/json",
+                    Shape::of::<bodies::RotateBody>(),
+                    "`{\"next_key\"}` (hex) when the next key was moved off this node; may be empty",
+                )
+                .answers(200, "`{\"key_event\"}`: the key event's id"),
+        )
+        .add(
+            Route::post("/v1/admin/ob3", export_ob3, "Export an assertion as a signed OB 3.0 credential")
+                .json::<ExportBody>()
+                .reply(200, VC, Shape::Any, "the credential, JSON with a Data Integrity proof")
+                .reply(200, "application/vc+jwt", Shape::Binary, "or, with `format: jwt`, a VC-JWT"),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/keys/export-next",
+                export_next_key,
+                "Move the pre-rotated key off this node: returned once, then forgotten",
+            )
+            .answers(200, "`{\"next_key\"}` (hex)"),
+        )
+        .add(
+            Route::post("/v1/admin/records", import_record, "Apply one signed record envelope")
+                .body("application/octet-stream", Shape::Binary, "the envelope (CBOR)")
+                .answers(200, "`{\"id\", \"outcome\", \"detail\"}`"),
+        )
+        .add(
+            Route::post("/v1/admin/import", super::bundle::import, "Apply a bundle")
+                .body(
+                    "application/vnd.badgemesh.bundle",
+                    Shape::Binary,
+                    "a bundle (as `GET /v1/export` writes)",
+                )
+                .answers_with::<super::ImportReport>(200, "what happened to each record"),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/trust/reload",
+                super::trust::reload,
+                "Reread trust.json and sync the followed registries",
+            )
+            .answers(200, "the trust state"),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/listings",
+                super::trust::publish_listings,
+                "Sign changes to this identity's registry list",
+            )
+            .json::<super::trust::ListingsBody>()
+            .answers(201, "`{\"list_seq\"}`"),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/domain-linkage",
+                super::trust::domain_linkage,
+                "Sign a DIF domain linkage credential for an origin",
+            )
+            .json::<super::trust::LinkageBody>()
+            .answers(200, "the DID configuration resource to serve at `/.well-known/did-configuration.json`"),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/status-lists",
+                super::held::add_status_list,
+                "Hold another issuer's status list credential",
+            )
+            .query::<super::held::HeldQuery>()
+            .body("application/json", Shape::Any, "the status list credential")
+            .answers(201, "what was held: `url`, `id`, `kind`, `issuer`, `entries`, ..."),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/revocation-lists",
+                super::held::add_revocation_list,
+                "Hold another issuer's revocation list (OB 2.0 or 1EdTech)",
+            )
+            .query::<super::held::HeldQuery>()
+            .body("application/json", Shape::Any, "the revocation list")
+            .answers(201, "what was held: `url`, `id`, `kind`, ..."),
+        )
+        .add(
+            Route::get(
+                "/v1/admin/backup",
+                backup,
+                "A consistent copy of the store, taken while the node runs",
+            )
+            .reply(200, "application/octet-stream", Shape::Binary, "the store file"),
+        )
+        .merge(super::vc_api::admin_routes())
         .merge(crate::backpack::routes::routes())
         .merge(super::pathways::admin_routes())
-        .route_layer(middleware::from_fn_with_state(state, require_token))
+        .require_token(|r| r.route_layer(middleware::from_fn_with_state(token, require_token)))
 }
 
 /// Whether `headers` carry the admin token (compared in constant time).
@@ -68,8 +186,8 @@ pub(super) fn bearer_ok(headers: &axum::http::HeaderMap, token: &str) -> bool {
     !given.is_empty() && bool::from(given.as_bytes().ct_eq(token.as_bytes()))
 }
 
-async fn require_token(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    if bearer_ok(req.headers(), &s.token) {
+async fn require_token(State(token): State<Arc<String>>, req: Request, next: Next) -> Response {
+    if bearer_ok(req.headers(), &token) {
         next.run(req).await
     } else {
         ApiError::new(

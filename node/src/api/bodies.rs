@@ -44,7 +44,7 @@ pub fn parse_time(text: &str) -> Result<Timestamp, ApiError> {
 }
 
 /// Profile fields (`issuer`, `profile`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileBody {
     name: String,
@@ -73,7 +73,7 @@ impl ProfileBody {
 }
 
 /// A badge class to create (`badges`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BadgeBody {
     name: String,
@@ -92,7 +92,7 @@ pub struct BadgeBody {
 }
 
 /// An alignment.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlignmentBody {
     target_name: String,
@@ -152,7 +152,7 @@ fn hex_digest(h: &str) -> Option<[u8; 32]> {
 }
 
 /// An award to sign (`awards`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwardBody {
     badge: String,
@@ -263,7 +263,7 @@ pub fn recipient_of(who: &str) -> Result<Recipient, ApiError> {
 }
 
 /// An endorsement to sign (`endorsements`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndorseBody {
     /// `badge_class` (or `badge`), `issuer` or `assertion`.
@@ -316,7 +316,7 @@ impl EndorseBody {
 
 /// What to revoke: assertion and endorsement ids (stored on this node)
 /// and/or raw indices (`revocations`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeBody {
     #[serde(default)]
@@ -362,7 +362,7 @@ impl RevokeBody {
 }
 
 /// Optional body of `rotate`: the exported next key, hex.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateBody {
     next_key: Option<String>,
@@ -387,7 +387,7 @@ pub fn rotate(body: &[u8]) -> Result<Option<[u8; 32]>, ApiError> {
 }
 
 /// Which assertion to export as OB 3.0 (`ob3`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportBody {
     assertion: String,
@@ -417,7 +417,7 @@ impl ExportBody {
 }
 
 /// Query parameters of `POST /v1/verify`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct VerifyQuery {
     /// Email or DID to match against the recipient.
     pub recipient: Option<String>,
@@ -448,7 +448,7 @@ impl VerifyQuery {
 
 /// Query of `GET /v1/export`: issuers to include (all when empty), comma
 /// separated, one page of them (see [`super::paging`]).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ExportQuery {
     /// DIDs, comma separated.
     pub issuer: Option<String>,

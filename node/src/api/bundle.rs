@@ -124,7 +124,7 @@ fn stream_bundle(
 }
 
 /// One rejected record in an import.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rejected {
     /// Position in the bundle (0-based).
     pub index: usize,
@@ -135,7 +135,7 @@ pub struct Rejected {
 }
 
 /// What an import did.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// Records read from the bundle.
     pub read: usize,

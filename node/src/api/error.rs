@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::datadir::StorageProblem;
 use crate::store::StoreError;
@@ -49,12 +48,27 @@ impl ApiError {
     }
 }
 
+// A type of its own, not `json!`, so that the OpenAPI document's schema is
+// the one the answers are serialised from.
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code (`bad_json`, `unknown_issuer`, ...).
+    pub error: &'static str,
+    /// What went wrong and what to do, for people.
+    pub message: String,
+    /// A record signed but not stored: the next start stores it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.code, "message": self.message });
-        if let Some(id) = self.record {
-            body["record"] = id.into();
-        }
+        let body = ErrorBody {
+            error: self.code,
+            message: self.message,
+            record: self.record,
+        };
         (self.status, Json(body)).into_response()
     }
 }

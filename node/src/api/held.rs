@@ -22,8 +22,9 @@ use crate::trust::revocation_lists::HeldRevocationListError;
 use crate::trust::status_lists::HeldListError;
 
 /// `?url=`: where badges point.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct HeldQuery {
+    /// The URL badges give for this list (by default the list's own `id`).
     url: Option<String>,
 }
 

@@ -2,10 +2,9 @@
 //! `/node`. HTML, CSS and JavaScript are built into the binary; the page makes
 //! no request beyond this node's own API, so it works offline.
 
-use axum::Router;
+use super::table::{Route, Shape, Table};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 const VERIFY_HTML: &str = include_str!("../../assets/verify.html");
 const NODE_HTML: &str = include_str!("../../assets/node.html");
@@ -29,36 +28,51 @@ const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; sty
     form-action 'self'; frame-ancestors 'none'";
 
 /// The page's routes, with their security headers.
-pub(super) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route(
-            "/",
-            get(|| async { asset("text/html; charset=utf-8", VERIFY_HTML) }),
-        )
-        .route(
-            "/node",
-            get(|| async { asset("text/html; charset=utf-8", NODE_HTML) }),
-        )
-        .route(
-            "/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
-        )
-        .route(
+pub(super) fn routes<S: Clone + Send + Sync + 'static>() -> Table<S> {
+    fn page<S: Clone + Send + Sync + 'static>(
+        path: &'static str,
+        content_type: &'static str,
+        summary: &'static str,
+        handler: impl axum::handler::Handler<((),), S>,
+    ) -> Route<S> {
+        Route::get(path, handler, summary).reply(200, content_type, Shape::Binary, summary)
+    }
+    const HTML: &str = "text/html; charset=utf-8";
+    const JS: &str = "text/javascript; charset=utf-8";
+    Table::new("pages")
+        .add(page("/", HTML, "The verification page", || async {
+            asset(HTML, VERIFY_HTML)
+        }))
+        .add(page("/node", HTML, "The node's dashboard page", || async {
+            asset(HTML, NODE_HTML)
+        }))
+        .add(page("/app.js", JS, "The pages' script", || async {
+            asset(JS, APP_JS)
+        }))
+        .add(page(
             "/app.css",
-            get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
-        )
-        .route(
+            "text/css; charset=utf-8",
+            "The pages' style sheet",
+            || async { asset("text/css; charset=utf-8", APP_CSS) },
+        ))
+        .add(page(
             "/vendor/zxing-reader.js",
-            get(|| async { asset("text/javascript; charset=utf-8", ZXING_JS) }),
-        )
-        .route(
+            JS,
+            "The QR reader's script",
+            || async { asset(JS, ZXING_JS) },
+        ))
+        .add(page(
             "/vendor/zxing_reader.wasm",
-            get(|| async { asset("application/wasm", ZXING_WASM) }),
-        )
-        .route(
+            "application/wasm",
+            "The QR reader",
+            || async { asset("application/wasm", ZXING_WASM) },
+        ))
+        .add(page(
             "/favicon.svg",
-            get(|| async { asset("image/svg+xml", FAVICON) }),
-        )
+            "image/svg+xml",
+            "The icon",
+            || async { asset("image/svg+xml", FAVICON) },
+        ))
 }
 
 fn asset(content_type: &'static str, body: impl IntoResponse) -> Response {
@@ -102,7 +116,8 @@ mod tests {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let server = tokio::spawn(async move { axum::serve(listener, routes::<()>()).await });
+        let server =
+            tokio::spawn(async move { axum::serve(listener, routes::<()>().into_parts().0).await });
         let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         conn.write_all(req.as_bytes()).await.expect("write");

@@ -17,7 +17,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
 
 /// The paging part of a list query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// Start after this key (a DID or a record id, depending on the list).
     pub after: Option<String>,

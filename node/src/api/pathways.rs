@@ -12,12 +12,10 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use badgemesh_protocol::id::RecordId;
 use badgemesh_protocol::pathway::{graph::graph, progress::progress};
 use badgemesh_protocol::record::Step;
@@ -26,6 +24,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::table::{Route, Shape, Table};
 use super::{ApiError, AppState, parse_id};
 use crate::backpack::{badges, collections};
 use crate::core::now;
@@ -38,18 +37,88 @@ use crate::verdict::presentation::{Asked, verify_input};
 pub const MAX_PROGRESS_INPUTS: usize = 64;
 
 /// The open routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/badges/{id}/pathway", get(show))
-        .route("/v1/badges/{id}/pathway/progress", post(progress_route))
+pub(super) fn routes() -> Table<AppState> {
+    Table::new("pathways")
+        .add(
+            Route::get(
+                "/v1/badges/{id}/pathway",
+                show,
+                "The pathway graph around a badge class",
+            )
+            .answers(
+                200,
+                "`{\"goal\", \"badges\", \"pathways\", \"leads_to\", \"cycles\", \"truncated\"}`",
+            )
+            .answers(404, "the badge class is not held here"),
+        )
+        .add(
+            Route::post(
+                "/v1/badges/{id}/pathway/progress",
+                progress_route,
+                "A holder's progress towards a badge class",
+            )
+            .body(
+                "application/json",
+                Shape::Any,
+                "`{\"badges\": [base64...], \"labels\", \"collection\" (admin token), \"recipient\", \"max_age\"}`",
+            )
+            .answers(
+                200,
+                "per pathway and step: what is done, what remains, what a complete one rests on; `notes`; `awarded` on the goal's issuer's node for an auto-award pathway",
+            ),
+        )
 }
 
 /// The admin routes (the caller puts them behind the token).
-pub(super) fn admin_routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/pathways", post(declare))
-        .route("/v1/admin/pathways/{id}/withdraw", post(withdraw))
-        .route("/v1/admin/clr", post(super::clr::export))
+pub(super) fn admin_routes() -> Table<AppState> {
+    Table::new("pathways")
+        .add(
+            Route::post(
+                "/v1/admin/pathways",
+                declare,
+                "Declare a pathway to one of this issuer's badge classes",
+            )
+            .body(
+                "application/json",
+                Shape::Any,
+                "`{\"goal\", \"steps\": [{\"need\", \"of\": [ID...]}], \"name\", \"auto_award\"}`",
+            )
+            .answers(
+                201,
+                "`{\"id\", \"goal\", \"status_index\", \"auto_award\", \"pathway\"}`",
+            )
+            .answers(
+                409,
+                "`pathway_cycle`: it would close a cycle with the pathways held here",
+            ),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/pathways/{id}/withdraw",
+                withdraw,
+                "Withdraw a pathway of this issuer",
+            )
+            .answers(200, "`{\"seq\", \"withdrawn\"}`"),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/clr",
+                super::clr::export,
+                "A learner's badges as one signed CLR 2.0 ClrCredential",
+            )
+            .body(
+                "application/json",
+                Shape::Any,
+                "`{\"badges\": [base64...], \"learner\": EMAIL|DID, \"name\"}`",
+            )
+            .reply(
+                201,
+                "application/vc+ld+json",
+                Shape::Any,
+                "the signed ClrCredential",
+            )
+            .answers(422, "`not_valid`: a badge is not valid for the learner"),
+        )
 }
 
 /// The graph around a badge class, from what this node holds. 404 when the

@@ -73,10 +73,11 @@ pub(super) async fn reload(State(s): State<AppState>) -> Result<Response, ApiErr
 }
 
 /// `POST /v1/admin/listings`: changes to this identity's registry list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ListingsBody {
     /// Listings and de-listings, as `{"change": "listed", "subject": ..., "name": ...}`
     /// or `{"change": "delisted", "subject": ..., "reason": ...}`.
+    #[schema(value_type = Vec<Object>)]
     pub changes: Vec<ListingChange>,
 }
 
@@ -90,7 +91,7 @@ pub(super) async fn publish_listings(
 }
 
 /// `POST /v1/admin/domain-linkage`: `{"origin": "https://academy.example", "valid_days": 365}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LinkageBody {
     /// The origin to link.
     pub origin: String,

@@ -28,6 +28,8 @@ use badgemesh_openbadges::credential::Profile;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::table::{Route, Shape, Table};
+
 use super::{ApiError, AppState};
 use crate::core::now;
 use crate::verdict::formats::{FormatError, Options, verify_any};
@@ -298,33 +300,6 @@ pub(super) fn vc_result(verdict: Value) -> (StatusCode, Value) {
     (status, body)
 }
 
-/// `POST /capability/{token}/credentials/issue`: the issue call for clients
-/// that cannot send an `Authorization` header (the W3C data model test
-/// suite posts with fixed headers): the admin token is in the URL, a
-/// capability URL. Compared in constant time; keep such URLs out of logs.
-pub(super) async fn issue_by_capability(
-    State(s): State<AppState>,
-    axum::extract::Path(token): axum::extract::Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    capability(&s, &token)?;
-    issue(State(s), body).await
-}
-
-/// Whether `token` in a capability URL is the admin token (compared in
-/// constant time).
-fn capability(s: &AppState, token: &str) -> Result<(), ApiError> {
-    use subtle::ConstantTimeEq as _;
-    if token.is_empty() || !bool::from(token.as_bytes().ct_eq(s.token.as_bytes())) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "not a capability of this node",
-        ));
-    }
-    Ok(())
-}
-
 pub(super) async fn issue(State(s): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let req: IssueRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -359,17 +334,6 @@ pub(super) async fn issue(State(s): State<AppState>, body: Bytes) -> Result<Resp
         Err(crate::issuer::IssuerOpError::Export(why)) => Ok(bad_request(why)),
         Err(e) => Err(e.into()),
     }
-}
-
-/// `POST /capability/{token}/credentials/status`: the status call at a
-/// capability URL, like [`issue_by_capability`].
-pub(super) async fn status_by_capability(
-    State(s): State<AppState>,
-    axum::extract::Path(token): axum::extract::Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    capability(&s, &token)?;
-    status(State(s), body).await
 }
 
 /// `POST /credentials/status`: revokes a credential this node issued with a
@@ -431,4 +395,83 @@ pub(super) async fn publish(
         .status_list(&s.core, &super::status_base_url(&s, &id))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The VC API routes that are open (the ones that need the token are with
+/// the admin routes).
+pub(super) fn routes() -> Table<AppState> {
+    const ANSWER: &str = "`{verified, checks, warnings, errors, problemDetails}` with the node's verdict beside it: 200 when verified, 400 when invalid, 422 when it cannot be decided here";
+    Table::new("vc-api")
+        .add(
+            Route::post(
+                "/credentials/verify",
+                verify,
+                "Verify a Verifiable Credential (W3C VC API)",
+            )
+            .body(
+                "application/json",
+                Shape::Any,
+                "`{\"verifiableCredential\": ..., \"options\": {...}}`",
+            )
+            .answers(200, ANSWER)
+            .answers(400, ANSWER)
+            .answers(422, ANSWER),
+        )
+        .add(
+            Route::post(
+                "/presentations/verify",
+                super::vc_presentations::verify,
+                "Verify a Verifiable Presentation and every credential in it (W3C VC API)",
+            )
+            .body(
+                "application/json",
+                Shape::Any,
+                "`{\"verifiablePresentation\": ..., \"options\": {\"challenge\", \"domain\"}}`",
+            )
+            .answers(200, ANSWER)
+            .answers(400, ANSWER)
+            .answers(422, ANSWER),
+        )
+}
+
+/// The VC API routes behind the admin token.
+pub(super) fn admin_routes() -> Table<AppState> {
+    Table::new("vc-api")
+        .add(
+            Route::post(
+                "/credentials/issue",
+                issue,
+                "Issue a credential (W3C VC API)",
+            )
+            .body(
+                "application/json",
+                Shape::Any,
+                "`{\"credential\": ..., \"options\": {...}}`",
+            )
+            .answers(201, "`{\"verifiableCredential\": ...}`, signed"),
+        )
+        .add(
+            Route::post(
+                "/credentials/status",
+                status,
+                "Revoke an issued credential (W3C VC API)",
+            )
+            .body(
+                "application/json",
+                Shape::Any,
+                "`{\"credentialId\", \"credentialStatus\": [{\"type\", \"status\"}]}`",
+            )
+            .answers(
+                200,
+                "`{\"credentialId\", \"revocationSeq\"}`: the revocation update that was signed",
+            ),
+        )
+        .add(
+            Route::post(
+                "/ob3/status/{did}/revocation/publish",
+                publish,
+                "Sign the status list anew now",
+            )
+            .empty(204, "signed"),
+        )
 }

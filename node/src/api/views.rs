@@ -13,24 +13,30 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::paging::{self, PageQuery};
+use super::table::{Route, Table};
 use super::{ApiError, AppState, parse_did};
 
 /// The revocation status of a stored assertion.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AssertionStatus {
     /// The assertion.
+    #[schema(value_type = String)]
     pub assertion: RecordId,
     /// Its issuer.
+    #[schema(value_type = String)]
     pub issuer: IssuerId,
     /// Its status index.
     pub status_index: u32,
     /// Whether it is revoked.
     pub revoked: bool,
     /// By which update, when revoked.
+    #[schema(value_type = Option<Object>)]
     pub revoked_by: Option<RevokedEntry>,
     /// How fresh this node's revocation data is.
+    #[schema(value_type = Option<Object>)]
     pub freshness: Option<Freshness>,
-    /// When this was computed.
+    /// When this was computed (RFC 3339).
+    #[schema(value_type = String)]
     pub checked_at: Timestamp,
 }
 
@@ -141,7 +147,7 @@ fn held_endorsements(s: &AppState, r: &Registry, subject: EndorsementSubject) ->
 }
 
 /// Query of `GET /v1/badges`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct BadgesQuery {
     /// Only this issuer's badge classes.
     pub issuer: Option<String>,
@@ -224,4 +230,27 @@ pub(super) async fn badge(
                 format!("badge class {id} is not known to this node"),
             )
         })
+}
+
+/// The open read routes of the registry.
+pub(super) fn routes() -> Table<AppState> {
+    Table::new("registry")
+        .add(
+            Route::get("/v1/issuers", issuers, "Known issuers, a page at a time")
+                .query::<PageQuery>()
+                .answers(200, "issuers in DID order; a `Link: <...>; rel=\"next\"` header gives the next page"),
+        )
+        .add(
+            Route::get("/v1/issuers/{did}", issuer, "One issuer: profile, keys, revocations")
+                .answers(200, "the issuer's state as this node knows it"),
+        )
+        .add(
+            Route::get("/v1/badges", badges, "Known badge classes, a page at a time")
+                .query::<BadgesQuery>()
+                .answers(200, "badge classes in id order; a `Link` header gives the next page"),
+        )
+        .add(
+            Route::get("/v1/badges/{id}", badge, "One badge class")
+                .answers(200, "the badge class with its id"),
+        )
 }

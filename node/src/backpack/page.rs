@@ -28,6 +28,7 @@ use serde_json::Value;
 use super::badges::{self, BadgeId};
 use super::collections::{self, CollectionName};
 use super::views::{self, Judged};
+use crate::api::table::{Route, Shape, Table};
 use crate::api::{ApiError, AppState};
 use crate::core::now;
 
@@ -483,6 +484,32 @@ fn page(
         t = escape(&title),
         d = escape(&description),
     )
+}
+
+/// The public pages of collections made public (open, for browsers).
+pub(crate) fn routes() -> Table<AppState> {
+    Table::new("pages")
+        .add(
+            Route::get("/p/{collection}", show, "A public collection's page").reply(
+                200,
+                "text/html; charset=utf-8",
+                Shape::Binary,
+                "the page, each badge verified now",
+            ),
+        )
+        .add(
+            Route::get(
+                "/p/{collection}/{id}",
+                file,
+                "A badge file of a public collection, as added",
+            )
+            .reply(
+                200,
+                "application/octet-stream",
+                Shape::Binary,
+                "the file (its type by its extension: PNG, SVG, JSON, ...)",
+            ),
+        )
 }
 
 #[cfg(test)]

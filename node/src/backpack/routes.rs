@@ -26,13 +26,11 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -41,50 +39,146 @@ use super::collections::{self, CollectionName};
 use super::views::{self, Judged};
 use super::{BackpackError, MAX_FILE_NAME};
 use crate::api::paging::{self, PageQuery};
+use crate::api::table::{Route, Shape, Table};
 use crate::api::{ApiError, AppState};
 use crate::core::now;
 use crate::store::Store;
 
 /// The backpack's routes (the caller puts them behind the admin token).
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/backpack/badges", get(list).post(add))
-        .route("/v1/admin/backpack/badges/{id}", get(show).delete(remove))
-        .route("/v1/admin/backpack/badges/{id}/file", get(file))
-        .route(
-            "/v1/admin/backpack/collections",
-            get(list_collections).post(create_collection),
+pub(crate) fn routes() -> Table<AppState> {
+    const BADGES: &str = "/v1/admin/backpack/badges";
+    const BADGE: &str = "/v1/admin/backpack/badges/{id}";
+    const COLLECTION: &str = "/v1/admin/backpack/collections/{name}";
+    Table::new("backpack")
+        .add(
+            Route::get(BADGES, list, "Held badges, a page at a time, each verified now")
+                .query::<ViewQuery>()
+                .answers(200, "the badges with their verdicts; a `Link` header gives the next page"),
         )
-        .route(
-            "/v1/admin/backpack/collections/{name}",
-            get(show_collection).delete(delete_collection),
+        .add(
+            Route::post(BADGES, add, "Verify a badge file and hold it")
+                .query::<AddQuery>()
+                .body(
+                    "application/octet-stream",
+                    Shape::Binary,
+                    "the badge file (baked PNG or SVG, JSON, JWT, native envelope)",
+                )
+                .answers(201, "`{\"added\": true, \"badge\"}`")
+                .answers(200, "`{\"added\": false, \"badge\"}`: it was held already")
+                .answers(422, "refused: not a badge, or invalid"),
         )
-        .route(
-            "/v1/admin/backpack/collections/{name}/badges/{id}",
-            put(add_member).delete(remove_member),
+        .add(
+            Route::get(BADGE, show, "One held badge, verified now, with its collections")
+                .query::<ViewQuery>()
+                .answers(200, "the badge and its verdict"),
         )
-        .route(
-            "/v1/admin/backpack/collections/{name}/public",
-            put(set_public),
+        .add(
+            Route::delete(BADGE, remove, "Stop holding a badge")
+                .answers(200, "`{\"removed\": ID}`"),
         )
-        .route(
-            "/v1/admin/backpack/collections/{name}/site",
-            get(static_site),
+        .add(
+            Route::get(
+                "/v1/admin/backpack/badges/{id}/file",
+                file,
+                "A held badge's bytes, exactly as added",
+            )
+            .reply(
+                200,
+                "application/octet-stream",
+                Shape::Binary,
+                "the file (its type by its extension)",
+            ),
         )
-        .route("/v1/admin/backpack/holder", get(holder))
-        .route(
-            "/v1/admin/backpack/presentations",
-            axum::routing::post(present),
+        .add(
+            Route::get(
+                "/v1/admin/backpack/collections",
+                list_collections,
+                "Every collection with its badges' ids",
+            )
+            .answers(200, "the collections"),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/backpack/collections",
+                create_collection,
+                "Create an empty, private collection",
+            )
+            .json::<CreateBody>()
+            .answers(201, "`{\"name\", \"public\": false}`"),
+        )
+        .add(
+            Route::get(COLLECTION, show_collection, "One collection with its badges")
+                .answers(200, "the collection"),
+        )
+        .add(
+            Route::delete(COLLECTION, delete_collection, "Delete a collection (its badges stay held)")
+                .answers(200, "`{\"deleted\": NAME}`"),
+        )
+        .add(
+            Route::put(
+                "/v1/admin/backpack/collections/{name}/badges/{id}",
+                add_member,
+                "Put a held badge in a collection",
+            )
+            .answers(200, "`{\"id\", \"added\"}`"),
+        )
+        .add(
+            Route::delete(
+                "/v1/admin/backpack/collections/{name}/badges/{id}",
+                remove_member,
+                "Take a badge out of a collection",
+            )
+            .answers(200, "`{\"id\", \"removed\"}`"),
+        )
+        .add(
+            Route::put(
+                "/v1/admin/backpack/collections/{name}/public",
+                set_public,
+                "Make a collection public at `/p/{name}`, or private",
+            )
+            .json::<PublicBody>()
+            .answers(200, "`{\"name\", \"public\"}`"),
+        )
+        .add(
+            Route::get(
+                "/v1/admin/backpack/collections/{name}/site",
+                static_site,
+                "A static copy of a collection's page, to publish elsewhere",
+            )
+            .query::<SiteQuery>()
+            .answers(200, "`{\"index_html\", \"app_css\", \"files\": [{\"id\", \"path\"}]}`"),
+        )
+        .add(
+            Route::get(
+                "/v1/admin/backpack/holder",
+                holder,
+                "The earner's did:key, the recipient to give issuers",
+            )
+            .answers(200, "`{\"did\"}`"),
+        )
+        .add(
+            Route::post(
+                "/v1/admin/backpack/presentations",
+                present,
+                "A presentation of chosen badges, signed by the earner's key",
+            )
+            .json::<PresentBody>()
+            .answers(200, "`{\"presentation\", \"holder\", \"badges\", \"warnings\"}`: the signed Verifiable Presentation"),
         )
 }
 
 /// The query of the views: when and how strictly to judge, and a page.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct ViewQuery {
+    /// Judge as of this time (RFC 3339) instead of now.
     at: Option<String>,
+    /// Revocation data older than this many seconds gives `indeterminate`.
     max_age: Option<i64>,
+    /// An issuer no followed registry lists gives `indeterminate`.
     require_listed: Option<bool>,
+    /// Start after this badge id.
     after: Option<String>,
+    /// Badges per page.
     limit: Option<usize>,
 }
 
@@ -102,34 +196,41 @@ impl ViewQuery {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct AddQuery {
+    /// The file's name, kept to export it under.
     file_name: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct CreateBody {
+    /// The new collection's name.
     name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PresentBody {
+    /// Held badges' ids to present.
     #[serde(default)]
     badges: Vec<String>,
+    /// A collection whose badges are presented too.
     collection: Option<String>,
+    /// The verifier's challenge, carried in the proof.
     challenge: String,
+    /// The verifier's domain, carried in the proof.
     domain: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct SiteQuery {
     /// Where the copy will be served, for links back to it.
     url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct PublicBody {
+    /// Whether `/p/{name}` shows the collection.
     public: bool,
 }
 

@@ -12,7 +12,7 @@ use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::{
     StreamProtocol, autonat, connection_limits, dcutr, gossipsub, identify, identity, kad, mdns,
-    ping, relay, request_response,
+    ping, relay, request_response, upnp,
 };
 
 use super::codec::{SYNC_PROTOCOL, SyncCodec};
@@ -73,6 +73,8 @@ pub struct GossipTuning {
     pub discovery: bool,
     /// Whether this node relays for others (circuit relay v2 server).
     pub relay_server: bool,
+    /// Whether to ask the LAN's router for port mappings (UPnP).
+    pub upnp: bool,
 }
 
 /// Reservations a relaying node holds for peers behind NAT, at most.
@@ -89,8 +91,12 @@ pub const RELAY_MAX_CIRCUIT_BYTES: u64 = 1 << 20;
 pub const MAX_ESTABLISHED: u32 = 256;
 /// Connections being set up at once.
 pub const MAX_PENDING: u32 = 64;
-/// Connections to one peer.
-pub const MAX_PER_PEER: u32 = 2;
+/// Connections to one peer: two peers that dial each other hold two, and
+/// AutoNAT v2's server dials back on a connection of its own. With 2, that
+/// dial-back was denied, the server answered "dial error", and the client
+/// marked the address failed for good: no address was ever confirmed
+/// (`tests/integration/relay.rs` now sees one confirmed in 5 s).
+pub const MAX_PER_PEER: u32 = 3;
 /// Sync requests one peer may have in flight with us.
 pub const MAX_SYNC_STREAMS: usize = 16;
 
@@ -122,6 +128,9 @@ pub struct Behaviour {
     pub autonat: autonat::v2::client::Behaviour,
     /// Answering peers' AutoNAT v2 probes.
     pub autonat_server: autonat::v2::server::Behaviour,
+    /// Port mapping on the LAN's router (UPnP IGD; off by configuration:
+    /// built, it searches the LAN at once).
+    pub upnp: Toggle<upnp::tokio::Behaviour>,
 }
 
 /// The message id: the content id of the record's payload, so that the same
@@ -288,6 +297,7 @@ impl Behaviour {
             dcutr: dcutr::Behaviour::new(peer_id),
             autonat: autonat::v2::client::Behaviour::default(),
             autonat_server: autonat::v2::server::Behaviour::default(),
+            upnp: Toggle::from(tuning.upnp.then(upnp::tokio::Behaviour::default)),
             limits: connection_limits::Behaviour::new(limits),
             gossipsub,
             kad,

@@ -40,8 +40,10 @@ pub struct EventLoop {
     connected: HashMap<PeerId, Vec<(ConnectionId, Multiaddr)>>,
     /// What this node knows of its own reachability.
     reach: Reach,
-    /// Relays this node listens through (has asked for a reservation at).
-    relay_listening: std::collections::HashSet<PeerId>,
+    /// Relays this node listens through (has asked for a reservation at),
+    /// each with its listener: a refused reservation closes the listener
+    /// before it has any address, so only its id says which relay it was.
+    relay_listening: HashMap<PeerId, libp2p::core::transport::ListenerId>,
     topic: gossipsub::IdentTopic,
     sync_rate: RateLimiter,
     /// Senders of invalid records: their application score.
@@ -57,6 +59,8 @@ struct Reach {
     external: Vec<Multiaddr>,
     hole_punches_succeeded: u64,
     hole_punches_failed: u64,
+    /// Port mappings on the LAN's router.
+    upnp: super::upnp::Mappings,
 }
 
 /// How often the loop measures its own lag: a tick that fires late means the
@@ -99,6 +103,7 @@ impl EventLoop {
             mdns: config.mdns,
             discovery: config.discovery,
             relay_server: config.relay_server,
+            upnp: config.upnp,
         };
         let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
             .with_tokio()
@@ -151,6 +156,7 @@ impl EventLoop {
                 "no bootstrap peers configured: {lan}; to join a network, add one with --bootstrap or `bootstrap` in config.toml (/ip4/.../tcp/4747/p2p/..., /dns4/NAME/tcp/4747, or /dnsaddr/NAME)"
             );
         }
+        let upnp = super::upnp::Mappings::new(config.upnp);
         Ok(EventLoop {
             swarm,
             config,
@@ -160,8 +166,11 @@ impl EventLoop {
             pending_requests: HashMap::new(),
             bootstrap,
             connected: HashMap::new(),
-            reach: Reach::default(),
-            relay_listening: std::collections::HashSet::new(),
+            reach: Reach {
+                upnp,
+                ..Reach::default()
+            },
+            relay_listening: HashMap::new(),
             topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
             sync_rate: RateLimiter::default(),
             offences: Offences::default(),
@@ -201,6 +210,7 @@ impl EventLoop {
                 _ = maintenance.tick() => {
                     self.redial_bootstrap();
                     self.dial_relays();
+                    self.listen_through_connected_relays();
                 }
                 _ = decay.tick() => self.decay_offences(),
                 due = lag.tick() => {
@@ -245,7 +255,7 @@ impl EventLoop {
     /// connection just made, and peers then reach this node at
     /// `RELAY/p2p-circuit/p2p/US` (and punch a hole to it from there).
     fn listen_through(&mut self, peer: PeerId) {
-        if self.relay_listening.contains(&peer) {
+        if self.relay_listening.contains_key(&peer) {
             return;
         }
         let Some(relay) = self
@@ -259,11 +269,29 @@ impl EventLoop {
         };
         let circuit = relay.with(Protocol::P2pCircuit);
         match self.swarm.listen_on(circuit.clone()) {
-            Ok(_) => {
+            Ok(listener) => {
                 info!(%circuit, "asking the relay for a reservation");
-                self.relay_listening.insert(peer);
+                self.relay_listening.insert(peer, listener);
             }
             Err(e) => warn!(%circuit, "cannot listen through the relay: {e}"),
+        }
+    }
+
+    /// Asks again, on the maintenance tick, at the connected relays whose
+    /// reservation ended or was refused. A relay serves reservations only
+    /// once it knows an address of its own (announced, or confirmed by
+    /// AutoNAT some seconds after it starts), so one asked too early
+    /// refuses, and the connection it was asked on stays up.
+    fn listen_through_connected_relays(&mut self) {
+        let relays: Vec<PeerId> = self
+            .config
+            .relays
+            .iter()
+            .filter_map(peer_of)
+            .filter(|p| self.connected.contains_key(p) && !self.relay_listening.contains_key(p))
+            .collect();
+        for relay in relays {
+            self.listen_through(relay);
         }
     }
 
@@ -439,6 +467,14 @@ impl EventLoop {
                     hole_punches_succeeded: self.reach.hole_punches_succeeded,
                     hole_punches_failed: self.reach.hole_punches_failed,
                     relay_server: self.config.relay_server,
+                    upnp: self.reach.upnp.status.describe(),
+                    upnp_mapped: self
+                        .reach
+                        .upnp
+                        .mapped
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
                 });
             }
             Command::Shutdown { .. } => {}
@@ -570,22 +606,38 @@ impl EventLoop {
                 ..
             })) => match result {
                 Ok(()) => debug!(%tested_addr, "reachable, a peer dialled it back"),
-                Err(e) => debug!(%tested_addr, "not reachable: {e}"),
+                // Once per candidate (a failed one is not tried again): an
+                // operator learns why the node is not reachable directly.
+                Err(e) => info!(%tested_addr, "autonat: not reachable from outside: {e}"),
             },
+            SwarmEvent::Behaviour(BehaviourEvent::Upnp(e)) => self.reach.upnp.on_event(e),
             SwarmEvent::ExternalAddrConfirmed { address } => {
                 info!(%address, "reachable from outside");
                 if !self.reach.external.contains(&address) {
                     self.reach.external.push(address);
                 }
             }
-            SwarmEvent::ListenerClosed { addresses, .. } => {
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                reason,
+                ..
+            } => {
                 // A relayed listener ends with its relay connection or
-                // reservation: ask again on the next connection.
-                for a in &addresses {
-                    if a.iter().any(|p| p == Protocol::P2pCircuit)
-                        && let Some(relay) = peer_of(a)
-                    {
-                        self.relay_listening.remove(&relay);
+                // reservation, or at once when the relay refuses: ask
+                // again on the next connection or maintenance tick.
+                let ended: Vec<PeerId> = self
+                    .relay_listening
+                    .iter()
+                    .filter(|(_, l)| **l == listener_id)
+                    .map(|(p, _)| *p)
+                    .collect();
+                for relay in ended {
+                    self.relay_listening.remove(&relay);
+                    match &reason {
+                        Ok(()) => info!(%relay, "the reservation at the relay ended"),
+                        Err(e) => {
+                            info!(%relay, "no reservation at the relay ({e}); asking again shortly")
+                        }
                     }
                 }
             }

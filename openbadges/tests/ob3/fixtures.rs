@@ -15,6 +15,31 @@ use serde_json::{Map, Value};
 
 pub const T0: Timestamp = Timestamp(1_800_000_000);
 
+/// `interop/` with its `node_modules` and `node` on the PATH, or `None`
+/// with the reason printed: a developer without Node.js still runs the rest.
+/// CI sets `BADGEMESH_REQUIRE_INTEROP`, and then a missing harness fails
+/// the test instead of passing it unseen.
+pub fn interop_harness() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop");
+    let missing = if !dir.join("node_modules").is_dir() {
+        format!(
+            "{} missing (run `npm ci` there, see interop/README.md)",
+            dir.join("node_modules").display()
+        )
+    } else {
+        match std::process::Command::new("node").arg("--version").output() {
+            Ok(o) if o.status.success() => return Some(dir),
+            _ => "`node` is not on PATH".to_owned(),
+        }
+    };
+    assert!(
+        std::env::var_os("BADGEMESH_REQUIRE_INTEROP").is_none(),
+        "BADGEMESH_REQUIRE_INTEROP is set but {missing}"
+    );
+    eprintln!("skipped: {missing}");
+    None
+}
+
 pub fn vectors() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }

@@ -12,21 +12,7 @@ use serde_json::{Value, json};
 use crate::fixtures::{T0, bytes, email_recipient, export, native};
 
 fn interop_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop");
-    if !dir.join("node_modules").is_dir() {
-        eprintln!(
-            "skipped: {} missing (run `npm ci` there, see interop/README.md)",
-            dir.join("node_modules").display()
-        );
-        return None;
-    }
-    match Command::new("node").arg("--version").output() {
-        Ok(o) if o.status.success() => Some(dir),
-        _ => {
-            eprintln!("skipped: `node` is not on PATH");
-            None
-        }
-    }
+    crate::fixtures::interop_harness()
 }
 
 fn node(dir: &Path, script: &str, input: &[u8]) -> (bool, String) {

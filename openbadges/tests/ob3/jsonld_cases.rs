@@ -134,21 +134,7 @@ fn corner_cases_match_the_jsonld_js_goldens() {
 }
 
 fn canonize_js() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop");
-    if !dir.join("node_modules").is_dir() {
-        eprintln!(
-            "skipped: {} missing (run `npm ci` there, see interop/README.md)",
-            dir.join("node_modules").display()
-        );
-        return None;
-    }
-    match Command::new("node").arg("--version").output() {
-        Ok(o) if o.status.success() => Some(dir.join("canonize.js")),
-        _ => {
-            eprintln!("skipped: `node` is not on PATH");
-            None
-        }
-    }
+    crate::fixtures::interop_harness().map(|dir| dir.join("canonize.js"))
 }
 
 /// The goldens are what jsonld.js says today, refusal reasons included.

@@ -94,8 +94,8 @@ impl KeyLog {
 
     /// Whether some accepted event committed to `key` as the next key: the
     /// records it signs before its rotation arrives are the issuer's own.
-    pub(crate) fn commits_to(&self, key: &PublicKey) -> bool {
-        let digest = key.digest();
+    pub(crate) fn commits_to(&self, key: &[u8; 32]) -> bool {
+        let digest = crate::keys::key_digest(key);
         self.events
             .values()
             .filter_map(|r| as_key_event(r))
@@ -106,8 +106,8 @@ impl KeyLog {
         &self.validity
     }
 
-    pub(crate) fn validity_of(&self, key: &PublicKey) -> Option<&KeyValidity> {
-        self.validity.iter().find(|v| v.key == *key)
+    pub(crate) fn validity_of(&self, key: &[u8; 32]) -> Option<&KeyValidity> {
+        self.validity.iter().find(|v| v.key.as_bytes() == key)
     }
 
     /// The highest sequence number and the ids at it.

@@ -54,7 +54,9 @@ fn vectors() -> Value {
             let env = Envelope::decode(r.bytes(), MAX_ENVELOPE_BYTES).expect("decodes");
             json!({
                 "kind": r.kind().name(),
-                "signer": r.signer().to_multibase(),
+                "signer": badgemesh_protocol::keys::PublicKey::from_bytes(r.signer())
+                    .expect("a checked key")
+                    .to_multibase(),
                 "id": r.id().to_string(),
                 "payload": hex::encode(env.payload),
                 "signature": hex::encode(env.signature),

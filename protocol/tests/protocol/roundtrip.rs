@@ -181,14 +181,14 @@ fn head() -> impl Strategy<Value = Record> {
 
 fn key_event() -> impl Strategy<Value = Record> {
     (any::<[u8; 32]>(), time()).prop_map(|(next, at)| {
-        Record::KeyEvent(KeyEvent {
+        Record::KeyEvent(Box::new(KeyEvent {
             issuer: issuer(),
             seq: 0,
             prev: None,
             key: *key().public(),
             next_key_digest: next,
             at,
-        })
+        }))
     })
 }
 

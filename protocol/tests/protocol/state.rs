@@ -158,7 +158,8 @@ fn a_thief_of_the_current_key_cannot_rotate() {
         next_key_digest: thief.public().digest(),
         at: T0.plus(5),
     };
-    let forged = SignedRecord::sign(Record::KeyEvent(event), &thief).expect("well-formed");
+    let forged =
+        SignedRecord::sign(Record::KeyEvent(Box::new(event)), &thief).expect("well-formed");
     assert_eq!(
         reg.apply(forged, LATER).outcome,
         Outcome::Rejected(Rejection::PreRotationMismatch)
