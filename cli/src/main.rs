@@ -10,6 +10,7 @@ mod baking;
 mod bundles;
 mod certifying;
 mod client;
+mod clr_cmd;
 mod demo;
 mod endorsing;
 mod fail;
@@ -17,6 +18,7 @@ mod issuing;
 mod node_cmd;
 mod operating;
 mod output;
+mod pathway_cmd;
 mod registry_cmd;
 mod trusting;
 mod verifying;
@@ -61,6 +63,13 @@ enum Command {
     /// node's issuer), or withdraw an endorsement.
     #[command(subcommand)]
     Endorse(endorsing::EndorseCommand),
+    /// Declare the badges that lead to one of this node's badges, draw the
+    /// pathway graph around a badge, or say how far a holder's badges go.
+    #[command(subcommand)]
+    Pathway(pathway_cmd::PathwayCommand),
+    /// Gather a learner's badges into one signed CLR 2.0 learner record.
+    #[command(subcommand)]
+    Clr(clr_cmd::ClrCommand),
     /// Verify a badge: genuine, whose, for what, still valid, as of when.
     Verify(verifying::VerifyArgs),
     /// Show the revocation status of an award stored on this node.
@@ -150,6 +159,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Award(a) => issuing::award(a, &dir),
         Command::Revoke(a) => issuing::revoke(a, &dir),
         Command::Endorse(c) => endorsing::endorse(c, &dir),
+        Command::Pathway(c) => pathway_cmd::run(c, &dir),
+        Command::Clr(c) => clr_cmd::run(c, &dir),
         Command::Verify(a) => verifying::verify(a, &dir),
         Command::Status(a) => verifying::status(a, &dir),
         Command::Audit(a) => auditing::audit(a, &dir),

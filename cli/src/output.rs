@@ -87,7 +87,7 @@ fn data_model_lines(v: &Value) -> Vec<(&'static str, String)> {
 }
 
 pub fn print_verdict(v: &Value) {
-    if v["format"] == "presentation" {
+    if v["format"] == "presentation" || v["format"] == "clr" {
         print_presentation(v);
         return;
     }
@@ -250,18 +250,29 @@ fn print_checks(v: &Value, indent: &str) {
     }
 }
 
-/// A presentation's verdict: its own checks (proof, challenge, domain,
-/// holder binding), then each credential's outcome and checks.
+/// A presentation's (or CLR's) verdict: its own checks (proof, challenge,
+/// domain, holder binding; for a CLR its shape and associations), then each
+/// credential's outcome and checks.
 fn print_presentation(v: &Value) {
     let outcome = v["outcome"].as_str().unwrap_or("unknown");
     let style = outcome_style(outcome);
     let n = v["credentials"].as_array().map_or(0, Vec::len);
-    anstream::println!(
-        "{style}{}{style:#}  a presentation of {n} credential{} by {}",
-        outcome.to_uppercase().replace('_', " "),
-        if n == 1 { "" } else { "s" },
-        v["holder"].as_str().unwrap_or("no named holder")
-    );
+    if v["format"] == "clr" {
+        // A CLR 2.0 learner record: its issuer signs for the learner.
+        anstream::println!(
+            "{style}{}{style:#}  a learner record (CLR 2.0) of {n} credential{}, signed by {}",
+            outcome.to_uppercase().replace('_', " "),
+            if n == 1 { "" } else { "s" },
+            v["issuer"].as_str().unwrap_or("an unnamed issuer")
+        );
+    } else {
+        anstream::println!(
+            "{style}{}{style:#}  a presentation of {n} credential{} by {}",
+            outcome.to_uppercase().replace('_', " "),
+            if n == 1 { "" } else { "s" },
+            v["holder"].as_str().unwrap_or("no named holder")
+        );
+    }
     print_checks(v, "");
     for (i, c) in v["credentials"]
         .as_array()

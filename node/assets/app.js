@@ -265,6 +265,129 @@ function renderEndorsements(list) {
   $("endorsements-card").hidden = items.length === 0;
 }
 
+// ---- pathways -------------------------------------------------------------
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs, ...children) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  }
+  for (const c of children) {
+    if (c !== undefined && c !== null) e.append(c);
+  }
+  return e;
+}
+
+function stepWords(step) {
+  const of = (step.of || []).length;
+  return step.need === of ? `all of ${of}` : `${step.need} of ${of}`;
+}
+
+function shorten(text, max) {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+// The graph `GET /v1/badges/{id}/pathway` answers, as an SVG: one row per
+// level (what the badge leads to on top, the badge, then its prerequisites
+// level by level), an arrow from each prerequisite to the badge it is a
+// step towards, the step ("all of 2", "1 of 3") written under that badge.
+// Text goes in with textContent, like everything on this page.
+function pathwaySvg(g) {
+  const W = 190, H = 44, GAP_X = 24, GAP_Y = 70, PAD = 12;
+  const rows = new Map();
+  for (const b of g.badges || []) {
+    const row = b.depth + 1;
+    if (!rows.has(row)) rows.set(row, []);
+    rows.get(row).push(b);
+  }
+  const widest = Math.max(1, ...[...rows.values()].map((r) => r.length));
+  const width = PAD * 2 + widest * W + (widest - 1) * GAP_X;
+  const rowNums = [...rows.keys()].sort((a, b) => a - b);
+  const height = PAD * 2 + rowNums.length * H + (rowNums.length - 1) * GAP_Y;
+  const pos = new Map();
+  rowNums.forEach((row, ri) => {
+    const list = rows.get(row);
+    const used = list.length * W + (list.length - 1) * GAP_X;
+    const x0 = (width - used) / 2;
+    list.forEach((b, i) => pos.set(b.id, { x: x0 + i * (W + GAP_X), y: PAD + ri * (H + GAP_Y), b }));
+  });
+  const root = svg("svg", {
+    class: "pathway-svg", viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
+    "aria-label": "Pathway graph",
+  });
+  root.append(svg("defs", {}, svg("marker", {
+    id: "pw-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse",
+  }, svg("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#1d4f91" }))));
+  for (const p of g.pathways || []) {
+    const to = pos.get(p.goal);
+    if (!to) continue;
+    (p.steps || []).forEach((step, si) => {
+      for (const id of step.of || []) {
+        const from = pos.get(id);
+        if (!from) continue;
+        const x1 = from.x + W / 2, x2 = to.x + W / 2;
+        const [y1, y2] = from.y > to.y ? [from.y, to.y + H] : [from.y + H, to.y];
+        root.append(svg("path", {
+          class: "pw-edge", d: `M ${x1} ${y1} C ${x1} ${(y1 + y2) / 2}, ${x2} ${(y1 + y2) / 2}, ${x2} ${y2}`,
+          "marker-end": "url(#pw-arrow)", "data-from": id, "data-to": p.goal,
+        }, svg("title", {}, `step ${si + 1} of ${p.name || "a pathway"}: ${stepWords(step)}`)));
+      }
+    });
+  }
+  for (const { x, y, b } of pos.values()) {
+    const cls = b.id === g.goal ? "pw-badge pw-goal" : (b.name ? "pw-badge" : "pw-badge pw-unknown");
+    const name = b.name || "a badge class not held here";
+    const group = svg("g", { class: cls, "data-badge": b.id },
+      svg("title", {}, `${name} (${b.id})`),
+      svg("rect", { x, y, width: W, height: H, rx: 8 }),
+      svg("text", { x: x + 10, y: y + 18 }, shorten(name, 24)),
+      svg("text", { x: x + 10, y: y + 35, class: "pw-step" },
+        b.issuer ? `by did:key:…${String(b.issuer).slice(-8)}` : shorten(b.id, 30)));
+    root.append(group);
+  }
+  // Under each goal, its steps.
+  for (const p of g.pathways || []) {
+    const to = pos.get(p.goal);
+    if (!to) continue;
+    const words = (p.steps || []).map(stepWords).join(" · ");
+    root.append(svg("text", { x: to.x + W + 6, y: to.y + H - 4, class: "pw-step" }, shorten(words, 40)));
+  }
+  return root;
+}
+
+// Each verdict's graph request is numbered: an answer that arrives after a
+// newer verdict was shown is dropped.
+let pathwaySeq = 0;
+
+async function renderPathway(badgeClass) {
+  const seq = ++pathwaySeq;
+  const card = $("pathway-card");
+  card.hidden = true;
+  $("pathway-graph").replaceChildren();
+  $("pathway-notes").replaceChildren();
+  if (typeof badgeClass !== "string" || !/^[a-z0-9]+$/.test(badgeClass)) return;
+  let g;
+  try {
+    const res = await fetch(`/v1/badges/${badgeClass}/pathway`, { headers: { Accept: "application/json" } });
+    if (!res.ok) return;
+    g = await res.json();
+  } catch {
+    return;
+  }
+  if (seq !== pathwaySeq || !(g.pathways || []).length) return;
+  $("pathway-graph").append(pathwaySvg(g));
+  const notes = [];
+  for (const c of g.cycles || []) {
+    notes.push(el("li", {}, `A cycle between declared pathways (not followed): ${c.join(" requires ")}`));
+  }
+  if (g.truncated) notes.push(el("li", {}, "The graph is larger than shown."));
+  $("pathway-notes").replaceChildren(...notes);
+  card.hidden = false;
+  card.dataset.badge = badgeClass;
+}
+
 function renderWarnings(warnings) {
   const list = $("warnings");
   list.replaceChildren(...(warnings || []).map((w) => el("li", {}, w)));
@@ -303,7 +426,8 @@ function renderPresentation(data, source) {
   });
   $("presented").replaceChildren(...items);
   $("presentation-card").hidden = false;
-  for (const id of ["recipient-form", "endorsements-card"]) $(id).hidden = true;
+  pathwaySeq++;
+  for (const id of ["recipient-form", "endorsements-card", "pathway-card"]) $(id).hidden = true;
   document.querySelector("#result .cards").hidden = true;
   renderChecks(data.checks);
   renderWarnings(data.warnings);
@@ -352,6 +476,7 @@ function renderVerdict(data, source) {
   renderChecks(data.checks);
   renderWarnings(data.warnings);
   renderEndorsements(data.endorsements);
+  renderPathway(data.outcome === "invalid" ? null : data.badge_class);
 
   $("error").hidden = true;
   $("result").hidden = false;

@@ -10,12 +10,14 @@ mod admin;
 mod batch;
 pub mod bodies;
 mod bundle;
+mod clr;
 mod error;
 mod front;
 mod held;
 mod openapi;
 pub(crate) mod page;
 pub mod paging;
+mod pathways;
 pub(crate) mod table;
 mod trust;
 mod vc_api;
@@ -183,6 +185,7 @@ pub(crate) fn service(
                 "the signed status list credential",
             ),
         )
+        .merge(pathways::routes())
         .merge(crate::backpack::page::routes())
         .merge(admin::routes(token))
         .merge(page::routes())

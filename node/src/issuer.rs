@@ -22,7 +22,7 @@ use badgemesh_protocol::keys::IssuerId;
 use badgemesh_protocol::limits::MAX_ENVELOPE_BYTES;
 use badgemesh_protocol::record::{
     BadgeClass, EndorsementSubject, Evidence, IssuerProfile, ListingChange, Recipient, Record,
-    RevocationReason, SignedRecord,
+    RevocationReason, SignedRecord, Step,
 };
 use badgemesh_protocol::state::Outcome;
 use badgemesh_protocol::time::Timestamp;
@@ -101,6 +101,20 @@ pub enum IssuerOpError {
         /// Its id.
         id: String,
     },
+    /// A pathway whose goal is another issuer's badge class.
+    #[error("badge class {0} is another issuer's: only its issuer declares what leads to it")]
+    NotOurBadge(RecordId),
+    /// A pathway that would close a cycle with the pathways held here.
+    #[error("this pathway would close a cycle: {}", cycle_text(.0))]
+    Cycle(Vec<RecordId>),
+}
+
+fn cycle_text(cycle: &[RecordId]) -> String {
+    cycle
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" requires ")
 }
 
 #[derive(Serialize, Deserialize)]
@@ -463,6 +477,104 @@ impl LocalIssuer {
         *guard = Some(issuer);
         self.store_own(core, rec.clone()).await?;
         Ok(rec)
+    }
+
+    /// Declares a pathway to `goal`, one of this issuer's badge classes,
+    /// through `steps`. Every badge class named must be held here (a typo
+    /// would make a pathway nobody can finish), and the pathway must not
+    /// close a cycle with the pathways held here. The check runs with the
+    /// issuer locked, so two declarations cannot each pass it and together
+    /// make a cycle on this node; remote nodes keep cycles that two issuers
+    /// make between them and survive them ([`badgemesh_protocol::pathway`]).
+    pub async fn declare_pathway(
+        &self,
+        core: &Core,
+        goal: RecordId,
+        steps: Vec<Step>,
+        name: Option<String>,
+        auto_award: bool,
+    ) -> Result<SignedRecord, IssuerOpError> {
+        let mut guard = self.state.lock().await;
+        let mut issuer = guard.clone().ok_or(IssuerOpError::NoIssuer)?;
+        self.store_unstored(core).await?;
+        let me = issuer.id();
+        core.ledger.read(|r| {
+            match r.badge_class(&goal) {
+                None => {
+                    return Err(IssuerOpError::Unknown {
+                        what: "badge class",
+                        id: goal.to_string(),
+                    });
+                }
+                Some((b, _)) if b.issuer != me => return Err(IssuerOpError::NotOurBadge(goal)),
+                Some(_) => {}
+            }
+            if let Some(missing) = steps
+                .iter()
+                .flat_map(|s| s.of.iter())
+                .find(|id| r.badge_class(id).is_none())
+            {
+                return Err(IssuerOpError::Unknown {
+                    what: "badge class",
+                    id: missing.to_string(),
+                });
+            }
+            match badgemesh_protocol::pathway::cycle_through(r, &goal, &steps) {
+                Some(cycle) => Err(IssuerOpError::Cycle(cycle)),
+                None => Ok(()),
+            }
+        })?;
+        let rec = issuer.declare_pathway(goal, steps, name, auto_award, now())?;
+        self.persist(&issuer, Some(&rec)).await?;
+        // The file holds the new status index: never hand it out again.
+        *guard = Some(issuer);
+        self.store_own(core, rec.clone()).await?;
+        Ok(rec)
+    }
+
+    /// Signs a CLR 2.0 `ClrCredential` gathering `credentials` (verified by
+    /// the caller) of one learner, with `associations` between their
+    /// achievements, as this node's issuer. Nothing is stored: the record is
+    /// the learner's, answered to the caller.
+    pub async fn sign_clr(
+        &self,
+        core: &Core,
+        credentials: &[serde_json::Map<String, serde_json::Value>],
+        associations: &[badgemesh_openbadges::clr::Association],
+        learner: serde_json::Map<String, serde_json::Value>,
+        name: &str,
+    ) -> Result<Vec<u8>, IssuerOpError> {
+        use badgemesh_openbadges::clr::{CLR_URN, ClrRequest, export_clr};
+        let guard = self.state.lock().await;
+        let issuer = guard.as_ref().ok_or(IssuerOpError::NoIssuer)?;
+        let me = issuer.id();
+        let issuer_name = core
+            .ledger
+            .read(|r| {
+                r.issuer(&me)
+                    .and_then(|s| s.profile().map(|p| p.name.clone()))
+            })
+            .ok_or_else(|| IssuerOpError::Export("the issuer has no profile".into()))?;
+        let issued = now();
+        let ids: Vec<&str> = credentials
+            .iter()
+            .filter_map(|c| c.get("id").and_then(serde_json::Value::as_str))
+            .collect();
+        let id = RecordId::of(format!("{issued} {} {}", ids.join(" "), me.to_did()).as_bytes());
+        let req = ClrRequest {
+            id: format!("{CLR_URN}{id}"),
+            name,
+            learner,
+            credentials,
+            associations,
+            issued,
+        };
+        let doc = export_clr(&req, &me, &issuer_name, issuer.current_key())
+            .map_err(|e| IssuerOpError::Export(e.to_string()))?;
+        let mut out =
+            serde_json::to_vec_pretty(&serde_json::Value::Object(doc)).unwrap_or_default();
+        out.push(b'\n');
+        Ok(out)
     }
 
     /// Writes the issuer file (counters and the record just signed) and

@@ -31,6 +31,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod pathway_award;
 pub mod sealed;
 pub mod store;
 pub mod sync;

@@ -16,9 +16,11 @@
 //! verdict as its `trust` object.
 
 pub mod achievement;
+pub mod clr;
 pub mod endorsements;
 pub mod formats;
 pub mod online;
+pub mod pathway;
 pub mod presentation;
 
 use badgemesh_protocol::record::BadgeClass;

@@ -17,6 +17,7 @@ const files = {
   'https://w3id.org/security/data-integrity/v2': 'data-integrity-v2.jsonld',
   'https://w3id.org/security/multikey/v1': 'multikey-v1.jsonld',
   'https://w3id.org/security/suites/ed25519-2020/v1': 'ed25519-signature-2020-v1.jsonld',
+  'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json': 'clr-v2p0-context-2.0.1.json',
 };
 const contexts = new Map(Object.entries(files).map(([url, f]) =>
   [url, JSON.parse(readFileSync(join(here, '..', 'contexts', f), 'utf8'))]));

@@ -26,6 +26,9 @@ pub const OB_V3P0_2: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0
 pub const OB_V3P0_3: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 /// Open Badges 3.0 extensions (1EdTech validator, revocation list, refresh types).
 pub const OB_EXTENSIONS: &str = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json";
+/// Comprehensive Learner Record 2.0 (`ClrCredential`, `ClrSubject`,
+/// `Association`), version 2.0.1: the one this crate emits.
+pub const CLR_V2P0_1: &str = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json";
 /// Data Integrity v2 (`DataIntegrityProof`).
 pub const DATA_INTEGRITY_V2: &str = "https://w3id.org/security/data-integrity/v2";
 /// Multikey v1.
@@ -57,7 +60,7 @@ const STATUS_CONTEXTS: [(&str, &str); 2] = [
 ];
 
 /// The pinned documents: URL and exact text.
-const PINNED: [(&str, &str); 11] = [
+const PINNED: [(&str, &str); 12] = [
     (
         CREDENTIALS_V2,
         include_str!("../contexts/credentials-v2.jsonld"),
@@ -98,6 +101,10 @@ const PINNED: [(&str, &str); 11] = [
     (
         CREDENTIALS_EXAMPLES_V2,
         include_str!("../contexts/credentials-examples-v2.jsonld"),
+    ),
+    (
+        CLR_V2P0_1,
+        include_str!("../contexts/clr-v2p0-context-2.0.1.json"),
     ),
 ];
 

@@ -42,6 +42,7 @@
 //! ```
 
 pub mod canon;
+pub mod clr;
 pub mod contexts;
 pub mod credential;
 pub mod data_model;

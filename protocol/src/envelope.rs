@@ -53,13 +53,15 @@ pub enum RecordKind {
     RevocationCheckpoint,
     /// An endorsement of a badge class, an issuer or an assertion.
     Endorsement,
+    /// A pathway: the badge classes that lead to one of the issuer's.
+    Pathway,
 }
 
 impl RecordKind {
     /// Every kind, in a fixed order.
     /// New kinds go last: a kind's position is its code in the store and
     /// on the wire.
-    pub const ALL: [RecordKind; 10] = [
+    pub const ALL: [RecordKind; 11] = [
         RecordKind::KeyEvent,
         RecordKind::IssuerProfile,
         RecordKind::BadgeClass,
@@ -70,6 +72,7 @@ impl RecordKind {
         RecordKind::ListingHead,
         RecordKind::RevocationCheckpoint,
         RecordKind::Endorsement,
+        RecordKind::Pathway,
     ];
 
     /// The COSE content type of this kind.
@@ -87,6 +90,7 @@ impl RecordKind {
                 "application/vnd.badgemesh.revocation-checkpoint+cbor"
             }
             RecordKind::Endorsement => "application/vnd.badgemesh.endorsement+cbor",
+            RecordKind::Pathway => "application/vnd.badgemesh.pathway+cbor",
         }
     }
 
@@ -103,6 +107,7 @@ impl RecordKind {
             RecordKind::ListingHead => "listing_head",
             RecordKind::RevocationCheckpoint => "revocation_checkpoint",
             RecordKind::Endorsement => "endorsement",
+            RecordKind::Pathway => "pathway",
         }
     }
 

@@ -13,8 +13,8 @@ use crate::keys::{IssuerId, KeyParseError, SecretKey};
 use crate::limits::MAX_STATUS_INDEX;
 use crate::record::{
     Assertion, BadgeClass, Endorsement, EndorsementSubject, Evidence, Head, IssuerProfile,
-    KeyEvent, ListingChange, ListingUpdate, Recipient, Record, RecordError, RevocationCheckpoint,
-    RevocationReason, RevocationUpdate, SignedRecord,
+    KeyEvent, ListingChange, ListingUpdate, Pathway, Recipient, Record, RecordError,
+    RevocationCheckpoint, RevocationReason, RevocationUpdate, SignedRecord, Step,
 };
 use crate::time::Timestamp;
 
@@ -299,6 +299,35 @@ impl Issuer {
             name,
         };
         let rec = SignedRecord::sign(Record::Endorsement(endorsement), &self.current)?;
+        self.next_status_index += 1;
+        Ok(rec)
+    }
+
+    /// Signs a pathway to `goal` (a badge class of this issuer's) through
+    /// `steps`, with the next status index, which a revocation update later
+    /// sets to withdraw it. Whether it closes a cycle is the caller's check
+    /// against what it holds ([`crate::pathway::cycle_through`]).
+    pub fn declare_pathway(
+        &mut self,
+        goal: RecordId,
+        steps: Vec<Step>,
+        name: Option<String>,
+        auto_award: bool,
+        now: Timestamp,
+    ) -> Result<SignedRecord, IssueError> {
+        if self.next_status_index > MAX_STATUS_INDEX {
+            return Err(IssueError::StatusIndicesExhausted);
+        }
+        let pathway = Pathway {
+            issuer: self.id,
+            goal,
+            steps,
+            at: now,
+            status_index: self.next_status_index,
+            name,
+            auto_award,
+        };
+        let rec = SignedRecord::sign(Record::Pathway(pathway), &self.current)?;
         self.next_status_index += 1;
         Ok(rec)
     }

@@ -8,6 +8,7 @@
 //!   made by signing or by decoding bytes that check out.
 //! - [`state`]: the issuer state machine, [`state::Registry::apply`].
 //! - [`verify`]: the verdict on an assertion against a registry.
+//! - [`pathway`]: pathways in force, their graph, cycles and a holder's progress.
 //!
 //! Time and randomness come in as parameters, so every function here is
 //! deterministic and tested with golden vectors and property tests.
@@ -36,6 +37,7 @@ pub mod id;
 pub mod issuance;
 pub mod keys;
 pub mod limits;
+pub mod pathway;
 pub mod record;
 pub mod state;
 pub mod sync;

@@ -12,6 +12,7 @@ mod checkpoint;
 mod endorsement;
 mod key_event;
 mod listing;
+mod pathway;
 mod profile;
 mod revocation;
 
@@ -27,6 +28,7 @@ pub use checkpoint::{
 pub use endorsement::{Endorsement, EndorsementSubject};
 pub use key_event::KeyEvent;
 pub use listing::{Listing, ListingChange, ListingUpdate};
+pub use pathway::{MAX_PREREQUISITES, MAX_STEP_CHOICES, MAX_STEPS, Pathway, Step};
 pub use profile::IssuerProfile;
 pub use revocation::{Head, RevocationReason, RevocationUpdate};
 
@@ -60,6 +62,8 @@ pub enum Record {
     RevocationCheckpoint(RevocationCheckpoint),
     /// See [`Endorsement`].
     Endorsement(Endorsement),
+    /// See [`Pathway`].
+    Pathway(Pathway),
 }
 
 /// Signatures checked together by [`SignedRecord::decode_many`].
@@ -107,6 +111,7 @@ impl Record {
             Record::ListingHead(_) => RecordKind::ListingHead,
             Record::RevocationCheckpoint(_) => RecordKind::RevocationCheckpoint,
             Record::Endorsement(_) => RecordKind::Endorsement,
+            Record::Pathway(_) => RecordKind::Pathway,
         }
     }
 
@@ -122,6 +127,7 @@ impl Record {
             Record::ListingUpdate(r) => r.registry,
             Record::RevocationCheckpoint(r) => r.issuer,
             Record::Endorsement(r) => r.issuer,
+            Record::Pathway(r) => r.issuer,
         }
     }
 
@@ -137,6 +143,7 @@ impl Record {
             Record::ListingUpdate(r) => r.at,
             Record::RevocationCheckpoint(r) => r.at,
             Record::Endorsement(r) => r.at,
+            Record::Pathway(r) => r.at,
         }
     }
 
@@ -153,6 +160,7 @@ impl Record {
             Record::ListingUpdate(r) => minicbor::to_vec(r),
             Record::RevocationCheckpoint(r) => minicbor::to_vec(r),
             Record::Endorsement(r) => minicbor::to_vec(r),
+            Record::Pathway(r) => minicbor::to_vec(r),
         };
         encoded.unwrap_or_default()
     }
@@ -172,6 +180,7 @@ impl Record {
                 decode_as(kind, payload).map(Record::RevocationCheckpoint)
             }
             RecordKind::Endorsement => decode_as(kind, payload).map(Record::Endorsement),
+            RecordKind::Pathway => decode_as(kind, payload).map(Record::Pathway),
         }?;
         record.check_shape().map_err(|message| RecordError::Shape {
             kind: kind.name(),
@@ -191,6 +200,7 @@ impl Record {
             Record::ListingUpdate(r) => r.check_shape(),
             Record::RevocationCheckpoint(r) => r.check_shape(),
             Record::Endorsement(r) => r.check_shape(),
+            Record::Pathway(r) => r.check_shape(),
         }
     }
 }
@@ -330,6 +340,8 @@ impl SignedRecord {
             // After the assertion it may endorse, and after the revocation
             // updates that may withdraw it (order does not change the state).
             Record::Endorsement(_) => (9, 0),
+            // After the revocation updates that may withdraw it.
+            Record::Pathway(_) => (10, 0),
         };
         (rank, seq, r.time().secs())
     }

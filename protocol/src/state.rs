@@ -23,6 +23,7 @@ mod issuer;
 mod keylog;
 mod listings;
 mod outcome;
+mod pathways;
 mod pending;
 mod prepared;
 mod revocations;
@@ -178,6 +179,8 @@ pub struct Registry {
     /// Endorsement ids by subject and endorser: those of the issuers the
     /// operator follows are found without a scan.
     endorsed_by: OrdMap<(EndorsementSubject, IssuerId), OrdSet<RecordId>>,
+    /// Every pathway held, by id, and by goal and by prerequisite.
+    pathways: pathways::PathwayIndex,
     known: OrdSet<RecordId>,
     pending: Pending,
     /// Filled by a completed checkpoint during one `apply`, taken by it.
@@ -432,6 +435,7 @@ impl Registry {
                 Outcome::Accepted
             }
             RecordKind::Endorsement => self.apply_endorsement(rec),
+            RecordKind::Pathway => self.apply_pathway(rec),
             RecordKind::RevocationUpdate | RecordKind::ListingUpdate => self.apply_chained(rec),
             RecordKind::RevocationCheckpoint => self.apply_checkpoint(rec),
             RecordKind::Head | RecordKind::ListingHead => self.apply_head(rec),
@@ -849,6 +853,12 @@ impl Registry {
             return self
                 .endorsement(id)
                 .filter(|(e, _)| e.subject.is_public() && e.issuer == *issuer)
+                .map(|(_, r)| r.clone());
+        }
+        if kind == RecordKind::Pathway {
+            return self
+                .pathway(id)
+                .filter(|(p, _)| p.issuer == *issuer)
                 .map(|(_, r)| r.clone());
         }
         self.issuers.get(issuer)?.record(kind, id).cloned()

@@ -339,7 +339,14 @@ fn respond_issuers(registry: &Registry, issuers: &[IssuerId]) -> SyncResponse {
         let mut mine: Vec<Arc<SignedRecord>> = Vec::new();
         let mut fits = true;
         let endorsements = registry.endorsements_by(id).cloned();
-        for r in state.records().cloned().chain(badges).chain(endorsements) {
+        let pathways = registry.pathways_by(id).cloned();
+        for r in state
+            .records()
+            .cloned()
+            .chain(badges)
+            .chain(endorsements)
+            .chain(pathways)
+        {
             size += r.bytes().len() + 8;
             if size > limit {
                 fits = false;

@@ -118,11 +118,27 @@ impl Issuer {
         )
     }
 
+    /// A pathway to `goal` through `steps` (each `(need, of)`).
+    pub fn pathway(&mut self, goal: RecordId, steps: &[(u16, &[RecordId])]) -> SignedRecord {
+        let steps = steps
+            .iter()
+            .map(|(need, of)| crate::record::Step {
+                need: *need,
+                of: of.to_vec(),
+            })
+            .collect();
+        expect(
+            self.inner
+                .declare_pathway(goal, steps, None, false, self.now),
+        )
+    }
+
     /// The status index an endorsement or assertion record carries.
     pub fn status_index_of(rec: &SignedRecord) -> u32 {
         match rec.record() {
             crate::record::Record::Endorsement(e) => e.status_index,
             crate::record::Record::Assertion(a) => a.status_index,
+            crate::record::Record::Pathway(p) => p.status_index,
             _ => panic!("{} carries no status index", rec.kind().name()),
         }
     }

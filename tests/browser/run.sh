@@ -6,7 +6,8 @@
 # with a copy of the other, and checks them all through the verifier's page in
 # headless Chromium (verify_page.mjs): valid and listed, unverified,
 # impersonation, revoked, tampered (the valid badge with the club's
-# endorsement records: one of its badge class, one of the academy withdrawn),
+# endorsement records: one of its badge class, one of the academy withdrawn,
+# and the pathway graph to Mentor that it is a step of, drawn as an SVG),
 # and a committed OB 3.0 credential with
 # endorsements and warnings (endorsed.json) and one carrying alignments,
 # results with rubric levels, credits, activity dates, evidence and related
@@ -103,6 +104,7 @@ for n in club fake; do
   "$bin" --data-dir "$work/$n" issuer init --name "$(printf "$name")" --url "$url" >/dev/null
   b=$("$bin" --data-dir "$work/$n" badge create --name Teamwork --description "Works well with others" --criteria "Nominated by peers")
   "$bin" --data-dir "$work/$n" award "$b" --to ada@example.org --out "$work/$n.badge" >/dev/null
+  if [ "$n" = club ]; then club_badge="$b"; fi
 done
 
 echo "== the club endorses the academy's badge class, and endorses then withdraws the academy"
@@ -111,6 +113,11 @@ wait_until "the club to know the academy's badge" cb verify "$work/valid.badge"
 cb endorse badge "$badge" --comment "We run our mentoring on it" >/dev/null
 withdrawn=$(cb endorse issuer "$academy_did" --comment "Shared workshops")
 cb endorse revoke "$withdrawn" --reason "workshops ended" >/dev/null
+
+echo "== the academy declares a pathway: its Teamwork and the club's lead to Mentor"
+wait_until "the academy to know the club's badge" bm verify "$work/club.badge"
+mentor=$(bm badge create --name Mentor --description "Mentors newcomers" --criteria "Two teamwork badges")
+bm pathway declare "$mentor" --all "$badge" --some "1:$club_badge" --name "Mentoring track" >/dev/null
 
 # A tampered copy: the last byte (in the signature) flipped.
 node -e 'const fs = require("fs"); const b = fs.readFileSync(process.argv[1]); b[b.length - 1] ^= 0xff; fs.writeFileSync(process.argv[2], b)' \
@@ -139,6 +146,12 @@ endorsed() {
     process.exit((v.endorsements || []).some((e) => e.outcome === "valid") ? 0 : 1)'
 }
 wait_until "the club's endorsements at the verifier" endorsed
+pathway_held() {
+  curl -fsS "$api/v1/badges/$badge/pathway" | node -e '
+    const g = JSON.parse(require("fs").readFileSync(0));
+    process.exit((g.pathways || []).length === 1 && g.badges.length === 3 ? 0 : 1)'
+}
+wait_until "the academy's pathway at the verifier" pathway_held
 
 echo "== headless Chromium against $api"
 shots="${shots:-$work/screenshots}"

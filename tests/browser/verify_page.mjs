@@ -83,6 +83,18 @@ try {
   assert.match(await held.nth(1).innerText(),
     /^Withdrawn by its endorser endorsement of the issuer by “Community Coding Club”.*: Shared workshops \(revoked by the endorser in update \d+/);
   await page.locator("#endorsements-card").screenshot({ path: join(shots, "endorsements.png") });
+  // The pathway the academy declared: Teamwork and one of the club's badges
+  // lead to Mentor; drawn as an SVG with an arrow from each prerequisite.
+  const pathway = page.locator("#pathway-card");
+  await pathway.waitFor({ state: "visible" });
+  const boxes = pathway.locator("svg g[data-badge]");
+  assert.equal(await boxes.count(), 3);
+  const names = await pathway.locator("svg g[data-badge] text:first-of-type").allTextContents();
+  assert.deepEqual([...names].sort(), ["Mentor", "Teamwork", "Teamwork"]);
+  assert.equal(await pathway.locator("svg .pw-edge").count(), 2);
+  assert.equal(await pathway.locator("svg .pw-goal").count(), 1, "the verified badge is highlighted");
+  assert.match(await pathway.locator("svg").innerHTML(), /all of 1 · all of 1/);
+  await pathway.screenshot({ path: join(shots, "pathway.png") });
   await page.screenshot({ path: join(shots, "valid.png"), fullPage: true });
 
   // The recipient field: the right email passes, another makes it invalid.
@@ -164,6 +176,10 @@ try {
   await drop(unlistedFile, "valid");
   assert.ok(await page.locator("#warnings-card").isHidden(), "no warnings for a clean badge");
   assert.ok(await page.locator("#endorsements-card").isHidden(), "no endorsements");
+  // The club's badge is the other step towards the academy's Mentor.
+  await page.locator("#pathway-card").waitFor({ state: "visible" });
+  assert.equal(await page.locator("#pathway-card svg .pw-goal text:first-of-type").textContent(), "Teamwork");
+  assert.equal(await page.locator("#pathway-card svg g[data-badge]").count(), 3);
   assert.equal(await page.locator("#badge-more ul").count(), 0, "nothing more for a plain badge");
 
   // Dragging a file onto the drop zone works like choosing it.

@@ -4,6 +4,7 @@
 mod api;
 mod backpack;
 mod batch;
+mod clr;
 mod dashboard;
 mod endorsements;
 mod forged;
@@ -13,6 +14,7 @@ mod held;
 mod hosted_ob2;
 mod kad_store;
 mod openapi;
+mod pathways;
 mod pending;
 mod presentations;
 mod quota;

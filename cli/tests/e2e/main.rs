@@ -14,6 +14,7 @@ mod held_lists;
 mod interop;
 mod openbadgeslib;
 mod operating;
+mod pathway;
 mod presentations;
 mod publish;
 mod quickstart;

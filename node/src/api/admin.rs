@@ -172,6 +172,7 @@ pub(super) fn routes(token: Arc<String>) -> Table<AppState> {
         )
         .merge(super::vc_api::admin_routes())
         .merge(crate::backpack::routes::routes())
+        .merge(super::pathways::admin_routes())
         .require_token(|r| r.route_layer(middleware::from_fn_with_state(token, require_token)))
 }
 

@@ -107,6 +107,7 @@ fn stream_bundle(
             .records()
             .chain(badge_classes)
             .chain(endorsements)
+            .chain(r.pathways_by(id))
             .collect();
         recs.sort_by_key(|x| x.apply_order());
         for rec in recs {

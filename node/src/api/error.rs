@@ -155,6 +155,8 @@ impl From<crate::issuer::IssuerOpError> for ApiError {
             E::Linkage(_) => ApiError::bad_request("bad_linkage", e.to_string()),
             E::NotAccepted(_) => ApiError::bad_request("not_accepted", e.to_string()),
             E::Unknown { .. } => ApiError::not_found("unknown_record", e.to_string()),
+            E::NotOurBadge(_) => ApiError::bad_request("not_our_badge", e.to_string()),
+            E::Cycle(_) => ApiError::new(StatusCode::CONFLICT, "pathway_cycle", e.to_string()),
             E::Export(_) => ApiError::bad_request("export_failed", e.to_string()),
             E::Store(store) => store.into(),
             E::Unstored { id, ref source } => {

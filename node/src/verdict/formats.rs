@@ -532,13 +532,19 @@ fn ob3_verdict(
     checks.extend(revocation_check);
     let mut endorsements =
         super::endorsements::verify_embedded(&doc, now, &options).map_err(credential_error)?;
+    let mut badge_class = Value::Null;
     if let Some(r) = registry.filter(|_| outcome != "invalid") {
-        let held = super::endorsements::held(
-            r,
-            &held_subjects(&doc, verdict.issuer.as_deref(), r),
-            now,
-            opts.max_age_secs,
-        );
+        let subjects = held_subjects(&doc, verdict.issuer.as_deref(), r);
+        // The native badge class it awards (what pathways count), only
+        // when it is a class of the credential's own issuer.
+        badge_class = subjects
+            .iter()
+            .find_map(|s| match s {
+                badgemesh_protocol::record::EndorsementSubject::BadgeClass(id) => Some(json!(id)),
+                _ => None,
+            })
+            .unwrap_or(Value::Null);
+        let held = super::endorsements::held(r, &subjects, now, opts.max_age_secs);
         endorsements.entries.extend(held.entries);
         endorsements.warnings.extend(held.warnings);
     }
@@ -566,6 +572,7 @@ fn ob3_verdict(
         "issuer_name": doc["issuer"]["name"],
         "issuer_url": doc["issuer"]["url"],
         "badge": badge,
+        "badge_class": badge_class,
         "award": super::achievement::award_details(&doc),
         "issued_on": verdict.valid_from,
         "expires": verdict.valid_until,

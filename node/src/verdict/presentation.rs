@@ -68,8 +68,9 @@ pub fn is_presentation(bytes: &[u8]) -> bool {
     }
 }
 
-/// A badge or a presentation: [`verify_presentation_verdict`] when the
-/// bytes are a presentation, else [`verify_any`] (and `asked` is unused).
+/// A badge, a presentation or a CLR: [`verify_presentation_verdict`] when
+/// the bytes are a presentation, [`super::clr::verify_clr`] when they are a
+/// `ClrCredential`, else [`verify_any`] (and `asked` is unused).
 pub fn verify_input(
     bytes: &[u8],
     registry: Option<&Registry>,
@@ -79,6 +80,8 @@ pub fn verify_input(
 ) -> Result<Value, FormatError> {
     if is_presentation(bytes) {
         verify_presentation_verdict(bytes, registry, now, opts, asked)
+    } else if super::clr::is_clr_bytes(bytes) {
+        super::clr::verify_clr(bytes, registry, now, opts)
     } else {
         verify_any(bytes, registry, now, opts)
     }

@@ -321,3 +321,73 @@ fn exported_endorsement_credentials_verify_with_digital_bazaar() {
         assert!(!ok, "reference accepted a tampered endorsement: {out}");
     }
 }
+
+/// A CLR 2.0 `ClrCredential` (#18) gathering two exported OB 3.0
+/// credentials of one learner, with pathway associations, signed here,
+/// verifies with Digital Bazaar's stack (its own proof; the embedded
+/// credentials keep theirs), and a changed association does not; so does
+/// each embedded credential on its own.
+#[test]
+fn exported_clr_credentials_verify_with_digital_bazaar() {
+    use badgemesh_openbadges::clr::{Association, CLR_URN, ClrRequest, achievement_of, export_clr};
+    use badgemesh_protocol::keys::IssuerId;
+    use badgemesh_protocol::record::Recipient;
+    let Some(dir) = interop_dir() else { return };
+    let learner = "did:key:z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj";
+    // A course, and the capstone it leads to (another badge class).
+    let course = native(21, Recipient::Did(learner.into()));
+    let mut capstone = native(21, Recipient::Did(learner.into()));
+    capstone.badge_id = badgemesh_protocol::id::RecordId::of(b"capstone badge class");
+    capstone.assertion.badge = capstone.badge_id;
+    capstone.assertion_id = badgemesh_protocol::id::RecordId::of(b"capstone award");
+    capstone.badge.name = "Capstone".into();
+    let creds = [export(&course), export(&capstone)];
+    let ids: Vec<String> = creds
+        .iter()
+        .map(|c| {
+            achievement_of(c)
+                .and_then(|a| a["id"].as_str())
+                .expect("achievement id")
+                .to_owned()
+        })
+        .collect();
+    let associations = [
+        Association {
+            kind: "isChildOf".into(),
+            source: ids[0].clone(),
+            target: ids[1].clone(),
+        },
+        Association {
+            kind: "precedes".into(),
+            source: ids[0].clone(),
+            target: ids[1].clone(),
+        },
+    ];
+    let key = crate::fixtures::key(23);
+    let signer = IssuerId::from_key(key.public());
+    let mut subject = serde_json::Map::new();
+    subject.insert("id".into(), learner.into());
+    let req = ClrRequest {
+        id: format!("{CLR_URN}interop"),
+        name: "Ada's learner record",
+        learner: subject,
+        credentials: &creds,
+        associations: &associations,
+        issued: T0,
+    };
+    let doc = export_clr(&req, &signer, "A badgemesh node", &key).expect("signed");
+    let (ok, out) = node(&dir, "verify.js", &bytes(&doc));
+    assert!(ok, "reference rejected our ClrCredential: {out}");
+    for c in &creds {
+        let (ok, out) = node(&dir, "verify.js", &bytes(c));
+        assert!(ok, "reference rejected an embedded credential: {out}");
+    }
+    let mut tampered = Value::Object(doc);
+    tampered["credentialSubject"]["association"][1]["associationType"] = "replacedBy".into();
+    let (ok, out) = node(
+        &dir,
+        "verify.js",
+        &serde_json::to_vec(&tampered).expect("json"),
+    );
+    assert!(!ok, "reference accepted a tampered ClrCredential: {out}");
+}

@@ -28,6 +28,8 @@ pub struct IssuerState {
     /// Public endorsements this issuer signed (of badge classes and
     /// issuers); those of assertions are held by the registry only.
     pub(crate) endorsements: OrdSet<RecordId>,
+    /// Pathways this issuer declared.
+    pub(crate) pathways: OrdSet<RecordId>,
     pub(crate) revocations: Revocations,
     pub(crate) listings: Listings,
     pub(crate) equivocations: OrdMap<(RecordId, RecordId), EquivocationProof>,
@@ -75,6 +77,7 @@ impl IssuerState {
             badge_classes: OrdSet::new(),
             assertions: OrdSet::new(),
             endorsements: OrdSet::new(),
+            pathways: OrdSet::new(),
             revocations: Revocations::default(),
             listings: Listings::default(),
             equivocations: OrdMap::new(),
@@ -238,7 +241,10 @@ impl IssuerState {
             RecordKind::Head => self.revocations.head_record().filter(|r| r.id() == *id),
             RecordKind::ListingUpdate => self.listings.record(id),
             RecordKind::ListingHead => self.listings.head_record().filter(|r| r.id() == *id),
-            RecordKind::BadgeClass | RecordKind::Assertion | RecordKind::Endorsement => None,
+            RecordKind::BadgeClass
+            | RecordKind::Assertion
+            | RecordKind::Endorsement
+            | RecordKind::Pathway => None,
         }
     }
 
@@ -275,6 +281,7 @@ impl IssuerState {
                 .into_iter()
                 .collect(),
             RecordKind::Endorsement => self.endorsements.iter().copied().collect(),
+            RecordKind::Pathway => self.pathways.iter().copied().collect(),
             RecordKind::Assertion => Vec::new(),
         };
         ids.sort_unstable();

@@ -17,7 +17,7 @@ use crate::time::Timestamp;
 /// Assertions are private to their earner and heads are compared by time.
 /// A checkpoint comes before the updates that continue it. New kinds go
 /// last: a kind's position is its index in summaries.
-pub const SYNCED_KINDS: [RecordKind; 7] = [
+pub const SYNCED_KINDS: [RecordKind; 8] = [
     RecordKind::KeyEvent,
     RecordKind::IssuerProfile,
     RecordKind::BadgeClass,
@@ -25,6 +25,7 @@ pub const SYNCED_KINDS: [RecordKind; 7] = [
     RecordKind::RevocationUpdate,
     RecordKind::ListingUpdate,
     RecordKind::Endorsement,
+    RecordKind::Pathway,
 ];
 
 /// The set of ids of one kind that a node holds for one issuer.

@@ -36,7 +36,15 @@ fn records() -> Vec<SignedRecord> {
     i.now = T0.plus(180);
     let school = Issuer::new(2, T0).inner().id();
     out.push(i.endorse(EndorsementSubject::Issuer(school), "Accredited partner"));
+    // Added with pathway records (#18), appended likewise.
+    i.now = T0.plus(240);
+    out.push(i.pathway(badge.id(), &[(1, &[other_class()])]));
     out
+}
+
+/// A badge class of another issuer, a prerequisite of the golden pathway.
+fn other_class() -> badgemesh_protocol::id::RecordId {
+    Issuer::new(2, T0).badge_class("Golden Safety").1
 }
 
 fn vectors() -> Value {

@@ -4,6 +4,7 @@ mod checkpoints;
 mod endorsements;
 mod golden;
 mod listings;
+mod pathways;
 mod roundtrip;
 mod state;
 mod verify;
