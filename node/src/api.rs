@@ -80,9 +80,6 @@ pub struct AppState {
     pub batches: Arc<tokio::sync::Semaphore>,
     /// The request body limit (a batch's line limit derives from it).
     pub max_body: usize,
-    /// Verify native badges on the request's own thread: set when the API
-    /// has a runtime of its own ([`crate::config::Config::api_threads`]).
-    pub inline_native: bool,
 }
 
 /// The router, with the body limit applied.
@@ -386,9 +383,6 @@ async fn verify_handler(
     } else {
         None
     };
-    let inline = s.inline_native
-        && fetched.is_none()
-        && badgemesh_bake::sniff(&body) == badgemesh_bake::Format::Native;
     let (held, core, trust) = (s.held.clone(), s.core.clone(), s.trust.clone());
     let run = move |cancel: &std::sync::atomic::AtomicBool| {
         let opts = crate::verdict::formats::Options {
@@ -410,19 +404,14 @@ async fn verify_handler(
         core.ledger
             .read(|r| crate::verdict::presentation::verify_input(&body, Some(r), at, &opts, asked))
     };
-    // Other formats run in the bounded verification pool (503 `verify_busy`
-    // when its queue is full), and stop if the request is abandoned: they
-    // take milliseconds, and clients that never pause could otherwise take
-    // every core from gossip and sync. A native badge costs tens of
-    // microseconds, about what handing it to the pool and back costs, so
-    // when the API has threads of its own (which the network's tasks do not
-    // share) it is verified right here. Either way it reads a snapshot and
-    // holds no lock.
-    let result = if inline {
-        run(&std::sync::atomic::AtomicBool::new(false))
-    } else {
-        s.verify_pool.run(run).await?
-    };
+    // Every verification runs in the bounded verification pool (503
+    // `verify_busy` when its queue is full), and stops if the request is
+    // abandoned. Native ones take microseconds, other formats milliseconds;
+    // either way clients that never pause could otherwise take every core
+    // from gossip and sync, so the pool (one worker less than the cores by
+    // default) is the one place verification spends CPU. It reads a
+    // snapshot and holds no lock.
+    let result = s.verify_pool.run(run).await?;
     s.core.metrics.verify_count.inc();
     s.core
         .metrics

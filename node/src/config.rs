@@ -35,15 +35,6 @@ pub struct Config {
     pub verify_workers: usize,
     /// Verifications that may wait for a worker; more get 503 `verify_busy`.
     pub verify_queue: usize,
-    /// Threads of the API's own runtime (by default as many as
-    /// `verify_workers`). HTTP work runs there and native badges are
-    /// verified inline, without a hand-off to the pool: they cost tens of
-    /// microseconds, and the network's tasks no longer share a queue with
-    /// requests, so clients cannot hold gossip behind them however hard
-    /// they push. 0 runs the API on the network's runtime, with every
-    /// verification in the pool (in-process simulations of many nodes,
-    /// where a runtime per node would be a thread per node).
-    pub api_threads: usize,
     /// Fetch what a verification needs from issuers' sites (hosted OB 2.0
     /// badges, their BadgeClasses and Profiles) for every caller, and keep
     /// it. Off by default: verification is offline, and the admin token's
@@ -114,11 +105,6 @@ pub fn default_data_dir() -> PathBuf {
         .join("badgemesh")
 }
 
-/// One less than the cores, at least one: a core stays with gossip and sync.
-fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
-}
-
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -129,9 +115,9 @@ impl Default for Config {
             ],
             api: SocketAddr::from(([127, 0, 0, 1], DEFAULT_API_PORT)),
             api_hosts: vec![],
-            verify_workers: default_workers(),
+            verify_workers: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             verify_queue: 16,
-            api_threads: default_workers(),
             fetch: false,
             fetch_timeout_secs: 10,
             bootstrap: vec![],

@@ -46,9 +46,6 @@ pub enum NodeError {
     /// The earner's key (`earner.key`) cannot be opened.
     #[error("backpack: {0}")]
     Holder(#[from] crate::backpack::holder::HolderError),
-    /// The API's runtime (threads) could not be made.
-    #[error("cannot start the API's threads: {0}")]
-    Runtime(std::io::Error),
     /// The API address.
     #[error("cannot serve the API on {addr}: {source}")]
     Api {
@@ -87,51 +84,6 @@ pub struct Node {
     config: Config,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
-    /// Dropped after the tasks, API's included, have ended.
-    api_runtime: ApiRuntime,
-}
-
-/// The API's own runtime ([`Config::api_threads`]), or none: the API then
-/// runs on the caller's. Its threads are shared by HTTP work and inline
-/// native verifications only, so the operating system, not tokio's queues,
-/// shares the cores between clients and the network.
-#[derive(Debug)]
-struct ApiRuntime(Option<tokio::runtime::Runtime>);
-
-impl ApiRuntime {
-    fn new(threads: usize) -> Result<ApiRuntime, NodeError> {
-        if threads == 0 {
-            return Ok(ApiRuntime(None));
-        }
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .thread_name("badgemesh-api")
-            .enable_all()
-            .build()
-            .map(|rt| ApiRuntime(Some(rt)))
-            .map_err(NodeError::Runtime)
-    }
-
-    /// Whether the API has threads of its own.
-    fn is_own(&self) -> bool {
-        self.0.is_some()
-    }
-
-    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> JoinHandle<()> {
-        match &self.0 {
-            Some(rt) => rt.spawn(task),
-            None => tokio::spawn(task),
-        }
-    }
-}
-
-impl Drop for ApiRuntime {
-    fn drop(&mut self) {
-        // A runtime cannot be dropped (blocking) inside another's task.
-        if let Some(rt) = self.0.take() {
-            rt.shutdown_background();
-        }
-    }
 }
 
 impl Node {
@@ -250,7 +202,6 @@ impl Node {
             );
         }
         let verify_pool = crate::api::VerifyPool::new(config.verify_workers, config.verify_queue);
-        let api_runtime = ApiRuntime::new(config.api_threads)?;
         let (stop, mut stopped) = watch::channel(false);
         let app = router(
             AppState {
@@ -272,24 +223,10 @@ impl Node {
                 ),
                 batches: Arc::new(tokio::sync::Semaphore::new(crate::api::MAX_BATCH_STREAMS)),
                 max_body: config.max_body_bytes,
-                inline_native: api_runtime.is_own(),
             },
             config.max_body_bytes,
         );
-        // The listener moves to the runtime that serves it, so that its
-        // connections are driven there.
-        let listener = listener.into_std().map_err(|source| NodeError::Api {
-            addr: api_addr,
-            source,
-        })?;
-        tasks.push(api_runtime.spawn(async move {
-            let listener = match tokio::net::TcpListener::from_std(listener) {
-                Ok(l) => l,
-                Err(e) => {
-                    tracing::error!("API server failed: {e}");
-                    return;
-                }
-            };
+        tasks.push(tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
@@ -313,7 +250,6 @@ impl Node {
             config,
             stop,
             tasks,
-            api_runtime,
         };
         NodeInfo {
             peer_id: peer_id.to_string(),
@@ -380,8 +316,6 @@ impl Node {
         for t in self.tasks {
             let _ = t.await;
         }
-        // Its tasks have ended; what it still holds (idle connections) goes.
-        drop(self.api_runtime);
         let _ = std::fs::remove_file(self.config.data_dir.join(datadir::NODE_INFO_FILE));
     }
 }

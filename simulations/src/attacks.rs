@@ -278,9 +278,7 @@ pub async fn attacks_with_report(
     let victims: Vec<usize> = (1..=(p.nodes / 5).max(1)).collect();
     let victim = victims[0];
     pb.set_length((p.nodes + 2 * p.records) as u64);
-    // Every node's API on threads of its own, as on a real node: the
-    // attacks push its API as hard as they can.
-    let mut c = Cluster::new(p.base.join("attacks"), p.settings.with_own_api_threads());
+    let mut c = Cluster::new(p.base.join("attacks"), p.settings.clone());
     c.grow(p.nodes, p.degree, rng, || pb.inc(1)).await?;
     c.wait_connected(CONVERGE).await?;
     settle(p, &[&c]).await?;

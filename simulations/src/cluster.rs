@@ -24,26 +24,6 @@ pub struct NodeSettings {
     pub heartbeat_ms: u64,
     /// Seconds between periodic sync rounds.
     pub sync_secs: u64,
-    /// Each node's API runtime threads ([`Config::api_threads`]), when
-    /// given; otherwise 0 (the shared runtime) for runs of many nodes, and
-    /// a real node's default where the API itself is measured or attacked
-    /// ([`NodeSettings::with_own_api_threads`]).
-    pub api_threads: Option<usize>,
-}
-
-impl NodeSettings {
-    /// These settings with every node's API on threads of its own, as a
-    /// node started by `badgemesh node run` has, unless the run says
-    /// otherwise.
-    pub fn with_own_api_threads(&self) -> NodeSettings {
-        NodeSettings {
-            api_threads: Some(
-                self.api_threads
-                    .unwrap_or_else(|| Config::default().api_threads),
-            ),
-            ..self.clone()
-        }
-    }
 }
 
 /// One simulated node.
@@ -150,7 +130,6 @@ impl Cluster {
             c.listen = listen;
         }
         c.in_memory_store = true;
-        c.api_threads = self.settings.api_threads.unwrap_or(0);
         c.heartbeat_ms = self.settings.heartbeat_ms;
         c.sync_interval_secs = self.settings.sync_secs;
         c.head_interval_secs = 3600;

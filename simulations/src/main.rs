@@ -80,10 +80,6 @@ struct Args {
     /// Seconds between periodic sync rounds.
     #[arg(long, default_value_t = 2)]
     sync_secs: u64,
-    /// Each node's API runtime threads (0: the shared runtime). Default: a
-    /// real node's for `route` and `attacks`, 0 for the others.
-    #[arg(long)]
-    api_threads: Option<usize>,
     /// Model: largest network to extrapolate to.
     #[arg(long, default_value_t = 100_000)]
     model_nodes: usize,
@@ -141,7 +137,6 @@ fn main() -> Result<()> {
         settings: NodeSettings {
             heartbeat_ms: args.heartbeat_ms,
             sync_secs: args.sync_secs,
-            api_threads: args.api_threads,
         },
         base: std::env::temp_dir().join(format!("badgemesh-sim-{}", std::process::id())),
     };

@@ -60,7 +60,7 @@ pub async fn route(
     pb: &ProgressBar,
 ) -> Result<Outcome> {
     let wrk = which_wrk()?;
-    let mut c = Cluster::new(p.base.join("route"), p.settings.with_own_api_threads());
+    let mut c = Cluster::new(p.base.join("route"), p.settings.clone());
     pb.set_length(5);
     c.add(vec![]).await?;
     let node = c.nodes[0].node();
@@ -162,11 +162,10 @@ pub async fn route(
         });
     }
     let workers = node.config().verify_workers;
-    let api_threads = node.config().api_threads;
     c.shutdown().await;
 
     let mut notes = vec![format!(
-        "one node in this process ({} cores on the machine, {workers} verification worker(s), API on {api_threads} thread(s) of its own, native badges verified there inline; 0: the shared runtime, every verification in the pool); load generator: {} (1 thread, {connections} keep-alive connections, {seconds} s per run), a separate process on the same cores",
+        "one node in this process ({} cores on the machine, {workers} verification worker(s)); load generator: {} (1 thread, {connections} keep-alive connections, {seconds} s per run), a separate process on the same cores",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         wrk_version(&wrk)
     )];

@@ -16,7 +16,6 @@ fn params(name: &str) -> Params {
         settings: NodeSettings {
             heartbeat_ms: 100,
             sync_secs: 1,
-            api_threads: None,
         },
         base: std::env::temp_dir().join(format!("badgemesh-smoke-{name}-{}", std::process::id())),
     }
