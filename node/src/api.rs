@@ -388,12 +388,8 @@ async fn verify_handler(
         let opts = crate::verdict::formats::Options {
             recipient: q.recipient.as_deref(),
             max_age_secs: q.max_age,
-            ob2_issuer_key_pem: None,
-            held: Some(&held),
-            trust: Some(&trust),
             require_listed: q.require_listed.unwrap_or(false),
-            cancel: Some(cancel),
-            profile: Default::default(),
+            ..crate::verdict::formats::Options::on_node(&held, &trust, cancel)
         };
         // A presentation carries several credentials: each is verified
         // here as on its own, within this one job of the pool.

@@ -214,13 +214,7 @@ async fn verify_all(
     let run = move |cancel: &std::sync::atomic::AtomicBool| {
         let opts = Options {
             recipient: Some(&learner),
-            max_age_secs: None,
-            ob2_issuer_key_pem: None,
-            held: Some(&held),
-            trust: Some(&trust),
-            require_listed: false,
-            cancel: Some(cancel),
-            profile: Default::default(),
+            ..Options::on_node(&held, &trust, cancel)
         };
         let out: Vec<Value> = core.ledger.read(|r| {
             docs.iter()

@@ -260,12 +260,7 @@ async fn verify_all(
         let opts = Options {
             recipient: recipient.as_deref(),
             max_age_secs: max_age,
-            ob2_issuer_key_pem: None,
-            held: Some(&held),
-            trust: Some(&trust),
-            require_listed: false,
-            cancel: Some(cancel),
-            profile: Default::default(),
+            ..Options::on_node(&held, &trust, cancel)
         };
         let out: Vec<Value> = core.ledger.read(|r| {
             inputs

@@ -51,14 +51,9 @@ pub(crate) async fn verify(
         );
         let run = move |cancel: &std::sync::atomic::AtomicBool| {
             let opts = Options {
-                recipient: None,
                 max_age_secs: judged.max_age_secs,
-                ob2_issuer_key_pem: None,
-                held: Some(&held),
-                trust: Some(&trust),
                 require_listed: judged.require_listed,
-                cancel: Some(cancel),
-                profile: Default::default(),
+                ..Options::on_node(&held, &trust, cancel)
             };
             core.ledger
                 .read(|r| verify_any(&bytes, Some(r), judged.at, &opts))

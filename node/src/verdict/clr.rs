@@ -19,6 +19,7 @@ use badgemesh_protocol::time::Timestamp;
 use serde_json::{Value, json};
 
 use super::formats::{FormatError, Options, verify_any};
+use super::presentation::severity;
 
 /// Whether `bytes` are a JSON object typed `ClrCredential` (read only when
 /// they start like an object).
@@ -37,19 +38,6 @@ fn positions(list: &[usize]) -> String {
         .map(|n| (n + 1).to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// How bad an outcome is, to take the worst of several (higher is worse).
-fn severity(outcome: &str) -> u8 {
-    match outcome {
-        "valid" => 0,
-        "indeterminate" => 1,
-        "not_yet_valid" => 2,
-        "expired" => 3,
-        "suspended" => 4,
-        "revoked" => 5,
-        _ => 6,
-    }
 }
 
 /// The verdict on a `ClrCredential` (`format: "clr"`).

@@ -54,6 +54,24 @@ pub struct Options<'a> {
     pub cancel: Option<&'a AtomicBool>,
 }
 
+impl<'a> Options<'a> {
+    /// What a verification asked of this node starts from: the documents it
+    /// holds and whom it believes, stopping once `cancel` is set; the rest
+    /// as the default (set the fields a request asks for over it).
+    pub fn on_node(
+        held: &'a HeldDocuments,
+        trust: &'a TrustState,
+        cancel: &'a AtomicBool,
+    ) -> Options<'a> {
+        Options {
+            held: Some(held),
+            trust: Some(trust),
+            cancel: Some(cancel),
+            ..Options::default()
+        }
+    }
+}
+
 /// Input that is not a badge at all.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -92,7 +92,7 @@ fn check(name: &str, status: &str, detail: impl Into<String>) -> Value {
 }
 
 /// How bad an outcome is, to take the worst of several (higher is worse).
-fn severity(outcome: &str) -> u8 {
+pub(crate) fn severity(outcome: &str) -> u8 {
     match outcome {
         "valid" => 0,
         "indeterminate" => 1,
