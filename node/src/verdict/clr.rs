@@ -18,8 +18,8 @@ use badgemesh_protocol::state::Registry;
 use badgemesh_protocol::time::Timestamp;
 use serde_json::{Value, json};
 
-use super::formats::{FormatError, Options, verify_any};
-use super::presentation::severity;
+use super::formats::{FormatError, Options};
+use super::presentation::{embedded_verdict, worse};
 
 /// Whether `bytes` are a JSON object typed `ClrCredential` (read only when
 /// they start like an object).
@@ -92,27 +92,8 @@ pub fn verify_clr(
     let mut worst = "valid";
     for c in &shape.credentials {
         let bytes = serde_json::to_vec(c).unwrap_or_default();
-        let verdict = match verify_any(&bytes, registry, now, opts) {
-            Ok(v) => v,
-            Err(FormatError::Cancelled) => return Err(FormatError::Cancelled),
-            Err(e) => json!({
-                "format": "unknown",
-                "outcome": "invalid",
-                "checks": [check("structure", "fail", e.to_string())],
-                "checked_at": now,
-            }),
-        };
-        let outcome = verdict["outcome"].as_str().unwrap_or("invalid").to_owned();
-        if severity(&outcome) > severity(worst) {
-            worst = match outcome.as_str() {
-                "indeterminate" => "indeterminate",
-                "not_yet_valid" => "not_yet_valid",
-                "expired" => "expired",
-                "suspended" => "suspended",
-                "revoked" => "revoked",
-                _ => "invalid",
-            };
-        }
+        let verdict = embedded_verdict(&bytes, registry, now, opts)?;
+        worst = worse(worst, &verdict);
         credentials.push(verdict);
     }
     let valid = credentials

@@ -91,8 +91,47 @@ fn check(name: &str, status: &str, detail: impl Into<String>) -> Value {
     json!({ "check": name, "status": status, "detail": detail.into() })
 }
 
+/// The verdict on one credential a presentation or a CLR carries: bytes that
+/// are no badge at all make an `invalid` verdict of their own, so the
+/// others are still judged; only cancellation stops the whole.
+pub(crate) fn embedded_verdict(
+    bytes: &[u8],
+    registry: Option<&Registry>,
+    now: Timestamp,
+    opts: &Options<'_>,
+) -> Result<Value, FormatError> {
+    match verify_any(bytes, registry, now, opts) {
+        Ok(v) => Ok(v),
+        Err(FormatError::Cancelled) => Err(FormatError::Cancelled),
+        Err(e) => Ok(json!({
+            "format": "unknown",
+            "outcome": "invalid",
+            "checks": [check("structure", "fail", e.to_string())],
+            "checked_at": now,
+        })),
+    }
+}
+
+/// The worse of `worst` and `verdict`'s outcome (an unknown one is invalid).
+pub(crate) fn worse(worst: &'static str, verdict: &Value) -> &'static str {
+    let outcome = match verdict["outcome"].as_str().unwrap_or("invalid") {
+        "valid" => "valid",
+        "indeterminate" => "indeterminate",
+        "not_yet_valid" => "not_yet_valid",
+        "expired" => "expired",
+        "suspended" => "suspended",
+        "revoked" => "revoked",
+        _ => "invalid",
+    };
+    if severity(outcome) > severity(worst) {
+        outcome
+    } else {
+        worst
+    }
+}
+
 /// How bad an outcome is, to take the worst of several (higher is worse).
-pub(crate) fn severity(outcome: &str) -> u8 {
+fn severity(outcome: &str) -> u8 {
     match outcome {
         "valid" => 0,
         "indeterminate" => 1,
@@ -355,28 +394,8 @@ pub fn verify_presentation_verdict(
             Value::String(jwt) => jwt.clone().into_bytes(),
             other => serde_json::to_vec(other).unwrap_or_default(),
         };
-        let verdict = match verify_any(&bytes, registry, now, opts) {
-            Ok(v) => v,
-            Err(FormatError::Cancelled) => return Err(FormatError::Cancelled),
-            Err(e) => json!({
-                "format": "unknown",
-                "outcome": "invalid",
-                "checks": [check("structure", "fail", e.to_string())],
-                "checked_at": now,
-            }),
-        };
-        let outcome = match verdict["outcome"].as_str().unwrap_or("invalid") {
-            "valid" => "valid",
-            "indeterminate" => "indeterminate",
-            "not_yet_valid" => "not_yet_valid",
-            "expired" => "expired",
-            "suspended" => "suspended",
-            "revoked" => "revoked",
-            _ => "invalid",
-        };
-        if severity(outcome) > severity(worst) {
-            worst = outcome;
-        }
+        let verdict = embedded_verdict(&bytes, registry, now, opts)?;
+        worst = worse(worst, &verdict);
         credentials.push(verdict);
     }
     let valid_count = credentials
