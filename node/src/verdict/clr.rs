@@ -1,7 +1,7 @@
 //! The verdict on an incoming CLR 2.0 `ClrCredential`: its own proof
 //! (checked as any Verifiable Credential), its shape
 //! ([`badgemesh_openbadges::clr::check_clr`]), every embedded credential
-//! through [`verify_any`] (the same verdict `/v1/verify` gives, with the
+//! through [`verify_any`](super::formats::verify_any) (the same verdict `/v1/verify` gives, with the
 //! node's revocation state, held documents and trust), and each association
 //! against the achievements present.
 //!
