@@ -140,7 +140,7 @@ pub async fn batch(p: &Params, lines: usize, pb: &ProgressBar) -> Result<Outcome
     let notes = vec![
         format!(
             "{lines} native assertions of one issuer, verified on one node ({} cores on this machine; the verification pool has {workers} worker(s)). Client: ureq, on the same machine.",
-            std::thread::available_parallelism().map_or(1, |n| n.get())
+            crate::measure::cores()
         ),
         format!("in process, one by one (verify_any): {single_rate:.0}/s ({single_valid} valid)"),
         format!(

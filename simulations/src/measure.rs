@@ -81,6 +81,11 @@ impl Delivery {
     }
 }
 
+/// The machine's cores, as every report states them.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Process resources: CPU seconds and peak resident memory.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Resources {
@@ -329,7 +334,7 @@ pub fn write_summary(
 ) -> Result<()> {
     let mut s = String::new();
     let _ = writeln!(s, "# {title}\n\nCommand: `{command}`\n");
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = cores();
     let _ = writeln!(
         s,
         "Machine: {cores} cores, {}; wall time {:.1} s.\n",

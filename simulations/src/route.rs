@@ -166,7 +166,7 @@ pub async fn route(
 
     let mut notes = vec![format!(
         "one node in this process ({} cores on the machine, {workers} verification worker(s)); load generator: {} (1 thread, {connections} keep-alive connections, {seconds} s per run), a separate process on the same cores",
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        crate::measure::cores(),
         wrk_version(&wrk)
     )];
     notes.push(format!(

@@ -90,7 +90,7 @@ pub async fn scale(
     let mut notes = vec![format!(
         "{issuers} issuer(s): one with N revocation updates (one index each, from 10 N) and a checkpoint every {CHECKPOINT_EVERY} updates, as the issuer's node signs them, the others with a profile and one update each; child processes of `{}`; {} cores.",
         bin.display(),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::measure::cores()
     )];
     for r in &rows {
         notes.push(format!(

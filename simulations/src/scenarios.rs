@@ -202,10 +202,16 @@ async fn propagation_with_mesh(
     c.grow(p.nodes, p.degree, rng, || pb.inc(1)).await?;
     let connected = c.wait_connected(Duration::from_secs(60)).await?;
     settle(p, &[&c]).await?;
+    let idle = idle_cores(IDLE_WINDOW).await;
+    let (cpu_before, started) = (crate::measure::resources().cpu_secs, Instant::now());
     let issuer = init_issuer(c.nodes[0].node(), "Propagation Academy").await?;
     let ids = publish(c.nodes[0].node(), issuer, p.records, p.rate, 0, pb).await?;
     let everyone = c.running();
     let complete = c.wait_stored(&everyone, &ids, CONVERGE).await;
+    // What carrying the records cost beyond keeping the cluster alive.
+    let carried =
+        crate::measure::resources().cpu_secs - cpu_before - idle * started.elapsed().as_secs_f64();
+    let per_delivery_us = carried * 1e6 / (ids.len() * p.nodes).max(1) as f64;
     let d = Delivery::measure(&c, 0, &ids, &everyone);
     let mesh = crate::measure::mesh_stats(&c).await;
     let row = Row::new(
@@ -220,6 +226,19 @@ async fn propagation_with_mesh(
     let notes = vec![
         format!("nodes connected {:.0} ms after the last one started; all deliveries complete: {complete}", ms(connected)),
         mesh.to_string(),
+        sync_note(&c),
+        format!(
+            "idle cost: {idle:.2} cores over {} s after warm-up, before the first record ({:.0} µs of CPU per node per second)",
+            IDLE_WINDOW.as_secs(),
+            idle * 1e6 / p.nodes.max(1) as f64
+        ),
+        format!(
+            "carrying the records cost {per_delivery_us:.0} µs of CPU per record per node beyond that; \
+             a record reaching every node needs {:.0} ms of CPU, {:.0} ms on this machine's {} cores at best",
+            per_delivery_us * p.nodes as f64 / 1e3,
+            per_delivery_us * p.nodes as f64 / 1e3 / crate::measure::cores() as f64,
+            crate::measure::cores()
+        ),
         "`extra` = ms from the last node's start until every node had a peer.".into(),
         "Nodes keep records in memory (`in_memory_store`): latencies exclude the disk sync a real node does per accepted record.".into(),
     ];
@@ -234,6 +253,30 @@ async fn propagation_with_mesh(
         },
         mesh,
     ))
+}
+
+/// How long [`idle_cores`] watches a warmed-up cluster that carries nothing.
+const IDLE_WINDOW: Duration = Duration::from_secs(5);
+
+/// Cores this process spends over `window` while the nodes only keep their
+/// connections and mesh alive: what the cluster costs before any record, so
+/// that a slow delivery can be told apart from a machine already busy.
+async fn idle_cores(window: Duration) -> f64 {
+    let before = crate::measure::resources().cpu_secs;
+    let start = Instant::now();
+    tokio::time::sleep(window).await;
+    (crate::measure::resources().cpu_secs - before) / start.elapsed().as_secs_f64()
+}
+
+/// How much repair sync did: rounds, requests and the records they stored
+/// (gossip alone would need none while no node is cut off).
+fn sync_note(c: &Cluster) -> String {
+    format!(
+        "sync: {:.0} rounds, {:.0} requests, {:.0} records stored by sync",
+        c.metric("badgemesh_sync_rounds_total"),
+        c.metric("badgemesh_sync_requests_total"),
+        c.metric("badgemesh_sync_records_total"),
+    )
 }
 
 /// `partition`: two halves take different updates, then heal.
@@ -880,7 +923,7 @@ pub async fn load(p: &Params, clients: usize, secs: u64, pb: &ProgressBar) -> Re
     let mut rows = Vec::new();
     let mut notes = vec![format!(
         "{clients} clients for {secs} s against one node on 127.0.0.1 (client and server share the {} cores); {errors} errors. `extra` = requests per second.",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::measure::cores()
     )];
     for (name, lat) in [("POST /v1/verify", &verify_ms), ("GET status", &status_ms)] {
         let d = Delivery {
