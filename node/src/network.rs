@@ -27,7 +27,7 @@ pub use behaviour::{
     MESH_N_HIGH, MESH_N_LOW, MESH_OUTBOUND_MIN, RECORDS_TOPIC,
 };
 pub use codec::SYNC_PROTOCOL;
-pub use event_loop::EventLoop;
+pub use event_loop::{EventLoop, NUDGE_INTERVAL};
 pub use offences::{
     BAD_SYNC_PENALTY, INVALID_RECORD_PENALTY, Offence, PENALTY_HALF_LIFE, UNWANTED_PENALTY,
 };

@@ -34,7 +34,13 @@ pub enum Lie {
     Unasked,
     /// Keeps every request open and never answers.
     Silent,
+    /// Answers honestly, and asks the node to sync with it (`Nudge`) again
+    /// and again, eight requests in flight at any time.
+    Nudges,
 }
+
+/// Nudges a [`Lie::Nudges`] peer keeps in flight.
+const NUDGES_IN_FLIGHT: usize = 8;
 
 /// Raw bytes both ways, read with the protocol's limits (plus one byte, so
 /// that an oversized response is really sent).
@@ -112,6 +118,9 @@ fn answer(lie: Lie, reg: &Registry, request: &[u8]) -> Vec<u8> {
     match lie {
         Lie::Garbage => b"\xff\xfe this is not a sync response".to_vec(),
         Lie::Oversized => vec![0x80; MAX_RESPONSE_BYTES + 1],
+        Lie::Nudges => SyncRequest::from_bytes(request)
+            .map(|req| respond(reg, &req).to_bytes())
+            .unwrap_or_default(),
         Lie::Unasked | Lie::Silent => {
             let Ok(req) = SyncRequest::from_bytes(request) else {
                 return Vec::new();
@@ -166,6 +175,17 @@ pub fn spawn(
     lie: Lie,
     now: Timestamp,
 ) -> anyhow::Result<(PeerId, Arc<AtomicU64>, tokio::task::JoinHandle<()>)> {
+    spawn_counting(targets, lie, now, Arc::default())
+}
+
+/// [`spawn`], counting in `sent` the nudges a [`Lie::Nudges`] peer has had
+/// answered.
+pub fn spawn_counting(
+    targets: Vec<Multiaddr>,
+    lie: Lie,
+    now: Timestamp,
+    sent: Arc<AtomicU64>,
+) -> anyhow::Result<(PeerId, Arc<AtomicU64>, tokio::task::JoinHandle<()>)> {
     let mut swarm = libp2p::SwarmBuilder::with_new_identity()
         .with_tokio()
         .with_tcp(
@@ -191,22 +211,38 @@ pub fn spawn(
     let task = tokio::spawn(async move {
         // Silent: the channels are kept, so the requests stay open.
         let mut held = Vec::new();
+        let nudge = SyncRequest::Nudge.to_bytes();
         loop {
-            if let SwarmEvent::Behaviour(request_response::Event::Message {
-                message:
-                    request_response::Message::Request {
-                        request, channel, ..
-                    },
-                ..
-            }) = swarm.select_next_some().await
-            {
-                counter.fetch_add(1, Ordering::Relaxed);
-                if lie == Lie::Silent {
-                    held.push(channel);
-                } else {
-                    let bytes = answer(lie, &reg, &request);
-                    let _ = swarm.behaviour_mut().send_response(channel, bytes);
+            match swarm.select_next_some().await {
+                SwarmEvent::Behaviour(request_response::Event::Message {
+                    message:
+                        request_response::Message::Request {
+                            request, channel, ..
+                        },
+                    ..
+                }) => {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    if lie == Lie::Silent {
+                        held.push(channel);
+                    } else {
+                        let bytes = answer(lie, &reg, &request);
+                        let _ = swarm.behaviour_mut().send_response(channel, bytes);
+                    }
                 }
+                SwarmEvent::ConnectionEstablished { peer_id, .. } if lie == Lie::Nudges => {
+                    for _ in 0..NUDGES_IN_FLIGHT {
+                        swarm.behaviour_mut().send_request(&peer_id, nudge.clone());
+                    }
+                }
+                SwarmEvent::Behaviour(request_response::Event::Message {
+                    peer,
+                    message: request_response::Message::Response { .. },
+                    ..
+                }) if lie == Lie::Nudges => {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                    swarm.behaviour_mut().send_request(&peer, nudge.clone());
+                }
+                _ => {}
             }
         }
     });

@@ -89,3 +89,66 @@ async fn liars_in_sync_are_penalised_and_do_not_stall_an_honest_round() {
         task.abort();
     }
 }
+
+/// A peer that nudges without pause gets at most one round per
+/// `NUDGE_INTERVAL` out of its nudges: before, each nudge the rate limit let
+/// through started a round, and the node ran rounds with it back to back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_nudging_without_pause_gets_a_round_per_interval() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+
+    use badgemesh_node::network::NUDGE_INTERVAL;
+
+    let target = TestNode::start(vec![]).await;
+    let addr = target.addrs()[0].clone();
+    let sent = Arc::new(AtomicU64::new(0));
+    let (_, seen, task) = liar::spawn_counting(
+        vec![addr],
+        Lie::Nudges,
+        badgemesh_tests::now(),
+        sent.clone(),
+    )
+    .expect("nudger");
+    // The round on connecting fetches the nudger's two issuers whole.
+    wait_until("the first round with the nudger", LIMIT, || async {
+        seen.load(Ordering::Relaxed) > 0
+    })
+    .await;
+    let (rounds, requests) = (
+        target
+            .node()
+            .core()
+            .metrics
+            .value("badgemesh_sync_rounds_total"),
+        seen.load(Ordering::Relaxed),
+    );
+    let nudges = sent.load(Ordering::Relaxed);
+    let took = wait_until("1,000 more nudges answered", LIMIT, || async {
+        sent.load(Ordering::Relaxed) >= nudges + 1_000
+    })
+    .await;
+    let rounds = target
+        .node()
+        .core()
+        .metrics
+        .value("badgemesh_sync_rounds_total")
+        - rounds;
+    let requests = seen.load(Ordering::Relaxed) - requests;
+    // Nudges start at most one round per interval (and one may be running
+    // as the window opens); the periodic round (every 2 s in tests) adds
+    // its own. A round with a peer holding nothing new is one request.
+    let periods = took.as_secs_f64() / NUDGE_INTERVAL.as_secs_f64();
+    let most = periods.ceil() + 1.0 + (took.as_secs_f64() / 2.0).ceil() + 1.0;
+    println!("1,000 nudges in {took:?}: {rounds} rounds, {requests} requests to the nudger");
+    assert!(
+        rounds <= most,
+        "{rounds} rounds in {took:?} from 1,000 nudges (at most {most})"
+    );
+    assert!(
+        (requests as f64) <= 2.0 * most,
+        "{requests} requests to the nudger in {took:?} (at most {})",
+        2.0 * most
+    );
+    task.abort();
+}

@@ -46,6 +46,8 @@ pub struct EventLoop {
     relay_listening: HashMap<PeerId, libp2p::core::transport::ListenerId>,
     topic: gossipsub::IdentTopic,
     sync_rate: RateLimiter,
+    /// When each connected peer's nudge last started a round here.
+    nudged: HashMap<PeerId, Instant>,
     /// Senders of invalid records: their application score.
     offences: Offences,
     /// How late the loop's lag ticker fires: how long the loop was busy.
@@ -74,6 +76,12 @@ fn is_relayed(addr: &Multiaddr) -> bool {
 /// How often the loop measures its own lag: a tick that fires late means the
 /// loop was busy (or blocked) for that long.
 const LAG_TICK: Duration = Duration::from_millis(100);
+
+/// The shortest time between two rounds that one peer's nudges start here.
+/// A nudge says "I stored something you may lack"; a round fetches all of
+/// it, so a second nudge soon after adds little, and a partition's records
+/// still spread one hop per interval at most.
+pub const NUDGE_INTERVAL: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -181,6 +189,7 @@ impl EventLoop {
             relay_listening: HashMap::new(),
             topic: gossipsub::IdentTopic::new(RECORDS_TOPIC),
             sync_rate: RateLimiter::default(),
+            nudged: HashMap::new(),
             offences: Offences::default(),
             lag,
         })
@@ -593,6 +602,7 @@ impl EventLoop {
                 if num_established == 0 {
                     info!(%peer_id, "disconnected");
                     self.connected.remove(&peer_id);
+                    self.nudged.remove(&peer_id);
                     self.relay_listening.remove(&peer_id);
                 } else if let Some(conns) = self.connected.get_mut(&peer_id) {
                     conns.retain(|(id, _)| *id != connection_id);
@@ -680,6 +690,24 @@ impl EventLoop {
         }
     }
 
+    /// A peer asks this node to sync with it: a round starts unless one of
+    /// its nudges started a round less than [`NUDGE_INTERVAL`] ago. A nudge
+    /// costs its sender one small request and the receiver a whole round,
+    /// so without this one peer nudging as fast as the rate limit allows
+    /// kept the node in back-to-back rounds with it.
+    fn on_nudge(&mut self, peer: PeerId, now: Instant) {
+        let recent = self
+            .nudged
+            .get(&peer)
+            .is_some_and(|last| now.saturating_duration_since(*last) < NUDGE_INTERVAL);
+        if recent {
+            debug!(%peer, "nudge within {NUDGE_INTERVAL:?} of the last: no round");
+            return;
+        }
+        self.nudged.insert(peer, now);
+        let _ = self.events.try_send(NetEvent::Nudged(peer));
+    }
+
     fn on_sync_event(
         &mut self,
         event: request_response::Event<badgemesh_protocol::sync::SyncRequest, SyncResponse>,
@@ -693,13 +721,16 @@ impl EventLoop {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
-                    if request == badgemesh_protocol::sync::SyncRequest::Nudge {
-                        let _ = self.events.try_send(NetEvent::Nudged(peer));
-                    }
+                    let now = Instant::now();
                     // Answered from the last committed snapshot: no lock is
                     // held, and each answer is bounded work (see `respond`).
-                    let response = match self.sync_rate.allow(peer, Instant::now()) {
-                        Ok(()) => respond(&self.ledger.snapshot(), &request),
+                    let response = match self.sync_rate.allow(peer, now) {
+                        Ok(()) => {
+                            if request == badgemesh_protocol::sync::SyncRequest::Nudge {
+                                self.on_nudge(peer, now);
+                            }
+                            respond(&self.ledger.snapshot(), &request)
+                        }
                         Err(limit) => {
                             debug!(%peer, ?limit, "sync request rate limited");
                             SyncResponse::Error {
