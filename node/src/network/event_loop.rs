@@ -46,12 +46,22 @@ pub struct EventLoop {
     relay_listening: HashMap<PeerId, libp2p::core::transport::ListenerId>,
     topic: gossipsub::IdentTopic,
     sync_rate: RateLimiter,
-    /// When each connected peer's nudge last started a round here.
-    nudged: HashMap<PeerId, Instant>,
+    /// When each connected peer's nudges may next start a round here, and
+    /// when a round its nudges put off will start.
+    nudged: HashMap<PeerId, Nudged>,
     /// Senders of invalid records: their application score.
     offences: Offences,
     /// How late the loop's lag ticker fires: how long the loop was busy.
     lag: Histogram,
+}
+
+/// One peer's nudges (see [`EventLoop::on_nudge`]).
+#[derive(Clone, Copy, Debug)]
+struct Nudged {
+    /// A nudge from now on starts a round at once.
+    next: Instant,
+    /// When the round a nudge put off starts.
+    put_off: Option<Instant>,
 }
 
 /// What the loop has learnt of this node's reachability.
@@ -690,22 +700,36 @@ impl EventLoop {
         }
     }
 
-    /// A peer asks this node to sync with it: a round starts unless one of
-    /// its nudges started a round less than [`NUDGE_INTERVAL`] ago. A nudge
-    /// costs its sender one small request and the receiver a whole round,
-    /// so without this one peer nudging as fast as the rate limit allows
-    /// kept the node in back-to-back rounds with it.
+    /// A peer asks this node to sync with it. A nudge costs its sender one
+    /// small request and the receiver a whole round, so one peer's nudges
+    /// start at most one round per [`NUDGE_INTERVAL`]: without this, a peer
+    /// nudging as fast as the rate limit allows kept the node in
+    /// back-to-back rounds with it. A nudge too soon after the last is put
+    /// off, not dropped (the peer stored something since that round began):
+    /// one round starts when the interval ends, and covers every nudge
+    /// before it.
     fn on_nudge(&mut self, peer: PeerId, now: Instant) {
-        let recent = self
-            .nudged
-            .get(&peer)
-            .is_some_and(|last| now.saturating_duration_since(*last) < NUDGE_INTERVAL);
-        if recent {
-            debug!(%peer, "nudge within {NUDGE_INTERVAL:?} of the last: no round");
+        let state = self.nudged.entry(peer).or_insert(Nudged {
+            next: now,
+            put_off: None,
+        });
+        if state.put_off.is_some_and(|at| at > now) {
             return;
         }
-        self.nudged.insert(peer, now);
-        let _ = self.events.try_send(NetEvent::Nudged(peer));
+        if now >= state.next {
+            state.next = now + NUDGE_INTERVAL;
+            let _ = self.events.try_send(NetEvent::Nudged(peer));
+            return;
+        }
+        let at = state.next;
+        state.put_off = Some(at);
+        state.next = at + NUDGE_INTERVAL;
+        debug!(%peer, "nudge put off until the interval ends");
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(at.into()).await;
+            let _ = events.try_send(NetEvent::Nudged(peer));
+        });
     }
 
     fn on_sync_event(
