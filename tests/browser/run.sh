@@ -46,16 +46,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Polls (0.1 s steps, 30 s deadline) until the command succeeds.
-wait_until() {
-  local what="$1"; shift
-  for _ in $(seq 300); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for $what" >&2
-  for d in "$work"/*/; do echo "--- $d log" >&2; tail -20 "$d/log" >&2 || true; done
-  return 1
+# shellcheck source=../wait.sh
+source "$root/tests/wait.sh"
+on_timeout() {
+  for d in "$work"/*/; do echo "--- $d log"; tail -20 "$d/log" || true; done
 }
 
 # Prints a field of a data dir's node.json.

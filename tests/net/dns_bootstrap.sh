@@ -35,16 +35,10 @@ echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
 in_ns() { ip netns exec "$ns" "$@"; }
 in_ns ip link set lo up
 
-# Polls (0.1 s steps, 30 s deadline) until the command succeeds.
-wait_until() {
-  local what="$1"; shift
-  for _ in $(seq 300); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for $what" >&2
-  for d in "$work"/*/; do echo "--- $d log" >&2; tail -20 "$d/log" >&2 || true; done
-  return 1
+# shellcheck source=../wait.sh
+source "$root/tests/wait.sh"
+on_timeout() {
+  for d in "$work"/*/; do echo "--- $d log"; tail -20 "$d/log" || true; done
 }
 
 start_node() {

@@ -58,19 +58,15 @@ table ip filter {
 NFT
 }
 
-# Polls (0.1 s steps, 60 s deadline) until the command succeeds; on timeout
-# prints every node's log and keeps the run in $TMPDIR/badgemesh-NAME-failed.
-wait_until() {
-  local what="$1"; shift
-  for _ in $(seq 600); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "$test_name: timed out waiting for $what" >&2
-  for d in "$work"/*/; do echo "--- $d log" >&2; tail -25 "$d/log" >&2 || true; done
+# Polling: 60 s deadlines; on timeout every node's log is printed and the
+# run kept in $TMPDIR/badgemesh-NAME-failed.
+# shellcheck source=../wait.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../wait.sh"
+wait_secs=60
+on_timeout() {
+  for d in "$work"/*/; do echo "--- $d log"; tail -25 "$d/log" || true; done
   rm -rf "${TMPDIR:-/tmp}/badgemesh-$test_name-failed" &&
     cp -r "$work" "${TMPDIR:-/tmp}/badgemesh-$test_name-failed" || true
-  return 1
 }
 
 # Starts node NAME in namespace NS with further `node run` flags, and waits

@@ -29,17 +29,10 @@ trap cleanup EXIT
 ip -n "$ns" link set lo up
 in_ns() { ip netns exec "$ns" "$@"; }
 
-# Polls (0.1 s steps, 30 s deadline) until the command succeeds.
-wait_until() {
-  local what="$1"; shift
-  for _ in $(seq 300); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "upnp: timed out waiting for $what" >&2
-  tail -30 "$work/log" >&2 || true
-  return 1
-}
+test_name=upnp
+# shellcheck source=../wait.sh
+source "$root/tests/wait.sh"
+on_timeout() { tail -30 "$work/log" || true; }
 
 # `ip netns exec` itself, not the in_ns function: it execs the node, so $!
 # is the node's pid and cleanup stops it.

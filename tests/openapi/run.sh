@@ -23,17 +23,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Polls (0.1 s steps, 30 s deadline) until the command succeeds.
-wait_until() {
-  local what="$1"; shift
-  for _ in $(seq 300); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for $what" >&2
-  tail -20 "$work/log" >&2 || true
-  return 1
-}
+# shellcheck source=../wait.sh
+source "$root/tests/wait.sh"
+on_timeout() { tail -20 "$work/log" || true; }
 
 RUST_LOG="${RUST_LOG:-warn}" "$bin" --data-dir "$work/node" node run \
   --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --no-mdns >"$work/log" 2>&1 &

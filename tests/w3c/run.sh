@@ -34,17 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Polls (0.1 s steps, 30 s deadline) until the command succeeds.
-wait_until() {
-  local what="$1"; shift
-  for _ in $(seq 300); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for $what" >&2
-  tail -20 "$work/node/log" >&2 || true
-  return 1
-}
+# shellcheck source=../wait.sh
+source "$root/tests/wait.sh"
+on_timeout() { tail -20 "$work/node/log" || true; }
 
 echo "== a node with an issuer"
 dir="$work/node"
